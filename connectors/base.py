@@ -1,0 +1,196 @@
+"""What a connector is: two verbs, ``check`` and ``select``; searching is built on them.
+
+A connector knows one kind of system (SQL database, CSV export, …) and nothing of Prefect,
+the request store or matching. The base class turns ``select`` into a search for one person:
+look up every collection that has an e-mail or phone identity, then follow the configured
+references (customer → orders → order lines) until nothing new is found.
+
+Contract for implementers:
+
+``check()``   Reach the system and compare it with the configuration (collections exist,
+              identity and key fields exist). Returns ``(True, None)`` or ``(False, why)``;
+              never raises.
+``select()``  Stream the rows of one collection that match ANY of the conditions, with all
+              their fields. Must use bound parameters (never format values into a query)
+              and should use indexes. Raises ``ConnectorError`` (``transient=True`` where a
+              retry may help: network, timeout, lock) with a message that names the system
+              and collection but never a value.
+``close()``   Release connections. Connectors are context managers.
+
+Condition kinds: ``email`` values are normalised e-mails, matched against the field trimmed
+and case-folded; ``phone`` values are E.164 numbers, matched against any common spelling of
+the number (see ``dsar.identity.phone_variants``); ``exact`` values are matched as they are
+(used to follow references).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from dsar.config.models import Collection, System
+from dsar.identity import looks_like_email, looks_like_phone
+from dsar.records import Lookup, RawRecord, make_key
+
+if TYPE_CHECKING:
+    from dsar.workspace import Workspace
+
+ConditionKind = Literal["email", "phone", "exact"]
+REFERENCE_CHUNK = 500
+"""Parent values per ``IN`` list when following references: well under every database's
+bound-parameter limit (SQLite's is 32766 today, 999 on old builds)."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    kind: ConditionKind
+    values: tuple[Any, ...]
+
+
+class Connector(ABC):
+    kind: ClassVar[str]
+
+    def __init__(self, system: System, workspace: Workspace) -> None:
+        self.system = system
+        self.workspace = workspace
+
+    # -- what each connector implements ------------------------------------------------
+
+    @abstractmethod
+    def check(self) -> tuple[bool, str | None]: ...
+
+    @abstractmethod
+    def select(
+        self, collection: Collection, conditions: Sequence[Condition]
+    ) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None:  # noqa: B027 - optional for connectors without resources
+        pass
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the search, built on select ---------------------------------------------------
+
+    def find(self, lookup: Lookup) -> Iterator[RawRecord]:
+        """Every record of the person's in this system, each once, parents before children."""
+        seen = _SeenKeys(self.system)
+        pending: dict[str, dict[Any, str]] = defaultdict(dict)  # "coll.field" -> value -> key
+
+        for collection in self.system.collections.values():
+            conditions = [
+                Condition(field, identity.type, lookup.values(identity.type))
+                for identity in collection.searchable
+                for field in identity.fields
+                if lookup.values(identity.type)
+            ]
+            if not conditions:
+                continue
+            for row in self.select(collection, conditions):
+                key = make_key([row.get(k) for k in collection.key])
+                if not seen.first_time(collection.id, key):
+                    continue
+                self._remember_parent(collection, row, key, pending)
+                yield RawRecord(
+                    collection=collection.id,
+                    key=key,
+                    fields=row,
+                    matched_on=_matched_on(collection, row, lookup),
+                )
+        yield from self._follow(pending, seen)
+
+    def _follow(self, pending: dict[str, dict[Any, str]], seen: _SeenKeys) -> Iterator[RawRecord]:
+        while pending:
+            parent_ref, values = pending.popitem()
+            parent_collection, parent_field = parent_ref.split(".")
+            for ref in self.system.children_of(parent_collection):
+                if ref.parent[1] != parent_field:
+                    continue
+                child = self.system.collections[ref.child[0]]
+                items = list(values.items())
+                for start in range(0, len(items), REFERENCE_CHUNK):
+                    chunk = dict(items[start : start + REFERENCE_CHUNK])
+                    condition = Condition(ref.child[1], "exact", tuple(chunk))
+                    for row in self.select(child, [condition]):
+                        key = make_key([row.get(k) for k in child.key])
+                        if not seen.first_time(child.id, key):
+                            continue
+                        parent_key = chunk.get(row.get(ref.child[1]))
+                        if parent_key is None:  # types differ (e.g. "42" vs 42): match as text
+                            parent_key = {str(k): v for k, v in chunk.items()}.get(
+                                str(row.get(ref.child[1])), ""
+                            )
+                        self._remember_parent(child, row, key, pending)
+                        yield RawRecord(
+                            collection=child.id,
+                            key=key,
+                            fields=row,
+                            via=(parent_collection, parent_key),
+                        )
+
+    def _remember_parent(
+        self,
+        collection: Collection,
+        row: dict[str, Any],
+        key: str,
+        pending: dict[str, dict[Any, str]],
+    ) -> None:
+        for ref in self.system.children_of(collection.id):
+            value = row.get(ref.parent[1])
+            if value is not None and value != "":
+                pending[f"{collection.id}.{ref.parent[1]}"][value] = key
+
+
+def _matched_on(collection: Collection, row: dict[str, Any], lookup: Lookup) -> tuple[str, ...]:
+    """Which of the person's identifiers this row holds (the lookup ORs them)."""
+    matched = []
+    for identity in collection.searchable:
+        for field in identity.fields:
+            value = row.get(field)
+            if identity.type == "email" and looks_like_email(value) in lookup.emails:
+                matched.append("email")
+            elif identity.type == "phone" and looks_like_phone(value) in lookup.phones:
+                matched.append("phone")
+    return tuple(dict.fromkeys(matched))
+
+
+class _SeenKeys:
+    """Keys already yielded, kept only for collections that can be reached twice.
+
+    A collection reached by lookup and by a reference, by two references, or in a cycle needs
+    de-duplication; a leaf reached by one reference (order lines) does not, so its keys are
+    never held in memory however many rows the person has.
+    """
+
+    def __init__(self, system: System) -> None:
+        incoming: dict[str, int] = defaultdict(int)
+        for ref in system.references:
+            incoming[ref.child[0]] += 1
+        self._tracked = {
+            cid
+            for cid, c in system.collections.items()
+            if incoming[cid] + (1 if c.searchable else 0) > 1 or system.children_of(cid)
+        }
+        self._keys: dict[str, set[str]] = defaultdict(set)
+
+    def first_time(self, collection: str, key: str) -> bool:
+        if collection not in self._tracked:
+            return True
+        keys = self._keys[collection]
+        if key in keys:
+            return False
+        keys.add(key)
+        return True

@@ -1,0 +1,66 @@
+"""Secrets come from the environment or a secret store, never from the repository.
+
+A secret is looked up by name: first the environment variable of that name, then a file of
+that name in the secret store — ``$DSAR_SECRETS_DIR``, systemd's ``$CREDENTIALS_DIRECTORY``,
+or ``~/.config/dsar/secrets``. The store is a directory of files readable by the owner only,
+the shape Docker secrets and systemd credentials use.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from dsar.errors import SecretMissing
+
+
+def secret_dirs() -> list[Path]:
+    dirs = []
+    for var in ("DSAR_SECRETS_DIR", "CREDENTIALS_DIRECTORY"):
+        if os.environ.get(var):
+            dirs.append(Path(os.environ[var]))
+    dirs.append(Path.home() / ".config" / "dsar" / "secrets")
+    return dirs
+
+
+def resolve_secret(name: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    for directory in secret_dirs():
+        path = directory / name
+        if path.is_file():
+            _refuse_open_permissions(path)
+            return path.read_text(encoding="utf-8").strip()
+    raise SecretMissing(
+        f"secret {name} is not set: export {name}=… or put it in {secret_dirs()[0]}/{name} "
+        "(mode 600)"
+    )
+
+
+def has_secret(name: str) -> bool:
+    try:
+        resolve_secret(name)
+    except SecretMissing:
+        return False
+    return True
+
+
+def store_secret(name: str, value: str) -> Path:
+    """Write a secret to the first secret-store directory, readable by the owner only."""
+    directory = secret_dirs()[0]
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = directory / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return path
+
+
+def _refuse_open_permissions(path: Path) -> None:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SecretMissing(
+            f"secret file {path} is readable by others; run: chmod 600 {path}"
+        )

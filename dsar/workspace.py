@@ -1,0 +1,86 @@
+"""A workspace: one directory holding configuration, request store, staging and exports.
+
+    <workspace>/config/dsar.toml            store URL, name of the data-key secret
+    <workspace>/config/controllers/*.toml   controllers, registers, systems
+    <workspace>/store.db                    request store (SQLite default)
+    <workspace>/staging/<request>/…         encrypted staged findings
+    <workspace>/exports/<request>/…         encrypted packages and sealed passwords
+    <workspace>/prefect/                    Prefect's home when the CLI runs flows
+
+Chosen with ``--workspace DIR`` or ``DSAR_WORKSPACE``. Nothing is read until asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from dsar.config.loader import Configuration, load_configuration
+from dsar.crypto import DataKey
+from dsar.errors import InputError
+from dsar.secrets import resolve_secret
+from dsar.staging import Staging
+
+ENV_VAR = "DSAR_WORKSPACE"
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @classmethod
+    def from_env(cls, explicit: Path | str | None = None) -> Workspace:
+        chosen = explicit or os.environ.get(ENV_VAR)
+        if not chosen:
+            raise InputError(f"no workspace: give --workspace DIR or set {ENV_VAR}")
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "config"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / "sources"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.root / "prefect"
+
+    @cached_property
+    def config(self) -> Configuration:
+        return load_configuration(self.config_dir)
+
+    @cached_property
+    def data_key(self) -> DataKey:
+        return DataKey.from_secret(resolve_secret(self.config.settings.keys.data_key))
+
+    @cached_property
+    def staging(self) -> Staging:
+        return Staging(self.staging_dir, self.data_key)
+
+    def store_url(self) -> str:
+        store = self.config.settings.store
+        if store.url_env:
+            return resolve_secret(store.url_env)
+        if store.url:
+            return self.expand(store.url)
+        return f"sqlite:///{self.root / 'store.db'}"
+
+    def expand(self, text: str) -> str:
+        """Fill ``{workspace}`` in a URL or path from the configuration."""
+        return text.replace("{workspace}", str(self.root))
+
+    def resolve_path(self, text: str) -> Path:
+        path = Path(self.expand(text))
+        return path if path.is_absolute() else self.root / path
