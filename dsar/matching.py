@@ -54,24 +54,28 @@ def _as_date(value: Any) -> date | None:
 class Classifier:
     """Turns a connector's stream of raw records into findings, remembering parents' fate.
 
-    Only the keys of held parents are remembered, so memory follows the number of held
-    records, not the size of the person's data.
+    Only held records are remembered (with the review key they answer to), so memory follows
+    the number of held records, not the size of the person's data.
     """
 
     def __init__(self, system_id: str, subject: Subject, collections: dict[str, Collection]):
         self._system = system_id
         self._subject = subject
         self._collections = collections
-        self._held: dict[tuple[str, str], str] = {}
+        self._held: dict[tuple[str, str], str] = {}  # (collection, key) -> review key
 
     def classify(self, record: RawRecord) -> Finding:
         collection = self._collections[record.collection]
+        review_key = None
         if record.via is not None:
-            reason = "parent_held" if record.via in self._held else None
+            review_key = self._held.get(record.via)
+            reason = "parent_held" if review_key else None
         else:
             reason = held_reason(self._subject, record, collection)
-        if reason is not None:
-            self._held[(record.collection, record.key)] = reason
+            if reason:
+                review_key = f"{record.collection}/{record.key}"
+        if review_key is not None:
+            self._held[(record.collection, record.key)] = review_key
         return Finding(
             system=self._system,
             collection=record.collection,
@@ -81,4 +85,5 @@ class Classifier:
             reason=reason,
             matched_on=list(record.matched_on),
             via="/".join(record.via) if record.via else None,
+            review_key=review_key,
         )

@@ -60,6 +60,9 @@ class Finding:
 
     ``status`` is ``confirmed`` (released in the package) or ``held``: a weak match (the name
     differs, a shared family address) that a person must decide on; ``reason`` says why.
+    ``review_key`` (``"<collection>/<key>"``) names the held record a person decides on; the
+    records reached from it (its orders, their lines) carry the same key and follow that
+    decision.
     """
 
     system: str
@@ -70,6 +73,7 @@ class Finding:
     reason: str | None = None
     matched_on: list[str] = field(default_factory=list)
     via: str | None = None
+    review_key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +85,7 @@ class Finding:
             "reason": self.reason,
             "matched_on": self.matched_on,
             "via": self.via,
+            "review_key": self.review_key,
         }
 
     @classmethod

@@ -1,1 +1,1 @@
-
+"""Prefect orchestration: thin flows over the ``dsar`` domain (see ``flows.fulfil``)."""

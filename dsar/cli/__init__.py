@@ -1,1 +1,190 @@
+"""The ``dsar`` command: register, run and follow access requests.
 
+Every command takes ``--workspace DIR`` (or ``DSAR_WORKSPACE``) and ``--json`` for scripts.
+Messages to staff are in bokmål; ids, statuses and JSON keys stay in English.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from dsar.cli import requests as requests_cli
+from dsar.cli import review as review_cli
+from dsar.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    emit_table,
+    friendly_errors,
+    open_workspace,
+)
+
+app = typer.Typer(
+    help="Innsyn (GDPR art. 15): registrer, kjør og følg opp innsynskrav.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(requests_cli.app, name="request")
+app.add_typer(review_cli.app, name="review")
+
+RUN_COLUMNS = ["id", "controller", "status", "package", "password"]
+
+
+@app.command()
+def demo(
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+    scale: Annotated[float, typer.Option(help="Size of the sample world (1 = a few thousand people).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the sample world.")] = 2026,
+) -> None:
+    """Build the sample world, answer one verified request per controller, print the results."""
+    from pathlib import Path
+
+    with friendly_errors(json):
+        from dsar.cli.demo import run_demo
+
+        root = workspace or Path("workspace")
+        results = run_demo(root, scale=scale, seed=seed, say=lambda m: typer.echo(m, err=True))
+        if json:
+            emit_json(results)
+        else:
+            emit_table(results, RUN_COLUMNS)
+            typer.echo(
+                "\nPassordene vises bare nå. Send dem i en annen kanal enn pakken (SMS/telefon).",
+                err=True,
+            )
+
+
+@app.command()
+def run(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Search every system for a request and build its package; prints the password once."""
+    with friendly_errors(json):
+        from dsar.cli.running import run_request
+
+        ws = open_workspace(workspace)
+        result = run_request(ws, request_id)
+        if json:
+            emit_json(result)
+        else:
+            for key in ("status", "package", "password", "records", "failed_systems", "awaiting_review", "note"):
+                if result.get(key) not in (None, [], 0) or key in ("status", "package", "password"):
+                    typer.echo(f"{key}: {result.get(key) if result.get(key) is not None else '-'}")
+
+
+@app.command()
+def status(
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Every request, soonest due first: status, received, due and days left."""
+    with friendly_errors(json):
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        rows = [
+            {
+                "id": s.id,
+                "controller": s.controller_id,
+                "status": s.status,
+                "received": s.received_on,
+                "due": s.due,
+                "days_left": s.days_left,
+                "due_legal": s.due_legal,
+                "due_promised": s.due_promised,
+                "due_extended": s.due_extended,
+                "failed_systems": list(s.failed_systems),
+                "held": s.held,
+            }
+            for s in open_store(ws).summaries(date.today())
+        ]
+        if json:
+            emit_json(rows)
+        else:
+            emit_table(rows, ["id", "controller", "status", "received", "due", "days_left", "failed_systems"])
+
+
+@app.command()
+def password(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show the newest package's password if it was never shown (e.g. built by a worker)."""
+    with friendly_errors(json):
+        from pathlib import Path
+
+        from dsar.delivery import take_password
+        from dsar.errors import InputError
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        package = open_store(ws).latest_package(request_id)
+        if package is None:
+            raise InputError(f"request {request_id} has no package yet: dsar run {request_id}")
+        secret = take_password(ws.data_key, Path(package.path))
+        if secret is None:
+            raise InputError(
+                "the password was already shown once and is not kept; build a new package to get a new one"
+            )
+        if json:
+            emit_json({"id": request_id, "package": package.path, "password": secret})
+        else:
+            typer.echo(secret)
+
+
+@app.command()
+def check(
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Validate the configuration and reach every system; lists problems to fix."""
+    with friendly_errors(json):
+        from connectors import connector_for
+
+        ws = open_workspace(workspace)
+        rows = []
+        for controller in ws.config.controllers.values():
+            for system in controller.systems.values():
+                with connector_for(system, ws) as connector:
+                    ok, problem = connector.check()
+                    warnings = connector.audit_schema() if ok and hasattr(connector, "audit_schema") else []
+                rows.append(
+                    {
+                        "controller": controller.id,
+                        "system": system.id,
+                        "ok": ok,
+                        "problem": problem,
+                        "warnings": warnings,
+                    }
+                )
+        if json:
+            emit_json(rows)
+        else:
+            emit_table(rows, ["controller", "system", "ok", "problem"])
+            for row in rows:
+                for warning in row["warnings"]:
+                    typer.echo(f"advarsel: {row['controller']}/{row['system']}: {warning}", err=True)
+        if not all(r["ok"] for r in rows):
+            raise typer.Exit(code=1)
+
+
+@app.command("keys-init")
+def keys_init(workspace: WorkspaceOption = None) -> None:
+    """Create the workspace's data key in the secret store (never in the repository)."""
+    with friendly_errors():
+        from dsar.cli.demo import ensure_data_key
+
+        ws = open_workspace(workspace)
+        created = ensure_data_key(ws)
+        typer.echo("Ny datanøkkel lagret." if created else "Datanøkkelen finnes allerede.", err=True)
+
+
+def main() -> None:
+    app()

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from dsar.config import models
 from dsar.config.models import ControllerConfig, LocalText, Settings
 from dsar.errors import ConfigError
 
@@ -101,8 +102,8 @@ def _validate(model: type[BaseModel], raw: dict[str, Any], path: Path, prefix: s
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [str(part) for part in first["loc"]]
-        # Pydantic reports which member of a union failed; the staff need the key only.
-        loc = [p for p in loc if not p.startswith(("function-", "LocalText", "literal["))]
+        # Pydantic names the member of a union that failed; the staff need the key only.
+        loc = [p for p in loc if p not in _MODEL_NAMES and not p.startswith(("function-", "literal["))]
         key = prefix + ".".join(loc)
         problem = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
@@ -113,6 +114,11 @@ def _validate(model: type[BaseModel], raw: dict[str, Any], path: Path, prefix: s
         if more:
             problem += f" (and {more} more problem{'s' if more > 1 else ''} in this file)"
         raise ConfigError(str(path), key.rstrip("."), problem) from None
+
+
+_MODEL_NAMES = {
+    name for name, value in vars(models).items() if isinstance(value, type) and issubclass(value, BaseModel)
+}
 
 
 def _check_languages(config: ControllerConfig, path: Path, prefix: str) -> None:

@@ -382,10 +382,6 @@ class System(_Model):
                 cid: ({"id": cid, **c} if isinstance(c, dict) else c)
                 for cid, c in data["collections"].items()
             }
-        if isinstance(data, dict) and data.get("connector") == "sql":
-            conn = data.get("connection")
-            if isinstance(conn, dict):
-                data = {**data, "connection": SqlConnection(**conn)}
         return data
 
     @model_validator(mode="after")

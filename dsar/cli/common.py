@@ -1,0 +1,104 @@
+"""What every ``dsar`` command shares: the workspace option, output, errors, Prefect setup."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dsar.errors import DsarError
+from dsar.workspace import ENV_VAR, Workspace
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace directory (or DSAR_WORKSPACE)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def open_workspace(path: Path | None) -> Workspace:
+    workspace = Workspace.from_env(path)
+    os.environ[ENV_VAR] = str(workspace.root)  # the flow finds the workspace here
+    return workspace
+
+
+def prepare_prefect(workspace: Workspace) -> None:
+    """Point Prefect at the workspace before it is imported, unless the operator chose.
+
+    With no ``PREFECT_API_URL``, Prefect starts a temporary local server whose database
+    lives in ``PREFECT_HOME``: keeping it in the workspace keeps one request's traces in
+    one place. Analytics stay off: this machine talks to nobody.
+    """
+    if "prefect" in sys.modules and "PREFECT_HOME" not in os.environ:
+        return
+    os.environ.setdefault("PREFECT_HOME", str(workspace.prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+
+
+def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not rows:
+        typer.echo("(ingen)")
+        return
+    text = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(columns)]
+    typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for t in text:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(t, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value) or "-"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+@contextmanager
+def friendly_errors(as_json: bool = False) -> Iterator[None]:
+    """Turn the product's own errors into one line and exit code 2; bugs stay tracebacks."""
+    try:
+        yield
+    except DsarError as exc:
+        if as_json:
+            emit_json({"error": str(exc), "kind": type(exc).__name__})
+        else:
+            typer.echo(f"feil: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def parse_date(value: str | None, what: str) -> date | None:
+    from dsar.errors import InputError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{what} is not a date (give YYYY-MM-DD)") from None
+
+
+def each(values: list[str] | None, normalise: Callable[[str], str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(normalise(v) for v in values or []))

@@ -1,0 +1,58 @@
+"""``dsar demo``: the sample world, one verified request per controller, answered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dsar.cli.common import open_workspace
+from dsar.crypto import DataKey
+from dsar.secrets import has_secret, store_secret
+from dsar.workspace import Workspace
+
+
+def ensure_data_key(workspace: Workspace) -> bool:
+    """Create the data key in the secret store if neither it nor the environment has it."""
+    name = workspace.config.settings.keys.data_key
+    if has_secret(name):
+        return False
+    store_secret(name, DataKey.generate())
+    return True
+
+
+def run_demo(root: Path, *, scale: float, seed: int, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    from dsar.cli.running import run_request
+    from dsar.identity import normalize_email, normalize_phone, parse_birthdate
+    from dsar.store import Person, open_store
+    from sample_data.generate import build_world, choose_demo_subject
+
+    workspace = open_workspace(root)
+    if not any((workspace.config_dir / "controllers").glob("*.toml")):
+        say(f"Bygger eksempelverdenen i {workspace.root} …")
+        build_world(workspace.root, scale=scale, seed=seed)
+    if ensure_data_key(workspace):
+        say(f"Ny datanøkkel ({workspace.config.settings.keys.data_key}) lagret i hemmelighetslageret.")
+
+    store = open_store(workspace)
+    results = []
+    for controller_id, config in workspace.config.controllers.items():
+        subject = choose_demo_subject(workspace.root, controller_id)
+        request = store.register(
+            controller=config.controller,
+            person=Person(
+                name=subject["name"],
+                emails=(normalize_email(subject["email"]),) if subject.get("email") else (),
+                phones=(normalize_phone(subject["phone"]),) if subject.get("phone") else (),
+                birthdate=parse_birthdate(subject["birthdate"]) if subject.get("birthdate") else None,
+            ),
+            received_on=date.today(),
+            channel="email",
+            actor="demo",
+            verification_method="email-code",
+        )
+        say(f"Kjører {request.id} ({controller_id}) …")
+        result = run_request(workspace, request.id)
+        results.append({k: result[k] for k in ("id", "controller", "status", "package", "password", "records", "due")})
+    return results

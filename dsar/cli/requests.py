@@ -1,0 +1,95 @@
+"""``dsar request``: register a request as it reached the controller, verify it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from dsar.cli.common import JsonOption, WorkspaceOption, each, emit_json, friendly_errors, open_workspace, parse_date
+from dsar.identity import normalize_email, normalize_phone, parse_birthdate
+from dsar.store import Person, open_store
+from dsar.store.domain import CHANNELS, PASSWORD_CHANNELS, VERIFICATION_METHODS
+
+app = typer.Typer(help="Register and verify access requests.", no_args_is_help=True)
+
+METHODS = ", ".join(VERIFICATION_METHODS)
+
+
+@app.command("new")
+def new(
+    controller: Annotated[str, typer.Option(help="Controller id from the configuration.")],
+    name: Annotated[str, typer.Option(help="Name of the person asking.")],
+    email: Annotated[list[str] | None, typer.Option(help="E-mail to search by (repeatable).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(help="Phone to search by (repeatable).")] = None,
+    birthdate: Annotated[str | None, typer.Option(help="Birth date of the person the data is about.")] = None,
+    received: Annotated[str | None, typer.Option(help="Day the request reached the controller (YYYY-MM-DD); default today.")] = None,
+    verified_by: Annotated[str | None, typer.Option(help=f"How identity was verified: {METHODS}. Omit while verification is pending.")] = None,
+    on_behalf_of: Annotated[str | None, typer.Option(help="Name of the person the data is about, when someone else asks (a guardian, an agent).")] = None,
+    relation: Annotated[str | None, typer.Option(help="With --on-behalf-of: guardian (child under 15) or agent.")] = None,
+    mandate: Annotated[str | None, typer.Option(help="Agent's written mandate: its reference.")] = None,
+    channel: Annotated[str, typer.Option(help=f"How the request arrived: {', '.join(CHANNELS)}.")] = "email",
+    language: Annotated[str | None, typer.Option(help="Letter language: nb or en; default the controller's.")] = None,
+    password_by: Annotated[str | None, typer.Option(help=f"How the password is sent: {', '.join(PASSWORD_CHANNELS)}.")] = None,
+    actor: Annotated[str, typer.Option(help="Staff member registering.", envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Register a request; prints its id."""
+    with friendly_errors(json):
+        from dsar.errors import InputError
+
+        ws = open_workspace(workspace)
+        config = ws.config.controller(controller)
+        if on_behalf_of and relation not in ("guardian", "agent"):
+            raise InputError("--on-behalf-of needs --relation guardian or --relation agent")
+        if relation and not on_behalf_of:
+            raise InputError("--relation is for requests made on someone's behalf: add --on-behalf-of")
+        person = Person(
+            name=(on_behalf_of or name).strip(),
+            emails=each(email, normalize_email),
+            phones=each(phone, normalize_phone),
+            birthdate=parse_birthdate(birthdate) if birthdate else None,
+        )
+        store = open_store(ws)
+        request = store.register(
+            controller=config.controller,
+            person=person,
+            received_on=parse_date(received, "--received") or date.today(),
+            channel=channel,
+            actor=actor,
+            verification_method=verified_by,
+            relation=relation or "self",
+            requested_by=name.strip() if on_behalf_of else None,
+            mandate=mandate,
+            language=language,
+            password_channel=password_by,
+        )
+        out = {"id": request.id, "status": request.status, "due": request.due}
+        if json:
+            emit_json(out)
+        else:
+            typer.echo(request.id)
+            if not request.verified:
+                typer.echo(
+                    f"Venter på identitetskontroll: dsar request verify {request.id} --method …", err=True
+                )
+
+
+@app.command("verify")
+def verify(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    method: Annotated[str, typer.Option(help=f"How identity was verified: {METHODS}.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Record how the person's identity was verified (the method, never the document)."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).verify(request_id, method, actor)
+        if json:
+            emit_json({"id": request.id, "status": request.status})
+        else:
+            typer.echo(f"{request.id}: {request.status}")

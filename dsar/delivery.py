@@ -1,0 +1,39 @@
+"""Handing a package's password to staff exactly once.
+
+The flow may run in another process than the staff's command (a worker, a deployment), so
+the password waits beside the package, sealed with the data key and bound to the package's
+file name. The first ``take_password`` opens it and deletes it; after that it exists only
+where staff sent it (SMS, phone). It is never in the package, a log or Prefect.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dsar.crypto import DataKey
+
+SUFFIX = ".password.sealed"
+
+
+def _sealed_path(package: Path) -> Path:
+    return package.with_name(package.name + SUFFIX)
+
+
+def seal_password(key: DataKey, package: Path, password: str) -> None:
+    path = _sealed_path(package)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key.seal(password.encode(), package.name.encode()))
+
+
+def take_password(key: DataKey, package: Path) -> str | None:
+    """The package's password, or None when it was already taken."""
+    path = _sealed_path(package)
+    try:
+        token = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return None
+    password = key.open_sealed(token, package.name.encode()).decode()
+    path.unlink()
+    return password

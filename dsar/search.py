@@ -1,0 +1,79 @@
+"""Searching one system for one request: connector → matching → shaping → encrypted staging.
+
+Plain Python, no Prefect: the flow's task wraps this with retries. The outcome lands in the
+request store; the findings in staging, all or nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from datetime import UTC, datetime
+
+from connectors import connector_for
+from dsar.config.models import System
+from dsar.crypto import EncryptedWriter
+from dsar.errors import ConnectorError
+from dsar.matching import Classifier
+from dsar.shaping import shape
+from dsar.store import AccessRequest, RequestStore, SystemRunView
+from dsar.workspace import Workspace
+
+
+def search_system(
+    workspace: Workspace, store: RequestStore, request: AccessRequest, system: System
+) -> SystemRunView:
+    """Search ``system`` for the person of ``request`` and stage what is found.
+
+    Raises ``ConnectorError`` (``transient`` when a retry may help) after recording the
+    failure in the store; nothing is staged then. The error's message is safe to show; an
+    unexpected error's details are written encrypted under ``logs/`` instead.
+    """
+    store.system_started(request.id, system.id)
+    stager = workspace.staging.begin(request.id, system.id)
+    deadline = time.monotonic() + system.timeout_seconds
+    review_refs: dict[str, str] = {}
+    try:
+        with connector_for(system, workspace) as connector:
+            classifier = Classifier(system.id, request.person.subject(), system.collections)
+            for raw in connector.find(request.person.lookup()):
+                if time.monotonic() > deadline:
+                    raise ConnectorError(
+                        system.id, f"timed out after {system.timeout_seconds:g} s", transient=True
+                    )
+                finding = classifier.classify(raw)
+                finding.fields = shape(finding.fields, system.collections[finding.collection])
+                stager.add(finding)
+                if finding.status == "held" and finding.reason != "parent_held":
+                    review_refs[finding.review_key or ""] = finding.reason or "held"
+        counts = stager.commit()
+    except ConnectorError as exc:
+        stager.abort()
+        store.system_failed(request.id, system.id, str(exc))
+        raise
+    except Exception as exc:
+        # A bug or an unforeseen library error: its text may hold record values, so it goes
+        # to an encrypted file, and the store and Prefect get only its type.
+        stager.abort()
+        where = _write_error_detail(workspace, request.id, system.id, exc)
+        message = f"unexpected {type(exc).__name__} while searching; details (encrypted) in {where}"
+        store.system_failed(request.id, system.id, message)
+        raise ConnectorError(system.id, message) from exc
+    except BaseException:
+        stager.abort()  # cancelled: the flow marks the system failed when it reconciles
+        raise
+    return store.system_finished(
+        request.id,
+        system.id,
+        confirmed=dict(counts.confirmed),
+        held=dict(counts.held),
+        review_refs=sorted(review_refs.items()),
+    )
+
+
+def _write_error_detail(workspace: Workspace, request_id: str, system_id: str, exc: BaseException) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    relative = f"logs/{request_id}-{system_id}-{stamp}.txt.enc"
+    with EncryptedWriter(workspace.root / relative, workspace.data_key) as writer:
+        writer.write("".join(traceback.format_exception(exc)).encode())
+    return relative

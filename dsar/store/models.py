@@ -1,0 +1,187 @@
+"""Tables of the request store (SQLAlchemy 2 ORM). Migrations live in ``migrations/``.
+
+Columns ending in ``_sealed`` hold personal data sealed with the workspace's data key
+(``dsar.crypto.DataKey.seal``); the repository opens them. Everything else is safe to show on
+a dashboard: ids, statuses, dates, counts, safe error messages.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite forgets)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use datetime.now(UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Request(Base):
+    __tablename__ = "requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    controller_id: Mapped[str] = mapped_column(String(63), index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+
+    # The person, sealed. Lists (several e-mails/phones) are sealed JSON.
+    subject_name_sealed: Mapped[str] = mapped_column(Text)
+    subject_emails_sealed: Mapped[str] = mapped_column(Text)
+    subject_phones_sealed: Mapped[str] = mapped_column(Text)
+    subject_birthdate_sealed: Mapped[str | None] = mapped_column(Text)
+
+    # Who asked, and on whose behalf (a guardian for a child under 15; an agent with mandate).
+    relation: Mapped[str] = mapped_column(String(16), default="self")
+    requested_by_sealed: Mapped[str | None] = mapped_column(Text)
+    mandate_sealed: Mapped[str | None] = mapped_column(Text)
+
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    channel: Mapped[str] = mapped_column(String(24))
+    password_channel: Mapped[str] = mapped_column(String(16))
+
+    # How identity was verified — the method, never the document.
+    verification_method: Mapped[str | None] = mapped_column(String(24))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+
+    due_legal: Mapped[date] = mapped_column(Date)
+    due_promised: Mapped[date | None] = mapped_column(Date)
+    due_extended: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date] = mapped_column(Date, index=True)
+    extension_months: Mapped[int] = mapped_column(Integer, default=0)
+    extension_reason_sealed: Mapped[str | None] = mapped_column(Text)
+    extension_notified_on: Mapped[date | None] = mapped_column(Date)
+
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    system_runs: Mapped[list[SystemRun]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="SystemRun.position"
+    )
+    pauses: Mapped[list[Pause]] = relationship(cascade="all, delete-orphan", order_by="Pause.id")
+
+
+class Pause(Base):
+    """The controller asked for information to identify the person or clarify the request;
+    the clock stands still until the answer arrives (EDPB Guidelines 01/2022 §159)."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    asked_on: Mapped[date] = mapped_column(Date)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    reason_sealed: Mapped[str | None] = mapped_column(Text)
+
+
+class SystemRun(Base):
+    """One system's outcome for one request: what a re-run skips or retries."""
+
+    __tablename__ = "system_runs"
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    system_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    collections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    request: Mapped[Request] = relationship(back_populates="system_runs")
+
+
+class ReviewItem(Base):
+    """A weak match held back until a person decides (the name differs, a shared address)."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (UniqueConstraint("request_id", "system_id", "record_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    system_id: Mapped[str] = mapped_column(String(63))
+    record_ref: Mapped[str] = mapped_column(String(255), doc="'<collection>/<key>'")
+    reason: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PackageRecord(Base):
+    """A package built for a request. The password is never stored, only shown once."""
+
+    __tablename__ = "packages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    records: Mapped[int] = mapped_column(Integer)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only log of every action (database triggers refuse UPDATE and DELETE).
+
+    ``detail`` holds ids, counts and statuses only — never personal data.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

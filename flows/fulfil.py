@@ -1,0 +1,143 @@
+"""The Prefect flow that answers one access request: ``fulfil_request(request_id)``.
+
+Only the request id goes in. Tasks take the request id and a system id and return counts and
+statuses; nothing they take, return, log or raise carries personal data, and no result is
+persisted. Errors crossing into Prefect are rebuilt from their safe message, with no chained
+cause (a driver's exception text may quote values).
+
+Re-running resumes: systems already searched are skipped; failed ones are searched again;
+the answer is rebuilt from everything staged. A complete request is left as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
+
+from dsar.errors import ConnectorError, RequestNotVerified
+from dsar.store.domain import RUNNABLE
+from flows.runtime import runtime
+
+
+class SearchFailed(Exception):
+    """A system could not be searched; ``transient`` failures are retried by Prefect."""
+
+    def __init__(self, message: str, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only what may pass (network, timeout, lock), not a wrong table name."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception:
+        return False
+    return isinstance(exc, SearchFailed) and exc.transient
+
+
+@task(name="check-request", persist_result=False, cache_policy=NO_CACHE)
+def check_request(request_id: str) -> dict[str, Any]:
+    """Refuse an unverified request; say which systems still need searching."""
+    rt = runtime()
+    request = rt.store.get(request_id)
+    if not request.verified:
+        raise RequestNotVerified(
+            f"request {request_id} is not verified: verify the person's identity first "
+            f"(dsar request verify {request_id} --method …); nothing was searched"
+        )
+    controller = rt.workspace.config.controller(request.controller_id)
+    runs = rt.store.prepare_runs(request_id, list(controller.systems))
+    if request.status == "complete":
+        return {"status": "complete", "pending": []}
+    if request.status not in RUNNABLE:
+        raise RequestNotVerified(f"request {request_id} has status {request.status!r} and can't run")
+    if request.status != "running":
+        rt.store.set_status(request_id, "running", "flow")
+    return {"status": "running", "pending": [sid for sid, run in runs.items() if not run.done]}
+
+
+@task(persist_result=False, cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
+def search_system(request_id: str, system_id: str) -> dict[str, Any]:
+    from dsar.search import search_system as search
+
+    rt = runtime()
+    request = rt.store.get(request_id)
+    system = rt.workspace.config.controller(request.controller_id).systems[system_id]
+    failure: tuple[str, bool] | None = None
+    try:
+        outcome = search(rt.workspace, rt.store, request, system)
+    except ConnectorError as exc:
+        failure = (str(exc), exc.transient)
+    if failure is not None:  # raised outside the except block: no chained cause
+        raise SearchFailed(*failure)
+    get_run_logger().info(
+        "system %s: %s, %d records, %d held", system_id, outcome.status, outcome.records, outcome.held
+    )
+    return {"system": system_id, "status": outcome.status, "records": outcome.records, "held": outcome.held}
+
+
+@task(name="answer", persist_result=False, cache_policy=NO_CACHE)
+def answer(request_id: str) -> dict[str, Any]:
+    from dsar.answer import answer_request
+
+    rt = runtime()
+    request = rt.store.get(request_id)
+    controller = rt.workspace.config.controller(request.controller_id)
+    # A search that died without reporting (killed, cancelled) must not look like a result.
+    for system_id, run in rt.store.system_runs(request_id).items():
+        if run.status in ("running", "pending"):
+            rt.store.system_failed(request_id, system_id, "the search did not finish; run again")
+    outcome = answer_request(rt.workspace, rt.store, request, controller)
+    return {
+        "request_id": request_id,
+        "status": outcome.status,
+        "package": str(outcome.package),
+        "records": outcome.records,
+        "complete": outcome.complete,
+        "failed_systems": list(outcome.failed_systems),
+        "awaiting_review": outcome.awaiting_review,
+    }
+
+
+@flow(
+    name="fulfil-request",
+    flow_run_name="fulfil-{request_id}",
+    persist_result=False,
+    validate_parameters=True,
+    log_prints=False,
+)
+def fulfil_request(request_id: str) -> dict[str, Any]:
+    """Answer access request ``request_id``: search every system, then package and letter."""
+    logger = get_run_logger()
+    plan = check_request(request_id)
+    if plan["status"] == "complete":
+        logger.info("request %s is already complete; nothing to do", request_id)
+        package = runtime().store.latest_package(request_id)
+        return {"request_id": request_id, "status": "complete", "package": package.path if package else None,
+                "records": package.records if package else 0, "complete": True, "failed_systems": [],
+                "awaiting_review": 0, "already_complete": True}
+
+    config = runtime().workspace.config
+    controller = config.controller(runtime().store.get(request_id).controller_id)
+    futures = []
+    for system_id in plan["pending"]:
+        system = controller.systems[system_id]
+        options = search_system.with_options(
+            name=f"search-{system_id}",
+            retries=system.retries,
+            retry_delay_seconds=list(system.retry_delay_seconds),
+        )
+        futures.append(options.submit(request_id, system_id))
+    wait(futures)
+    failed = sum(1 for f in futures if f.state.is_failed())
+    logger.info("request %s: searched %d systems, %d failed", request_id, len(futures), failed)
+
+    result = answer(request_id)
+    logger.info(
+        "request %s: %s, %d records packed", request_id, result["status"], result["records"]
+    )
+    return result

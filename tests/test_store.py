@@ -1,0 +1,166 @@
+"""The request store on SQLite and PostgreSQL: registration, outcomes, review, audit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from dsar.config.models import Controller
+from dsar.errors import InputError, RequestNotFound
+from dsar.store import Person, RequestStore
+
+CONTROLLER = Controller(
+    id="stavanger-foto",
+    name="Alexander AS",
+    address=["Lars Hertervigs gate 3B", "4005 Stavanger"],
+    email="post@stavangerfoto.no",
+    responsible="Daglig leder",
+    promised_days=30,
+    languages=["nb", "en"],
+)
+KARI = Person(name="Kari Nordmann", emails=("kari.nordmann@example.no",), phones=("+4791234567",))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path, data_key):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:  # each test starts from an empty schema
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()
+    s = RequestStore(url, data_key)
+    yield s
+    s.close()
+
+
+def register(store: RequestStore, **kw):
+    args = dict(
+        controller=CONTROLLER,
+        person=KARI,
+        received_on=date(2026, 11, 2),
+        channel="email",
+        actor="tester",
+        verification_method="email-code",
+        today=date(2026, 11, 22),
+    )
+    args.update(kw)
+    return store.register(**args)
+
+
+def test_register_computes_deadlines_and_opens_sealed_identity(store):
+    request = register(store)
+    assert request.id.startswith("INN-2026-")
+    assert request.verified and request.status == "registered"
+    # Received Mon 2 Nov 2026: promise 2 Dec (30 days), law 2 Dec too; the earlier is due.
+    assert request.due_legal == date(2026, 12, 2)
+    assert request.due == min(request.due_legal, request.due_promised)
+    again = store.get(request.id)
+    assert again.person == KARI
+    assert "Kari" not in repr(again) and "91234567" not in repr(again)
+
+
+def test_identity_is_sealed_at_rest(store):
+    request = register(store)
+    with store.engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT * FROM requests").mappings().one()
+    dump = " ".join(str(v) for v in row.values())
+    for clear in ("Kari", "Nordmann", "kari.nordmann", "91234567"):
+        assert clear not in dump
+    assert row["id"] == request.id
+
+
+def test_unverified_request_waits_for_verification(store):
+    request = register(store, verification_method=None)
+    assert request.status == "awaiting_verification" and not request.verified
+    verified = store.verify(request.id, "bankid", "tester")
+    assert verified.verified and verified.status == "registered"
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        # A name alone finds strangers: a request needs something to search by.
+        (dict(person=Person(name="Kari Nordmann")), "e-mail or phone"),
+        (dict(channel="pigeon"), "unknown channel"),
+        (dict(verification_method="id-copy"), "unknown verification method"),
+        (dict(relation="guardian"), "needs --requested-by"),
+        (dict(relation="agent", requested_by="Advokat AS"), "mandate"),
+        (dict(language="de"), "writes letters in nb, en"),
+        (dict(received_on=date(2027, 1, 1)), "future"),
+        (dict(person=Person(name="K", emails=("k@example.no",)), password_channel="sms"), "no phone"),
+    ],
+)
+def test_bad_input_is_refused_and_changes_nothing(store, kw, message):
+    with pytest.raises(InputError, match=message):
+        register(store, **kw)
+    assert store.summaries(date(2026, 11, 22)) == []
+
+
+def test_system_outcomes_review_and_summary(store):
+    request = register(store)
+    runs = store.prepare_runs(request.id, ["nettbutikk", "nyhetsbrev"])
+    assert [r.status for r in runs.values()] == ["pending", "pending"]
+    store.system_started(request.id, "nettbutikk")
+    store.system_finished(
+        request.id,
+        "nettbutikk",
+        confirmed={"customers": 1, "orders": 3},
+        held={"customers": 1},
+        review_refs=[("customers/77", "name_differs")],
+    )
+    store.system_started(request.id, "nyhetsbrev")
+    store.system_failed(request.id, "nyhetsbrev", "system 'nyhetsbrev': file not found")
+    runs = store.system_runs(request.id)
+    assert runs["nettbutikk"].done and runs["nettbutikk"].records == 4
+    assert runs["nyhetsbrev"].status == "failed" and not runs["nyhetsbrev"].done
+    [summary] = store.summaries(date(2026, 11, 22))
+    assert summary.failed_systems == ("nyhetsbrev",) and summary.held == 1
+    assert summary.days_left == (summary.due - date(2026, 11, 22)).days
+
+    [item] = store.review_items(request.id)
+    assert item.decision is None and store.undecided(request.id) == 1
+    store.decide(request.id, item.id, "accepted", "tester")
+    assert store.accepted_refs(request.id) == {("nettbutikk", "customers/77")}
+    with pytest.raises(InputError):
+        store.decide(request.id, item.id, "maybe", "tester")
+
+
+def test_audit_is_append_only(store):
+    request = register(store)
+    store.set_status(request.id, "running", "flow")
+    actions = [e.action for e in store.audit_log(request.id)]
+    assert actions == ["registered", "status"]
+    with pytest.raises(sa.exc.DatabaseError):
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE audit_events SET actor = 'someone else'")
+    with pytest.raises(sa.exc.DatabaseError):
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM audit_events")
+    assert len(store.audit_log(request.id)) == 2
+
+
+def test_audit_details_carry_no_personal_data(store):
+    request = register(store)
+    for entry in store.audit_log(request.id):
+        text = str(entry.detail)
+        assert "Kari" not in text and "kari.nordmann" not in text and "9123" not in text
+
+
+def test_extension_must_be_notified_before_the_first_deadline(store):
+    request = register(store)
+    extended = store.extend(request.id, 2, "mange systemer", request.due, "tester")
+    assert extended.due_extended is not None and extended.due == extended.due_extended
+    assert extended.due > request.due
+    later = register(store)
+    with pytest.raises(InputError, match="before the first deadline"):
+        store.extend(later.id, 1, "for sent", date(2027, 1, 15), "tester")
+
+
+def test_unknown_request(store):
+    with pytest.raises(RequestNotFound):
+        store.get("INN-2026-NOPE00")
