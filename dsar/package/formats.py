@@ -1,0 +1,83 @@
+"""Names, compression and value formats of the package's members.
+
+One place for what a reader of the package (a person, or a program the person feeds it to)
+depends on: where files are, which format version they follow, and how a value becomes a
+CSV cell. Changing any of it changes ``FORMAT_VERSION``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any
+
+import pyzipper
+
+FORMAT_VERSION = "1.0"
+"""Version of the package layout, ``manifest.json`` and the data files' JSON shape."""
+
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+SOURCE_FIELD = "_source"
+CSV_SOURCE_COLUMNS = ("_source_system", "_source_collection", "_source_key")
+
+README_NAME = {"nb": "LES-MEG.txt", "en": "README.txt"}
+LETTER_STEM = {"nb": "svarbrev", "en": "cover-letter"}
+
+# Formats whose bytes are already compressed (or, for WAV, barely compress): deflating them
+# costs ~5x the time for a gain of a few per cent, so they are stored as they are.
+# PDF is stored too: its streams are Flate-compressed already. WAV is plain PCM, which
+# deflate shrinks by some 5-15 %, not worth writing at a fifth of the speed.
+_STORED_SUFFIXES = frozenset(
+    {
+        # images
+        ".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif", ".avif",
+        # audio
+        ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav",
+        # video
+        ".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi",
+        # archives and compressed documents
+        ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar",
+        ".pdf", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub",
+    }
+)  # fmt: skip
+
+
+def compress_type_for(name: str) -> int:
+    """``pyzipper.ZIP_STORED`` for already-compressed media and archives, else DEFLATED."""
+    if PurePosixPath(name).suffix.lower() in _STORED_SUFFIXES:
+        return pyzipper.ZIP_STORED
+    return pyzipper.ZIP_DEFLATED
+
+
+def data_path(system: str, collection: str, extension: str) -> str:
+    """``data/<system>/<collection>.<extension>``; ids are config slugs, safe as names."""
+    return f"data/{system}/{collection}.{extension}"
+
+
+def attachments_dir(system: str) -> str:
+    return f"attachments/{system}/"
+
+
+def letter_names(language: str) -> tuple[str, str]:
+    """The cover letter's (PDF, HTML) member names in the answer's language."""
+    stem = LETTER_STEM.get(language, LETTER_STEM["nb"])
+    return f"{stem}.pdf", f"{stem}.html"
+
+
+def readme_name(language: str) -> str:
+    return README_NAME.get(language, README_NAME["nb"])
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: text as it is, ``None`` empty, lists and objects as JSON.
+
+    Booleans and numbers are written as JSON writes them (``true``, ``12.5``), so the CSV
+    and the JSON of a collection agree. Values are not altered otherwise: the CSV is a
+    copy of the data, and cells that look like spreadsheet formulas stay as they are.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,267 @@
+"""One staged collection written out as JSON, as CSV and as HTML table rows.
+
+Every writer reads the released findings straight from staging and writes them as it goes;
+nothing holds more than one record. A collection is read several times (once to learn its
+columns and count, then once per format), which costs decryption time but keeps memory
+flat however many records a person has.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from dsar.config.models import Collection, Language, LocalText
+from dsar.errors import DsarError
+from dsar.package.formats import (
+    CSV_SOURCE_COLUMNS,
+    FORMAT_VERSION,
+    SOURCE_FIELD,
+    csv_cell,
+    data_path,
+)
+from dsar.package.zipwriter import MemberWriter
+from dsar.records import Finding
+from dsar.staging import Staging
+
+Released = Callable[[Finding], bool]
+
+
+@dataclass(frozen=True)
+class ReleasedRecords:
+    """The findings of one request that may leave: staged, and accepted by ``released``."""
+
+    staging: Staging
+    request_id: str
+    released: Released
+
+    def read(self, system: str, collection: str) -> Iterator[Finding]:
+        for finding in self.staging.read(self.request_id, system, collection):
+            if self.released(finding):
+                yield finding
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What the configuration says about one exported column, in the answer's language."""
+
+    description: str | None = None
+    special_category: str | None = None
+    codes: dict[str, str] = field(default_factory=dict)
+    masked: bool = False
+
+    def to_json(self, masked_note: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"description": self.description}
+        if self.special_category:
+            out["special_category"] = self.special_category
+        if self.codes:
+            out["codes"] = self.codes
+        if self.masked:
+            out["masked"] = masked_note
+        return out
+
+
+@dataclass
+class CollectionExport:
+    """A collection's released records and the explanations that go with them.
+
+    Built by :meth:`scan`, which reads the records once for their columns (the union over
+    records, in first-seen order) and their number.
+    """
+
+    source: ReleasedRecords
+    system: str
+    collection: str
+    config: Collection | None
+    language: Language
+    columns: list[str]
+    records: int
+    fields: dict[str, FieldInfo]
+
+    @classmethod
+    def scan(
+        cls,
+        source: ReleasedRecords,
+        system: str,
+        collection: str,
+        config: Collection | None,
+        language: Language,
+    ) -> CollectionExport:
+        seen: dict[str, None] = {}
+        count = 0
+        for finding in source.read(system, collection):
+            count += 1
+            for name in finding.fields:
+                if name not in seen:
+                    seen[name] = None
+        if SOURCE_FIELD in seen:
+            # Provenance must not be overwritten by a column of the same name.
+            raise DsarError(
+                f"system {system!r}, collection {collection!r}: a column is named "
+                f"{SOURCE_FIELD!r}, which the package reserves; rename it in the connector"
+            )
+        columns = list(seen)
+        return cls(
+            source=source,
+            system=system,
+            collection=collection,
+            config=config,
+            language=language,
+            columns=columns,
+            records=count,
+            fields={name: _field_info(config, name, language) for name in columns},
+        )
+
+    # -- what the person reads about the collection -------------------------------------
+
+    @property
+    def title(self) -> str:
+        return self.config.title.get(self.language) if self.config else self.collection
+
+    @property
+    def not_exported(self) -> dict[str, str]:
+        """Secret columns: stored by the controller, never released (RULES: never in clear)."""
+        if self.config is None:
+            return {}
+        return {name: text.get(self.language) for name, text in self.config.secret.items()}
+
+    @property
+    def json_path(self) -> str:
+        return data_path(self.system, self.collection, "json")
+
+    @property
+    def csv_path(self) -> str:
+        return data_path(self.system, self.collection, "csv")
+
+    @property
+    def has_special(self) -> bool:
+        return any(f.special_category for f in self.fields.values())
+
+    # -- writers --------------------------------------------------------------------------
+
+    def write_json(self, out: MemberWriter, *, exported_at: str, masked_note: str) -> int:
+        """Stream ``data/<system>/<collection>.json``: head, one record a line, tail."""
+        head = {
+            "format_version": FORMAT_VERSION,
+            "request_id": self.source.request_id,
+            "system": self.system,
+            "collection": self.collection,
+            "title": self.title,
+            "exported_at": exported_at,
+            "fields": {name: info.to_json(masked_note) for name, info in self.fields.items()},
+            "not_exported": self.not_exported,
+        }
+        text = json.dumps(head, ensure_ascii=False, indent=2)
+        # Reopen the object just before its closing brace to append the records array.
+        out.write_text(text[: text.rindex("}")].rstrip() + ',\n  "records": [')
+        written = 0
+        for finding in self.source.read(self.system, self.collection):
+            record = {SOURCE_FIELD: _source(finding), **finding.fields}
+            out.write_text(("\n    " if written == 0 else ",\n    ") + _dumps(record))
+            written += 1
+        out.write_text("\n  ]\n}\n" if written else "]\n}\n")
+        return written
+
+    def write_csv(self, out: MemberWriter) -> int:
+        """Stream ``data/<system>/<collection>.csv``: UTF-8 with BOM, RFC 4180 (CRLF)."""
+        # The BOM makes Excel read UTF-8 (æøå) instead of guessing a Windows code page.
+        out.write("\ufeff".encode())
+        writer = csv.writer(_TextOut(out), lineterminator="\r\n")
+        writer.writerow([*CSV_SOURCE_COLUMNS, *self.columns])
+        written = 0
+        for finding in self.source.read(self.system, self.collection):
+            writer.writerow(
+                [
+                    finding.system,
+                    finding.collection,
+                    finding.key,
+                    *(csv_cell(finding.fields.get(name)) for name in self.columns),
+                ]
+            )
+            written += 1
+        return written
+
+    def html_rows(self, words: dict[str, Any]) -> Iterator[Markup]:
+        """``<tr>`` per record, every value escaped: record text is untrusted."""
+        special = {name for name, info in self.fields.items() if info.special_category}
+        for finding in self.source.read(self.system, self.collection):
+            cells = [f'<td class="key">{escape(finding.key)}</td>']
+            for name in self.columns:
+                css = ' class="art9"' if name in special else ""
+                value = finding.fields.get(name)
+                cells.append(f"<td{css}>{_html_value(value, self.fields[name], words)}</td>")
+            yield Markup("<tr>" + "".join(cells) + "</tr>\n")
+
+
+class _TextOut:
+    """``csv.writer`` writes text; the member takes bytes."""
+
+    def __init__(self, out: MemberWriter) -> None:
+        self._out = out
+
+    def write(self, text: str) -> None:
+        self._out.write_text(text)
+
+
+def _source(finding: Finding) -> dict[str, str]:
+    return {"system": finding.system, "collection": finding.collection, "key": finding.key}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _field_info(config: Collection | None, name: str, language: Language) -> FieldInfo:
+    if config is None:
+        return FieldInfo()
+
+    def text(source: dict[str, LocalText]) -> str | None:
+        item = source.get(name)
+        return item.get(language) if item is not None else None
+
+    codes = config.codes.get(name, {})
+    return FieldInfo(
+        description=text(config.fields),
+        special_category=text(config.special_category),
+        codes={code: meaning.get(language) for code, meaning in codes.items()},
+        masked=name in config.masked,
+    )
+
+
+def _html_value(value: Any, info: FieldInfo, words: dict[str, Any]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(escape(words["yes"] if value else words["no"]))
+    if isinstance(value, (dict, list)):
+        return f"<code>{escape(_dumps(value))}</code>"
+    text = str(value)
+    meaning = info.codes.get(text)
+    if meaning is not None:
+        return f'<span class="code">{escape(text)}</span> {escape(meaning)}'
+    return str(escape(text))
+
+
+@dataclass
+class SystemExport:
+    """A system as the package presents it: its outcome and its collections' exports."""
+
+    id: str
+    title: str
+    status: str
+    held: int
+    error: str | None
+    collections: list[CollectionExport]
+
+    @property
+    def records(self) -> int:
+        return sum(c.records for c in self.collections)
+
+    @property
+    def with_records(self) -> list[CollectionExport]:
+        return [c for c in self.collections if c.records]
