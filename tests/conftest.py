@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+# Prefect reads its home and settings when first imported: point them at a throwaway place
+# before any test module imports it, so tests never touch a developer's ~/.prefect.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="dsar-test-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 PG_ADMIN_URL = os.environ.get("DSAR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_ADMIN_URL = os.environ.get("DSAR_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
@@ -88,6 +95,17 @@ def mariadb_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[Path]:
+    """One temporary Prefect server for the session; yields its database file."""
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+        yield Path(url.split(":///", 1)[1])
 
 
 @pytest.fixture

@@ -1,0 +1,305 @@
+"""CSV exports: one file per collection, streamed row by row with the csv module.
+
+A collection names its ``path`` (relative to the workspace, or with ``{workspace}``), its
+``delimiter`` and ``encoding``. The header row gives the field names. The key is the
+configured columns, or ``_line``: the data row's line number, 1 for the first line after
+the header (a record spanning lines is numbered by its first line).
+
+There is no index to ask, so every row is read and each searched cell normalised the way
+the person's identifiers were (``looks_like_email``, ``looks_like_phone``; ``exact`` compares
+text). The file is decoded line by line, so an undecodable byte is reported with its line
+number, and nothing more than one line is ever held.
+
+A broken file (wrong number of fields, undecodable bytes, bad quoting, a configured column
+missing from the header) is a ``ConnectorError`` naming the file and line, never the content;
+it is not transient: the export must be fixed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from connectors.base import Condition, Connector
+from dsar.config.models import Collection
+from dsar.errors import ConnectorError
+from dsar.identity import looks_like_email, looks_like_phone
+
+LINE_KEY = "_line"
+
+
+class CsvConnector(Connector):
+    """A system whose collections are CSV files.
+
+    Beyond the contract (``check``, ``select``): ``audit_schema()`` lists header columns the
+    configuration doesn't explain.
+    """
+
+    kind = "csv"
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def check(self) -> tuple[bool, str | None]:
+        """Every file exists, decodes, parses and has the configured columns. Never raises.
+
+        Reads every file to its end (streamed), so a bad byte on the last line is found
+        here rather than in the middle of a request.
+        """
+        problems = []
+        for collection in self.system.collections.values():
+            try:
+                for _ in self._rows(collection, self._required(collection)):
+                    pass
+            except ConnectorError as exc:
+                problems.append(exc.args[0].removeprefix(f"system {self.system.id!r}: "))
+            except Exception as exc:  # noqa: BLE001 - check reports, it never raises
+                problems.append(f"{self._name(collection)}: check failed with {type(exc).__name__}")
+        if problems:
+            return False, f"system {self.system.id!r}: " + "; ".join(problems)
+        return True, None
+
+    def select(
+        self, collection: Collection, conditions: Sequence[Condition]
+    ) -> Iterator[dict[str, Any]]:
+        """Stream every row matching any condition, as ``{header: text}`` (plus ``_line``)."""
+        tests = [(c.field, _matcher(c)) for c in conditions if c.values]
+        if not tests:
+            return
+        where = f"systems.{self.system.id}.collections.{collection.id}"
+        asked = [(c.field, where) for c in conditions]
+        for row in self._rows(collection, self._required(collection) + asked):
+            if any(test(row.get(field)) for field, test in tests):
+                yield row
+
+    # -- tools beyond the contract -----------------------------------------------------------
+
+    def audit_schema(self) -> list[str]:
+        """Header columns neither explained in ``fields`` nor declared ``secret``.
+
+        Raises ``ConnectorError`` if a file can't be opened or its header read.
+        """
+        warnings = []
+        for collection in self.system.collections.values():
+            header = self._header(collection)
+            unexplained = [
+                c for c in header if c not in collection.fields and c not in collection.secret
+            ]
+            if unexplained:
+                warnings.append(
+                    f"systems.{self.system.id}.collections.{collection.id}: columns "
+                    f"{unexplained} are neither explained in fields nor declared secret; the "
+                    "letter and package would show them unexplained"
+                )
+        return warnings
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _path(self, collection: Collection) -> Path:
+        return self.workspace.resolve_path(str(collection.path))
+
+    def _name(self, collection: Collection) -> str:
+        return f"collection {collection.id!r} (file {str(self._path(collection))!r})"
+
+    def _required(self, collection: Collection) -> list[tuple[str, str]]:
+        """(column, configuration key naming it) for every column the search relies on."""
+        where = f"systems.{self.system.id}.collections.{collection.id}"
+        needed = [(c, f"{where}.key") for c in collection.key if c != LINE_KEY]
+        needed += [(f, f"{where}.identities") for i in collection.identities for f in i.fields]
+        for ref in self.system.references:
+            for cid, field in (ref.child, ref.parent):
+                if cid == collection.id and field != LINE_KEY:
+                    needed.append((field, f"systems.{self.system.id}.references"))
+        return list(dict.fromkeys(needed))
+
+    def _header(self, collection: Collection) -> list[str]:
+        reader = self._reader(collection)
+        try:
+            return next(reader)[1]
+        finally:
+            reader.close()
+
+    def _rows(
+        self, collection: Collection, needed: Sequence[tuple[str, str]]
+    ) -> Iterator[dict[str, Any]]:
+        """Every data row as a dict, checked against the header; blank lines skipped."""
+        reader = self._reader(collection)
+        try:
+            _, header = next(reader)
+            missing = [(c, key) for c, key in needed if c not in header]
+            if missing:
+                column, key = missing[0]
+                raise self._broken(
+                    collection, 1, f"column {column!r} is not in the header; check {key}"
+                )
+            with_line = LINE_KEY in collection.key
+            for line, cells in reader:
+                if not cells:
+                    continue
+                if len(cells) != len(header):
+                    raise self._broken(
+                        collection,
+                        line,
+                        f"the row has {len(cells)} fields, the header {len(header)}",
+                    )
+                row: dict[str, Any] = dict(zip(header, cells))
+                if with_line:
+                    row[LINE_KEY] = line - 1
+                yield row
+        finally:
+            reader.close()
+
+    def _reader(self, collection: Collection) -> Iterator[tuple[int, list[str]]]:
+        """(first line number, cells) of every record, the header first; opens the file now."""
+        path = self._path(collection)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise ConnectorError(
+                self.system.id,
+                f"{self._name(collection)} not found; check "
+                f"systems.{self.system.id}.collections.{collection.id}.path",
+            ) from None
+        except OSError as exc:
+            # A directory or a permission is a mistake to fix; anything else (a network
+            # share gone away) may pass.
+            transient = not isinstance(exc, (PermissionError, IsADirectoryError))
+            raise ConnectorError(
+                self.system.id,
+                f"{self._name(collection)} can't be opened ({type(exc).__name__})",
+                transient=transient,
+            ) from exc
+        return self._records(collection, handle)
+
+    def _records(self, collection: Collection, handle: Any) -> Iterator[tuple[int, list[str]]]:
+        lines = _DecodedLines(handle, collection.encoding)
+        reader = csv.reader(lines, delimiter=collection.delimiter, strict=True)
+        try:
+            with handle:
+                first = True
+                while True:
+                    start = lines.count + 1
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        break
+                    except UnicodeDecodeError:
+                        raise self._broken(
+                            collection,
+                            lines.count + 1,
+                            f"bytes that are not valid {collection.encoding}; check the file "
+                            f"or systems.{self.system.id}.collections.{collection.id}.encoding",
+                        ) from None
+                    except csv.Error as exc:
+                        # csv's messages are fixed texts about quoting and sizes, never content.
+                        raise self._broken(
+                            collection, reader.line_num, f"malformed CSV ({exc})"
+                        ) from None
+                    if first:
+                        first = False
+                        yield start, self._checked_header(collection, cells)
+                    else:
+                        yield start, cells
+                if first:
+                    raise self._broken(collection, 1, "the file is empty; expected a header row")
+        except OSError as exc:
+            raise ConnectorError(
+                self.system.id,
+                f"{self._name(collection)} could not be read ({type(exc).__name__})",
+                transient=True,
+            ) from exc
+
+    def _checked_header(self, collection: Collection, cells: list[str]) -> list[str]:
+        header = [c.strip() for c in cells]
+        duplicates = sorted({c for c in header if header.count(c) > 1})
+        if duplicates:
+            raise self._broken(collection, 1, f"the header names {duplicates} more than once")
+        return header
+
+    def _broken(self, collection: Collection, line: int, problem: str) -> ConnectorError:
+        return ConnectorError(self.system.id, f"{self._name(collection)}, line {line}: {problem}")
+
+
+class _DecodedLines:
+    """Text lines of a binary file, decoded one line at a time.
+
+    ``count`` is how many lines have been handed out, so a decode error names its line. The
+    file is split on ``\\n`` before decoding; an incremental decoder carries any multi-byte
+    character (or UTF-16 code unit) a split cuts through. A UTF-8 byte-order mark is
+    dropped, as spreadsheet exports often carry one.
+    """
+
+    def __init__(self, handle: Any, encoding: str) -> None:
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"
+        self._handle = handle
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self._pending = ""
+        self._done = False
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        while "\n" not in self._pending:
+            if self._done:
+                if not self._pending:
+                    raise StopIteration
+                line, self._pending = self._pending, ""
+                self.count += 1
+                return line
+            raw = self._handle.readline()
+            if raw:
+                self._pending += self._decoder.decode(raw)
+            else:
+                self._pending += self._decoder.decode(b"", final=True)
+                self._done = True
+        line, _, self._pending = self._pending.partition("\n")
+        self.count += 1
+        return line + "\n"
+
+
+# -- matching ------------------------------------------------------------------------------------
+
+
+def _matcher(condition: Condition) -> Callable[[Any], bool]:
+    """A test for one cell. A cheap text test rules most cells out before the normaliser
+    (e-mail validation, phone parsing) runs, so a large file is scanned quickly."""
+    if condition.kind == "email":
+        emails = set(condition.values)
+        locals_ = {str(v).rpartition("@")[0] for v in emails}
+
+        def is_email(cell: Any) -> bool:
+            if not cell or "@" not in cell:
+                return False
+            folded = unicodedata.normalize("NFC", cell).casefold()
+            return any(part in folded for part in locals_) and looks_like_email(cell) in emails
+
+        return is_email
+    if condition.kind == "phone":
+        phones = set(condition.values)
+        nationals = {_national(str(v)) for v in phones}
+
+        def is_phone(cell: Any) -> bool:
+            if not cell:
+                return False
+            digits = re.sub(r"\D", "", cell)
+            return any(n in digits for n in nationals) and looks_like_phone(cell) in phones
+
+        return is_phone
+    texts = {str(v).strip() for v in condition.values}
+    return lambda cell: cell is not None and str(cell).strip() in texts
+
+
+def _national(e164: str) -> str:
+    try:
+        return str(phonenumbers.parse(e164, None).national_number)
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", e164)

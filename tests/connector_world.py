@@ -1,0 +1,271 @@
+"""A small web shop, the same on SQLite, PostgreSQL and MariaDB, for the connector tests.
+
+customers → orders → order_lines (composite key ``order_id, line_no``). The person asking is
+Kari Nordmann, ``kari.nordmann@example.no``, ``+4791234567``. The shop holds her the way
+real shops do: her e-mail with capitals and a trailing blank, her phone spelled
+``+47 912 34 567``, ``004791234567`` and ``91234567``, a second account, her husband Ola under
+the same family e-mail, a stranger with her name, near-miss addresses that must not match,
+and a customer whose address has an apostrophe. ``FILLER`` other customers (each with an
+order and a line) make the tables big enough for the planners to prefer indexes.
+
+Indexes are those docs/architecture.md ("SQL lookups") agrees on: ``lower(trim(email))`` on
+SQLite and PostgreSQL, a plain one on MariaDB (its ``_ci`` collation does the folding).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from dsar.config.models import System
+from dsar.records import Lookup
+
+PERSON_EMAIL = "kari.nordmann@example.no"
+PERSON_PHONE = "+4791234567"
+OBRIEN_EMAIL = "o'brien@example.no"
+FILLER = 20_000
+TABLES = ("shop_customers", "shop_orders", "shop_order_lines")
+
+# (customer_id, first_name, last_name, email, phone) and what the row is for.
+CUSTOMERS: list[tuple[int, str, str, str | None, str | None]] = [
+    (1, "Kari", "Nordmann", "Kari.Nordmann@Example.no ", "+47 912 34 567"),  # case, blank
+    (2, "Ola", "Nordmann", "kari.nordmann@example.no", None),  # family shares the e-mail
+    (3, "Kari", "Nordmann", "kari.nordmann@gmail.com", "98765432"),  # stranger, same name
+    (4, "Kari", "Nordmann", "KARI.NORDMANN@EXAMPLE.NO", "004791234567"),  # second account
+    (5, "Kari", "Nordmann", "kari@jobb.no", "91234567"),  # found by phone only
+    (6, "Siobhan", "O'Brien", OBRIEN_EMAIL, "+47 456 78 901"),  # apostrophe
+    (7, "Kari", "Nordmann-Berg", "xkari.nordmann@example.no", "+47 912 34 568"),  # near miss
+    (8, "Kari", "Nordmann", "kari.nordmann@example.org", "9123456"),  # near miss
+]
+# order_id -> customer_id; lines per order.
+ORDERS = {101: 1, 102: 1, 201: 2, 301: 3, 401: 4, 501: 5, 601: 6, 701: 7, 801: 8}
+LINES = {101: 2, 102: 1, 201: 1, 301: 1, 401: 1, 501: 2, 601: 1, 701: 1, 801: 1}
+
+
+def define(metadata: sa.MetaData, schema: str | None = None) -> dict[str, sa.Table]:
+    customers = sa.Table(
+        "shop_customers",
+        metadata,
+        sa.Column("customer_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("first_name", sa.String(100)),
+        sa.Column("last_name", sa.String(100)),
+        sa.Column("email", sa.String(254)),
+        sa.Column("phone", sa.String(32)),
+        sa.Column("password_hash", sa.String(100)),
+        sa.Column("created_at", sa.DateTime),
+        schema=schema,
+    )
+    sa.Index(
+        "ix_shop_customers_email_lower", sa.func.lower(sa.func.trim(customers.c.email))
+    ).ddl_if(dialect=("sqlite", "postgresql"))
+    sa.Index("ix_shop_customers_email", customers.c.email).ddl_if(dialect=("mysql", "mariadb"))
+    sa.Index("ix_shop_customers_phone", customers.c.phone)
+    orders = sa.Table(
+        "shop_orders",
+        metadata,
+        sa.Column("order_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("customer_id", sa.Integer, index=True, nullable=False),
+        sa.Column("ordered_on", sa.Date),
+        sa.Column("total", sa.Numeric(10, 2)),
+        schema=schema,
+    )
+    lines = sa.Table(
+        "shop_order_lines",
+        metadata,
+        sa.Column("order_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("line_no", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("product", sa.String(200)),
+        sa.Column("quantity", sa.Integer),
+        schema=schema,
+    )
+    return {"customers": customers, "orders": orders, "order_lines": lines}
+
+
+def build(url: str, schema: str | None = None) -> None:
+    """Create the shop in the database at ``url`` (tables must not exist) and ANALYZE it."""
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    tables = define(metadata, schema)
+    with engine.begin() as conn:
+        if schema:
+            conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
+        metadata.create_all(conn)
+        conn.execute(tables["customers"].insert(), _customers())
+        conn.execute(tables["orders"].insert(), _orders())
+        conn.execute(tables["order_lines"].insert(), _lines())
+    _analyze(engine, [t.fullname for t in tables.values()])
+    engine.dispose()
+
+
+def drop(url: str, schema: str | None = None) -> None:
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    define(metadata, schema)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+        if schema:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True, if_exists=True))
+    engine.dispose()
+
+
+def _customers() -> list[dict[str, Any]]:
+    created = dt.datetime(2023, 5, 17, 12, 0)
+    rows = [
+        dict(zip(("customer_id", "first_name", "last_name", "email", "phone"), c))
+        | {"password_hash": "$argon2id$v=19$stub", "created_at": created}
+        for c in CUSTOMERS
+    ]
+    spellings = ("+47 {a} {b} {c}", "0047{n}", "{n}")
+    for i in range(FILLER):
+        n = f"9{i:07d}"  # 90000000-90019999: never the person's number
+        phone = spellings[i % 3].format(n=n, a=n[:3], b=n[3:5], c=n[5:])
+        rows.append(
+            {
+                "customer_id": 10_000 + i,
+                "first_name": "Filler",
+                "last_name": f"Person {i}",
+                "email": f"filler{i}@example.com",
+                "phone": phone,
+                "password_hash": None,
+                "created_at": created,
+            }
+        )
+    return rows
+
+
+def _orders() -> list[dict[str, Any]]:
+    day = dt.date(2024, 3, 1)
+    rows = [
+        {"order_id": o, "customer_id": c, "ordered_on": day, "total": decimal.Decimal("249.50")}
+        for o, c in ORDERS.items()
+    ]
+    rows += [
+        {"order_id": 100_000 + i, "customer_id": 10_000 + i, "ordered_on": day, "total": 1}
+        for i in range(FILLER)
+    ]
+    return rows
+
+
+def _lines() -> list[dict[str, Any]]:
+    rows = [
+        {"order_id": o, "line_no": n, "product": "Fotobok A4", "quantity": 1}
+        for o, count in LINES.items()
+        for n in range(1, count + 1)
+    ]
+    rows += [
+        {"order_id": 100_000 + i, "line_no": 1, "product": "Fremkalling", "quantity": 2}
+        for i in range(FILLER)
+    ]
+    return rows
+
+
+def _analyze(engine: sa.Engine, tables: list[str]) -> None:
+    """Gather statistics so the planners judge the indexes on real numbers."""
+    name = engine.dialect.name
+    with engine.begin() as conn:
+        if name == "sqlite":
+            conn.exec_driver_sql("ANALYZE")
+        elif name == "postgresql":
+            for table in tables:
+                conn.exec_driver_sql(f"ANALYZE {table}")
+        else:
+            conn.exec_driver_sql(f"ANALYZE TABLE {', '.join(tables)}").fetchall()
+
+
+# -- the configuration --------------------------------------------------------------------
+
+REGISTER = {
+    "purposes": ["Oppfylle kjøpsavtalen"],
+    "legal_basis": ["Avtale"],
+    "categories": ["Kontaktopplysninger", "Kjøpshistorikk"],
+    "recipients": [],
+    "retention": "Så lenge kundekontoen er åpen",
+    "sources": [],
+    "transfers": [],
+    "profiling": False,
+    "automated_decisions": False,
+}
+
+
+def shop_config(connection: dict[str, Any], schema: str | None = None) -> dict[str, Any]:
+    """The shop as a controller file would declare it (a dict to adjust before validating)."""
+    where = {"schema": schema} if schema else {}
+    return {
+        "id": "nettbutikk",
+        "title": "Nettbutikk",
+        "connector": "sql",
+        "connection": connection,
+        "register": REGISTER,
+        "collections": {
+            "customers": {
+                "title": "Kunder",
+                "table": "shop_customers",
+                **where,
+                "key": "customer_id",
+                "identities": [
+                    {"type": "email", "column": "email"},
+                    {"type": "phone", "column": "phone"},
+                    {"type": "name", "columns": ["first_name", "last_name"]},
+                ],
+                "fields": {
+                    c: c.replace("_", " ")
+                    for c in (
+                        "customer_id", "first_name", "last_name", "email", "phone", "created_at"
+                    )
+                },
+                "secret": {"password_hash": "Passord (lagret som hash)"},
+            },
+            "orders": {
+                "title": "Ordre",
+                "table": "shop_orders",
+                **where,
+                "key": "order_id",
+                "fields": {c: c for c in ("order_id", "customer_id", "ordered_on", "total")},
+            },
+            "order_lines": {
+                "title": "Ordrelinjer",
+                "table": "shop_order_lines",
+                **where,
+                "key": ["order_id", "line_no"],
+                "fields": {c: c for c in ("order_id", "line_no", "product", "quantity")},
+            },
+        },
+        "references": [
+            {"from": "orders.customer_id", "to": "customers.customer_id"},
+            {"from": "order_lines.order_id", "to": "orders.order_id"},
+        ],
+    }
+
+
+def shop_system(connection: dict[str, Any], schema: str | None = None) -> System:
+    return System.model_validate(shop_config(connection, schema))
+
+
+# -- what a search must find ------------------------------------------------------------------
+
+PERSON = Lookup(emails=(PERSON_EMAIL,), phones=(PERSON_PHONE,))
+OBRIEN = Lookup(emails=(OBRIEN_EMAIL,))
+
+Found = tuple[str, str, tuple[str, ...], tuple[str, str] | None]
+"""(collection, key, matched_on, via) of one record."""
+
+
+def expected_for(customers: dict[int, tuple[str, ...]]) -> set[Found]:
+    """Records a search finds when it matches ``customers`` (id -> matched_on)."""
+    found: set[Found] = {("customers", str(c), on, None) for c, on in customers.items()}
+    for order, customer in ORDERS.items():
+        if customer in customers:
+            found.add(("orders", str(order), (), ("customers", str(customer))))
+            for n in range(1, LINES[order] + 1):
+                found.add(("order_lines", f"{order}/{n}", (), ("orders", str(order))))
+    return found
+
+
+EXPECTED_PERSON = expected_for(
+    {1: ("email", "phone"), 2: ("email",), 4: ("email", "phone"), 5: ("phone",)}
+)
+EXPECTED_OBRIEN = expected_for({6: ("email",)})
+EXPECTED_PHONE_ONLY = expected_for({1: ("phone",), 4: ("phone",), 5: ("phone",)})

@@ -1,0 +1,306 @@
+"""The CSV connector: a Windows-1252, semicolon-separated export like Norwegian Excel writes.
+
+customers.csv → orders.csv by ``kundenr``; newsletter.csv has no key of its own (``_line``).
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors import connector_for
+from connectors.base import Condition
+from connectors.csv_file import CsvConnector
+from dsar.config.models import System
+from dsar.errors import ConnectorError
+from dsar.identity import phone_variants
+from dsar.records import Lookup, RawRecord
+from dsar.workspace import Workspace
+from tests.connector_world import PERSON, PERSON_EMAIL, PERSON_PHONE, REGISTER
+
+CUSTOMERS = """\
+kundenr;navn;epost;telefon;poststed;merknad
+1;Nordmann, Kari;Kari.Nordmann@Example.no ;+47 912 34 567;Ødegård;
+2;Kari Ødegård;kari.odegard@example.no;004791234567;Bærum;
+3;Ola Nordmann;kari.nordmann@example.no;;Oslo;"deler e-post
+med kona"
+4;Kari Nordmann;kari.nordmann@gmail.com;98765432;Tromsø;
+5;Per Ås;per@example.no;91234567;Ås;
+6;Siobhan O'Brien;o'brien@example.no;;Cork;
+7;Kari Nordmann-Berg;xkari.nordmann@example.no;+47 912 34 568;Moss;
+"""
+ORDERS = """\
+ordrenr;kundenr;dato;sum
+101;1;2024-03-01;249,50
+102;1;2024-03-02;99,00
+201;2;2024-04-01;10,00
+301;3;2024-05-01;20,00
+401;4;2024-06-01;30,00
+501;5;2024-07-01;40,00
+701;7;2024-08-01;50,00
+"""
+NEWSLETTER = """\
+epost;påmeldt
+kari.nordmann@example.no;2021-01-01
+
+annen@example.no;2021-02-01
+KARI.NORDMANN@EXAMPLE.NO;2022-01-01
+"""
+# Found for PERSON: (collection, key, matched_on, via).
+EXPECTED = {
+    ("customers", "1", ("email", "phone"), None),
+    ("customers", "2", ("phone",), None),
+    ("customers", "3", ("email",), None),
+    ("customers", "5", ("phone",), None),
+    ("orders", "101", (), ("customers", "1")),
+    ("orders", "102", (), ("customers", "1")),
+    ("orders", "201", (), ("customers", "2")),
+    ("orders", "301", (), ("customers", "3")),
+    ("orders", "501", (), ("customers", "5")),
+    ("newsletter", "1", ("email",), None),  # _line: the first line after the header is 1
+    ("newsletter", "4", ("email",), None),  # the blank line 2 still counts
+}
+SEARCHED = (PERSON_EMAIL, "91234567", "912 34 567", *phone_variants(PERSON_PHONE))
+CONTENT = ("Nordmann", "Ødegård", "Bærum", "example.no", "O'Brien")
+
+
+def write(root: Path, name: str, text: str, encoding: str = "cp1252") -> Path:
+    path = root / "sources" / "regnskap" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def config(**collections: dict[str, Any]) -> dict[str, Any]:
+    base = {
+        "customers": {
+            "title": "Kunder",
+            "path": "sources/regnskap/customers.csv",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "key": "kundenr",
+            "identities": [
+                {"type": "email", "column": "epost"},
+                {"type": "phone", "column": "telefon"},
+                {"type": "name", "column": "navn"},
+            ],
+            "fields": {
+                c: c for c in ("kundenr", "navn", "epost", "telefon", "poststed", "merknad")
+            },
+        },
+        "orders": {
+            "title": "Ordre",
+            "path": "{workspace}/sources/regnskap/orders.csv",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "key": "ordrenr",
+            "fields": {c: c for c in ("ordrenr", "kundenr", "dato", "sum")},
+        },
+        "newsletter": {
+            "title": "Nyhetsbrev",
+            "path": "sources/regnskap/newsletter.csv",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "key": "_line",
+            "identities": [{"type": "email", "column": "epost"}],
+            "fields": {"epost": "e-post", "påmeldt": "påmeldt dato"},
+        },
+    }
+    for cid, changes in collections.items():
+        base[cid] = {**base[cid], **changes}
+    return {
+        "id": "regnskap",
+        "title": "Regnskap",
+        "connector": "csv",
+        "register": REGISTER,
+        "collections": base,
+        "references": [{"from": "orders.kundenr", "to": "customers.kundenr"}],
+    }
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    write(tmp_path, "customers.csv", CUSTOMERS)
+    write(tmp_path, "orders.csv", ORDERS)
+    write(tmp_path, "newsletter.csv", NEWSLETTER)
+    return Workspace(root=tmp_path)
+
+
+def connector(workspace: Workspace, **changes: dict[str, Any]) -> CsvConnector:
+    made = connector_for(System.model_validate(config(**changes)), workspace)
+    assert isinstance(made, CsvConnector)
+    return made
+
+
+def found(records: list[RawRecord]) -> set[tuple[Any, ...]]:
+    return {(r.collection, r.key, r.matched_on, r.via) for r in records}
+
+
+def assert_names_no_value(error: BaseException) -> None:
+    text = " ".join([str(error), repr(error.args)])
+    for value in (*SEARCHED, *CONTENT):
+        assert value not in text, "an error message repeats a value from the file"
+
+
+# -- the search --------------------------------------------------------------------------------
+
+
+def test_find_returns_exactly_the_persons_records(workspace: Workspace) -> None:
+    with connector(workspace) as csv:
+        records = list(csv.find(PERSON))
+    assert found(records) == EXPECTED
+    assert len(records) == len(EXPECTED)
+
+
+def test_cells_are_decoded_text_as_written(workspace: Workspace) -> None:
+    with connector(workspace) as csv:
+        records = {(r.collection, r.key): r.fields for r in csv.find(PERSON)}
+    assert records[("customers", "1")]["navn"] == "Nordmann, Kari"
+    assert records[("customers", "1")]["poststed"] == "Ødegård"
+    assert records[("customers", "1")]["epost"] == "Kari.Nordmann@Example.no "
+    assert records[("customers", "3")]["merknad"] == "deler e-post\nmed kona"
+    assert records[("newsletter", "4")] == {
+        "epost": "KARI.NORDMANN@EXAMPLE.NO", "påmeldt": "2022-01-01", "_line": 4,
+    }
+
+
+def test_line_numbers_count_lines_of_the_file(workspace: Workspace) -> None:
+    """A record spanning two lines moves the next record's _line by two."""
+    with connector(workspace, customers={"key": "_line"}) as csv:
+        condition = Condition("epost", "email", ("per@example.no",))
+        rows = list(csv.select(csv.system.collections["customers"], [condition]))
+    assert [r["_line"] for r in rows] == [6]  # customer 5: lines 1, 2, 3-4, 5 come before
+
+
+def test_apostrophes_and_utf8_files(tmp_path: Path) -> None:
+    write(tmp_path, "customers.csv", "\ufeff" + CUSTOMERS, encoding="utf-8")  # Excel's BOM
+    write(tmp_path, "orders.csv", ORDERS, encoding="utf-8")
+    write(tmp_path, "newsletter.csv", NEWSLETTER, encoding="utf-8")
+    utf8 = {"encoding": "utf-8"}
+    with connector(Workspace(root=tmp_path), customers=utf8, orders=utf8, newsletter=utf8) as csv:
+        records = list(csv.find(Lookup(emails=("o'brien@example.no",))))
+    assert found(records) == {("customers", "6", ("email",), None)}
+    assert records[0].fields["navn"] == "Siobhan O'Brien"
+
+
+# Each row: an encoding and line ending exports come in; the same records must be found.
+@pytest.mark.parametrize(
+    ("encoding", "newline"),
+    [("utf-8", "\r\n"), ("utf-16", "\n"), ("utf-16-le", "\r\n"), ("iso-8859-1", "\r\n")],
+)
+def test_encodings_and_line_endings(tmp_path: Path, encoding: str, newline: str) -> None:
+    files = {"customers.csv": CUSTOMERS, "orders.csv": ORDERS, "newsletter.csv": NEWSLETTER}
+    for name, text in files.items():
+        write(tmp_path, name, text.replace("\n", newline), encoding=encoding)
+    changed = {"encoding": encoding}
+    with connector(
+        Workspace(root=tmp_path), customers=changed, orders=changed, newsletter=changed
+    ) as csv:
+        assert csv.check() == (True, None)
+        records = list(csv.find(PERSON))
+    assert found(records) == EXPECTED
+    fields = {(r.collection, r.key): r.fields for r in records}
+    assert fields[("customers", "3")]["merknad"] == f"deler e-post{newline}med kona"
+    assert fields[("customers", "1")]["poststed"] == "Ødegård"
+
+
+def test_check_and_audit_a_good_export(workspace: Workspace) -> None:
+    with connector(workspace, orders={"fields": {"ordrenr": "ordrenummer"}}) as csv:
+        assert csv.check() == (True, None)
+        warnings = csv.audit_schema()
+    assert len(warnings) == 1
+    assert "collections.orders" in warnings[0]
+    assert "['kundenr', 'dato', 'sum']" in warnings[0]
+
+
+# -- broken files ------------------------------------------------------------------------------
+
+
+def _error(workspace: Workspace, **changes: dict[str, Any]) -> tuple[ConnectorError, str | None]:
+    with connector(workspace, **changes) as csv:
+        with pytest.raises(ConnectorError) as caught:
+            list(csv.find(PERSON))
+        ok, why = csv.check()
+    assert ok is False and why is not None
+    assert caught.value.transient is False
+    assert_names_no_value(caught.value)
+    for value in (*SEARCHED, *CONTENT):
+        assert value not in why
+    return caught.value, why
+
+
+# Each row: what is wrong in customers.csv, and the words the error must use.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            CUSTOMERS.replace("4;Kari Nordmann;", "4;Kari;Nordmann;"),
+            "line 6: the row has 7 fields, the header 6",
+        ),
+        (CUSTOMERS.replace("5;Per Ås;", '5;"Per" Ås;'), "line 7: malformed CSV"),
+        (CUSTOMERS.replace("epost;", "e_post;", 1), "line 1: column 'epost' is not in the header"),
+        (
+            CUSTOMERS.replace("merknad", "navn", 1),
+            "line 1: the header names ['navn'] more than once",
+        ),
+        ("", "line 1: the file is empty"),
+    ],
+    ids=["field-count", "quoting", "missing-column", "duplicate-column", "empty"],
+)
+def test_a_broken_file_names_the_file_and_line(
+    workspace: Workspace, text: str, expected: str
+) -> None:
+    write(workspace.root, "customers.csv", text)
+    error, why = _error(workspace)
+    assert "customers.csv" in str(error) and expected in str(error)
+    assert why is not None and expected in why
+
+
+def test_an_undecodable_byte_names_its_line(workspace: Workspace) -> None:
+    path = workspace.root / "sources" / "regnskap" / "customers.csv"
+    data = CUSTOMERS.encode("cp1252").replace(b"Troms\xf8", b"Troms\x81")  # 0x81: not cp1252
+    path.write_bytes(data)
+    error, _ = _error(workspace)
+    assert "customers.csv" in str(error)
+    assert "line 6: bytes that are not valid cp1252" in str(error)
+
+
+def test_the_wrong_encoding_names_the_first_bad_line(workspace: Workspace) -> None:
+    error, _ = _error(workspace, customers={"encoding": "utf-8"})
+    assert "line 2: bytes that are not valid utf-8" in str(error)  # Ø in cp1252 on line 2
+    assert "collections.customers.encoding" in str(error)
+
+
+def test_a_missing_file_is_a_clear_error(workspace: Workspace) -> None:
+    (workspace.root / "sources" / "regnskap" / "orders.csv").unlink()
+    error, why = _error(workspace)
+    assert "orders.csv') not found" in str(error)
+    assert "systems.regnskap.collections.orders.path" in str(error)
+    assert why is not None and "orders.csv" in why
+
+
+# -- streaming ---------------------------------------------------------------------------------
+
+
+def test_a_large_file_is_streamed(tmp_path: Path) -> None:
+    """100,000 rows (~6.5 MB) scanned with a peak far below the file's size."""
+    path = tmp_path / "sources" / "regnskap" / "customers.csv"
+    path.parent.mkdir(parents=True)
+    with path.open("w", encoding="cp1252", newline="") as out:
+        out.write("kundenr;navn;epost;telefon;poststed;merknad\n")
+        for i in range(100_000):
+            out.write(f"{i};Person Ødegård {i};person{i}@example.com;+47 9{i:07d};Bærum;\n")
+        out.write(f"999999;Nordmann, Kari;{PERSON_EMAIL};91234567;Oslo;\n")
+    write(tmp_path, "orders.csv", "ordrenr;kundenr;dato;sum\n")
+    write(tmp_path, "newsletter.csv", "epost;påmeldt\n")
+    assert path.stat().st_size > 6_000_000
+    with connector(Workspace(root=tmp_path)) as csv:
+        tracemalloc.start()
+        records = list(csv.find(PERSON))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert [r.key for r in records] == ["999999"]
+    assert peak < 1_000_000, f"peak {peak / 1e6:.1f} MB"

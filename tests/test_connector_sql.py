@@ -1,0 +1,497 @@
+"""The SQL connector on SQLite, PostgreSQL and MariaDB: the same search, the same records.
+
+The shop world (``connector_world``) is built once per backend and module; PostgreSQL keeps
+it in its own schema (``collections.*.schema``), MariaDB and SQLite in the default one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from tests.connector_world import (
+    EXPECTED_OBRIEN,
+    EXPECTED_PERSON,
+    EXPECTED_PHONE_ONLY,
+    OBRIEN,
+    OBRIEN_EMAIL,
+    PERSON,
+    PERSON_EMAIL,
+    PERSON_PHONE,
+    Found,
+    build,
+    drop,
+    shop_config,
+    shop_system,
+)
+
+from connectors import connector_for
+from connectors.base import Condition
+from connectors.sql import SqlConnector
+from dsar.config.models import System
+from dsar.errors import ConnectorError
+from dsar.identity import phone_variants
+from dsar.records import Lookup, RawRecord
+from dsar.workspace import Workspace
+
+PG_SCHEMA = "shop"
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb),
+]
+# Every value a message could leak: the person's identifiers in the spellings searched for.
+SEARCHED = (PERSON_EMAIL, OBRIEN_EMAIL, "91234567", "912 34 567", *phone_variants(PERSON_PHONE))
+
+
+@dataclass
+class World:
+    backend: str
+    url: str  # admin URL the test itself may write with
+    connection: dict[str, Any]  # what the controller file says
+    workspace: Workspace
+    schema: str | None
+
+    def system(self, adjust: Any = None) -> System:
+        config = shop_config(self.connection, self.schema)
+        if adjust:
+            adjust(config)
+        return System.model_validate(config)
+
+    def connector(self, adjust: Any = None) -> SqlConnector:
+        connector = connector_for(self.system(adjust), self.workspace)
+        assert isinstance(connector, SqlConnector)
+        return connector
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    backend = request.param
+    root = tmp_path_factory.mktemp(f"ws-{backend}")
+    schema = None
+    if backend == "sqlite":
+        url = f"sqlite:///{root / 'shop.db'}"
+        connection = {"url": "sqlite:///{workspace}/shop.db"}
+    elif backend == "postgresql":
+        url, schema = request.getfixturevalue("postgres_url"), PG_SCHEMA
+        connection = {"url": url}
+    else:
+        url = request.getfixturevalue("mariadb_url")
+        connection = {"url": url}
+    build(url, schema)
+    yield World(backend, url, connection, Workspace(root=root), schema)
+    if backend != "sqlite":
+        drop(url, schema)
+
+
+def found(records: list[RawRecord]) -> set[Found]:
+    return {(r.collection, r.key, r.matched_on, r.via) for r in records}
+
+
+def assert_names_no_value(error: BaseException) -> None:
+    text = " ".join([str(error), repr(error.args)])
+    for value in SEARCHED:
+        assert value not in text, "an error message repeats a searched value"
+
+
+# -- the search --------------------------------------------------------------------------------
+
+
+# Each row: who asks, and every record (collection, key, matched_on, via) the shop holds of them.
+@pytest.mark.parametrize(
+    ("lookup", "expected"),
+    [
+        (PERSON, EXPECTED_PERSON),  # e-mail in three spellings, phone in three, family account
+        (OBRIEN, EXPECTED_OBRIEN),  # an apostrophe is a value like any other
+        (Lookup(phones=(PERSON_PHONE,)), EXPECTED_PHONE_ONLY),  # every stored spelling of it
+    ],
+    ids=["person", "apostrophe", "phone-only"],
+)
+def test_find_returns_exactly_the_persons_records(
+    world: World, lookup: Lookup, expected: set[Found]
+) -> None:
+    with world.connector() as connector:
+        records = list(connector.find(lookup))
+    assert found(records) == expected
+    assert len(records) == len(expected)  # each record once
+
+
+def test_parents_come_before_children(world: World) -> None:
+    with world.connector() as connector:
+        order = [(r.collection, r.key) for r in connector.find(PERSON)]
+    for collection, key in order:
+        if collection == "order_lines":
+            assert order.index(("orders", key.split("/")[0])) < order.index((collection, key))
+
+
+def test_rows_carry_every_column_as_stored(world: World) -> None:
+    with world.connector() as connector:
+        records = {(r.collection, r.key): r.fields for r in connector.find(PERSON)}
+    kari = records[("customers", "1")]
+    assert kari["email"] == "Kari.Nordmann@Example.no "  # as stored, not as searched
+    assert kari["phone"] == "+47 912 34 567"
+    assert set(kari) == {
+        "customer_id", "first_name", "last_name", "email", "phone", "password_hash", "created_at",
+    }
+    assert str(records[("orders", "101")]["total"]) in ("249.5", "249.50")
+
+
+def test_no_identifiers_finds_nothing(world: World) -> None:
+    with world.connector() as connector:
+        assert list(connector.find(Lookup())) == []
+        assert list(connector.find(Lookup(emails=("nobody@example.no",)))) == []
+
+
+def test_reference_values_of_another_type_are_matched(world: World) -> None:
+    """A text "101" from a CSV-like parent finds the integer order 101."""
+    system = world.system()
+    with world.connector() as connector:
+        condition = Condition("order_id", "exact", ("101", 102))
+        rows = list(connector.select(system.collections["orders"], [condition]))
+    assert sorted(int(r["order_id"]) for r in rows) == [101, 102]
+
+
+# -- indexes -----------------------------------------------------------------------------------
+
+
+def _uses_index(backend: str, plan: str) -> bool:
+    if backend == "sqlite":
+        return any(
+            words in plan
+            for words in ("USING INDEX", "USING COVERING INDEX", "USING INTEGER PRIMARY KEY")
+        )
+    if backend == "postgresql":
+        return "Index Scan" in plan or "Index Only Scan" in plan
+    return all("key=None" not in line for line in plan.splitlines()) and "key=" in plan
+
+
+# Each row: the collection, the conditions find() sends it, and what the plan must use.
+@pytest.mark.parametrize(
+    ("collection", "conditions"),
+    [
+        ("customers", [Condition("email", "email", (PERSON_EMAIL,))]),
+        ("customers", [Condition("phone", "phone", (PERSON_PHONE,))]),
+        (
+            "customers",
+            [
+                Condition("email", "email", (PERSON_EMAIL,)),
+                Condition("phone", "phone", (PERSON_PHONE,)),
+            ],
+        ),
+        ("orders", [Condition("customer_id", "exact", (1, 2, 4, 5))]),
+        ("order_lines", [Condition("order_id", "exact", (101, 102, 201, 401, 501))]),
+    ],
+    ids=["email", "phone", "email-or-phone", "reference", "reference-composite-key"],
+)
+def test_lookups_use_an_index(world: World, collection: str, conditions: list[Condition]) -> None:
+    with world.connector() as connector:
+        plan = connector.explain(world.system().collections[collection], conditions)
+    assert _uses_index(world.backend, plan), plan
+    if world.backend == "sqlite":
+        assert "SCAN" not in plan.replace("SEARCH", ""), plan
+
+
+def test_audit_finds_nothing_to_fix_in_a_well_indexed_shop(world: World) -> None:
+    with world.connector() as connector:
+        assert connector.check() == (True, None)
+        assert connector.audit_schema() == []
+
+
+def test_audit_names_unexplained_columns(world: World) -> None:
+    def forget(config: dict[str, Any]) -> None:
+        del config["collections"]["orders"]["fields"]["total"]
+
+    with world.connector(forget) as connector:
+        warnings = connector.audit_schema()
+    assert len(warnings) == 1
+    assert "collections.orders" in warnings[0] and "'total'" in warnings[0]
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+def test_sessions_are_read_only(world: World) -> None:
+    with world.connector() as connector, connector.engine.connect() as conn:
+        with pytest.raises(sa.exc.DBAPIError):
+            table = f"{world.schema}.shop_orders" if world.schema else "shop_orders"
+            conn.exec_driver_sql(f"INSERT INTO {table} (order_id, customer_id) VALUES (9, 9)")
+
+
+def test_sessions_carry_the_statement_timeout(world: World) -> None:
+    if world.backend == "sqlite":
+        pytest.skip("a local file has no server session (the flow's task timeout bounds it)")
+    backend = world.backend
+
+    def three_seconds(config: dict[str, Any]) -> None:
+        config["connection"] = {**config["connection"], "statement_timeout_seconds": 3}
+
+    with world.connector(three_seconds) as connector, connector.engine.connect() as conn:
+        if backend == "postgresql":
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "3s"
+            assert conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
+        else:
+            assert float(conn.exec_driver_sql("SELECT @@max_statement_time").scalar()) == 3.0
+            assert int(conn.exec_driver_sql("SELECT @@tx_read_only").scalar()) == 1
+
+
+def test_a_statement_timeout_is_transient(world: World) -> None:
+    if world.backend == "sqlite":
+        pytest.skip("a local file has no server session (the flow's task timeout bounds it)")
+    backend = world.backend
+    engine = sa.create_engine(world.url)
+    with engine.begin() as conn:
+        if backend == "postgresql":
+            conn.exec_driver_sql(
+                f"CREATE VIEW {PG_SCHEMA}.shop_slow AS "
+                f"SELECT c.* FROM {PG_SCHEMA}.shop_customers c, pg_sleep(3)"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE VIEW shop_slow AS SELECT c.* FROM shop_customers c WHERE SLEEP(1) = 0"
+            )
+
+    def slow(config: dict[str, Any]) -> None:
+        config["connection"] = {**config["connection"], "statement_timeout_seconds": 1}
+        config["collections"]["customers"]["table"] = "shop_slow"
+
+    try:
+        with world.connector(slow) as connector, pytest.raises(ConnectorError) as caught:
+            list(connector.find(PERSON))
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP VIEW {PG_SCHEMA + '.' if world.schema else ''}shop_slow")
+        engine.dispose()
+    assert caught.value.transient is True
+    assert "shop_slow" in str(caught.value)
+    assert_names_no_value(caught.value)
+
+
+# -- configuration errors ----------------------------------------------------------------------
+
+
+def test_a_missing_table_is_named_with_the_key_to_fix(world: World) -> None:
+    def typo(config: dict[str, Any]) -> None:
+        config["collections"]["orders"]["table"] = "shop_ordres"
+
+    with world.connector(typo) as connector:
+        with pytest.raises(ConnectorError) as caught:
+            list(connector.find(PERSON))
+        ok, why = connector.check()
+    assert caught.value.transient is False
+    assert "'shop_ordres' not found" in str(caught.value)
+    assert "systems.nettbutikk.collections.orders.table" in str(caught.value)
+    assert_names_no_value(caught.value)
+    assert ok is False and why is not None and "shop_ordres" in why
+
+
+def test_a_missing_column_is_named_with_the_key_to_fix(world: World) -> None:
+    def typo(config: dict[str, Any]) -> None:
+        config["collections"]["customers"]["identities"][0]["column"] = "Email"
+
+    with world.connector(typo) as connector:
+        with pytest.raises(ConnectorError) as caught:
+            list(connector.find(PERSON))
+        ok, why = connector.check()
+    assert caught.value.transient is False
+    assert "column 'Email' not found in table 'shop_customers'" in str(caught.value)
+    assert "the table has 'email'" in str(caught.value)
+    assert_names_no_value(caught.value)
+    assert ok is False and why is not None and "'Email'" in why
+
+
+def test_the_url_may_come_from_a_secret(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    if world.backend == "sqlite":
+        pytest.skip("a server URL")
+    monkeypatch.setenv("SHOP_DB_URL", world.url)
+
+    def secret(config: dict[str, Any]) -> None:
+        config["connection"] = {"url_env": "SHOP_DB_URL"}
+
+    with world.connector(secret) as connector:
+        assert found(list(connector.find(OBRIEN))) == EXPECTED_OBRIEN
+
+
+@pytest.mark.postgres
+def test_the_password_comes_from_its_own_secret(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_DB_PASSWORD", "pw-from-secret")  # the test server trusts local users
+    system = _system({"url": postgres_url, "password_env": "SHOP_DB_PASSWORD"})
+    with SqlConnector(system, Workspace(root=tmp_path)) as connector:
+        assert connector.engine.url.password == "pw-from-secret"
+        with connector.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_a_missing_secret_is_a_connector_error(world: World) -> None:
+    def secret(config: dict[str, Any]) -> None:
+        config["connection"] = {"url_env": "DSAR_TEST_NO_SUCH_SECRET"}
+
+    with world.connector(secret) as connector:
+        with pytest.raises(ConnectorError, match="DSAR_TEST_NO_SUCH_SECRET"):
+            list(connector.find(PERSON))
+        assert connector.check()[0] is False
+
+
+# -- unreachable systems (no world needed) -----------------------------------------------------
+
+
+def _system(connection: dict[str, Any]) -> System:
+    return shop_system(connection)
+
+
+def test_a_missing_sqlite_file_is_an_error_and_stays_missing(tmp_path: Path) -> None:
+    system = _system({"url": "sqlite:///{workspace}/sources/missing.db"})
+    with SqlConnector(system, Workspace(root=tmp_path)) as connector:
+        with pytest.raises(ConnectorError) as caught:
+            list(connector.find(PERSON))
+        ok, why = connector.check()
+    assert caught.value.transient is False
+    assert "missing.db" in str(caught.value) and "not found" in str(caught.value)
+    assert_names_no_value(caught.value)
+    assert ok is False and why is not None and "missing.db" in why
+    assert not (tmp_path / "sources" / "missing.db").exists()
+    assert not (tmp_path / "sources").exists()
+
+
+def test_a_sqlite_file_is_opened_read_only(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "tiny.db").close()
+    system = _system({"url": "sqlite:///tiny.db"})  # relative: to the workspace
+    connector = SqlConnector(system, Workspace(root=tmp_path))
+    with connector, connector.engine.connect() as conn:
+        with pytest.raises(sa.exc.OperationalError):
+            conn.exec_driver_sql("CREATE TABLE t (i INTEGER)")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql+psycopg://postgres@127.0.0.1:1/shop", id="postgresql"),
+        pytest.param("mysql+pymysql://root@127.0.0.1:1/shop", id="mariadb"),
+    ],
+)
+def test_a_refused_connection_is_transient(tmp_path: Path, url: str) -> None:
+    system = _system({"url": url, "connect_timeout_seconds": 2})
+    with SqlConnector(system, Workspace(root=tmp_path)) as connector:
+        with pytest.raises(ConnectorError) as caught:
+            list(connector.find(PERSON))
+        ok, why = connector.check()
+    assert caught.value.transient is True
+    assert_names_no_value(caught.value)
+    assert caught.value.__cause__ is not None  # the cause stays inside the product
+    assert ok is False and why is not None
+
+
+def test_nothing_happens_until_asked(tmp_path: Path) -> None:
+    system = _system({"url": "postgresql+psycopg://postgres@127.0.0.1:1/shop"})
+    connector = SqlConnector(system, Workspace(root=tmp_path))  # must not connect
+    connector.close()
+
+
+# -- audit on a poorly indexed table -----------------------------------------------------------
+
+
+def test_audit_names_lookups_no_index_serves(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "poor.db") as db:
+        db.executescript(
+            """
+            CREATE TABLE shop_customers (customer_id INTEGER PRIMARY KEY, first_name TEXT,
+                last_name TEXT, email TEXT, phone TEXT, password_hash TEXT, created_at TEXT);
+            CREATE INDEX ix_plain_email ON shop_customers (email);
+            CREATE TABLE shop_orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER,
+                ordered_on TEXT, total NUMERIC);
+            CREATE TABLE shop_order_lines (order_id INTEGER, line_no INTEGER, product TEXT,
+                quantity INTEGER, PRIMARY KEY (order_id, line_no));
+            """
+        )
+    db.close()
+    system = _system({"url": "sqlite:///{workspace}/poor.db"})
+    with SqlConnector(system, Workspace(root=tmp_path)) as connector:
+        assert connector.check() == (True, None)
+        warnings = connector.audit_schema()
+    text = "\n".join(warnings)
+    assert len(warnings) == 3, text
+    assert "no index on lower(trim(email))" in text  # a plain index doesn't serve lower(trim())
+    assert "column 'phone' (phone lookup)" in text
+    assert "column 'customer_id' (exact lookup)" in text and "collections.orders" in text
+
+
+@pytest.mark.mariadb
+def test_audit_names_a_case_sensitive_email_collation(mariadb_url: str, tmp_path: Path) -> None:
+    engine = sa.create_engine(mariadb_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE cs_customers (customer_id INT PRIMARY KEY, "
+            "email VARCHAR(254) COLLATE utf8mb4_bin, INDEX (email))"
+        )
+    config = shop_config({"url": mariadb_url})
+    config["collections"] = {
+        "customers": {
+            "title": "Kunder",
+            "table": "cs_customers",
+            "key": "customer_id",
+            "identities": [{"type": "email", "column": "email"}],
+            "fields": {"customer_id": "id", "email": "e-post"},
+        }
+    }
+    config["references"] = []
+    try:
+        with SqlConnector(System.model_validate(config), Workspace(root=tmp_path)) as connector:
+            warnings = connector.audit_schema()
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE cs_customers")
+        engine.dispose()
+    assert len(warnings) == 1 and "utf8mb4_bin" in warnings[0]
+
+
+# -- memory ------------------------------------------------------------------------------------
+
+
+def test_memory_stays_flat_for_a_person_with_100k_rows(tmp_path: Path) -> None:
+    """100 orders of 1,000 lines each: the search holds a fetch batch, never the whole set."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'big.db'}")
+    from tests.connector_world import define
+
+    metadata = sa.MetaData()
+    tables = define(metadata)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            tables["customers"].insert(),
+            [{"customer_id": 1, "first_name": "Kari", "email": PERSON_EMAIL}],
+        )
+        orders = [{"order_id": o, "customer_id": 1} for o in range(100)]
+        conn.execute(tables["orders"].insert(), orders)
+        conn.execute(
+            tables["order_lines"].insert(),
+            [
+                {"order_id": o, "line_no": n, "product": "x" * 40, "quantity": 1}
+                for o in range(100)
+                for n in range(1000)
+            ],
+        )
+    engine.dispose()
+    system = _system({"url": "sqlite:///{workspace}/big.db"})
+    with SqlConnector(system, Workspace(root=tmp_path)) as connector:
+        list(connector.find(Lookup(emails=("nobody@example.no",))))  # warm up the engine
+        tracemalloc.start()
+        count = sum(1 for _ in connector.find(PERSON))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert count == 1 + 100 + 100_000
+    # The rows themselves take ~60 MB held at once; a flat stream holds a batch of them.
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_the_registry_finds_the_sql_connector(tmp_path: Path) -> None:
+    system = _system({"url": "sqlite:///{workspace}/x.db"})
+    assert type(connector_for(system, Workspace(root=tmp_path))).__name__ == "SqlConnector"

@@ -1,0 +1,176 @@
+"""The flow end to end on a small exact world, through Prefect's engine.
+
+What is checked: a verified request is answered; an unverified one is refused and nothing is
+searched; a weak match waits for a person; an unreachable system makes the answer partial
+and a re-run resumes only what failed; transient faults are retried; Prefect's database ends
+up without the person's name, e-mail or phone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dsar.delivery import take_password
+from dsar.errors import RequestNotVerified
+from dsar.identity import normalize_email, normalize_phone
+from dsar.store import Person, open_store
+from dsar.workspace import Workspace
+from tests import flow_world
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch, prefect_harness):
+    from flows.runtime import forget_runtimes
+
+    flow_world.build(tmp_path)
+    monkeypatch.setenv("DSAR_WORKSPACE", str(tmp_path))
+    workspace = Workspace(tmp_path)
+    yield workspace
+    forget_runtimes()
+
+
+def register(workspace: Workspace, *, emails=(flow_world.KARI["email"],), verified=True) -> str:
+    config = workspace.config.controller("testbutikk")
+    request = open_store(workspace).register(
+        controller=config.controller,
+        person=Person(
+            name=flow_world.KARI["name"],
+            emails=tuple(normalize_email(e) for e in emails),
+            phones=(normalize_phone(flow_world.KARI["phone"]),),
+        ),
+        received_on=date.today(),
+        channel="email",
+        actor="test",
+        verification_method="email-code" if verified else None,
+    )
+    return request.id
+
+
+def open_package(path: str, password: str, dest: Path) -> dict:
+    subprocess.run(["7z", "x", "-y", f"-p{password}", f"-o{dest}", path], check=True, capture_output=True)
+    return json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+
+
+def records(dest: Path, system: str, collection: str) -> list[dict]:
+    return json.loads((dest / "data" / system / f"{collection}.json").read_text(encoding="utf-8"))["records"]
+
+
+def test_verified_request_is_answered(world, tmp_path):
+    from flows.fulfil import fulfil_request
+
+    request_id = register(world)
+    result = fulfil_request(request_id)
+    assert result["status"] == "complete" and result["complete"]
+    assert result["records"] == 7  # 1 customer, 2 orders, 3 lines, 1 subscriber
+    password = take_password(world.data_key, Path(result["package"]))
+    assert password and take_password(world.data_key, Path(result["package"])) is None  # once
+    manifest = open_package(result["package"], password, tmp_path / "out")
+    assert manifest["complete"] is True
+    assert {s["id"]: s["status"] for s in manifest["systems"]} == {"nettbutikk": "complete", "nyhetsbrev": "complete"}
+    assert [r["_source"]["key"] for r in records(tmp_path / "out", "nettbutikk", "order_lines")] == ["100", "101", "110"]
+    customer = records(tmp_path / "out", "nettbutikk", "customers")[0]
+    assert "password_hash" not in customer  # a secret: its existence is stated, never its value
+    assert open_store(world).get(request_id).status == "complete"
+
+    again = fulfil_request(request_id)  # a complete request is left as it is
+    assert again["status"] == "complete" and again.get("already_complete")
+
+
+def test_unverified_request_is_refused_and_nothing_searched(world):
+    from flows.fulfil import fulfil_request
+
+    request_id = register(world, verified=False)
+    with pytest.raises(RequestNotVerified, match="not verified"):
+        fulfil_request(request_id)
+    store = open_store(world)
+    assert store.system_runs(request_id) == {}
+    assert store.get(request_id).status == "awaiting_verification"
+    assert not (world.staging_dir / request_id).exists()
+
+
+def test_weak_match_waits_for_a_person(world, tmp_path):
+    from flows.fulfil import fulfil_request
+
+    request_id = register(world, emails=(flow_world.KARI["email"], flow_world.FAMILY_EMAIL))
+    first = fulfil_request(request_id)
+    assert first["status"] == "needs_review" and not first["complete"]
+    assert first["package"].endswith("-delvis.zip")
+    store = open_store(world)
+    [item] = store.review_items(request_id)
+    assert (item.system_id, item.record_ref, item.reason) == ("nettbutikk", "customers/2", "name_differs")
+    password = take_password(world.data_key, Path(first["package"]))
+    open_package(first["package"], password, tmp_path / "first")
+    assert [r["_source"]["key"] for r in records(tmp_path / "first", "nettbutikk", "orders")] == ["10", "11"]
+
+    store.decide(request_id, item.id, "rejected", "tester")  # Ola's account is not Kari's
+    second = fulfil_request(request_id)
+    assert second["status"] == "complete" and second["records"] == 7
+    assert store.system_runs(request_id)["nettbutikk"].attempts == 1  # not searched again
+
+
+def test_unreachable_system_makes_the_answer_partial_and_a_rerun_resumes(world, tmp_path):
+    from flows.fulfil import fulfil_request
+
+    db = world.sources_dir / "shop.db"
+    hidden = db.with_suffix(".away")
+    shutil.move(db, hidden)
+    request_id = register(world)
+    first = fulfil_request(request_id)
+    assert first["status"] == "incomplete" and first["failed_systems"] == ["nettbutikk"]
+    assert first["package"].endswith("-delvis.zip")
+    assert not db.exists()  # a read-only lookup never creates an empty database
+    manifest = open_package(first["package"], take_password(world.data_key, Path(first["package"])), tmp_path / "p")
+    assert manifest["complete"] is False
+    failed = {s["id"]: s for s in manifest["systems"]}["nettbutikk"]
+    assert failed["status"] == "failed" and failed.get("error")
+    [summary] = open_store(world).summaries()
+    assert summary.status == "incomplete" and summary.failed_systems == ("nettbutikk",)
+
+    shutil.move(hidden, db)
+    second = fulfil_request(request_id)
+    assert second["status"] == "complete" and second["records"] == 7
+    runs = open_store(world).system_runs(request_id)
+    assert runs["nyhetsbrev"].attempts == 1  # succeeded the first time: not redone
+    assert runs["nettbutikk"].status == "complete"
+
+
+def test_transient_faults_are_retried(world, monkeypatch):
+    from flows.fulfil import fulfil_request
+
+    # A server that refuses connections: transient, so Prefect retries (retries = 1).
+    config = world.config_dir / "controllers" / "testbutikk.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('url = "sqlite:///{workspace}/sources/shop.db"', 'url_env = "TEST_SHOP_URL"'), encoding="utf-8"
+    )
+    monkeypatch.setenv("TEST_SHOP_URL", "postgresql+psycopg://nobody@127.0.0.1:1/shop")
+    request_id = register(Workspace(world.root))
+    result = fulfil_request(request_id)
+    assert result["status"] == "incomplete"
+    run = open_store(world).system_runs(request_id)["nettbutikk"]
+    assert run.status == "failed" and run.attempts == 2
+
+
+def test_prefect_holds_no_personal_data(world, prefect_harness):
+    """Runs last in this file: everything above went through the same Prefect database."""
+    from flows.fulfil import fulfil_request
+
+    request_id = register(world, emails=(flow_world.KARI["email"], flow_world.FAMILY_EMAIL))
+    fulfil_request(request_id)
+    needles = [
+        "Kari", "Nordmann", "kari.nordmann", "nordmann.familie", "91234567", "912 34 567",
+        "Fotobok", "argon2",
+    ]
+    files = [p for p in prefect_harness.parent.glob("*") if p.is_file()]
+    assert files, "the harness database was not found"
+    for path in files:
+        blob = path.read_bytes()
+        for needle in needles:
+            assert needle.encode() not in blob, f"{needle!r} found in {path.name}"
+            assert needle.encode("utf-16-le") not in blob
