@@ -1,0 +1,124 @@
+"""The ``dsar`` command: bad input gets a clear error and changes nothing; --json for scripts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dsar.cli import app
+from dsar.store import open_store
+from dsar.workspace import Workspace
+from tests import flow_world
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    from flows.runtime import forget_runtimes
+
+    flow_world.build(tmp_path)
+    monkeypatch.setenv("DSAR_WORKSPACE", str(tmp_path))
+    yield Workspace(tmp_path)
+    forget_runtimes()
+
+
+def new(*extra: str):
+    args = ["request", "new", "--controller", "testbutikk", "--name", "Kari Nordmann", *extra]
+    return runner.invoke(app, args)
+
+
+def test_register_prints_the_id_and_json(ws):
+    plain = new("--email", "Kari.Nordmann@Example.no", "--phone", "912 34 567", "--verified-by", "email-code")
+    assert plain.exit_code == 0, plain.output
+    request_id = plain.stdout.strip()
+    assert request_id.startswith("INN-")
+    as_json = new("--email", "kari.nordmann@example.no", "--verified-by", "bankid", "--json")
+    data = json.loads(as_json.stdout)
+    assert data["status"] == "registered" and data["id"] != request_id
+    rows = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert {r["id"] for r in rows} == {request_id, data["id"]}
+    assert {"id", "controller", "status", "received", "due", "days_left"} <= set(rows[0])
+    # What the store keeps is normalised: one lower-case address, E.164 phone.
+    person = open_store(ws).get(request_id).person
+    assert person.emails == ("kari.nordmann@example.no",) and person.phones == ("+4791234567",)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--email", "kari.nordmann"], "e-mail address is not valid"),
+        (["--email", "kari@example.no", "--phone", "12"], "phone number is not valid"),
+        (["--phone", "abc"], "phone number is not valid"),
+        ([], "e-mail or phone"),  # a name alone is never searched
+        (["--email", "kari@example.no", "--verified-by", "id-copy"], "unknown verification method"),
+        (["--email", "kari@example.no", "--received", "31.12.2026"], "not a date"),
+        (["--email", "kari@example.no", "--on-behalf-of", "Emma Nordmann"], "--relation guardian"),
+        (["--email", "kari@example.no", "--birthdate", "2031-01-01"], "birth date is not plausible"),
+    ],
+)
+def test_bad_input_is_refused_and_changes_nothing(ws, args, message):
+    result = new(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "kari" not in result.stderr.lower()  # the error never repeats the value
+    assert open_store(ws).summaries() == []
+
+
+def test_unknown_controller(ws):
+    result = runner.invoke(app, ["request", "new", "--controller", "nope", "--name", "K", "--email", "k@example.no"])
+    assert result.exit_code == 2 and "unknown controller 'nope'" in result.stderr and "testbutikk" in result.stderr
+
+
+def test_errors_as_json(ws):
+    result = new("--email", "kari.nordmann", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "error": "the e-mail address is not valid (check for typos and missing '@')",
+        "kind": "InputError",
+    }
+
+
+def test_guardian_request_records_who_asked(ws):
+    result = new(
+        "--email", "kari.nordmann@example.no", "--on-behalf-of", "Emma Nordmann", "--relation", "guardian",
+        "--birthdate", "2016-05-01", "--verified-by", "bankid", "--json",
+    )
+    assert result.exit_code == 0, result.output
+    request = open_store(ws).get(json.loads(result.stdout)["id"])
+    assert request.person.name == "Emma Nordmann" and request.requested_by == "Kari Nordmann"
+    assert request.relation == "guardian"
+
+
+def test_run_verify_and_password_once(ws, prefect_harness):
+    request_id = new("--email", "kari.nordmann@example.no").stdout.strip()
+    refused = runner.invoke(app, ["run", request_id, "--json"])
+    assert refused.exit_code == 2 and json.loads(refused.stdout)["kind"] == "RequestNotVerified"
+    assert runner.invoke(app, ["request", "verify", request_id, "--method", "sms-code"]).exit_code == 0
+    result = runner.invoke(app, ["run", request_id, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "complete" and data["password"] and data["package"].endswith(".zip")
+    again = runner.invoke(app, ["password", request_id])
+    assert again.exit_code == 2 and "already shown" in again.stderr
+
+
+def test_broken_configuration_is_reported_with_file_and_key(ws):
+    config = ws.config_dir / "controllers" / "testbutikk.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('table = "orders"', 'tabel = "orders"'), encoding="utf-8")
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 2
+    assert "testbutikk.toml: systems.nettbutikk.collections.orders.tabel: unknown key" in result.stderr
+
+
+def test_check_reaches_every_system(ws):
+    result = runner.invoke(app, ["check", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {(r["system"], r["ok"]) for r in rows} == {("nettbutikk", True), ("nyhetsbrev", True)}
+    (ws.sources_dir / "newsletter.csv").write_text("epost;samtykke\nx;y;z\n", encoding="utf-8")
+    broken = runner.invoke(app, ["check", "--json"])
+    assert broken.exit_code == 1
+    assert "line" in next(r for r in json.loads(broken.stdout) if r["system"] == "nyhetsbrev")["problem"]
