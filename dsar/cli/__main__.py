@@ -1,0 +1,3 @@
+from dsar.cli import main
+
+main()
