@@ -1,0 +1,169 @@
+"""Where generated rows go: SQL tables (in batches), CSV exports and the ground truth.
+
+``SqlSink`` creates a system's tables from SQLAlchemy Core ``MetaData`` on any of SQLite,
+PostgreSQL and MariaDB, adds the lookup indexes the SQL connector relies on (see the "SQL
+lookups" table in ``docs/architecture.md``) and inserts rows with ``executemany`` a batch at
+a time. Which columns get which index is read from the system's configuration, so schema
+and configuration can't disagree:
+
+- e-mail identity: an expression index on ``lower(trim(col))`` (SQLite, PostgreSQL); a plain
+  index on MariaDB/MySQL, whose ``_ci`` collation already ignores case and trailing spaces;
+- phone identity, reference fields and foreign-key columns: a plain index, unless the column
+  already leads the primary key.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from dsar.config.models import System
+from dsar.records import make_key
+
+BATCH_ROWS = 5000
+EMAIL_INDEX_DIALECTS = frozenset({"sqlite", "postgresql"})
+
+
+def engine_for(url: str) -> sa.Engine:
+    """An engine for loading; SQLite skips the journal and fsync (the file is rebuilt whole)."""
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _fast(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.close()
+
+    return engine
+
+
+def lookup_indexes(metadata: sa.MetaData, system: System, dialect: str) -> list[sa.Index]:
+    """The indexes a connector's lookups need, from the system's configuration, by name."""
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)  # table -> column -> kind
+    by_collection = {cid: c.table for cid, c in system.collections.items()}
+    for collection in system.collections.values():
+        for identity in collection.identities:
+            if identity.type in ("email", "phone"):
+                for column in identity.fields:
+                    wanted[collection.table or ""][column] = identity.type
+    for ref in system.references:
+        for collection_id, column in (ref.child, ref.parent):
+            wanted[by_collection[collection_id] or ""].setdefault(column, "plain")
+    for table in metadata.tables.values():
+        for fk in table.foreign_keys:
+            wanted[table.name].setdefault(fk.parent.name, "plain")
+
+    indexes = []
+    for table_name, columns in wanted.items():
+        table = metadata.tables[table_name]
+        leading = next(iter(table.primary_key.columns)).name
+        for column_name, kind in columns.items():
+            column = table.c[column_name]
+            if kind == "email" and dialect in EMAIL_INDEX_DIALECTS:
+                indexes.append(sa.Index(
+                    f"ix_{table_name}_{column_name}_norm", sa.func.lower(sa.func.trim(column))
+                ))
+            elif column_name != leading:
+                indexes.append(sa.Index(f"ix_{table_name}_{column_name}", column))
+    return sorted(indexes, key=lambda index: str(index.name))
+
+
+class SqlSink:
+    """One system's tables in one database, filled in batches.
+
+    Rows are buffered per table and written in dependency order (parents first), so foreign
+    keys hold on servers that check them.
+    """
+
+    def __init__(self, engine: sa.Engine, metadata: sa.MetaData, system: System) -> None:
+        self.engine = engine
+        self.metadata = metadata
+        self.system = system
+        self._buffers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._pending = 0
+        self.counts: dict[str, int] = defaultdict(int)
+        with engine.begin() as conn:
+            metadata.drop_all(conn, checkfirst=True)
+            metadata.create_all(conn)
+            # Created one by one in name order (a table keeps its indexes in a set), so the
+            # same seed gives the same database file.
+            for index in lookup_indexes(metadata, system, engine.dialect.name):
+                index.create(conn)
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self._buffers[table].append(row)
+        self._pending += 1
+        if self._pending >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        with self.engine.begin() as conn:
+            for table in self.metadata.sorted_tables:
+                rows = self._buffers.pop(table.name, None)
+                if rows:
+                    conn.execute(table.insert(), rows)
+                    self.counts[table.name] += len(rows)
+        self._pending = 0
+
+    def close(self) -> None:
+        self.flush()
+
+
+class CsvSink:
+    """One CSV export, written row by row; ``add`` returns the 1-based data line number."""
+
+    def __init__(
+        self, path: Path, header: list[str], *, delimiter: str, encoding: str, windows: bool
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.header = header
+        self._handle: IO[str] = path.open("w", encoding=encoding, newline="")
+        self._writer = csv.writer(
+            self._handle, delimiter=delimiter, lineterminator="\r\n" if windows else "\n"
+        )
+        self._writer.writerow(header)
+        self.count = 0
+
+    def add(self, row: dict[str, Any]) -> int:
+        values = ["" if row.get(c) is None else row[c] for c in self.header]
+        if any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in values):
+            raise ValueError(f"{self.path.name}: a value holds a line break (breaks _line keys)")
+        self._writer.writerow(values)
+        self.count += 1
+        return self.count
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class GroundTruth:
+    """``ground_truth.csv``: which record belongs to whom, one line per (person, record)."""
+
+    HEADER = ("person_id", "controller", "system", "collection", "key")
+
+    def __init__(self, path: Path) -> None:
+        self._handle = path.open("w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._handle, lineterminator="\n")
+        self._writer.writerow(self.HEADER)
+        self.count = 0
+
+    def add(self, person_id: str, controller: str, system: str, collection: str, key: str) -> None:
+        self._writer.writerow((person_id, controller, system, collection, key))
+        self.count += 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def record_key(values: list[Any]) -> str:
+    """A record's key as ``dsar.records.make_key`` writes it (so truth and findings compare)."""
+    return make_key(values)

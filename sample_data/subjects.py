@@ -1,0 +1,81 @@
+"""Picking a person from a built world for the demo to ask about.
+
+The demo registers a request for one person and expects it to end ``complete`` with nothing
+held for review. That needs a person whose records are all unambiguous: found by their own
+e-mail or phone, in at least two systems of the controller, with no one else behind the same
+e-mail (a family or a guardian and child) and no namesake among the controller's people.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+
+def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
+    """``{person_id, name, email, phone, birthdate}`` of the demo's person for a controller.
+
+    Deterministic for a given world: among the eligible people, the one with records in the
+    most systems of the controller, then the lowest person id. A controller with a single
+    system (so far) needs records in that one. Raises ``LookupError`` when no one qualifies
+    (a world built at a very small scale).
+    """
+    from dsar.identity import fold_name
+
+    sources = Path(workspace) / "sources"
+    wanted = min(2, _system_count(Path(workspace), controller_id))
+    systems: dict[str, set[str]] = defaultdict(set)
+    with (sources / "ground_truth.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["controller"] == controller_id:
+                systems[row["person_id"]].add(row["system"])
+    if not systems:
+        raise LookupError(f"no one has records with controller {controller_id!r}")
+
+    names: Counter[str] = Counter()
+    candidates: list[dict[str, str]] = []
+    with (sources / "people.csv").open(encoding="utf-8", newline="") as handle:
+        for person in csv.DictReader(handle):
+            if person["person_id"] not in systems:
+                continue
+            names[_name_key(fold_name, person)] += 1
+            if len(systems[person["person_id"]]) >= wanted and _unambiguous(person):
+                candidates.append(person)
+
+    eligible = [p for p in candidates if names[_name_key(fold_name, p)] == 1]
+    if not eligible:
+        raise LookupError(
+            f"no unambiguous person with records in {wanted} systems of {controller_id!r}"
+        )
+    chosen = min(eligible, key=lambda p: (-len(systems[p["person_id"]]), p["person_id"]))
+    return {
+        "person_id": chosen["person_id"],
+        "name": chosen["name"],
+        "email": chosen["email"],
+        "phone": chosen["phone"],
+        "birthdate": chosen["birthdate"],
+    }
+
+
+def _system_count(workspace: Path, controller_id: str) -> int:
+    import tomllib
+
+    path = workspace / "config" / "controllers" / f"{controller_id}.toml"
+    with path.open("rb") as handle:
+        return len(tomllib.load(handle)["systems"])
+
+
+def _unambiguous(person: dict[str, str]) -> bool:
+    return bool(person["email"]) and not (
+        person["shares_email_with"]
+        or person["namesake_of"]
+        or person["phone_only"]
+        or person["guardian_id"]
+    )
+
+
+def _name_key(fold_name: Any, person: dict[str, str]) -> str:
+    given = person["first_name"].replace("-", " ").split()[0]
+    return fold_name(f"{given} {person['last_name']}")

@@ -1,0 +1,138 @@
+"""What one controller's sample systems are, and the plumbing every controller shares.
+
+A ``ControllerWorld`` subclass names its controller, gives the SQL schema of each SQL system
+(``schema``) and the header of each CSV collection (``csv_header``), and turns each block of
+people into rows (``add_block``). It writes a row with ``emit`` (which also records who owns
+it in the ground truth) and adds an owner to an already written row with ``own``.
+
+Collections, tables, keys, CSV paths, delimiters and encodings come from the controller's
+configuration in ``sample_data/config/<controller-id>.toml``: the generator writes exactly
+what the configuration says is there.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+
+from dsar.config.models import Collection, ControllerConfig
+from sample_data.people import Person
+from sample_data.sinks import CsvSink, GroundTruth, SqlSink, engine_for, record_key
+
+
+@dataclass
+class BuildContext:
+    """What a world needs from the build: where things go and the shared ground truth."""
+
+    workspace: Path
+    seed: int
+    scale: float
+    truth: GroundTruth
+    sql_urls: dict[str, str] = field(default_factory=dict)
+    engines: dict[str, sa.Engine] = field(default_factory=dict)
+
+    def engine(self, url: str) -> sa.Engine:
+        if url not in self.engines:
+            self.engines[url] = engine_for(url)
+        return self.engines[url]
+
+    def expand(self, text: str) -> str:
+        return text.replace("{workspace}", str(self.workspace))
+
+
+class ControllerWorld(ABC):
+    controller_id: ClassVar[str]
+
+    def __init__(self, ctx: BuildContext, config: ControllerConfig) -> None:
+        self.ctx = ctx
+        self.config = config
+        self._sql: dict[str, SqlSink] = {}
+        self._csv: dict[tuple[str, str], CsvSink] = {}
+
+    # -- what each controller gives ----------------------------------------------------
+
+    @abstractmethod
+    def schema(self, system_id: str) -> sa.MetaData:
+        """The tables of a SQL system, columns exactly as the configuration explains them."""
+
+    def csv_header(self, system_id: str, collection_id: str) -> list[str]:
+        """The columns of a CSV collection, in file order."""
+        raise NotImplementedError(f"{self.controller_id}/{system_id} has no CSV collections")
+
+    def start(self, rng: random.Random) -> None:  # noqa: B027 - optional
+        """Rows that belong to no one in particular (shows, events), before any person."""
+
+    @abstractmethod
+    def add_block(self, block: list[Person], rng: random.Random) -> None:
+        """The rows of a block of people."""
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def open(self) -> None:
+        for system_id, system in self.config.systems.items():
+            if system.connector == "sql":
+                key = f"{self.controller_id}/{system_id}"
+                url = self.ctx.sql_urls.get(key) or self.ctx.expand(system.connection.url or "")
+                if url.startswith("sqlite:///"):
+                    Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                self._sql[system_id] = SqlSink(self.ctx.engine(url), self.schema(system_id), system)
+            else:
+                for collection_id, collection in system.collections.items():
+                    self._csv[(system_id, collection_id)] = CsvSink(
+                        Path(self.ctx.expand(collection.path or "")),
+                        self.csv_header(system_id, collection_id),
+                        delimiter=collection.delimiter,
+                        encoding=collection.encoding,
+                        windows=collection.encoding.lower() in ("cp1252", "windows-1252"),
+                    )
+
+    def close(self) -> None:
+        for sink in self._sql.values():
+            sink.close()
+        for sink in self._csv.values():
+            sink.close()
+
+    def counts(self) -> dict[str, int]:
+        """Rows written, per "system/collection"."""
+        result = {
+            f"{system_id}/{collection_id}": 0
+            for system_id, system in self.config.systems.items()
+            for collection_id in system.collections
+        }
+        for system_id, sink in self._sql.items():
+            tables = {c.table: cid for cid, c in self.config.systems[system_id].collections.items()}
+            for table, count in sink.counts.items():
+                result[f"{system_id}/{tables[table]}"] = count
+        for (system_id, collection_id), sink in self._csv.items():
+            result[f"{system_id}/{collection_id}"] = sink.count
+        return result
+
+    def collection(self, system_id: str, collection_id: str) -> Collection:
+        return self.config.systems[system_id].collections[collection_id]
+
+    def emit(
+        self, system_id: str, collection_id: str, row: dict[str, Any], owners: Iterable[Person] = ()
+    ) -> str:
+        """Write one row; each owner gets a ground-truth line. Returns the record's key."""
+        collection = self.collection(system_id, collection_id)
+        if (system_id, collection_id) in self._csv:
+            line = self._csv[(system_id, collection_id)].add(row)
+            key = str(line)
+        else:
+            self._sql[system_id].add(collection.table or "", row)
+            key = record_key([row[k] for k in collection.key])
+        for person in owners:
+            self.own(system_id, collection_id, key, person)
+        return key
+
+    def own(self, system_id: str, collection_id: str, key: str, person: Person) -> None:
+        self.ctx.truth.add(person.person_id, self.controller_id, system_id, collection_id, key)
+
+    def in_(self, person: Person, system_id: str) -> bool:
+        return person.in_system(f"{self.controller_id}/{system_id}")

@@ -1,0 +1,162 @@
+"""Stavanger kommune, mediebank (seed 003): the consent register for photos, video and sound.
+
+A consent is sent as a form to the person photographed; they choose the uses they accept.
+Withdrawals are kept as documentation. ``consent_media`` names the media items that show the
+person; a group photo is listed under every consent of the people in it. The media-bank
+user accounts (a vendor API) and the media files come in later issues.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from dsar.config.models import ControllerConfig
+from sample_data import spelling
+from sample_data.people import AS_OF, Person
+from sample_data.worlds.base import BuildContext, ControllerWorld
+from sample_data.worlds.common import TIMESTAMP, after, count, moment_between, pick
+
+PROJECTS = ("Gladmat", "Nordic Light", "Stavanger sentrum om våren", "Skolestart",
+            "Nasjonaldagen", "Bybrannen-jubileum", "Eldreomsorg i praksis", "Sykkelbyen Stavanger",
+            "Kulturnatt", "Bydelsportrett Storhaug", "Rekruttering: jobb i kommunen")
+USES = ("WEB", "SOCIAL", "PRINT", "PRESS", "PUBLIC_MEDIABANK", "ADVERTISING")
+AGREED_RETENTION = ("Slettes etter fem år", "Kun til prosjektets varighet")
+PHOTOGRAPHERS = ("INTERNAL", "CONTRACTED")
+
+
+class MediebankWorld(ControllerWorld):
+    controller_id = "stavanger-mediebank"
+
+    def __init__(self, ctx: BuildContext, config: ControllerConfig) -> None:
+        super().__init__(ctx, config)
+        self._consent_id = 0
+        self._withdrawal_id = 0
+        self._media_id = 0
+        self._last_group: tuple[str, date, list[tuple[int, str, str]], list[Person]] | None = None
+
+    def schema(self, system_id: str) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table(
+            "consents", md,
+            sa.Column("consent_id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("full_name", sa.String(200)),
+            sa.Column("email", sa.String(254)),
+            sa.Column("phone", sa.String(30)),
+            sa.Column("project", sa.String(200), nullable=False),
+            sa.Column("photographer", sa.String(12), nullable=False),
+            sa.Column("shot_on", sa.Date, nullable=False),
+            sa.Column("form_sent_at", TIMESTAMP, nullable=False),
+            sa.Column("signed_at", TIMESTAMP),
+            sa.Column("agreed_retention", sa.String(200)),
+            sa.Column("status", sa.String(18), nullable=False),
+        )
+        sa.Table(
+            "consent_uses", md,
+            sa.Column("consent_id", sa.Integer, sa.ForeignKey("consents.consent_id"), primary_key=True),
+            sa.Column("use_code", sa.String(20), primary_key=True),
+            sa.Column("chosen_at", TIMESTAMP, nullable=False),
+        )
+        sa.Table(
+            "consent_withdrawals", md,
+            sa.Column("withdrawal_id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("consent_id", sa.Integer, sa.ForeignKey("consents.consent_id"), nullable=False),
+            sa.Column("withdrawn_at", TIMESTAMP, nullable=False),
+            sa.Column("scope", sa.String(8), nullable=False),
+            sa.Column("use_code", sa.String(20)),
+            sa.Column("received_via", sa.String(8), nullable=False),
+            sa.Column("material_removed_at", TIMESTAMP),
+        )
+        sa.Table(
+            "consent_media", md,
+            sa.Column("consent_id", sa.Integer, sa.ForeignKey("consents.consent_id"), primary_key=True),
+            sa.Column("media_id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("media_type", sa.String(8), nullable=False),
+            sa.Column("title", sa.String(200), nullable=False),
+            sa.Column("file_name", sa.String(255), nullable=False),
+            sa.Column("captured_on", sa.Date, nullable=False),
+            sa.Column("status", sa.String(10), nullable=False),
+            sa.Column("in_published_material", sa.Boolean, nullable=False),
+        )
+        return md
+
+    def add_block(self, block: list[Person], rng: random.Random) -> None:
+        for person in block:
+            if self.in_(person, "samtykkeregister"):
+                for _ in range(count(rng, 1.3, low=1, high=6)):
+                    self._consent(rng, person)
+
+    def _consent(self, rng: random.Random, person: Person) -> None:
+        self._consent_id += 1
+        consent_id = self._consent_id
+        # Some shoots are group photos: the same media items then show the previous person too.
+        group = self._last_group if self._last_group and rng.random() < 0.2 else None
+        project = group[0] if group else f"{rng.choice(PROJECTS)} {rng.randint(2019, AS_OF.year)}"
+        shot = group[1] if group else _day(rng, date(2019, 1, 1), AS_OF - timedelta(days=3))
+        sent = moment_between(rng, shot, shot + timedelta(days=3))
+        signed = after(rng, sent, min_minutes=30, max_minutes=20000) if rng.random() < 0.9 else None
+        if signed and signed.date() >= AS_OF:
+            signed = None
+        uses = rng.sample(USES, rng.randint(1, 5)) if signed else []
+        # At least one withdrawal in every world, however small.
+        withdrawn_all = signed is not None and (rng.random() < 0.07 or not self._withdrawal_id)
+        withdrawn_some = signed is not None and not withdrawn_all and len(uses) > 1 and rng.random() < 0.08
+        status = ("WITHDRAWN" if withdrawn_all else "PARTLY_WITHDRAWN" if withdrawn_some
+                  else "ACTIVE" if signed else "PENDING")
+        self.emit("samtykkeregister", "consents", {
+            "consent_id": consent_id,
+            "full_name": spelling.full_name(rng, person, reversed_=0.05),
+            "email": spelling.email_as_typed(rng, person.email) if person.email else None,
+            "phone": spelling.phone_as_typed(rng, person.phone),
+            "project": project,
+            "photographer": rng.choice(PHOTOGRAPHERS),
+            "shot_on": shot,
+            "form_sent_at": sent,
+            "signed_at": signed,
+            "agreed_retention": rng.choice(AGREED_RETENTION) if signed and rng.random() < 0.1 else None,
+            "status": status,
+        }, owners=[person])
+        for use in uses:
+            self.emit("samtykkeregister", "consent_uses", {
+                "consent_id": consent_id, "use_code": use, "chosen_at": signed,
+            }, owners=[person])
+        removed_at = None
+        if withdrawn_all or withdrawn_some:
+            withdrawn = moment_between(rng, signed, AS_OF)
+            removed_at = after(rng, withdrawn, min_minutes=60, max_minutes=5000)
+            if removed_at.date() >= AS_OF:
+                removed_at = None
+            self._withdrawal_id += 1
+            self.emit("samtykkeregister", "consent_withdrawals", {
+                "withdrawal_id": self._withdrawal_id,
+                "consent_id": consent_id,
+                "withdrawn_at": withdrawn,
+                "scope": "ALL" if withdrawn_all else "USE",
+                "use_code": None if withdrawn_all else rng.choice(uses),
+                "received_via": pick(rng, {"EMAIL": 0.7, "FORM": 0.2, "PHONE": 0.1}),
+                "material_removed_at": removed_at,
+            }, owners=[person])
+        media = list(group[2]) if group else []
+        for _ in range(count(rng, 2.5, low=1, high=12)):
+            self._media_id += 1
+            kind = pick(rng, {"PHOTO": 0.8, "VIDEO": 0.15, "AUDIO": 0.05})
+            extension = {"PHOTO": "jpg", "VIDEO": "mp4", "AUDIO": "wav"}[kind]
+            media.append((self._media_id, kind, f"SK{shot:%Y%m%d}_{self._media_id:07d}.{extension}"))
+        for media_id, kind, file_name in media:
+            self.emit("samtykkeregister", "consent_media", {
+                "consent_id": consent_id,
+                "media_id": media_id,
+                "media_type": kind,
+                "title": f"{project} – {file_name.split('_')[1].split('.')[0]}",
+                "file_name": file_name,
+                "captured_on": shot,
+                "status": "REMOVED" if withdrawn_all and removed_at else "AVAILABLE",
+                "in_published_material": rng.random() < 0.4,
+            }, owners=[person])
+        self._last_group = (project, shot, media, [person])
+
+
+def _day(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, (end - start).days))

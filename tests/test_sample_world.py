@@ -1,0 +1,431 @@
+"""The sample world generator: deterministic, realistic spellings, truthful ground truth.
+
+A small world (scale 0.1, about 300 people) is built once per module; the server test loads
+two SQL systems into the session's PostgreSQL and MariaDB databases.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pytest
+import sqlalchemy as sa
+
+from dsar.config.loader import load_configuration
+from dsar.config.models import Collection, ControllerConfig
+from dsar.identity import normalize_email, normalize_phone, phone_variants
+from dsar.matching import Subject, held_reason
+from dsar.records import RawRecord, make_key
+from sample_data.generate import World, build_world, choose_demo_subject
+
+SCALE = 0.1
+Controllers = dict[str, ControllerConfig]
+People = dict[str, dict[str, str]]  # person_id -> people.csv row
+Truth = list[dict[str, str]]  # ground_truth.csv rows
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("world"), scale=SCALE)
+
+
+@pytest.fixture(scope="module")
+def controllers(world: World) -> Controllers:
+    return load_configuration(world.config_dir).controllers
+
+
+@pytest.fixture(scope="module")
+def people(world: World) -> People:
+    with world.people_csv.open(encoding="utf-8", newline="") as handle:
+        return {row["person_id"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="module")
+def truth(world: World) -> Truth:
+    with world.ground_truth_csv.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# -- reading the generated systems back ------------------------------------------------------
+
+
+def expand(world: World, text: str) -> str:
+    return text.replace("{workspace}", str(world.workspace))
+
+
+def rows_of(
+    world: World, config: ControllerConfig, system_id: str, collection: Collection
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(key as make_key writes it, row) for every row of a generated collection."""
+    system = config.systems[system_id]
+    if system.connector == "csv":
+        path = expand(world, collection.path or "")
+        with open(path, encoding=collection.encoding, newline="") as handle:
+            reader = csv.DictReader(handle, delimiter=collection.delimiter)
+            for line, row in enumerate(reader, start=1):
+                yield str(line), {"_line": line, **row}
+        return
+    path = expand(world, system.connection.url or "").removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        for row in conn.execute(f'SELECT * FROM "{collection.table}"'):  # noqa: S608 - test
+            values = dict(row)
+            yield make_key([values[k] for k in collection.key]), values
+
+
+def all_collections(controllers: Controllers) -> Iterator[tuple[ControllerConfig, str, Collection]]:
+    for config in controllers.values():
+        for system_id, system in config.systems.items():
+            for collection in system.collections.values():
+                yield config, system_id, collection
+
+
+def identity_values(world: World, controllers: Controllers, kind: str) -> Iterator[str]:
+    for config, system_id, collection in all_collections(controllers):
+        fields = [f for i in collection.identities if i.type == kind for f in i.fields]
+        if not fields:
+            continue
+        for _, row in rows_of(world, config, system_id, collection):
+            for field in fields:
+                if row.get(field) not in (None, ""):
+                    yield str(row[field])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- determinism -------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_world(tmp_path: Path) -> None:
+    first = build_world(tmp_path / "a", scale=0.05, seed=7)
+    second = build_world(tmp_path / "b", scale=0.05, seed=7)
+    other = build_world(tmp_path / "c", scale=0.05, seed=8)
+    assert digest(first.ground_truth_csv) == digest(second.ground_truth_csv)
+    assert digest(first.people_csv) == digest(second.people_csv)
+    assert first.records == second.records
+    for source in ("stavanger-sentrum/kundeklubb.csv", "gjovik-kultursenter/billett.db"):
+        assert digest(first.sources_dir / source) == digest(second.sources_dir / source), source
+    assert digest(first.ground_truth_csv) != digest(other.ground_truth_csv)
+
+
+def test_rebuilding_a_workspace_replaces_its_sources(tmp_path: Path) -> None:
+    first = build_world(tmp_path, scale=0.05)
+    again = build_world(tmp_path, scale=0.05)
+    assert first.records == again.records
+    assert digest(first.ground_truth_csv) == digest(again.ground_truth_csv)
+
+
+# -- what the workspace holds --------------------------------------------------------------------
+
+
+def test_workspace_layout(world: World, controllers: Controllers) -> None:
+    assert sorted(controllers) == [
+        "gjovik-kultursenter", "janteloppet", "stavanger-foto", "stavanger-mediebank",
+        "stavanger-sentrum",
+    ]
+    settings = load_configuration(world.config_dir).settings
+    assert settings.store.url == "sqlite:///{workspace}/store.db"
+    assert settings.keys.data_key == "DSAR_DATA_KEY"
+    assert world.people == round(3000 * SCALE)
+    for config, system_id, collection in all_collections(controllers):
+        system = config.systems[system_id]
+        where = system.connection.url if system.connector == "sql" else collection.path
+        assert where is not None and "{workspace}/sources/" + config.id + "/" in where
+        assert world.records[f"{config.id}/{system_id}/{collection.id}"] >= 0
+
+
+def test_every_collection_has_rows_and_owners(world: World, controllers: Controllers, truth: Truth) -> None:
+    owned: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for row in truth:
+        owned[(row["controller"], row["system"], row["collection"])].add(row["key"])
+    for config, system_id, collection in all_collections(controllers):
+        keys = [key for key, _ in rows_of(world, config, system_id, collection)]
+        where = f"{config.id}/{system_id}/{collection.id}"
+        assert keys, f"{where} is empty"
+        assert len(keys) == len(set(keys)), f"{where} repeats a key"
+        unowned = set(keys) - owned[(config.id, system_id, collection.id)]
+        if collection.id != "shows":  # a show nobody bought a ticket for belongs to no one
+            assert not unowned, f"{where}: rows {sorted(unowned)[:5]} belong to no one"
+
+
+def test_ground_truth_points_at_real_rows(
+    world: World, controllers: Controllers, truth: Truth, people: People
+) -> None:
+    existing = {
+        (config.id, system_id, collection.id): {k for k, _ in rows_of(world, config, system_id, collection)}
+        for config, system_id, collection in all_collections(controllers)
+    }
+    assert len(truth) == world.truth_rows
+    assert len({tuple(r.values()) for r in truth}) == len(truth), "a ground-truth line repeats"
+    for row in truth:
+        assert row["person_id"] in people
+        where = (row["controller"], row["system"], row["collection"])
+        assert row["key"] in existing[where], f"{where} has no record {row['key']!r}"
+
+
+def test_direct_records_name_their_owner(
+    world: World, controllers: Controllers, truth: Truth, people: People
+) -> None:
+    """A record with an e-mail or phone holds its owner's (in some spelling), never another's."""
+    owners: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
+    for row in truth:
+        owners[(row["controller"], row["system"], row["collection"], row["key"])].add(row["person_id"])
+    checked = 0
+    for config, system_id, collection in all_collections(controllers):
+        for key, row in rows_of(world, config, system_id, collection):
+            mine = owners[(config.id, system_id, collection.id, key)]
+            for identity in collection.searchable:
+                value = row.get(identity.column or "")
+                if value in (None, ""):
+                    continue
+                if identity.type == "email":
+                    expected = {people[p]["email"] for p in mine}
+                    held = normalize_email(value)
+                else:
+                    expected = {people[p]["phone"] for p in mine}
+                    held = normalize_phone(value)
+                if collection.id == "member_companies" and (
+                    held.startswith("post@") or held.startswith("+4751")
+                ):
+                    continue  # a company's own post@ address or switchboard: no one's
+                assert held in expected, f"{config.id}/{system_id}/{collection.id}/{key}"
+                checked += 1
+    assert checked > 1000
+
+
+# -- realism -------------------------------------------------------------------------------------
+
+
+def test_emails_are_valid_and_spelled_in_several_ways(
+    world: World, controllers: Controllers, people: People
+) -> None:
+    canonical = {p["email"] for p in people.values() if p["email"]}
+    values = list(identity_values(world, controllers, "email"))
+    for value in values:
+        normalize_email(value)  # raises when invalid
+    assert any(v != v.rstrip() for v in values), "no e-mail with trailing spaces"
+    assert any(v.strip() != v.strip().lower() for v in values), "no e-mail with capitals"
+    assert not any(v != v.lstrip() for v in values), "leading spaces defeat MariaDB's PAD SPACE"
+    assert all(e == normalize_email(e) for e in canonical), "people.csv holds canonical e-mails"
+
+
+# What a stored number looks like, per spelling the generator uses.
+PHONE_SPELLINGS = {
+    "+4791234567": r"\+47\d{8}",
+    "+47 912 34 567": r"\+47 \d{3} \d{2} \d{3}",
+    "004791234567": r"0047\d{8}",
+    "4791234567": r"47\d{8}",
+    "91234567": r"\d{8}",
+    "912 34 567": r"\d{3} \d{2} \d{3}",
+    "91 23 45 67": r"\d{2} \d{2} \d{2} \d{2}",
+}
+
+
+def test_phones_are_norwegian_mobiles_in_many_spellings(
+    world: World, controllers: Controllers, people: People
+) -> None:
+    for person in people.values():
+        number = phonenumbers.parse(person["phone"], None)
+        assert phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+        assert normalize_phone(person["phone"]) == person["phone"]
+    assert len({p["phone"] for p in people.values()}) == len(people), "phone numbers are unique"
+    seen = set()
+    mobiles = {p["phone"] for p in people.values()}
+    for value in identity_values(world, controllers, "phone"):
+        e164 = normalize_phone(value)
+        if e164 not in mobiles:
+            continue  # a company switchboard (51 …)
+        assert value in phone_variants(e164), f"{value!r} is not a spelling SQL lookups ask for"
+        seen.update(name for name, rx in PHONE_SPELLINGS.items() if re.fullmatch(rx, value))
+    assert seen == set(PHONE_SPELLINGS), f"spellings never used: {set(PHONE_SPELLINGS) - seen}"
+
+
+def test_names_are_spelled_in_several_ways(world: World, controllers: Controllers, people: People) -> None:
+    single, parts = [], []
+    for config, system_id, collection in all_collections(controllers):
+        for identity in collection.identities:
+            if identity.type != "name":
+                continue
+            for _, row in rows_of(world, config, system_id, collection):
+                if identity.columns:
+                    parts.append(tuple(row[c] or "" for c in identity.columns))
+                elif row[identity.column or ""]:
+                    single.append(row[identity.column or ""])
+    assert any(re.fullmatch(r"[^,]+, [^,]+", n) for n in single), "no 'Nordmann, Kari'"
+    assert any(n.isupper() for n in single), "no name in capitals"
+    canonical_last = {p["last_name"] for p in people.values()}
+    with_letters = {n for n in canonical_last if re.search("[æøåÆØÅ]", n)}
+    folded = {n.translate(str.maketrans("ÆØÅæøå", "AOAaoa")) for n in with_letters}
+    assert any(last in folded and last not in canonical_last for _, last in parts), "no Ødegård → Odegard"
+    assert any(" " in first for first, _ in parts), "no double first name"
+
+
+def test_relations_between_people(people: People, truth: Truth) -> None:
+    by_id = people
+    families = [p for p in people.values() if p["shares_email_with"] and not p["guardian_id"]]
+    assert families, "no one shares an e-mail"
+    for person in families:
+        for other in person["shares_email_with"].split():
+            assert by_id[other]["email"] == person["email"]
+            assert by_id[other]["last_name"] == person["last_name"]
+            assert by_id[other]["first_name"] != person["first_name"]
+    children = [p for p in people.values() if p["guardian_id"]]
+    assert children, "no children"
+    for child in children:
+        assert date.fromisoformat(child["birthdate"]) > date(2011, 11, 2), "a child is under 15"
+        assert by_id[child["guardian_id"]]["email"] == child["email"]
+    namesakes = [p for p in people.values() if p["namesake_of"]]
+    assert namesakes
+    for person in namesakes:
+        model = by_id[person["namesake_of"]]
+        assert model["last_name"] == person["last_name"]
+        assert model["email"] != person["email"] and model["phone"] != person["phone"]
+    phone_only = {p["person_id"] for p in people.values() if p["phone_only"]}
+    assert phone_only and all(not people[p]["email"] for p in phone_only)
+    systems = {(r["controller"], r["system"]) for r in truth if r["person_id"] in phone_only}
+    assert systems == {("stavanger-sentrum", "kundeklubb")}
+
+
+def test_kundeklubb_is_a_windows_1252_semicolon_export(world: World) -> None:
+    raw = (world.workspace / "sources/stavanger-sentrum/kundeklubb.csv").read_bytes()
+    header = raw.split(b"\r\n", 1)[0]
+    assert header == b"Navn;Mobilnummer;Kodeord;Kortkode;Innmeldt;Utmeldt"
+    assert raw.count(b"\r\n") == raw.count(b"\n"), "Windows line endings"
+    text = raw.decode("cp1252")
+    assert re.search("[æøåÆØÅ]", text), "no æøå to prove the encoding"
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    rows = list(csv.reader(text.splitlines(), delimiter=";"))
+    assert all(len(r) == 6 for r in rows)
+    assert {r[2] for r in rows[1:]} == {"STAVANGERBY"} and {r[3] for r in rows[1:]} == {"26001"}
+
+
+def test_sensitive_columns_hold_what_they_claim(world: World, controllers: Controllers) -> None:
+    def column(controller_id: str, system_id: str, collection_id: str, name: str) -> list[Any]:
+        config = controllers[controller_id]
+        collection = config.systems[system_id].collections[collection_id]
+        return [row[name] for _, row in rows_of(world, config, system_id, collection) if row[name]]
+
+    hashes = column("stavanger-foto", "nettbutikk", "customers", "password_hash")
+    assert hashes and all(h.startswith("$2b$12$") for h in hashes)
+    cards = column("gjovik-kultursenter", "billettsystem", "purchases", "card_number")
+    assert cards and all(re.fullmatch(r"\d{6}\*{6}\d{4}", c) for c in cards), "stored masked"
+    diets = set(column("janteloppet", "kundearkiv", "contacts", "dietary_needs"))
+    assert {"Halal", "Glutenfri (cøliaki)"} & diets
+
+
+# -- the demo's person -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "controller_id",
+    ["stavanger-sentrum", "stavanger-foto", "gjovik-kultursenter", "stavanger-mediebank", "janteloppet"],
+)
+def test_demo_subject_is_found_and_never_held(
+    world: World, controllers: Controllers, truth: Truth, controller_id: str
+) -> None:
+    subject = choose_demo_subject(world.workspace, controller_id)
+    assert subject == choose_demo_subject(world.workspace, controller_id), "deterministic"
+    config = controllers[controller_id]
+    mine = {(r["system"], r["collection"], r["key"]) for r in truth
+            if r["person_id"] == subject["person_id"] and r["controller"] == controller_id}
+    assert len({s for s, _, _ in mine}) >= min(2, len(config.systems))
+    email, phone = normalize_email(subject["email"]), normalize_phone(subject["phone"])
+    asked = Subject(subject["name"], date.fromisoformat(subject["birthdate"]))
+    matched = 0
+    for system_id, system in config.systems.items():
+        for collection in system.collections.values():
+            for key, row in rows_of(world, config, system_id, collection):
+                hits = _hits(collection, row, email, phone)
+                if not hits:
+                    continue
+                assert (system_id, collection.id, key) in mine, "someone else's record found"
+                record = RawRecord(collection.id, key, row, matched_on=tuple(hits))
+                assert held_reason(asked, record, collection) is None, f"{collection.id}/{key} held"
+                matched += 1
+    assert matched >= min(2, len(config.systems))
+
+
+def _hits(collection: Collection, row: dict[str, Any], email: str, phone: str) -> list[str]:
+    from dsar.identity import looks_like_email, looks_like_phone
+
+    hits = []
+    for identity in collection.searchable:
+        value = row.get(identity.column or "")
+        if identity.type == "email" and looks_like_email(value) == email:
+            hits.append("email")
+        if identity.type == "phone" and looks_like_phone(value) == phone:
+            hits.append("phone")
+    return hits
+
+
+# -- real servers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.mariadb
+def test_sql_systems_load_into_postgres_and_mariadb(
+    tmp_path: Path, postgres_url: str, mariadb_url: str
+) -> None:
+    world = build_world(
+        tmp_path,
+        scale=0.05,
+        sql_urls={
+            "gjovik-kultursenter/billettsystem": postgres_url,
+            "stavanger-foto/nettbutikk": mariadb_url,
+        },
+    )
+    controllers = load_configuration(world.config_dir).controllers
+    assert controllers["gjovik-kultursenter"].systems["billettsystem"].connection.url == postgres_url
+    assert controllers["stavanger-foto"].systems["nettbutikk"].connection.url == mariadb_url
+    # The other system of the same database file stays in SQLite.
+    assert controllers["gjovik-kultursenter"].systems["nettbruk"].connection.url.startswith("sqlite:///")
+
+    pg = sa.create_engine(postgres_url)
+    with pg.connect() as conn:
+        rows = conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar_one()
+        assert rows == world.records["gjovik-kultursenter/billettsystem/accounts"] > 0
+        indexes = dict(conn.execute(sa.text(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE tablename IN ('accounts', 'purchases', 'tickets')"
+        )).all())
+    pg.dispose()
+    assert "lower(TRIM(BOTH FROM email))" in indexes["ix_accounts_email_norm"]
+    assert "lower(TRIM(BOTH FROM buyer_email))" in indexes["ix_purchases_buyer_email_norm"]
+    assert "(phone)" in indexes["ix_accounts_phone"]
+    assert "(purchase_id)" in indexes["ix_tickets_purchase_id"]
+    assert "(show_id)" in indexes["ix_tickets_show_id"]
+    assert "(account_id)" in indexes["ix_purchases_account_id"]
+
+    maria = sa.create_engine(mariadb_url)
+    with maria.connect() as conn:
+        inspector = sa.inspect(conn)
+        customers = {tuple(i["column_names"]) for i in inspector.get_indexes("customers")}
+        orders = {tuple(i["column_names"]) for i in inspector.get_indexes("orders")}
+        shipments = {tuple(i["column_names"]) for i in inspector.get_indexes("shipments")}
+        assert inspector.get_pk_constraint("order_lines")["constrained_columns"] == ["order_id", "line_no"]
+        rows = conn.execute(sa.text("SELECT count(*) FROM order_lines")).scalar_one()
+        # Case and trailing spaces are ignored by the _ci PAD SPACE collation.
+        sloppy = conn.execute(sa.text(
+            "SELECT count(*) FROM customers WHERE email <> LOWER(TRIM(email))"
+        )).scalar_one()
+        spelled = conn.execute(sa.text(
+            "SELECT count(*) FROM customers WHERE BINARY email <> BINARY LOWER(TRIM(email))"
+        )).scalar_one()
+    maria.dispose()
+    assert {("email",), ("phone",)} <= customers
+    assert ("customer_id",) in orders
+    assert {("recipient_email",), ("recipient_phone",), ("order_id",)} <= shipments
+    assert rows == world.records["stavanger-foto/nettbutikk/order_lines"] > 0
+    assert spelled > 0 and sloppy == 0
