@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from dsar.workspace import Workspace
 
 ConditionKind = Literal["email", "phone", "exact"]
+HeldCheck = Callable[[str, str], bool]
 REFERENCE_CHUNK = 500
 """Parent values per ``IN`` list when following references: well under every database's
 bound-parameter limit (SQLite's is 32766 today, 999 on old builds)."""
@@ -85,10 +86,17 @@ class Connector(ABC):
 
     # -- the search, built on select ---------------------------------------------------
 
-    def find(self, lookup: Lookup) -> Iterator[RawRecord]:
-        """Every record of the person's in this system, each once, parents before children."""
+    def find(self, lookup: Lookup, held: HeldCheck | None = None) -> Iterator[RawRecord]:
+        """Every record of the person's in this system, each once, parents before children.
+
+        ``held(collection, key)`` says whether a record already yielded was held back as a
+        weak match (the caller classifies records as they stream). References are followed
+        from confirmed records before held ones, so a record both reach — a show seen on the
+        person's own ticket and on a family member's held one — is reached, and kept, as the
+        person's.
+        """
         seen = _SeenKeys(self.system)
-        pending: dict[str, dict[Any, str]] = defaultdict(dict)  # "coll.field" -> value -> key
+        pending = _Pending(held)
 
         for collection in self.system.collections.values():
             conditions = [
@@ -103,18 +111,18 @@ class Connector(ABC):
                 key = make_key([row.get(k) for k in collection.key])
                 if not seen.first_time(collection.id, key):
                     continue
-                self._remember_parent(collection, row, key, pending)
                 yield RawRecord(
                     collection=collection.id,
                     key=key,
                     fields=row,
                     matched_on=_matched_on(collection, row, lookup),
                 )
+                self._remember_parent(collection, row, key, pending)
         yield from self._follow(pending, seen)
 
-    def _follow(self, pending: dict[str, dict[Any, str]], seen: _SeenKeys) -> Iterator[RawRecord]:
+    def _follow(self, pending: _Pending, seen: _SeenKeys) -> Iterator[RawRecord]:
         while pending:
-            parent_ref, values = pending.popitem()
+            parent_ref, values = pending.pop()
             parent_collection, parent_field = parent_ref.split(".")
             for ref in self.system.children_of(parent_collection):
                 if ref.parent[1] != parent_field:
@@ -133,25 +141,61 @@ class Connector(ABC):
                             parent_key = {str(k): v for k, v in chunk.items()}.get(
                                 str(row.get(ref.child[1])), ""
                             )
-                        self._remember_parent(child, row, key, pending)
                         yield RawRecord(
                             collection=child.id,
                             key=key,
                             fields=row,
                             via=(parent_collection, parent_key),
                         )
+                        self._remember_parent(child, row, key, pending)
 
     def _remember_parent(
         self,
         collection: Collection,
         row: dict[str, Any],
         key: str,
-        pending: dict[str, dict[Any, str]],
+        pending: _Pending,
     ) -> None:
+        """Queue the record's referenced values; called after it was yielded (and classified)."""
         for ref in self.system.children_of(collection.id):
             value = row.get(ref.parent[1])
             if value is not None and value != "":
-                pending[f"{collection.id}.{ref.parent[1]}"][value] = key
+                pending.add(f"{collection.id}.{ref.parent[1]}", value, collection.id, key)
+
+
+class _Pending:
+    """Parent values whose children are still to be fetched: confirmed parents first.
+
+    Each value is fetched once per reference: many tickets naming one show fetch the show
+    once. A value first queued by a held parent moves up when a confirmed parent names it.
+    """
+
+    def __init__(self, held: HeldCheck | None) -> None:
+        self._held = held
+        self._confirmed: dict[str, dict[Any, str]] = defaultdict(dict)
+        self._weak: dict[str, dict[Any, str]] = defaultdict(dict)
+        self._fetched: dict[str, set[Any]] = defaultdict(set)
+
+    def add(self, parent_ref: str, value: Any, collection: str, key: str) -> None:
+        if value in self._fetched[parent_ref] or value in self._confirmed.get(parent_ref, ()):
+            return
+        if self._held is not None and self._held(collection, key):
+            self._weak[parent_ref].setdefault(value, key)
+            return
+        weak = self._weak.get(parent_ref)
+        if weak is not None and value in weak:
+            del weak[value]
+            if not weak:
+                del self._weak[parent_ref]
+        self._confirmed[parent_ref][value] = key
+
+    def pop(self) -> tuple[str, dict[Any, str]]:
+        parent_ref, values = (self._confirmed if self._confirmed else self._weak).popitem()
+        self._fetched[parent_ref].update(values)
+        return parent_ref, values
+
+    def __bool__(self) -> bool:
+        return bool(self._confirmed or self._weak)
 
 
 def _matched_on(collection: Collection, row: dict[str, Any], lookup: Lookup) -> tuple[str, ...]:
@@ -170,19 +214,27 @@ def _matched_on(collection: Collection, row: dict[str, Any], lookup: Lookup) -> 
 class _SeenKeys:
     """Keys already yielded, kept only for collections that can be reached twice.
 
-    A collection reached by lookup and by a reference, by two references, or in a cycle needs
-    de-duplication; a leaf reached by one reference (order lines) does not, so its keys are
-    never held in memory however many rows the person has.
+    A collection reached by lookup and by a reference, by two references, through a shared
+    value, or in a cycle needs de-duplication; a leaf reached by one reference from its
+    parent's key (order lines) does not, so its keys are never held in memory however many
+    rows the person has.
     """
 
     def __init__(self, system: System) -> None:
         incoming: dict[str, int] = defaultdict(int)
         for ref in system.references:
             incoming[ref.child[0]] += 1
+        # Reached through a field that is not its parent's key (tickets → show): many
+        # parents share a value, so the same row can come back.
+        shared = {
+            ref.child[0]
+            for ref in system.references
+            if system.collections[ref.parent[0]].key != [ref.parent[1]]
+        }
         self._tracked = {
             cid
             for cid, c in system.collections.items()
-            if incoming[cid] + (1 if c.searchable else 0) > 1 or system.children_of(cid)
+            if incoming[cid] + (1 if c.searchable else 0) > 1 or system.children_of(cid) or cid in shared
         }
         self._keys: dict[str, set[str]] = defaultdict(set)
 

@@ -1,14 +1,20 @@
-"""CSV exports: one file per collection, streamed row by row with the csv module.
+"""CSV exports: one file per collection, read with the csv module.
 
 A collection names its ``path`` (relative to the workspace, or with ``{workspace}``), its
 ``delimiter`` and ``encoding``. The header row gives the field names. The key is the
 configured columns, or ``_line``: the data row's line number, 1 for the first line after
 the header (a record spanning lines is numbered by its first line).
 
-There is no index to ask, so every row is read and each searched cell normalised the way
-the person's identifiers were (``looks_like_email``, ``looks_like_phone``; ``exact`` compares
-text). The file is decoded line by line, so an undecodable byte is reported with its line
-number, and nothing more than one line is ever held.
+A lookup goes through the collection's sidecar index (``connectors.csv_index``): built once
+per version of the file by one streamed pass, it gives the byte offsets of the records that
+hold the person's values, and only those records are read. Conditions the index doesn't
+cover, and encodings in which a byte offset is no safe place to start reading (UTF-16), are
+served by reading every row instead. Either way each candidate cell is compared normalised
+the way the person's identifiers were (``looks_like_email``, ``looks_like_phone``; ``exact``
+compares text), so both give the same rows in the same (file) order.
+
+The file is decoded line by line, so an undecodable byte is reported with its line number,
+and nothing more than one line is ever held.
 
 A broken file (wrong number of fields, undecodable bytes, bad quoting, a configured column
 missing from the header) is a ``ConnectorError`` naming the file and line, never the content;
@@ -23,14 +29,18 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import phonenumbers
 
 from connectors.base import Condition, Connector
+from connectors.csv_index import IndexSpec, SourceChanged, locate, seekable
 from dsar.config.models import Collection
-from dsar.errors import ConnectorError
+from dsar.errors import ConnectorError, DsarError
 from dsar.identity import looks_like_email, looks_like_phone
+
+if TYPE_CHECKING:
+    from dsar.crypto import DataKey
 
 LINE_KEY = "_line"
 
@@ -39,10 +49,12 @@ class CsvConnector(Connector):
     """A system whose collections are CSV files.
 
     Beyond the contract (``check``, ``select``): ``audit_schema()`` lists header columns the
-    configuration doesn't explain.
+    configuration doesn't explain. ``use_index = False`` makes ``select`` read every row
+    (tests compare the two ways).
     """
 
     kind = "csv"
+    use_index = True
 
     # -- the contract ------------------------------------------------------------------------
 
@@ -72,9 +84,14 @@ class CsvConnector(Connector):
         tests = [(c.field, _matcher(c)) for c in conditions if c.values]
         if not tests:
             return
-        where = f"systems.{self.system.id}.collections.{collection.id}"
-        asked = [(c.field, where) for c in conditions]
-        for row in self._rows(collection, self._required(collection) + asked):
+        spec = self._index_spec(collection) if self.use_index else None
+        if spec is not None and spec.serves(conditions):
+            rows = self._indexed_rows(collection, spec, conditions)
+        else:
+            where = f"systems.{self.system.id}.collections.{collection.id}"
+            asked = [(c.field, where) for c in conditions]
+            rows = self._rows(collection, self._required(collection) + asked)
+        for row in rows:
             if any(test(row.get(field)) for field, test in tests):
                 yield row
 
@@ -99,6 +116,81 @@ class CsvConnector(Connector):
                 )
         return warnings
 
+    # -- the index ---------------------------------------------------------------------------
+
+    def _index_spec(self, collection: Collection) -> IndexSpec | None:
+        """What the collection's index holds: e-mail and phone identities, and the columns
+        references are followed by; None when the encoding can't be read from an offset."""
+        if not seekable(collection.encoding):
+            return None
+        fields = [(f, i.type) for i in collection.searchable for f in i.fields]
+        fields += [
+            (ref.child[1], "exact")
+            for ref in self.system.references
+            if ref.child[0] == collection.id and ref.child[1] != LINE_KEY
+        ]
+        return IndexSpec(
+            encoding=codecs.lookup(collection.encoding).name,
+            delimiter=collection.delimiter,
+            fields=tuple(dict.fromkeys(fields)),
+            required=tuple(dict.fromkeys(c for c, _ in self._required(collection))),
+        )
+
+    def _index_file(self, collection: Collection) -> Path:
+        return (
+            self.workspace.root / "cache" / "csv-index" / self.system.id / f"{collection.id}.idx"
+        )
+
+    def _indexed_rows(
+        self, collection: Collection, spec: IndexSpec, conditions: Sequence[Condition]
+    ) -> Iterator[dict[str, Any]]:
+        """The rows the index points at, read from their offsets, in file order."""
+        required = self._required(collection)
+        index_file = self._index_file(collection)
+        with self._open(collection) as handle:
+            try:
+                places = locate(
+                    index_file,
+                    spec,
+                    self._data_key(),
+                    handle,
+                    lambda: self._located_rows(collection, handle, required),
+                    conditions,
+                )
+            except SourceChanged:
+                raise ConnectorError(
+                    self.system.id,
+                    f"{self._name(collection)} changed while it was being indexed; the "
+                    "search can be retried",
+                    transient=True,
+                ) from None
+            except OSError as exc:
+                raise ConnectorError(
+                    self.system.id,
+                    f"{self._name(collection)} could not be indexed: reading it or its index "
+                    f"{str(index_file)!r} failed ({type(exc).__name__}); check the file and "
+                    "that the workspace's cache directory is writable",
+                    transient=not isinstance(exc, (PermissionError, IsADirectoryError)),
+                ) from exc
+            if not places:
+                return
+            header = self._header_of(collection, self._records(collection, handle))
+            with_line = LINE_KEY in collection.key
+            for offset, line in places:
+                record = next(self._records(collection, handle, offset, line), None)
+                cells = record[2] if record is not None else []
+                yield self._row(collection, header, cells, line, with_line)
+
+    def _data_key(self) -> DataKey:
+        try:
+            return self.workspace.data_key
+        except DsarError as exc:
+            raise ConnectorError(
+                self.system.id,
+                f"the CSV search index is sealed with the workspace's data key, which can't "
+                f"be loaded: {exc}",
+            ) from exc
+
     # -- reading -------------------------------------------------------------------------------
 
     def _path(self, collection: Collection) -> Path:
@@ -119,47 +211,72 @@ class CsvConnector(Connector):
         return list(dict.fromkeys(needed))
 
     def _header(self, collection: Collection) -> list[str]:
-        reader = self._reader(collection)
-        try:
-            return next(reader)[1]
-        finally:
-            reader.close()
+        with self._open(collection) as handle:
+            return self._header_of(collection, self._records(collection, handle))
 
     def _rows(
         self, collection: Collection, needed: Sequence[tuple[str, str]]
     ) -> Iterator[dict[str, Any]]:
         """Every data row as a dict, checked against the header; blank lines skipped."""
-        reader = self._reader(collection)
-        try:
-            _, header = next(reader)
-            missing = [(c, key) for c, key in needed if c not in header]
-            if missing:
-                column, key = missing[0]
-                raise self._broken(
-                    collection, 1, f"column {column!r} is not in the header; check {key}"
-                )
-            with_line = LINE_KEY in collection.key
-            for line, cells in reader:
-                if not cells:
-                    continue
-                if len(cells) != len(header):
-                    raise self._broken(
-                        collection,
-                        line,
-                        f"the row has {len(cells)} fields, the header {len(header)}",
-                    )
-                row: dict[str, Any] = dict(zip(header, cells))
-                if with_line:
-                    row[LINE_KEY] = line - 1
+        with self._open(collection) as handle:
+            for _, _, row in self._located_rows(collection, handle, needed):
                 yield row
-        finally:
-            reader.close()
 
-    def _reader(self, collection: Collection) -> Iterator[tuple[int, list[str]]]:
-        """(first line number, cells) of every record, the header first; opens the file now."""
+    def _located_rows(
+        self, collection: Collection, handle: BinaryIO, needed: Sequence[tuple[str, str]]
+    ) -> Iterator[tuple[int, int, dict[str, Any]]]:
+        """(byte offset, first line, row) of every data row, reading ``handle`` from its start.
+
+        Offsets are right only where ``csv_index.seekable`` says the encoding allows them.
+        """
+        records = self._records(collection, handle)
+        header = self._header_of(collection, records)
+        missing = [(c, key) for c, key in needed if c not in header]
+        if missing:
+            column, key = missing[0]
+            raise self._broken(
+                collection, 1, f"column {column!r} is not in the header; check {key}"
+            )
+        with_line = LINE_KEY in collection.key
+        for line, offset, cells in records:
+            if cells:
+                yield offset, line, self._row(collection, header, cells, line, with_line)
+
+    def _header_of(
+        self, collection: Collection, records: Iterator[tuple[int, int, list[str]]]
+    ) -> list[str]:
+        """The header: the first record of the file, checked."""
+        first = next(records, None)
+        if first is None:
+            raise self._broken(collection, 1, "the file is empty; expected a header row")
+        header = [c.strip() for c in first[2]]
+        duplicates = sorted({c for c in header if header.count(c) > 1})
+        if duplicates:
+            raise self._broken(collection, 1, f"the header names {duplicates} more than once")
+        return header
+
+    def _row(
+        self,
+        collection: Collection,
+        header: list[str],
+        cells: list[str],
+        line: int,
+        with_line: bool,
+    ) -> dict[str, Any]:
+        if len(cells) != len(header):
+            raise self._broken(
+                collection, line, f"the row has {len(cells)} fields, the header {len(header)}"
+            )
+        row: dict[str, Any] = dict(zip(header, cells))
+        if with_line:
+            row[LINE_KEY] = line - 1
+        return row
+
+    def _open(self, collection: Collection) -> BinaryIO:
+        """The collection's file, open for reading bytes."""
         path = self._path(collection)
         try:
-            handle = path.open("rb")
+            return path.open("rb")
         except FileNotFoundError:
             raise ConnectorError(
                 self.system.id,
@@ -175,52 +292,41 @@ class CsvConnector(Connector):
                 f"{self._name(collection)} can't be opened ({type(exc).__name__})",
                 transient=transient,
             ) from exc
-        return self._records(collection, handle)
 
-    def _records(self, collection: Collection, handle: Any) -> Iterator[tuple[int, list[str]]]:
-        lines = _DecodedLines(handle, collection.encoding)
-        reader = csv.reader(lines, delimiter=collection.delimiter, strict=True)
+    def _records(
+        self, collection: Collection, handle: BinaryIO, offset: int = 0, line: int = 1
+    ) -> Iterator[tuple[int, int, list[str]]]:
+        """(first line, byte offset, cells) of every record from ``offset`` on, which is
+        where line number ``line`` starts; the header is the first record at offset 0."""
         try:
-            with handle:
-                first = True
-                while True:
-                    start = lines.count + 1
-                    try:
-                        cells = next(reader)
-                    except StopIteration:
-                        break
-                    except UnicodeDecodeError:
-                        raise self._broken(
-                            collection,
-                            lines.count + 1,
-                            f"bytes that are not valid {collection.encoding}; check the file "
-                            f"or systems.{self.system.id}.collections.{collection.id}.encoding",
-                        ) from None
-                    except csv.Error as exc:
-                        # csv's messages are fixed texts about quoting and sizes, never content.
-                        raise self._broken(
-                            collection, reader.line_num, f"malformed CSV ({exc})"
-                        ) from None
-                    if first:
-                        first = False
-                        yield start, self._checked_header(collection, cells)
-                    else:
-                        yield start, cells
-                if first:
-                    raise self._broken(collection, 1, "the file is empty; expected a header row")
+            handle.seek(offset)
+            lines = _DecodedLines(handle, collection.encoding, offset)
+            reader = csv.reader(lines, delimiter=collection.delimiter, strict=True)
+            while True:
+                start, at = line + lines.count, lines.position
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except UnicodeDecodeError:
+                    raise self._broken(
+                        collection,
+                        line + lines.count,
+                        f"bytes that are not valid {collection.encoding}; check the file "
+                        f"or systems.{self.system.id}.collections.{collection.id}.encoding",
+                    ) from None
+                except csv.Error as exc:
+                    # csv's messages are fixed texts about quoting and sizes, never content.
+                    raise self._broken(
+                        collection, line - 1 + reader.line_num, f"malformed CSV ({exc})"
+                    ) from None
+                yield start, at, cells
         except OSError as exc:
             raise ConnectorError(
                 self.system.id,
                 f"{self._name(collection)} could not be read ({type(exc).__name__})",
                 transient=True,
             ) from exc
-
-    def _checked_header(self, collection: Collection, cells: list[str]) -> list[str]:
-        header = [c.strip() for c in cells]
-        duplicates = sorted({c for c in header if header.count(c) > 1})
-        if duplicates:
-            raise self._broken(collection, 1, f"the header names {duplicates} more than once")
-        return header
 
     def _broken(self, collection: Collection, line: int, problem: str) -> ConnectorError:
         return ConnectorError(self.system.id, f"{self._name(collection)}, line {line}: {problem}")
@@ -231,18 +337,24 @@ class _DecodedLines:
 
     ``count`` is how many lines have been handed out, so a decode error names its line. The
     file is split on ``\\n`` before decoding; an incremental decoder carries any multi-byte
-    character (or UTF-16 code unit) a split cuts through. A UTF-8 byte-order mark is
-    dropped, as spreadsheet exports often carry one.
+    character (or UTF-16 code unit) a split cuts through. A UTF-8 byte-order mark at the
+    start of the file is dropped, as spreadsheet exports often carry one.
+
+    ``position`` is the byte offset where the next line handed out starts, for encodings in
+    which each ``\\n``-ended run of bytes is one line (``csv_index.seekable``).
     """
 
-    def __init__(self, handle: Any, encoding: str) -> None:
-        if codecs.lookup(encoding).name == "utf-8":
+    def __init__(self, handle: Any, encoding: str, offset: int = 0) -> None:
+        if codecs.lookup(encoding).name == "utf-8" and offset == 0:
             encoding = "utf-8-sig"
+        elif codecs.lookup(encoding).name == "utf-8-sig" and offset != 0:
+            encoding = "utf-8"
         self._handle = handle
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         self._pending = ""
         self._done = False
         self.count = 0
+        self.position = offset
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -256,6 +368,7 @@ class _DecodedLines:
                 self.count += 1
                 return line
             raw = self._handle.readline()
+            self.position += len(raw)
             if raw:
                 self._pending += self._decoder.decode(raw)
             else:

@@ -64,6 +64,10 @@ class Classifier:
         self._collections = collections
         self._held: dict[tuple[str, str], str] = {}  # (collection, key) -> review key
 
+    def is_held(self, collection: str, key: str) -> bool:
+        """Whether a record already classified was held (for ``Connector.find``'s ordering)."""
+        return (collection, key) in self._held
+
     def classify(self, record: RawRecord) -> Finding:
         collection = self._collections[record.collection]
         review_key = None

@@ -36,7 +36,7 @@ def search_system(
     try:
         with connector_for(system, workspace) as connector:
             classifier = Classifier(system.id, request.person.subject(), system.collections)
-            for raw in connector.find(request.person.lookup()):
+            for raw in connector.find(request.person.lookup(), held=classifier.is_held):
                 if time.monotonic() > deadline:
                     raise ConnectorError(
                         system.id, f"timed out after {system.timeout_seconds:g} s", transient=True

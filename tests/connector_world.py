@@ -8,6 +8,9 @@ the same family e-mail, a stranger with her name, near-miss addresses that must 
 and a customer whose address has an apostrophe. ``FILLER`` other customers (each with an
 order and a line) make the tables big enough for the planners to prefer indexes.
 
+The same person in a CSV export (``CSV_*``, ``csv_config``, ``write_csv``) serves the CSV
+connector and its index.
+
 Indexes are those docs/architecture.md ("SQL lookups") agrees on: ``lower(trim(email))`` on
 SQLite and PostgreSQL, a plain one on MariaDB (its ``_ci`` collation does the folding).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -269,3 +273,104 @@ EXPECTED_PERSON = expected_for(
 )
 EXPECTED_OBRIEN = expected_for({6: ("email",)})
 EXPECTED_PHONE_ONLY = expected_for({1: ("phone",), 4: ("phone",), 5: ("phone",)})
+
+
+# -- the CSV export ---------------------------------------------------------------------------
+# The accounting system's export as Norwegian Excel writes it: Windows-1252, semicolons.
+# customers.csv → orders.csv by ``kundenr``; newsletter.csv has no key of its own (``_line``).
+# The same person asks; her e-mail and phone are spelled the ways the shop spells them.
+
+CSV_CUSTOMERS = """\
+kundenr;navn;epost;telefon;poststed;merknad
+1;Nordmann, Kari;Kari.Nordmann@Example.no ;+47 912 34 567;Ødegård;
+2;Kari Ødegård;kari.odegard@example.no;004791234567;Bærum;
+3;Ola Nordmann;kari.nordmann@example.no;;Oslo;"deler e-post
+med kona"
+4;Kari Nordmann;kari.nordmann@gmail.com;98765432;Tromsø;
+5;Per Ås;per@example.no;91234567;Ås;
+6;Siobhan O'Brien;o'brien@example.no;;Cork;
+7;Kari Nordmann-Berg;xkari.nordmann@example.no;+47 912 34 568;Moss;
+"""
+CSV_ORDERS = """\
+ordrenr;kundenr;dato;sum
+101;1;2024-03-01;249,50
+102;1;2024-03-02;99,00
+201;2;2024-04-01;10,00
+301;3;2024-05-01;20,00
+401;4;2024-06-01;30,00
+501;5;2024-07-01;40,00
+701;7;2024-08-01;50,00
+"""
+CSV_NEWSLETTER = """\
+epost;påmeldt
+kari.nordmann@example.no;2021-01-01
+
+annen@example.no;2021-02-01
+KARI.NORDMANN@EXAMPLE.NO;2022-01-01
+"""
+# Found for PERSON: (collection, key, matched_on, via).
+CSV_EXPECTED = {
+    ("customers", "1", ("email", "phone"), None),
+    ("customers", "2", ("phone",), None),
+    ("customers", "3", ("email",), None),
+    ("customers", "5", ("phone",), None),
+    ("orders", "101", (), ("customers", "1")),
+    ("orders", "102", (), ("customers", "1")),
+    ("orders", "201", (), ("customers", "2")),
+    ("orders", "301", (), ("customers", "3")),
+    ("orders", "501", (), ("customers", "5")),
+    ("newsletter", "1", ("email",), None),  # _line: the first line after the header is 1
+    ("newsletter", "4", ("email",), None),  # the blank line 2 still counts
+}
+def write_csv(root: Path, name: str, text: str, encoding: str = "cp1252") -> Path:
+    path = root / "sources" / "regnskap" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def csv_config(**collections: dict[str, Any]) -> dict[str, Any]:
+    base = {
+        "customers": {
+            "title": "Kunder",
+            "path": "sources/regnskap/customers.csv",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "key": "kundenr",
+            "identities": [
+                {"type": "email", "column": "epost"},
+                {"type": "phone", "column": "telefon"},
+                {"type": "name", "column": "navn"},
+            ],
+            "fields": {
+                c: c for c in ("kundenr", "navn", "epost", "telefon", "poststed", "merknad")
+            },
+        },
+        "orders": {
+            "title": "Ordre",
+            "path": "{workspace}/sources/regnskap/orders.csv",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "key": "ordrenr",
+            "fields": {c: c for c in ("ordrenr", "kundenr", "dato", "sum")},
+        },
+        "newsletter": {
+            "title": "Nyhetsbrev",
+            "path": "sources/regnskap/newsletter.csv",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "key": "_line",
+            "identities": [{"type": "email", "column": "epost"}],
+            "fields": {"epost": "e-post", "påmeldt": "påmeldt dato"},
+        },
+    }
+    for cid, changes in collections.items():
+        base[cid] = {**base[cid], **changes}
+    return {
+        "id": "regnskap",
+        "title": "Regnskap",
+        "connector": "csv",
+        "register": REGISTER,
+        "collections": base,
+        "references": [{"from": "orders.kundenr", "to": "customers.kundenr"}],
+    }

@@ -19,106 +19,16 @@ from dsar.errors import ConnectorError
 from dsar.identity import phone_variants
 from dsar.records import Lookup, RawRecord
 from dsar.workspace import Workspace
-from tests.connector_world import PERSON, PERSON_EMAIL, PERSON_PHONE, REGISTER
+from tests.connector_world import CSV_CUSTOMERS as CUSTOMERS
+from tests.connector_world import CSV_EXPECTED as EXPECTED
+from tests.connector_world import CSV_NEWSLETTER as NEWSLETTER
+from tests.connector_world import CSV_ORDERS as ORDERS
+from tests.connector_world import PERSON, PERSON_EMAIL, PERSON_PHONE
+from tests.connector_world import csv_config as config
+from tests.connector_world import write_csv as write
 
-CUSTOMERS = """\
-kundenr;navn;epost;telefon;poststed;merknad
-1;Nordmann, Kari;Kari.Nordmann@Example.no ;+47 912 34 567;Ødegård;
-2;Kari Ødegård;kari.odegard@example.no;004791234567;Bærum;
-3;Ola Nordmann;kari.nordmann@example.no;;Oslo;"deler e-post
-med kona"
-4;Kari Nordmann;kari.nordmann@gmail.com;98765432;Tromsø;
-5;Per Ås;per@example.no;91234567;Ås;
-6;Siobhan O'Brien;o'brien@example.no;;Cork;
-7;Kari Nordmann-Berg;xkari.nordmann@example.no;+47 912 34 568;Moss;
-"""
-ORDERS = """\
-ordrenr;kundenr;dato;sum
-101;1;2024-03-01;249,50
-102;1;2024-03-02;99,00
-201;2;2024-04-01;10,00
-301;3;2024-05-01;20,00
-401;4;2024-06-01;30,00
-501;5;2024-07-01;40,00
-701;7;2024-08-01;50,00
-"""
-NEWSLETTER = """\
-epost;påmeldt
-kari.nordmann@example.no;2021-01-01
-
-annen@example.no;2021-02-01
-KARI.NORDMANN@EXAMPLE.NO;2022-01-01
-"""
-# Found for PERSON: (collection, key, matched_on, via).
-EXPECTED = {
-    ("customers", "1", ("email", "phone"), None),
-    ("customers", "2", ("phone",), None),
-    ("customers", "3", ("email",), None),
-    ("customers", "5", ("phone",), None),
-    ("orders", "101", (), ("customers", "1")),
-    ("orders", "102", (), ("customers", "1")),
-    ("orders", "201", (), ("customers", "2")),
-    ("orders", "301", (), ("customers", "3")),
-    ("orders", "501", (), ("customers", "5")),
-    ("newsletter", "1", ("email",), None),  # _line: the first line after the header is 1
-    ("newsletter", "4", ("email",), None),  # the blank line 2 still counts
-}
 SEARCHED = (PERSON_EMAIL, "91234567", "912 34 567", *phone_variants(PERSON_PHONE))
 CONTENT = ("Nordmann", "Ødegård", "Bærum", "example.no", "O'Brien")
-
-
-def write(root: Path, name: str, text: str, encoding: str = "cp1252") -> Path:
-    path = root / "sources" / "regnskap" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def config(**collections: dict[str, Any]) -> dict[str, Any]:
-    base = {
-        "customers": {
-            "title": "Kunder",
-            "path": "sources/regnskap/customers.csv",
-            "delimiter": ";",
-            "encoding": "cp1252",
-            "key": "kundenr",
-            "identities": [
-                {"type": "email", "column": "epost"},
-                {"type": "phone", "column": "telefon"},
-                {"type": "name", "column": "navn"},
-            ],
-            "fields": {
-                c: c for c in ("kundenr", "navn", "epost", "telefon", "poststed", "merknad")
-            },
-        },
-        "orders": {
-            "title": "Ordre",
-            "path": "{workspace}/sources/regnskap/orders.csv",
-            "delimiter": ";",
-            "encoding": "cp1252",
-            "key": "ordrenr",
-            "fields": {c: c for c in ("ordrenr", "kundenr", "dato", "sum")},
-        },
-        "newsletter": {
-            "title": "Nyhetsbrev",
-            "path": "sources/regnskap/newsletter.csv",
-            "delimiter": ";",
-            "encoding": "cp1252",
-            "key": "_line",
-            "identities": [{"type": "email", "column": "epost"}],
-            "fields": {"epost": "e-post", "påmeldt": "påmeldt dato"},
-        },
-    }
-    for cid, changes in collections.items():
-        base[cid] = {**base[cid], **changes}
-    return {
-        "id": "regnskap",
-        "title": "Regnskap",
-        "connector": "csv",
-        "register": REGISTER,
-        "collections": base,
-        "references": [{"from": "orders.kundenr", "to": "customers.kundenr"}],
-    }
 
 
 @pytest.fixture
@@ -285,8 +195,10 @@ def test_a_missing_file_is_a_clear_error(workspace: Workspace) -> None:
 # -- streaming ---------------------------------------------------------------------------------
 
 
-def test_a_large_file_is_streamed(tmp_path: Path) -> None:
-    """100,000 rows (~6.5 MB) scanned with a peak far below the file's size."""
+# Each row: how select reads the file; the peak must stay far below the file's size either way.
+@pytest.mark.parametrize("use_index", [True, False], ids=["index-built-then-used", "scan"])
+def test_a_large_file_is_streamed(tmp_path: Path, use_index: bool) -> None:
+    """100,000 rows (~6.5 MB) indexed or scanned with a peak far below the file's size."""
     path = tmp_path / "sources" / "regnskap" / "customers.csv"
     path.parent.mkdir(parents=True)
     with path.open("w", encoding="cp1252", newline="") as out:
@@ -298,6 +210,7 @@ def test_a_large_file_is_streamed(tmp_path: Path) -> None:
     write(tmp_path, "newsletter.csv", "epost;påmeldt\n")
     assert path.stat().st_size > 6_000_000
     with connector(Workspace(root=tmp_path)) as csv:
+        csv.use_index = use_index
         tracemalloc.start()
         records = list(csv.find(PERSON))
         _, peak = tracemalloc.get_traced_memory()
