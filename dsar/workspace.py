@@ -5,6 +5,8 @@
     <workspace>/store.db                    request store (SQLite default)
     <workspace>/staging/<request>/…         encrypted staged findings
     <workspace>/exports/<request>/…         encrypted packages and sealed passwords
+    <workspace>/cache/csv-index/…           CSV lookup indexes (keyed hashes, no values)
+    <workspace>/logs/                       encrypted details of unexpected search errors
     <workspace>/prefect/                    Prefect's home when the CLI runs flows
 
 Chosen with ``--workspace DIR`` or ``DSAR_WORKSPACE``. Nothing is read until asked for.

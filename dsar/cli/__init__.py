@@ -20,6 +20,7 @@ from dsar.cli.common import (
     emit_table,
     friendly_errors,
     open_workspace,
+    shown_path,
 )
 
 app = typer.Typer(
@@ -51,7 +52,7 @@ def demo(
         if json:
             emit_json(results)
         else:
-            emit_table(results, RUN_COLUMNS)
+            emit_table([{**r, "package": shown_path(r["package"])} for r in results], RUN_COLUMNS)
             typer.echo(
                 "\nPassordene vises bare nå. Send dem i en annen kanal enn pakken (SMS/telefon).",
                 err=True,
@@ -73,6 +74,7 @@ def run(
         if json:
             emit_json(result)
         else:
+            result = {**result, "package": shown_path(result["package"])}
             for key in ("status", "package", "password", "records", "failed_systems", "awaiting_review", "note"):
                 if result.get(key) not in (None, [], 0) or key in ("status", "package", "password"):
                     typer.echo(f"{key}: {result.get(key) if result.get(key) is not None else '-'}")

@@ -43,6 +43,16 @@ def prepare_prefect(workspace: Workspace) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+def shown_path(path: str | None) -> str | None:
+    """A path as staff would type it: relative to where they are, when it is below."""
+    if not path:
+        return path
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
