@@ -7,12 +7,10 @@ request store; the findings in staging, all or nothing.
 from __future__ import annotations
 
 import time
-import traceback
-from datetime import UTC, datetime
 
 from connectors import connector_for
 from dsar.config.models import System
-from dsar.crypto import EncryptedWriter
+from dsar.errorlog import record_unexpected
 from dsar.errors import ConnectorError
 from dsar.matching import Classifier
 from dsar.shaping import shape
@@ -27,7 +25,8 @@ def search_system(
 
     Raises ``ConnectorError`` (``transient`` when a retry may help) after recording the
     failure in the store; nothing is staged then. The error's message is safe to show; an
-    unexpected error's details are written encrypted under ``logs/`` instead.
+    unexpected error's details are written encrypted under ``logs/`` instead
+    (``dsar.errorlog``).
     """
     store.system_started(request.id, system.id)
     stager = workspace.staging.begin(request.id, system.id)
@@ -55,8 +54,7 @@ def search_system(
         # A bug or an unforeseen library error: its text may hold record values, so it goes
         # to an encrypted file, and the store and Prefect get only its type.
         stager.abort()
-        where = _write_error_detail(workspace, request.id, system.id, exc)
-        message = f"unexpected {type(exc).__name__} while searching; details (encrypted) in {where}"
+        message = record_unexpected(workspace, request.id, f"search-{system.id}", exc)
         store.system_failed(request.id, system.id, message)
         raise ConnectorError(system.id, message) from exc
     except BaseException:
@@ -69,11 +67,3 @@ def search_system(
         held=dict(counts.held),
         review_refs=sorted(review_refs.items()),
     )
-
-
-def _write_error_detail(workspace: Workspace, request_id: str, system_id: str, exc: BaseException) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    relative = f"logs/{request_id}-{system_id}-{stamp}.txt.enc"
-    with EncryptedWriter(workspace.root / relative, workspace.data_key) as writer:
-        writer.write("".join(traceback.format_exception(exc)).encode())
-    return relative

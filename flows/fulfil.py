@@ -11,15 +11,19 @@ the answer is rebuilt from everything staged. A complete request is left as it i
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 
-from dsar.errors import ConnectorError, RequestNotVerified
+from dsar.errorlog import record_unexpected
+from dsar.errors import ConnectorError, DsarError, RequestNotVerified
 from dsar.store.domain import RUNNABLE
 from flows.runtime import runtime
+
+T = TypeVar("T")
 
 
 class SearchFailed(Exception):
@@ -28,6 +32,33 @@ class SearchFailed(Exception):
     def __init__(self, message: str, transient: bool) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class StepFailed(Exception):
+    """An unexpected error in a step; its details are in an encrypted file, not here."""
+
+
+def _guarded(step: str, request_id: str, body: Callable[[], T]) -> T:
+    """Run a task's body so that nothing but a safe message reaches Prefect.
+
+    The product's own errors carry safe messages by contract; they go on with their chain cut
+    (a cause may be a driver's error quoting values). Anything else is a bug whose text is
+    unknown: its traceback is written encrypted and Prefect sees its type only. The error is
+    raised outside the ``except`` block so Python attaches no context to it.
+    """
+    failure: Exception
+    try:
+        return body()
+    except ConnectorError as exc:
+        failure = SearchFailed(str(exc), exc.transient)
+    except DsarError as exc:
+        failure = exc
+    except Exception as exc:
+        failure = StepFailed(record_unexpected(runtime().workspace, request_id, step, exc))
+    failure.__cause__ = None
+    failure.__context__ = None
+    failure.__suppress_context__ = True
+    raise failure
 
 
 def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -42,6 +73,10 @@ def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
 @task(name="check-request", persist_result=False, cache_policy=NO_CACHE)
 def check_request(request_id: str) -> dict[str, Any]:
     """Refuse an unverified request; say which systems still need searching."""
+    return _guarded("check", request_id, lambda: _check(request_id))
+
+
+def _check(request_id: str) -> dict[str, Any]:
     rt = runtime()
     request = rt.store.get(request_id)
     if not request.verified:
@@ -62,26 +97,28 @@ def check_request(request_id: str) -> dict[str, Any]:
 
 @task(persist_result=False, cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
 def search_system(request_id: str, system_id: str) -> dict[str, Any]:
-    from dsar.search import search_system as search
-
-    rt = runtime()
-    request = rt.store.get(request_id)
-    system = rt.workspace.config.controller(request.controller_id).systems[system_id]
-    failure: tuple[str, bool] | None = None
-    try:
-        outcome = search(rt.workspace, rt.store, request, system)
-    except ConnectorError as exc:
-        failure = (str(exc), exc.transient)
-    if failure is not None:  # raised outside the except block: no chained cause
-        raise SearchFailed(*failure)
+    outcome = _guarded(f"search-{system_id}", request_id, lambda: _search(request_id, system_id))
     get_run_logger().info(
         "system %s: %s, %d records, %d held", system_id, outcome.status, outcome.records, outcome.held
     )
     return {"system": system_id, "status": outcome.status, "records": outcome.records, "held": outcome.held}
 
 
+def _search(request_id: str, system_id: str) -> Any:
+    from dsar.search import search_system as search
+
+    rt = runtime()
+    request = rt.store.get(request_id)
+    system = rt.workspace.config.controller(request.controller_id).systems[system_id]
+    return search(rt.workspace, rt.store, request, system)
+
+
 @task(name="answer", persist_result=False, cache_policy=NO_CACHE)
 def answer(request_id: str) -> dict[str, Any]:
+    return _guarded("answer", request_id, lambda: _answer(request_id))
+
+
+def _answer(request_id: str) -> dict[str, Any]:
     from dsar.answer import answer_request
 
     rt = runtime()

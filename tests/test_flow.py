@@ -157,6 +157,28 @@ def test_transient_faults_are_retried(world, monkeypatch):
     assert run.status == "failed" and run.attempts == 2
 
 
+LEAKY = "leaky.value@example.no"
+
+
+def test_an_unexpected_error_reaches_prefect_without_its_text(world, monkeypatch):
+    import dsar.answer
+    from dsar.crypto import read_encrypted
+    from flows.fulfil import StepFailed, fulfil_request
+
+    def broken(*args, **kwargs):
+        raise KeyError(LEAKY)  # a bug whose message quotes a value
+
+    monkeypatch.setattr(dsar.answer, "answer_request", broken)
+    request_id = register(world)
+    with pytest.raises(StepFailed) as err:
+        fulfil_request(request_id)
+    assert LEAKY not in str(err.value) and err.value.__cause__ is None and err.value.__context__ is None
+    assert "KeyError" in str(err.value) and "logs/" in str(err.value)
+    [log] = (world.root / "logs").glob(f"{request_id}-answer-*.txt.enc")
+    assert LEAKY.encode() not in log.read_bytes()
+    assert LEAKY in b"".join(read_encrypted(log, world.data_key)).decode()
+
+
 def test_prefect_holds_no_personal_data(world, prefect_harness):
     """Runs last in this file: everything above went through the same Prefect database."""
     from flows.fulfil import fulfil_request
@@ -165,7 +187,7 @@ def test_prefect_holds_no_personal_data(world, prefect_harness):
     fulfil_request(request_id)
     needles = [
         "Kari", "Nordmann", "kari.nordmann", "nordmann.familie", "91234567", "912 34 567",
-        "Fotobok", "argon2",
+        "Fotobok", "argon2", LEAKY,
     ]
     files = [p for p in prefect_harness.parent.glob("*") if p.is_file()]
     assert files, "the harness database was not found"
