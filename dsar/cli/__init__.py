@@ -103,13 +103,17 @@ def status(
                 "due_extended": s.due_extended,
                 "failed_systems": list(s.failed_systems),
                 "held": s.held,
+                "paused": s.paused,
             }
             for s in open_store(ws).summaries(date.today())
         ]
         if json:
             emit_json(rows)
         else:
-            emit_table(rows, ["id", "controller", "status", "received", "due", "days_left", "failed_systems"])
+            emit_table(
+                [{**r, "status": r["status"] + (" (pause)" if r["paused"] else "")} for r in rows],
+                ["id", "controller", "status", "received", "due", "days_left", "failed_systems"],
+            )
 
 
 @app.command()

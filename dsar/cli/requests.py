@@ -93,3 +93,67 @@ def verify(
             emit_json({"id": request.id, "status": request.status})
         else:
             typer.echo(f"{request.id}: {request.status}")
+
+
+@app.command("extend")
+def extend(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    months: Annotated[int, typer.Option(min=1, max=2, help="Further months (at most 2, Art. 12(3)).")],
+    reason: Annotated[str, typer.Option(help="Why: the request is complex, or requests are many.")],
+    notified: Annotated[str | None, typer.Option(help="Day the person was told (YYYY-MM-DD); default today.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Extend the deadline; the person must be told, with reasons, before the first one passes."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).extend(
+            request_id, months, reason, parse_date(notified, "--notified") or date.today(), actor
+        )
+        _show_due(request, json)
+
+
+@app.command("pause")
+def pause(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    reason: Annotated[str, typer.Option(help="What was asked of the person (identification, clarification).")],
+    asked: Annotated[str | None, typer.Option(help="Day it was asked (YYYY-MM-DD); default today.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Stop the clock while waiting for the person's answer (EDPB Guidelines 01/2022 §159)."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).pause(request_id, parse_date(asked, "--asked") or date.today(), reason, actor)
+        _show_due(request, json)
+
+
+@app.command("resume")
+def resume(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    answered: Annotated[str | None, typer.Option(help="Day the answer arrived (YYYY-MM-DD); default today.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Start the clock again: the due dates move by the days it stood still."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).resume(request_id, parse_date(answered, "--answered") or date.today(), actor)
+        _show_due(request, json)
+
+
+def _show_due(request, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    out = {
+        "id": request.id,
+        "due": request.due,
+        "due_legal": request.due_legal,
+        "due_promised": request.due_promised,
+        "due_extended": request.due_extended,
+    }
+    if as_json:
+        emit_json(out)
+    else:
+        typer.echo(f"{request.id}: frist {request.due.isoformat()}")

@@ -127,6 +127,7 @@ class RequestSummary:
     days_left: int
     failed_systems: tuple[str, ...]
     held: int
+    paused: bool = False
 
 
 @dataclass(frozen=True)

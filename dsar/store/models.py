@@ -89,6 +89,7 @@ class Request(Base):
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     verified_by: Mapped[str | None] = mapped_column(String(64))
 
+    promised_days: Mapped[int | None] = mapped_column(Integer, doc="the controller's promise when registered")
     due_legal: Mapped[date] = mapped_column(Date)
     due_promised: Mapped[date | None] = mapped_column(Date)
     due_extended: Mapped[date | None] = mapped_column(Date)

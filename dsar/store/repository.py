@@ -49,6 +49,7 @@ from dsar.store.models import (
 )
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def _new_request_id(received_on: date) -> str:
@@ -155,6 +156,7 @@ class RequestStore:
                 requested_by_sealed=self._seal(requested_by, "requested_by"),
                 mandate_sealed=self._seal(mandate, "mandate"),
                 received_on=received_on,
+                promised_days=controller.promised_days,
                 channel=channel,
                 password_channel=password_channel,
                 verification_method=verification_method,
@@ -225,24 +227,38 @@ class RequestStore:
         today = today or date.today()
         with self._session() as session:
             rows = session.scalars(
-                select(Request).options(selectinload(Request.system_runs)).order_by(Request.due, Request.id)
+                select(Request)
+                .options(selectinload(Request.system_runs), selectinload(Request.pauses))
+                .order_by(Request.due, Request.id)
             ).all()
-            return [
-                RequestSummary(
-                    id=r.id,
-                    controller_id=r.controller_id,
-                    status=r.status,
-                    received_on=r.received_on,
-                    due=r.due,
-                    due_legal=r.due_legal,
-                    due_promised=r.due_promised,
-                    due_extended=r.due_extended,
-                    days_left=(r.due - today).days,
-                    failed_systems=tuple(s.system_id for s in r.system_runs if s.status == "failed"),
-                    held=sum(s.held for s in r.system_runs),
-                )
-                for r in rows
-            ]
+            return [self._summary(r, today) for r in rows]
+
+    def _summary(self, row: Request, today: date) -> RequestSummary:
+        paused = any(p.answered_on is None for p in row.pauses)
+        due = row.due
+        if paused:
+            # The clock stands still: the due date moves a day for every day of waiting.
+            due = compute_deadlines(
+                row.received_on,
+                row.promised_days,
+                extension_months=row.extension_months,
+                pauses=[DeadlinePause(p.asked_on, p.answered_on) for p in row.pauses],
+                today=today,
+            ).due
+        return RequestSummary(
+            id=row.id,
+            controller_id=row.controller_id,
+            status=row.status,
+            received_on=row.received_on,
+            due=due,
+            due_legal=row.due_legal,
+            due_promised=row.due_promised,
+            due_extended=row.due_extended,
+            days_left=(due - today).days,
+            failed_systems=tuple(s.system_id for s in row.system_runs if s.status == "failed"),
+            held=sum(s.held for s in row.system_runs),
+            paused=paused,
+        )
 
     # -- deadlines -----------------------------------------------------------------------
 
@@ -263,11 +279,41 @@ class RequestStore:
             self._audit(session, request_id, actor, "extended", months=months, due=row.due.isoformat())
         return self.get(request_id)
 
+    def pause(self, request_id: str, asked_on: date, reason: str, actor: str) -> AccessRequest:
+        """The controller asked the person for what it needs to identify them or to
+        understand the request: the clock stands still until the answer (EDPB §159)."""
+        with self._session() as session:
+            row = self._row(session, request_id)
+            if any(p.answered_on is None for p in row.pauses):
+                raise InputError(f"request {request_id} is already paused; resume it first")
+            if asked_on < row.received_on:
+                raise InputError("a pause can't start before the request was received")
+            row.pauses.append(Pause(asked_on=asked_on, reason_sealed=self._seal(reason, "pause_reason")))
+            session.flush()
+            self._recompute_due(row)
+            self._audit(session, request_id, actor, "paused", asked_on=asked_on.isoformat())
+        return self.get(request_id)
+
+    def resume(self, request_id: str, answered_on: date, actor: str) -> AccessRequest:
+        with self._session() as session:
+            row = self._row(session, request_id)
+            open_pause = next((p for p in row.pauses if p.answered_on is None), None)
+            if open_pause is None:
+                raise InputError(f"request {request_id} is not paused")
+            if answered_on < open_pause.asked_on:
+                raise InputError("the answer can't arrive before the question was asked")
+            open_pause.answered_on = answered_on
+            session.flush()
+            self._recompute_due(row)
+            self._audit(
+                session, request_id, actor, "resumed", answered_on=answered_on.isoformat(), due=row.due.isoformat()
+            )
+        return self.get(request_id)
+
     def _recompute_due(self, row: Request) -> None:
-        promised_days = (row.due_promised - row.received_on).days if row.due_promised else None
         deadlines = compute_deadlines(
             row.received_on,
-            promised_days,
+            row.promised_days,
             extension_months=row.extension_months,
             pauses=[DeadlinePause(p.asked_on, p.answered_on) for p in row.pauses],
         )
@@ -524,7 +570,7 @@ def upgrade(engine: Engine) -> None:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(Path(__file__).resolve().parents[2] / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('verification_method', sa.String(length=24), nullable=True),
     sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('verified_by', sa.String(length=64), nullable=True),
+    sa.Column('promised_days', sa.Integer(), nullable=True),
     sa.Column('due_legal', sa.Date(), nullable=False),
     sa.Column('due_promised', sa.Date(), nullable=True),
     sa.Column('due_extended', sa.Date(), nullable=True),
