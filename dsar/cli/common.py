@@ -40,7 +40,9 @@ def prepare_prefect(workspace: Workspace) -> None:
         return
     os.environ.setdefault("PREFECT_HOME", str(workspace.prefect_home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The console stays quiet for staff; the run's own lines (ids and counts) still reach
+    # Prefect's database, where operators look.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
 def shown_path(path: str | None) -> str | None:
