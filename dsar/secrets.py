@@ -1,8 +1,8 @@
 """Secrets come from the environment or a secret store, never from the repository.
 
 A secret is looked up by name: first the environment variable of that name, then a file of
-that name in the secret store — ``$DSAR_SECRETS_DIR``, systemd's ``$CREDENTIALS_DIRECTORY``,
-or ``~/.config/dsar/secrets``. The store is a directory of files readable by the owner only,
+that name in the secret store — ``$DSAR_SECRETS_DIR`` when set (and then only there), else
+systemd's ``$CREDENTIALS_DIRECTORY`` and ``~/.config/dsar/secrets``. The store is a directory of files readable by the owner only,
 the shape Docker secrets and systemd credentials use.
 """
 
@@ -16,10 +16,13 @@ from dsar.errors import SecretMissing
 
 
 def secret_dirs() -> list[Path]:
+    """Where secrets are looked for. A store chosen with ``DSAR_SECRETS_DIR`` is the only
+    one: a secret must never be picked up from somewhere the operator did not point to."""
+    if os.environ.get("DSAR_SECRETS_DIR"):
+        return [Path(os.environ["DSAR_SECRETS_DIR"])]
     dirs = []
-    for var in ("DSAR_SECRETS_DIR", "CREDENTIALS_DIRECTORY"):
-        if os.environ.get(var):
-            dirs.append(Path(os.environ[var]))
+    if os.environ.get("CREDENTIALS_DIRECTORY"):
+        dirs.append(Path(os.environ["CREDENTIALS_DIRECTORY"]))
     dirs.append(Path.home() / ".config" / "dsar" / "secrets")
     return dirs
 

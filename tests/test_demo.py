@@ -33,6 +33,7 @@ def demo(tmp_path_factory):
     workspace = root / "workspace"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DSAR_"))}
     env["DSAR_SECRETS_DIR"] = str(root / "secrets")  # empty: the demo must create the key
+    env["HOME"] = str(root / "home")  # nothing of the developer's own ~/.config is seen
     result = subprocess.run(
         [sys.executable, "-m", "dsar.cli", "demo", "--workspace", str(workspace), "--json", "--scale", "0.3"],
         env=env,
