@@ -1,0 +1,222 @@
+"""Peak memory and throughput of staging and packing one person's findings, by size.
+
+    python -m bench.package_memory [--sizes 10000,100000,500000] [--repeat 3]
+
+One person of Gjøvik Kultursenter (the sample world's configuration, so the answer has real
+systems, collections, field meanings and codes) with one web profile and N web sessions,
+shaped like the generator's rows. For every size:
+
+1. ``stage``: a fresh subprocess writes the N+1 findings with ``dsar.staging.Staging`` and a
+   ``DataKey`` (AES-256-GCM stream), then commits: time and peak RSS.
+2. ``build``: ``--repeat`` fresh subprocesses each build the package with
+   ``dsar.package.build_package`` from that staging and a real ``dsar.report.Answer``
+   (nettbruk complete with N+1 records, billettsystem nothing found). Before timing, each
+   builds a 10-record package once (imports, templates: the floor), then the N-record one.
+
+Peak RSS is ``VmHWM`` from ``/proc/self/status`` (the kernel's high-water mark of resident
+memory), read after the floor build and after the real build; a fresh process per size
+means no size inherits another's peak. The letter is a fixed small HTML/PDF pair (as in
+tests/test_package.py): rendering it (WeasyPrint) costs the same whatever N is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench._common import bench_dir, ensure_data_key, machine, median, memory_status, say, write_results
+
+REQUEST = "bench-0001"
+SYSTEM = "nettbruk"
+LETTER_HTML = "<!DOCTYPE html><html lang=nb><body><p>Svarbrev</p></body></html>"
+LETTER_PDF = b"%PDF-1.7\n% bench letter\n%%EOF\n"
+
+
+# ----------------------------------------------------------------------------- children
+
+
+def _controller() -> Any:
+    from dsar.config.loader import load_controller_file
+
+    path = Path(__file__).resolve().parent.parent / "sample_data" / "config" / "gjovik-kultursenter.toml"
+    return load_controller_file(path)[0]
+
+
+def _findings(n: int) -> Any:
+    from dsar.records import Finding
+
+    yield Finding(
+        system=SYSTEM, collection="web_profiles", key="1",
+        fields={"profile_id": 1, "account_id": 17, "email": "kari.nordmann17@example.no",
+                "created_at": "2020-03-01T10:00:00", "cookie_consent": "ALL",
+                "profiling_objected": False, "objected_at": None, "last_seen_at": "2026-10-30T21:14:05"},
+        matched_on=["email"],
+    )
+    start = datetime(2020, 3, 1, 7, 0)
+    devices = (("MOBILE", "iOS 18", "Safari"), ("DESKTOP", "Windows 11", "Edge"), ("TABLET", "iPadOS 18", "Safari"))
+    for i in range(n):
+        started = start + timedelta(minutes=97 * i)
+        device, os_name, browser = devices[i % 3]
+        pages = ["/", "/program"] + [f"/forestilling/{(i * 7 + k) % 1500 + 1}" for k in range(i % 5)]
+        yield Finding(
+            system=SYSTEM, collection="web_sessions", key=str(i + 1),
+            fields={
+                "session_id": i + 1, "profile_id": 1,
+                "started_at": started.isoformat(sep=" "),
+                "ended_at": (started + timedelta(minutes=3 + i % 37)).isoformat(sep=" "),
+                "device_type": device, "operating_system": os_name, "browser": browser,
+                "via_app": i % 4 == 0, "ip_address": f"198.51.100.{i % 254 + 1}",
+                "pages_viewed": len(pages), "pages": ";".join(pages),
+                "functions_used": "kalender;søk" if i % 3 else None,
+            },
+            via="web_profiles/1",
+        )
+
+
+def child_stage(directory: Path, n: int) -> dict[str, Any]:
+    from dsar.crypto import DataKey
+    from dsar.secrets import resolve_secret
+    from dsar.staging import Staging
+
+    shutil.rmtree(directory / "staging", ignore_errors=True)
+    staging = Staging(directory / "staging", DataKey.from_secret(resolve_secret("DSAR_DATA_KEY")))
+    floor = memory_status()
+    started = time.perf_counter()
+    stager = staging.begin(REQUEST, SYSTEM)
+    for finding in _findings(n):
+        stager.add(finding)
+    counts = stager.commit()
+    seconds = time.perf_counter() - started
+    staged = sum(p.stat().st_size for p in staging.system_dir(REQUEST, SYSTEM).iterdir())
+    return {"records": counts.records, "seconds": seconds, "staged_bytes": staged,
+            "floor_kb": floor["VmHWM"], "peak_kb": memory_status()["VmHWM"]}
+
+
+def _answer(controller: Any, n: int) -> Any:
+    from dsar.report import Answer, SystemReport
+
+    reports = [
+        SystemReport(system=s, status="complete", records=n + 1,
+                     collections={"web_profiles": 1, "web_sessions": n})
+        if s.id == SYSTEM else SystemReport(system=s, status="nothing_found")
+        for s in controller.systems.values()
+    ]
+    return Answer(
+        request_id=REQUEST, controller=controller.controller, language="nb",
+        subject_name="Kari Nordmann", received_on=date(2026, 10, 20), answered_on=date(2026, 11, 2),
+        generated_at=datetime(2026, 11, 2, 12, 0, tzinfo=UTC), systems=reports, password_channel="sms",
+    )
+
+
+def child_build(directory: Path, n: int) -> dict[str, Any]:
+    from dsar.crypto import DataKey
+    from dsar.package import build_package, generate_password
+    from dsar.secrets import resolve_secret
+    from dsar.staging import Staging
+
+    key = DataKey.from_secret(resolve_secret("DSAR_DATA_KEY"))
+    controller = _controller()
+    # The floor: everything imported and every template compiled, on a 10-record package.
+    warm = directory / "warm"
+    shutil.rmtree(warm, ignore_errors=True)
+    warm_staging = Staging(warm / "staging", key)
+    stager = warm_staging.begin(REQUEST, SYSTEM)
+    for finding in _findings(10):
+        stager.add(finding)
+    stager.commit()
+    build_package(_answer(controller, 10), warm_staging, warm / "warm.zip", password=generate_password(),
+                  letter_html=LETTER_HTML, letter_pdf=LETTER_PDF)
+    floor = memory_status()["VmHWM"]
+
+    dest = directory / "out" / f"{REQUEST}.zip"
+    shutil.rmtree(dest.parent, ignore_errors=True)
+    dest.parent.mkdir(parents=True)
+    started = time.perf_counter()
+    info = build_package(_answer(controller, n), Staging(directory / "staging", key), dest,
+                         password=generate_password(), letter_html=LETTER_HTML, letter_pdf=LETTER_PDF)
+    seconds = time.perf_counter() - started
+    peak = memory_status()["VmHWM"]
+    size = info.size
+    shutil.rmtree(dest.parent, ignore_errors=True)
+    return {"records": info.records, "seconds": seconds, "package_bytes": size, "floor_kb": floor, "peak_kb": peak}
+
+
+# ------------------------------------------------------------------------------- parent
+
+
+def _run_child(mode: str, directory: Path, n: int) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.package_memory", "--child", mode, "--dir", str(directory), "--n", str(n)],
+        capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parent.parent,
+        env=os.environ.copy(),
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{mode} {n} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.package_memory", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,500000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", choices=("stage", "build"))
+    parser.add_argument("--dir", type=Path)
+    parser.add_argument("--n", type=int)
+    args = parser.parse_args(argv)
+
+    ensure_data_key()
+    if args.child:
+        result = child_stage(args.dir, args.n) if args.child == "stage" else child_build(args.dir, args.n)
+        print(json.dumps(result))
+        return 0
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    info = machine()
+    print(f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}, Python {info['python']}, "
+          f"load {info['load']}, {info['date']}, commit {info['commit']}")
+    results = []
+    for n in sizes:
+        directory = bench_dir() / "package" / str(n)
+        directory.mkdir(parents=True, exist_ok=True)
+        say(f"{n} records: staging …")
+        stage = _run_child("stage", directory, n)
+        builds = []
+        for round_no in range(args.repeat):
+            say(f"{n} records: build {round_no + 1}/{args.repeat} …")
+            builds.append(_run_child("build", directory, n))
+        shutil.rmtree(directory, ignore_errors=True)
+        results.append({"n": n, "stage": stage, "builds": builds})
+
+    print("\n### Staging write (one fresh process per size)\n")
+    print("| records | seconds | records/s | staged MB | peak RSS (MB) | RSS before (MB) |")
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        s = r["stage"]
+        print(f"| {r['n']:,} | {s['seconds']:.2f} | {s['records'] / s['seconds']:,.0f} | {s['staged_bytes'] / 1e6:.1f} | "
+              f"{s['peak_kb'] / 1024:.1f} | {s['floor_kb'] / 1024:.1f} |")
+    print(f"\n### Package build ({args.repeat} fresh processes per size; medians)\n")
+    print("| records | build s (median) | records/s | package MB | peak RSS (MB, median) | floor RSS after 10-record build (MB) | peak − floor (MB) | peak RSS, every run (MB) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        b = r["builds"]
+        seconds = median([x["seconds"] for x in b])
+        peak = median([x["peak_kb"] for x in b]) / 1024
+        floor = median([x["floor_kb"] for x in b]) / 1024
+        deltas = median([(x["peak_kb"] - x["floor_kb"]) / 1024 for x in b])
+        every = ", ".join(f"{x['peak_kb'] / 1024:.1f}" for x in b)
+        print(f"| {r['n']:,} | {seconds:.2f} | {(r['n'] + 1) / seconds:,.0f} | {b[0]['package_bytes'] / 1e6:.1f} | "
+              f"{peak:.1f} | {floor:.1f} | {deltas:.1f} | {every} |")
+    say(f"results in {write_results('package_memory', {'machine': info, 'results': results})}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
