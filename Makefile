@@ -10,6 +10,7 @@ demo: setup
 	.venv/bin/dsar demo --workspace $(WORKSPACE)
 
 test: setup
+	.venv/bin/ruff check .
 	.venv/bin/python -m pytest
 
 clean:

@@ -35,7 +35,6 @@ import sys
 import time
 import urllib.request
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +59,8 @@ def child(root: Path) -> dict[str, Any]:
     """Register the demo's five requests and fulfil them one by one; seconds per request."""
     started = time.perf_counter()
     from dsar.cli.common import open_workspace, prepare_prefect
-    from dsar.identity import normalize_email, normalize_phone, parse_birthdate
-    from dsar.store import Person, open_store
-    from sample_data.generate import choose_demo_subject
+    from dsar.cli.demo import register_demo_request
+    from dsar.store import open_store
 
     workspace = open_workspace(root)
     prepare_prefect(workspace)
@@ -74,20 +72,7 @@ def child(root: Path) -> dict[str, Any]:
     store = open_store(workspace)
     runs = []
     for controller_id, config in workspace.config.controllers.items():
-        subject = choose_demo_subject(workspace.root, controller_id)
-        request = store.register(
-            controller=config.controller,
-            person=Person(
-                name=subject["name"],
-                emails=(normalize_email(subject["email"]),) if subject.get("email") else (),
-                phones=(normalize_phone(subject["phone"]),) if subject.get("phone") else (),
-                birthdate=parse_birthdate(subject["birthdate"]) if subject.get("birthdate") else None,
-            ),
-            received_on=date.today(),
-            channel="email",
-            actor="bench",
-            verification_method="email-code",
-        )
+        request = register_demo_request(store, workspace, config, actor="bench")
         spans.clear()
         t0 = time.perf_counter()
         result = fulfil_request(request.id)

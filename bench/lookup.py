@@ -429,7 +429,7 @@ def run_pg(scale: float, world_seed: int, people_count: int, seed: int, repeat: 
             connector.close()
     rows = summary(variants, [system])
     print_table(f"PostgreSQL {version}: gjovik-kultursenter nettbruk", rows, [system], len(people))
-    print(f"\ntables: " + ", ".join(f"{t} {n:,}" for t, n in sorted(table_rows.items()))
+    print("\ntables: " + ", ".join(f"{t} {n:,}" for t, n in sorted(table_rows.items()))
           + f"; max_parallel_workers_per_gather = {workers}")
     return {"system": system.id, "people": len(people), "variants": rows, "table_rows": table_rows,
             "server_version": version}

@@ -267,7 +267,7 @@ class CsvConnector(Connector):
             raise self._broken(
                 collection, line, f"the row has {len(cells)} fields, the header {len(header)}"
             )
-        row: dict[str, Any] = dict(zip(header, cells))
+        row: dict[str, Any] = dict(zip(header, cells, strict=True))
         if with_line:
             row[LINE_KEY] = line - 1
         return row

@@ -134,7 +134,7 @@ class SqlConnector(Connector):
             return "\n".join(str(row[-1]) for row in rows)
         if dialect == "postgresql":
             return "\n".join(str(row[0]) for row in rows)
-        return "\n".join(" ".join(f"{c}={v}" for c, v in zip(columns, row)) for row in rows)
+        return "\n".join(" ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows)
 
     def audit_schema(self) -> list[str]:
         """Warnings that don't stop a search but should be fixed.

@@ -118,7 +118,7 @@ def drop(url: str, schema: str | None = None) -> None:
 def _customers() -> list[dict[str, Any]]:
     created = dt.datetime(2023, 5, 17, 12, 0)
     rows = [
-        dict(zip(("customer_id", "first_name", "last_name", "email", "phone"), c))
+        dict(zip(("customer_id", "first_name", "last_name", "email", "phone"), c, strict=True))
         | {"password_hash": "$argon2id$v=19$stub", "created_at": created}
         for c in CUSTOMERS
     ]

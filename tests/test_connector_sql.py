@@ -15,6 +15,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
+from connectors import connector_for
+from connectors.base import Condition
+from connectors.sql import SqlConnector
+from dsar.config.models import System
+from dsar.errors import ConnectorError
+from dsar.identity import phone_variants
+from dsar.records import Lookup, RawRecord
+from dsar.workspace import Workspace
 from tests.connector_world import (
     EXPECTED_OBRIEN,
     EXPECTED_PERSON,
@@ -30,15 +39,6 @@ from tests.connector_world import (
     shop_config,
     shop_system,
 )
-
-from connectors import connector_for
-from connectors.base import Condition
-from connectors.sql import SqlConnector
-from dsar.config.models import System
-from dsar.errors import ConnectorError
-from dsar.identity import phone_variants
-from dsar.records import Lookup, RawRecord
-from dsar.workspace import Workspace
 
 PG_SCHEMA = "shop"
 BACKENDS = [

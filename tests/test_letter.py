@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -190,7 +190,7 @@ def _answer(
         subject_name=subject_name,
         received_on=date(2026, 10, 30),
         answered_on=date(2026, 11, 22),
-        generated_at=datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc),
+        generated_at=datetime(2026, 11, 22, 9, 30, tzinfo=UTC),
         systems=systems,
         password_channel=channel,  # type: ignore[arg-type]
         subject_email="kari@example.no",

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from dsar.cli.common import open_workspace
+from dsar.config.models import ControllerConfig
 from dsar.crypto import DataKey
 from dsar.secrets import has_secret, store_secret
+from dsar.store import AccessRequest, RequestStore
 from dsar.workspace import Workspace
 
 
@@ -24,9 +26,8 @@ def ensure_data_key(workspace: Workspace) -> bool:
 
 def run_demo(root: Path, *, scale: float, seed: int, say: Callable[[str], None]) -> list[dict[str, Any]]:
     from dsar.cli.running import run_request
-    from dsar.identity import normalize_email, normalize_phone, parse_birthdate
-    from dsar.store import Person, open_store
-    from sample_data.generate import build_world, choose_demo_subject
+    from dsar.store import open_store
+    from sample_data.generate import build_world
 
     workspace = open_workspace(root)
     if not any((workspace.config_dir / "controllers").glob("*.toml")):
@@ -38,21 +39,33 @@ def run_demo(root: Path, *, scale: float, seed: int, say: Callable[[str], None])
     store = open_store(workspace)
     results = []
     for controller_id, config in workspace.config.controllers.items():
-        subject = choose_demo_subject(workspace.root, controller_id)
-        request = store.register(
-            controller=config.controller,
-            person=Person(
-                name=subject["name"],
-                emails=(normalize_email(subject["email"]),) if subject.get("email") else (),
-                phones=(normalize_phone(subject["phone"]),) if subject.get("phone") else (),
-                birthdate=parse_birthdate(subject["birthdate"]) if subject.get("birthdate") else None,
-            ),
-            received_on=date.today(),
-            channel="email",
-            actor="demo",
-            verification_method="email-code",
-        )
+        request = register_demo_request(store, workspace, config, actor="demo")
         say(f"Kjører {request.id} ({controller_id}) …")
         result = run_request(workspace, request.id)
         results.append({k: result[k] for k in ("id", "controller", "status", "package", "password", "records", "due")})
     return results
+
+
+def register_demo_request(
+    store: RequestStore, workspace: Workspace, config: ControllerConfig, *, actor: str
+) -> AccessRequest:
+    """A verified request, received today by e-mail, from the sample person chosen for
+    ``config``'s controller (someone with records in its systems)."""
+    from dsar.identity import normalize_email, normalize_phone, parse_birthdate
+    from dsar.store import Person
+    from sample_data.generate import choose_demo_subject
+
+    subject = choose_demo_subject(workspace.root, config.id)
+    return store.register(
+        controller=config.controller,
+        person=Person(
+            name=subject["name"],
+            emails=(normalize_email(subject["email"]),) if subject.get("email") else (),
+            phones=(normalize_phone(subject["phone"]),) if subject.get("phone") else (),
+            birthdate=parse_birthdate(subject["birthdate"]) if subject.get("birthdate") else None,
+        ),
+        received_on=date.today(),
+        channel="email",
+        actor=actor,
+        verification_method="email-code",
+    )

@@ -133,7 +133,7 @@ def build_context(answer: Answer) -> LetterContext:
         confirmation = t("confirm_none_yet", searched=searched)
 
     consent = [
-        s.title for s, r in zip(sections, answer.with_data) if _consent_based(r.system.processing)
+        s.title for s, r in zip(sections, answer.with_data, strict=True) if _consent_based(r.system.processing)
     ]
 
     return LetterContext(
