@@ -87,12 +87,13 @@ def _check(request_id: str) -> dict[str, Any]:
     controller = rt.workspace.config.controller(request.controller_id)
     runs = rt.store.prepare_runs(request_id, list(controller.systems))
     if request.status == "complete":
-        return {"status": "complete", "pending": []}
+        return {"status": "complete", "controller": request.controller_id, "pending": []}
     if request.status not in RUNNABLE:
         raise RequestNotVerified(f"request {request_id} has status {request.status!r} and can't run")
     if request.status != "running":
         rt.store.set_status(request_id, "running", "flow")
-    return {"status": "running", "pending": [sid for sid, run in runs.items() if not run.done]}
+    pending = [sid for sid, run in runs.items() if not run.done]
+    return {"status": "running", "controller": request.controller_id, "pending": pending}
 
 
 @task(persist_result=False, cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
@@ -153,13 +154,9 @@ def fulfil_request(request_id: str) -> dict[str, Any]:
     plan = check_request(request_id)
     if plan["status"] == "complete":
         logger.info("request %s is already complete; nothing to do", request_id)
-        package = runtime().store.latest_package(request_id)
-        return {"request_id": request_id, "status": "complete", "package": package.path if package else None,
-                "records": package.records if package else 0, "complete": True, "failed_systems": [],
-                "awaiting_review": 0, "already_complete": True}
+        return _already_complete(request_id)
 
-    config = runtime().workspace.config
-    controller = config.controller(runtime().store.get(request_id).controller_id)
+    controller = runtime().workspace.config.controller(plan["controller"])
     futures = []
     for system_id in plan["pending"]:
         system = controller.systems[system_id]
@@ -174,7 +171,21 @@ def fulfil_request(request_id: str) -> dict[str, Any]:
     logger.info("request %s: searched %d systems, %d failed", request_id, len(futures), failed)
 
     result = answer(request_id)
-    logger.info(
-        "request %s: %s, %d records packed", request_id, result["status"], result["records"]
-    )
+    logger.info("request %s: %s, %d records packed", request_id, result["status"], result["records"])
     return result
+
+
+def _already_complete(request_id: str) -> dict[str, Any]:
+    """A complete request is not run again: its newest package stands (its password was
+    shown when it was built)."""
+    package = runtime().store.latest_package(request_id)
+    return {
+        "request_id": request_id,
+        "status": "complete",
+        "package": package.path if package else None,
+        "records": package.records if package else 0,
+        "complete": True,
+        "failed_systems": [],
+        "awaiting_review": 0,
+        "already_complete": True,
+    }
