@@ -15,6 +15,8 @@ Contract for implementers:
               and should use indexes. Raises ``ConnectorError`` (``transient=True`` where a
               retry may help: network, timeout, lock) with a message that names the system
               and collection but never a value.
+``audit_schema()`` Optional: warnings that don't stop a search (missing index, field
+              without an explanation).
 ``close()``   Release connections. Connectors are context managers.
 
 Condition kinds: ``email`` values are normalised e-mails, matched against the field trimmed
@@ -69,6 +71,11 @@ class Connector(ABC):
     def select(
         self, collection: Collection, conditions: Sequence[Condition]
     ) -> Iterator[dict[str, Any]]: ...
+
+    def audit_schema(self) -> list[str]:
+        """Problems worth fixing that don't stop a search (a missing index, an unexplained
+        field). Connectors that can't tell report nothing."""
+        return []
 
     def close(self) -> None:  # noqa: B027 - optional for connectors without resources
         pass

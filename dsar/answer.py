@@ -51,7 +51,7 @@ def answer_request(
     letter_html = render_letter_html(answer)
     letter_pdf = render_letter_pdf(letter_html)
     password = generate_password()
-    dest = _package_path(workspace, store, request.id, complete=answer.complete)
+    dest = _package_path(workspace, request.id, complete=answer.complete)
     info = build_package(
         answer,
         workspace.staging,
@@ -149,7 +149,7 @@ def _report(
     )
 
 
-def _package_path(workspace: Workspace, store: RequestStore, request_id: str, *, complete: bool) -> Path:
+def _package_path(workspace: Workspace, request_id: str, *, complete: bool) -> Path:
     directory = workspace.exports_dir / request_id
     directory.mkdir(parents=True, exist_ok=True)
     number = len(list(directory.glob(f"{request_id}-*.zip"))) + 1

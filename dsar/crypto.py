@@ -48,6 +48,7 @@ class DataKey:
             raise SecretMissing("the data key must be 32 bytes (256 bits), base64-encoded")
         self._raw = raw
         self.fingerprint = hashlib.sha256(b"dsar-key-id" + raw).digest()[:_FINGERPRINT]
+        self._seal_aead = AESGCM(self._derive(b"", b"dsar-seal-v1"))
 
     @classmethod
     def from_secret(cls, text: str) -> DataKey:
@@ -70,8 +71,7 @@ class DataKey:
     def seal(self, plaintext: bytes, context: bytes = b"") -> str:
         """Encrypt a small value; ``context`` binds it to where it belongs (e.g. a column)."""
         nonce = secrets.token_bytes(12)
-        key = self._derive(b"", b"dsar-seal-v1")
-        ct = AESGCM(key).encrypt(nonce, plaintext, self.fingerprint + context)
+        ct = self._seal_aead.encrypt(nonce, plaintext, self.fingerprint + context)
         return _SEALED_PREFIX + base64.urlsafe_b64encode(self.fingerprint + nonce + ct).decode()
 
     def open_sealed(self, token: str, context: bytes = b"") -> bytes:
@@ -81,9 +81,8 @@ class DataKey:
         fingerprint, nonce, ct = blob[:_FINGERPRINT], blob[_FINGERPRINT:20], blob[20:]
         if fingerprint != self.fingerprint:
             raise DecryptionError("sealed with another data key than the one configured")
-        key = self._derive(b"", b"dsar-seal-v1")
         try:
-            return AESGCM(key).decrypt(nonce, ct, self.fingerprint + context)
+            return self._seal_aead.decrypt(nonce, ct, self.fingerprint + context)
         except InvalidTag:
             raise DecryptionError("sealed value was changed or belongs elsewhere") from None
 
@@ -169,7 +168,7 @@ def read_encrypted(path: Path, key: DataKey) -> Iterator[bytes]:
                 raise DecryptionError(f"{path.name} is truncated")
             (size,) = struct.unpack(">I", size_bytes)
             ct = handle.read(size)
-            last = handle.peek(1)[:1] == b"" if hasattr(handle, "peek") else False
+            last = not handle.peek(1)  # nothing after this chunk: it must be the final one
             try:
                 plain = aead.decrypt(_nonce(counter, last), ct, None)
             except InvalidTag:

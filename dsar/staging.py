@@ -28,14 +28,6 @@ class StagedCounts:
     confirmed: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)
 
-    @property
-    def records(self) -> int:
-        return sum(self.confirmed.values())
-
-    @property
-    def held_records(self) -> int:
-        return sum(self.held.values())
-
 
 class SystemStager:
     """Collects one system's findings; ``commit()`` makes them visible, ``abort()`` drops them."""
@@ -100,8 +92,3 @@ class Staging:
         for line in read_lines(path, self._key):
             if line:
                 yield Finding.from_json(json.loads(line))
-
-    def discard(self, request_id: str, system_id: str | None = None) -> None:
-        """Delete staged findings (a system's, or the whole request's) once no longer needed."""
-        target = self.root / request_id if system_id is None else self.system_dir(request_id, system_id)
-        shutil.rmtree(target, ignore_errors=True)

@@ -30,6 +30,12 @@ def new(*extra: str):
     return runner.invoke(app, args)
 
 
+def test_repackage_needs_a_run_first(ws):
+    request_id = new("--email", "kari.nordmann@example.no", "--verified-by", "bankid").stdout.strip()
+    result = runner.invoke(app, ["repackage", request_id])
+    assert result.exit_code == 2 and "has not been run yet" in result.stderr
+
+
 def test_register_prints_the_id_and_json(ws):
     plain = new("--email", "Kari.Nordmann@Example.no", "--phone", "912 34 567", "--verified-by", "email-code")
     assert plain.exit_code == 0, plain.output
@@ -102,7 +108,12 @@ def test_run_verify_and_password_once(ws, prefect_harness):
     data = json.loads(result.stdout)
     assert data["status"] == "complete" and data["password"] and data["package"].endswith(".zip")
     again = runner.invoke(app, ["password", request_id])
-    assert again.exit_code == 2 and "already shown" in again.stderr
+    assert again.exit_code == 2 and "already shown" in again.stderr and "dsar repackage" in again.stderr
+    # A lost password: a new package from what was found, nothing searched again.
+    rebuilt = json.loads(runner.invoke(app, ["repackage", request_id, "--json"]).stdout)
+    assert rebuilt["status"] == "complete" and rebuilt["password"] and rebuilt["password"] != data["password"]
+    assert rebuilt["package"] != data["package"] and rebuilt["records"] == data["records"]
+    assert open_store(ws).system_runs(request_id)["nettbutikk"].attempts == 1
 
 
 def test_broken_configuration_is_reported_with_file_and_key(ws):

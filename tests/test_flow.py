@@ -140,6 +140,19 @@ def test_unreachable_system_makes_the_answer_partial_and_a_rerun_resumes(world, 
     assert runs["nettbutikk"].status == "complete"
 
 
+def test_each_run_reads_the_configuration_afresh(world):
+    """A long-lived worker must see an edited controller file on its next run."""
+    from flows.fulfil import fulfil_request
+
+    assert fulfil_request(register(world))["status"] == "complete"
+    config = world.config_dir / "controllers" / "testbutikk.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("sources/shop.db", "sources/moved.db"), encoding="utf-8"
+    )
+    second = fulfil_request(register(Workspace(world.root)))
+    assert second["status"] == "incomplete" and second["failed_systems"] == ["nettbutikk"]
+
+
 def test_transient_faults_are_retried(world, monkeypatch):
     from flows.fulfil import fulfil_request
 

@@ -70,14 +70,34 @@ def run(
         from dsar.cli.running import run_request
 
         ws = open_workspace(workspace)
-        result = run_request(ws, request_id)
-        if json:
-            emit_json(result)
-        else:
-            result = {**result, "package": shown_path(result["package"])}
-            for key in ("status", "package", "password", "records", "failed_systems", "awaiting_review", "note"):
-                if result.get(key) not in (None, [], 0) or key in ("status", "package", "password"):
-                    typer.echo(f"{key}: {result.get(key) if result.get(key) is not None else '-'}")
+        _show_result(run_request(ws, request_id), json)
+
+
+@app.command()
+def repackage(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Build a new package from what was found, without searching again: after a lost
+    password, or after review decisions on a complete request. Prints the new password once."""
+    with friendly_errors(json):
+        from dsar.cli.running import repackage_request
+
+        ws = open_workspace(workspace)
+        _show_result(repackage_request(ws, request_id), json)
+
+
+def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
+    if as_json:
+        emit_json(result)
+        return
+    for key in ("status", "package", "password"):
+        value = shown_path(result[key]) if key == "package" else result[key]
+        typer.echo(f"{key}: {value if value is not None else '-'}")
+    for key in ("records", "failed_systems", "awaiting_review", "note"):
+        if result.get(key):
+            typer.echo(f"{key}: {result[key]}")
 
 
 @app.command()
@@ -137,7 +157,8 @@ def password(
         secret = take_password(ws.data_key, Path(package.path))
         if secret is None:
             raise InputError(
-                "the password was already shown once and is not kept; build a new package to get a new one"
+                "the password was already shown once and is not kept; "
+                f"dsar repackage {request_id} builds a new package with a new password"
             )
         if json:
             emit_json({"id": request_id, "package": package.path, "password": secret})
@@ -160,7 +181,7 @@ def check(
             for system in controller.systems.values():
                 with connector_for(system, ws) as connector:
                     ok, problem = connector.check()
-                    warnings = connector.audit_schema() if ok and hasattr(connector, "audit_schema") else []
+                    warnings = connector.audit_schema() if ok else []
                 rows.append(
                     {
                         "controller": controller.id,

@@ -14,13 +14,12 @@ secret-store entry) that holds the password or URL.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Language = Literal["nb", "en"]
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$ æøåÆØÅ.-]{0,127}$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
 
 
@@ -464,6 +463,3 @@ class Settings(_Model):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     keys: KeySettings = Field(default_factory=KeySettings)
-
-
-NonEmptyStr = Annotated[str, Field(min_length=1)]

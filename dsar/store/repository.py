@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from dsar.config.models import Controller
 from dsar.crypto import DataKey
+from dsar.deadlines import Deadlines, compute_deadlines
 from dsar.deadlines import Pause as DeadlinePause
-from dsar.deadlines import compute_deadlines
 from dsar.errors import InputError, RequestNotFound
 from dsar.store.domain import (
     CHANNELS,
@@ -122,9 +122,9 @@ class RequestStore:
                 "never by name alone"
             )
         if relation != "self" and not requested_by:
-            raise InputError(f"relation {relation!r} needs --requested-by (who asked)")
+            raise InputError(f"relation {relation!r} needs the name of who asked")
         if relation == "agent" and not mandate:
-            raise InputError("an agent acts on a written mandate: give --mandate (its reference)")
+            raise InputError("an agent acts on a written mandate: give its reference")
         if received_on > today:
             raise InputError("the received date is in the future")
         language = language or controller.default_language
@@ -137,7 +137,6 @@ class RequestStore:
         if password_channel == "sms" and not person.phones:
             raise InputError("the password goes by SMS, but no phone number is given")
 
-        deadlines = compute_deadlines(received_on, controller.promised_days)
         verified_at = datetime.now(UTC) if verification_method else None
         status = "registered" if verification_method else "awaiting_verification"
         for _ in range(5):
@@ -162,12 +161,9 @@ class RequestStore:
                 verification_method=verification_method,
                 verified_at=verified_at,
                 verified_by=actor if verification_method else None,
-                due_legal=deadlines.legal,
-                due_promised=deadlines.promised,
-                due_extended=None,
-                due=deadlines.due,
                 extension_months=0,
             )
+            _apply_deadlines(row)
             try:
                 with self._session() as session:
                     session.add(row)
@@ -185,7 +181,7 @@ class RequestStore:
                         emails=len(person.emails),
                         phones=len(person.phones),
                         birthdate=person.birthdate is not None,
-                        due=deadlines.due.isoformat(),
+                        due=row.due.isoformat(),
                     )
                 return self.get(row.id)
             except IntegrityError:  # the random id was taken; draw again
@@ -207,10 +203,6 @@ class RequestStore:
     def get(self, request_id: str) -> AccessRequest:
         with self._session() as session:
             return self._view(self._row(session, request_id))
-
-    def exists(self, request_id: str) -> bool:
-        with self._session() as session:
-            return session.get(Request, request_id) is not None
 
     def set_status(self, request_id: str, status: str, actor: str, **detail: Any) -> None:
         _enum(status, STATUSES, "status")
@@ -235,16 +227,8 @@ class RequestStore:
 
     def _summary(self, row: Request, today: date) -> RequestSummary:
         paused = any(p.answered_on is None for p in row.pauses)
-        due = row.due
-        if paused:
-            # The clock stands still: the due date moves a day for every day of waiting.
-            due = compute_deadlines(
-                row.received_on,
-                row.promised_days,
-                extension_months=row.extension_months,
-                pauses=[DeadlinePause(p.asked_on, p.answered_on) for p in row.pauses],
-                today=today,
-            ).due
+        # While paused the clock stands still: the due date moves a day for every day of waiting.
+        due = _deadlines(row, today).due if paused else row.due
         return RequestSummary(
             id=row.id,
             controller_id=row.controller_id,
@@ -266,16 +250,16 @@ class RequestStore:
         """Extend by up to two further months (Art. 12(3)); the person must be told first."""
         with self._session() as session:
             row = self._row(session, request_id)
-            first_due = min(d for d in (row.due_legal, row.due_promised) if d is not None)
-            if notified_on > first_due:
+            notice_by = _deadlines(row).extension_notice_by
+            if notified_on > notice_by:
                 raise InputError(
-                    f"the extension must be notified before the first deadline ({first_due}); "
+                    f"the extension must be notified before the first deadline ({notice_by}); "
                     "it can no longer be extended"
                 )
             row.extension_months = months
             row.extension_reason_sealed = self._seal(reason, "extension_reason")
             row.extension_notified_on = notified_on
-            self._recompute_due(row)
+            _apply_deadlines(row)
             self._audit(session, request_id, actor, "extended", months=months, due=row.due.isoformat())
         return self.get(request_id)
 
@@ -290,7 +274,7 @@ class RequestStore:
                 raise InputError("a pause can't start before the request was received")
             row.pauses.append(Pause(asked_on=asked_on, reason_sealed=self._seal(reason, "pause_reason")))
             session.flush()
-            self._recompute_due(row)
+            _apply_deadlines(row)
             self._audit(session, request_id, actor, "paused", asked_on=asked_on.isoformat())
         return self.get(request_id)
 
@@ -304,23 +288,11 @@ class RequestStore:
                 raise InputError("the answer can't arrive before the question was asked")
             open_pause.answered_on = answered_on
             session.flush()
-            self._recompute_due(row)
+            _apply_deadlines(row)
             self._audit(
                 session, request_id, actor, "resumed", answered_on=answered_on.isoformat(), due=row.due.isoformat()
             )
         return self.get(request_id)
-
-    def _recompute_due(self, row: Request) -> None:
-        deadlines = compute_deadlines(
-            row.received_on,
-            row.promised_days,
-            extension_months=row.extension_months,
-            pauses=[DeadlinePause(p.asked_on, p.answered_on) for p in row.pauses],
-        )
-        row.due_legal = deadlines.legal
-        row.due_promised = deadlines.promised
-        row.due_extended = deadlines.extended
-        row.due = deadlines.due
 
     # -- systems -------------------------------------------------------------------------
 
@@ -439,9 +411,6 @@ class RequestStore:
             )
             return {(s, r) for s, r in rows}
 
-    def undecided(self, request_id: str) -> int:
-        return sum(1 for i in self.review_items(request_id) if i.decision is None)
-
     # -- packages ------------------------------------------------------------------------
 
     def record_package(
@@ -471,10 +440,6 @@ class RequestStore:
             return PackageView(row.path, row.sha256, row.size, row.records, row.complete, row.created_at)
 
     # -- audit ---------------------------------------------------------------------------
-
-    def audit(self, request_id: str | None, actor: str, action: str, **detail: Any) -> None:
-        with self._session() as session:
-            self._audit(session, request_id, actor, action, **detail)
 
     def audit_log(self, request_id: str) -> list[AuditEntry]:
         with self._session() as session:
@@ -535,6 +500,26 @@ class RequestStore:
         )
 
 
+def _deadlines(row: Request, today: date | None = None) -> Deadlines:
+    """A request's deadlines, from what they are derived from: receipt, promise, extension,
+    pauses. The due-date columns are this, stored so the status list can sort by them."""
+    return compute_deadlines(
+        row.received_on,
+        row.promised_days,
+        extension_months=row.extension_months,
+        pauses=[DeadlinePause(p.asked_on, p.answered_on) for p in row.pauses],
+        today=today,
+    )
+
+
+def _apply_deadlines(row: Request) -> None:
+    deadlines = _deadlines(row)
+    row.due_legal = deadlines.legal
+    row.due_promised = deadlines.promised
+    row.due_extended = deadlines.extended
+    row.due = deadlines.due
+
+
 def _run_view(run: SystemRun) -> SystemRunView:
     return SystemRunView(
         system_id=run.system_id,
@@ -554,7 +539,7 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # WAL lets the dashboard read while the flow's tasks write.
+            # WAL lets staff read (dsar status) while the flow's tasks write.
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
