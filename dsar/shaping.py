@@ -26,10 +26,16 @@ def shape(fields: dict[str, Any], collection: Collection) -> dict[str, Any]:
 
 
 def mask_pan(value: Any) -> Any:
-    """``4111111111111111`` → ``411111******1111``; shorter or odd values are masked whole."""
+    """``4111111111111111`` → ``411111******1111``; shorter or odd values are masked whole.
+
+    A value already masked within PCI DSS's limit (at most 10 digits shown, the rest ``*``)
+    is kept as it is, so shaping twice — at search and again at release — changes nothing.
+    """
     if value is None or value == "":
         return value
     digits = re.sub(r"\D", "", str(value))
+    if "*" in str(value) and len(digits) <= 10:
+        return value
     if len(digits) < 13:
         # Already masked upstream (e.g. "**** 1234") or not a card number: keep only what
         # is already safe to show, the last four digits.

@@ -60,3 +60,21 @@ def test_children_follow_their_parent():
         ("20", "held", "customers/2"),
     ]
     assert found[2].via == "customers/1"
+
+
+@pytest.mark.parametrize(
+    "value, masked",
+    [
+        ("4111111111111111", "411111******1111"),
+        ("4111 1111 1111 1111", "411111******1111"),
+        ("411111******1111", "411111******1111"),  # already masked: shaping twice changes nothing
+        ("**** 1234", "**** 1234"),
+        ("12345", "*2345"),  # too short to be a card number: only the last four
+        (None, None),
+    ],
+)
+def test_card_numbers_keep_at_most_six_and_four(value, masked):
+    from dsar.shaping import mask_pan
+
+    assert mask_pan(value) == masked
+    assert mask_pan(mask_pan(value)) == masked

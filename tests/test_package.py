@@ -440,6 +440,32 @@ def test_held_records_never_leave(built: Built) -> None:
             assert HELD_MARKER.encode() not in path.read_bytes(), path
 
 
+def test_the_configuration_at_release_decides_what_leaves(tmp_path: Path, data_key) -> None:
+    """Staged before the column was declared secret and the card masked (an older search):
+    the package applies today's configuration, so neither value leaves."""
+    staging = Staging(tmp_path / "staging", data_key)
+    stager = staging.begin(REQUEST, "nettbutikk")
+    stager.add(
+        Finding(
+            system="nettbutikk",
+            collection="customers",
+            key="19",
+            fields={"id": 19, "email": "ase@example.no", "password_hash": "$2b$12$SECRETHASH",
+                    "card": "4111111111111111"},
+        )
+    )
+    stager.commit()
+    password = generate_password()
+    info = build_package(_answer(), staging, tmp_path / "p.zip", password=password,
+                         letter_html=LETTER_HTML, letter_pdf=LETTER_PDF)
+    root = tmp_path / "x"
+    assert _seven_zip("x", f"-p{password}", f"-o{root}", "-y", str(info.path)).returncode == 0
+    blobs = b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
+    assert b"SECRETHASH" not in blobs and b"4111111111111111" not in blobs
+    [record] = json.loads((root / "data/nettbutikk/customers.json").read_text(encoding="utf-8"))["records"]
+    assert "password_hash" not in record and record["card"] == "411111******1111"
+
+
 def test_letter_and_readme_are_included(built: Built) -> None:
     assert (built.root / "svarbrev.pdf").read_bytes() == LETTER_PDF
     assert (built.root / "svarbrev.html").read_text(encoding="utf-8") == LETTER_HTML

@@ -1,7 +1,9 @@
 """One staged collection written out as JSON, as CSV and as HTML table rows.
 
 Every writer reads the released findings straight from staging and writes them as it goes;
-nothing holds more than one record. A collection is read several times (once to learn its
+nothing holds more than one record. Each record is shaped again on the way out (secrets
+dropped, card numbers masked) by the configuration as it is *now*: a column declared secret
+after the search never leaves, whatever staging holds. A collection is read several times (once to learn its
 columns and count, then once per format), which costs decryption time but keeps memory
 flat however many records a person has.
 """
@@ -27,6 +29,7 @@ from dsar.package.formats import (
 )
 from dsar.package.zipwriter import MemberWriter
 from dsar.records import Finding
+from dsar.shaping import shape
 from dsar.staging import Staging
 
 Released = Callable[[Finding], bool]
@@ -40,9 +43,11 @@ class ReleasedRecords:
     request_id: str
     released: Released
 
-    def read(self, system: str, collection: str) -> Iterator[Finding]:
+    def read(self, system: str, collection: str, config: Collection | None) -> Iterator[Finding]:
         for finding in self.staging.read(self.request_id, system, collection):
             if self.released(finding):
+                if config is not None:
+                    finding.fields = shape(finding.fields, config)
                 yield finding
 
 
@@ -94,7 +99,7 @@ class CollectionExport:
     ) -> CollectionExport:
         seen: dict[str, None] = {}
         count = 0
-        for finding in source.read(system, collection):
+        for finding in source.read(system, collection, config):
             count += 1
             for name in finding.fields:
                 if name not in seen:
@@ -160,7 +165,7 @@ class CollectionExport:
         # Reopen the object just before its closing brace to append the records array.
         out.write_text(text[: text.rindex("}")].rstrip() + ',\n  "records": [')
         written = 0
-        for finding in self.source.read(self.system, self.collection):
+        for finding in self.source.read(self.system, self.collection, self.config):
             record = {SOURCE_FIELD: _source(finding), **finding.fields}
             out.write_text(("\n    " if written == 0 else ",\n    ") + _dumps(record))
             written += 1
@@ -174,7 +179,7 @@ class CollectionExport:
         writer = csv.writer(_TextOut(out), lineterminator="\r\n")
         writer.writerow([*CSV_SOURCE_COLUMNS, *self.columns])
         written = 0
-        for finding in self.source.read(self.system, self.collection):
+        for finding in self.source.read(self.system, self.collection, self.config):
             writer.writerow(
                 [
                     finding.system,
@@ -189,7 +194,7 @@ class CollectionExport:
     def html_rows(self, words: dict[str, Any]) -> Iterator[Markup]:
         """``<tr>`` per record, every value escaped: record text is untrusted."""
         special = {name for name, info in self.fields.items() if info.special_category}
-        for finding in self.source.read(self.system, self.collection):
+        for finding in self.source.read(self.system, self.collection, self.config):
             cells = [f'<td class="key">{escape(finding.key)}</td>']
             for name in self.columns:
                 css = ' class="art9"' if name in special else ""
