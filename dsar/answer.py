@@ -8,16 +8,18 @@ staff may send while the rest is chased.
 
 from __future__ import annotations
 
-from collections import Counter
+import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dsar.config.models import ControllerConfig, System
-from dsar.delivery import seal_password
+from dsar.delivery import discard_password, seal_password
 from dsar.records import Finding
 from dsar.report import Answer, SystemReport
+from dsar.staging import Staging
 from dsar.store import AccessRequest, RequestStore, SystemRunView
 from dsar.workspace import Workspace
 
@@ -52,16 +54,21 @@ def answer_request(
     letter_pdf = render_letter_pdf(letter_html)
     password = generate_password()
     dest = _package_path(workspace, request.id, complete=answer.complete)
-    info = build_package(
-        answer,
-        workspace.staging,
-        dest,
-        password=password,
-        letter_html=letter_html,
-        letter_pdf=letter_pdf,
-        released=released,
-    )
-    seal_password(workspace.data_key, info.path, password)
+    # Sealed first: a package must never exist whose password nobody can be given.
+    seal_password(workspace.data_key, dest, password)
+    try:
+        info = build_package(
+            answer,
+            workspace.staging,
+            dest,
+            password=password,
+            letter_html=letter_html,
+            letter_pdf=letter_pdf,
+            released=released,
+        )
+    except BaseException:
+        discard_password(dest)
+        raise
     store.record_package(
         request.id, path=info.path, sha256=info.sha256, size=info.size, records=info.records, complete=info.complete
     )
@@ -82,16 +89,17 @@ def build_answer(
 ) -> tuple[Answer, Callable[[Finding], bool]]:
     """The facts of the answer, and which staged findings it releases."""
     runs = store.system_runs(request.id)
-    accepted = store.accepted_refs(request.id)
-    undecided = Counter(i.system_id for i in store.review_items(request.id) if i.decision is None)
+    decisions: dict[str, dict[str, str | None]] = defaultdict(dict)  # system -> review key -> decision
+    for item in store.review_items(request.id):
+        decisions[item.system_id][item.record_ref] = item.decision
 
     def released(finding: Finding) -> bool:
         if finding.status == "confirmed":
             return True
-        return (finding.system, finding.review_key or "") in accepted
+        return decisions[finding.system].get(finding.review_key or "") == "accepted"
 
     reports = [
-        _report(workspace, request.id, system, runs.get(system.id), undecided[system.id], accepted, released)
+        _report(workspace.staging, request.id, system, runs.get(system.id), decisions[system.id])
         for system in controller.systems.values()
     ]
     answer = Answer(
@@ -111,47 +119,47 @@ def build_answer(
 
 
 def _report(
-    workspace: Workspace,
+    staging: Staging,
     request_id: str,
     system: System,
     run: SystemRunView | None,
-    undecided: int,
-    accepted: set[tuple[str, str]],
-    released: Callable[[Finding], bool],
+    decisions: dict[str, str | None],
 ) -> SystemReport:
+    """One system's outcome. Held records follow their review decision: accepted ones join
+    the answer, rejected ones are dropped, undecided ones keep the system waiting."""
     if run is None or not run.done:
         error = run.error if run is not None and run.error else "not searched"
         return SystemReport(system=system, status="failed", error=error)
     collections = dict(run.collections)
-    if any(s == system.id for s, _ in accepted):
-        # Accepted held records join the answer: count them from staging.
-        for collection in workspace.staging.collections(request_id, system.id):
-            extra = sum(
-                1
-                for f in workspace.staging.read(request_id, system.id, collection)
-                if f.status == "held" and released(f)
-            )
-            if extra:
-                collections[collection] = collections.get(collection, 0) + extra
+    waiting = 0
+    if run.held:
+        # Only a system with weak matches pays for this pass over its staged findings.
+        for collection in staging.collections(request_id, system.id):
+            for finding in staging.read(request_id, system.id, collection):
+                if finding.status != "held":
+                    continue
+                decision = decisions.get(finding.review_key or "")
+                if decision == "accepted":
+                    collections[collection] = collections.get(collection, 0) + 1
+                elif decision != "rejected":
+                    waiting += 1
     records = sum(collections.values())
-    if undecided:
-        status = "needs_review"
-    elif records:
-        status = "complete"
-    else:
-        status = "nothing_found"
+    status = "needs_review" if waiting else ("complete" if records else "nothing_found")
     return SystemReport(
         system=system,
         status=status,  # type: ignore[arg-type]
         records=records,
-        held=run.held if undecided else 0,
+        held=waiting,
         collections=collections,
     )
 
 
 def _package_path(workspace: Workspace, request_id: str, *, complete: bool) -> Path:
+    """The next free name: one more than the highest number used so far (a package, its
+    sealed password or a build left unfinished), so no package is ever replaced."""
     directory = workspace.exports_dir / request_id
     directory.mkdir(parents=True, exist_ok=True)
-    number = len(list(directory.glob(f"{request_id}-*.zip"))) + 1
+    used = re.compile(rf"{re.escape(request_id)}-(\d+)")
+    numbers = [int(m.group(1)) for p in directory.iterdir() if (m := used.match(p.name))]
     suffix = "" if complete else "-delvis"
-    return directory / f"{request_id}-{number}{suffix}.zip"
+    return directory / f"{request_id}-{max(numbers, default=0) + 1}{suffix}.zip"

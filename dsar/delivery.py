@@ -27,6 +27,11 @@ def seal_password(key: DataKey, package: Path, password: str) -> None:
         handle.write(key.seal(password.encode(), package.name.encode()))
 
 
+def discard_password(package: Path) -> None:
+    """Drop a sealed password whose package was never built."""
+    _sealed_path(package).unlink(missing_ok=True)
+
+
 def take_password(key: DataKey, package: Path) -> str | None:
     """The package's password, or None when it was already taken."""
     path = _sealed_path(package)

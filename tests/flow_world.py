@@ -1,7 +1,7 @@
 """A small, exact world for flow tests: one controller, a SQL shop and a CSV newsletter.
 
 Kari Nordmann has a customer account, two orders with lines, and a newsletter subscription.
-Ola Nordmann shares her family e-mail in the shop (a weak match for Kari's request).
+Ola and Eva Nordmann share her family e-mail in the shop (weak matches for Kari's request).
 Per Hansen is a stranger. The real sample world (``sample_data``) is bigger and fuzzier;
 this one makes every expected count obvious.
 """
@@ -123,8 +123,9 @@ def build(workspace: Path) -> Path:
             "(1, 'Kari', 'Nordmann', 'Kari.Nordmann@Example.no ', '+47 912 34 567', '$argon2id$secret'),"
             "(2, 'Ola', 'Nordmann', ?, '98765432', '$argon2id$other'),"
             "(3, 'Per', 'Hansen', 'per.hansen@example.no', '41234567', '$argon2id$third'),"
-            "(4, 'Kari', 'Nordmann', ?, NULL, NULL)",
-            (FAMILY_EMAIL, "kari.n@example.no"),
+            "(4, 'Kari', 'Nordmann', ?, NULL, NULL),"
+            "(5, 'Eva', 'Nordmann', ?, NULL, NULL)",
+            (FAMILY_EMAIL, "kari.n@example.no", FAMILY_EMAIL),
         )
         conn.exec_driver_sql("INSERT INTO orders VALUES (10, 1, 499.00), (11, 1, 129.50), (20, 2, 99.00), (30, 3, 10.00)")
         conn.exec_driver_sql(

@@ -101,16 +101,26 @@ def test_weak_match_waits_for_a_person(world, tmp_path):
     first = fulfil_request(request_id)
     assert first["status"] == "needs_review" and not first["complete"]
     assert first["package"].endswith("-delvis.zip")
+    assert first["awaiting_review"] == 4  # Ola's account, order and line; Eva's account
     store = open_store(world)
-    [item] = store.review_items(request_id)
-    assert (item.system_id, item.record_ref, item.reason) == ("nettbutikk", "customers/2", "name_differs")
+    ola, eva = store.review_items(request_id)
+    assert (ola.system_id, ola.record_ref, ola.reason) == ("nettbutikk", "customers/2", "name_differs")
+    assert eva.record_ref == "customers/5"
     password = take_password(world.data_key, Path(first["package"]))
     open_package(first["package"], password, tmp_path / "first")
     assert [r["_source"]["key"] for r in records(tmp_path / "first", "nettbutikk", "orders")] == ["10", "11"]
 
-    store.decide(request_id, item.id, "rejected", "tester")  # Ola's account is not Kari's
+    # Staff find Ola's account is one Kari shares (accepted) but can't tell for Eva yet.
+    store.decide(request_id, ola.id, "accepted", "tester")
     second = fulfil_request(request_id)
-    assert second["status"] == "complete" and second["records"] == 7
+    assert second["status"] == "needs_review" and second["records"] == 10 and second["awaiting_review"] == 1
+    store.decide(request_id, eva.id, "rejected", "tester")  # Eva's account is not Kari's
+    Path(first["package"]).unlink()  # an old package removed: its number is still never reused
+    third = fulfil_request(request_id)
+    assert third["status"] == "complete" and third["records"] == 10 and third["awaiting_review"] == 0
+    open_package(third["package"], take_password(world.data_key, Path(third["package"])), tmp_path / "third")
+    assert [r["_source"]["key"] for r in records(tmp_path / "third", "nettbutikk", "orders")] == ["10", "11", "20"]
+    assert int(third["package"].rsplit("-", 1)[1].removesuffix(".zip")) == 3  # none replaced
     assert store.system_runs(request_id)["nettbutikk"].attempts == 1  # not searched again
 
 

@@ -125,7 +125,8 @@ def test_system_outcomes_review_and_summary(store):
     [item] = store.review_items(request.id)
     assert item.decision is None
     store.decide(request.id, item.id, "accepted", "tester")
-    assert store.accepted_refs(request.id) == {("nettbutikk", "customers/77")}
+    [decided] = store.review_items(request.id)
+    assert (decided.record_ref, decided.decision, decided.decided_by) == ("customers/77", "accepted", "tester")
     with pytest.raises(InputError):
         store.decide(request.id, item.id, "maybe", "tester")
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import pyzipper
 
+from dsar.errors import DsarError
 from dsar.package.formats import compress_type_for
 
 _BUFFER = 64 * 1024
@@ -101,7 +102,10 @@ class EncryptedZip:
         self.entries: list[MemberEntry] = []
         self._stamp = date_time.timetuple()[:6]
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._raw = open(self.partial, "wb")  # noqa: SIM115 - closed in finish()/abort()
+        if path.exists():
+            raise DsarError(f"package {path.name} exists already; a package is never replaced")
+        # Exclusive: a second build that picked the same name fails instead of interleaving.
+        self._raw = open(self.partial, "xb")  # noqa: SIM115 - closed in finish()/abort()
         try:
             self._zip = pyzipper.AESZipFile(
                 self._raw, "w", compression=pyzipper.ZIP_DEFLATED, allowZip64=True

@@ -210,8 +210,8 @@ class RequestStore:
             row = self._row(session, request_id)
             previous = row.status
             row.status = status
-            if status == "complete":
-                row.completed_at = datetime.now(UTC)
+            if status == "complete" and previous != "complete":
+                row.completed_at = datetime.now(UTC)  # a rebuilt package does not move it
             self._audit(session, request_id, actor, "status", previous=previous, status=status, **detail)
 
     def summaries(self, today: date | None = None) -> list[RequestSummary]:
@@ -400,16 +400,6 @@ class RequestStore:
             self._audit(
                 session, request_id, actor, "review_decided", item=item_id, system=item.system_id, decision=decision
             )
-
-    def accepted_refs(self, request_id: str) -> set[tuple[str, str]]:
-        """(system, record ref) of held records staff accepted as the person's."""
-        with self._session() as session:
-            rows = session.execute(
-                select(ReviewItem.system_id, ReviewItem.record_ref).where(
-                    ReviewItem.request_id == request_id, ReviewItem.decision == "accepted"
-                )
-            )
-            return {(s, r) for s, r in rows}
 
     # -- packages ------------------------------------------------------------------------
 
