@@ -138,7 +138,7 @@ def test_unreachable_system_makes_the_answer_partial_and_a_rerun_resumes(world, 
     manifest = open_package(first["package"], take_password(world.data_key, Path(first["package"])), tmp_path / "p")
     assert manifest["complete"] is False
     failed = {s["id"]: s for s in manifest["systems"]}["nettbutikk"]
-    assert failed["status"] == "failed" and failed.get("error")
+    assert failed["status"] == "failed" and "error" not in failed  # the reason stays with staff
     [summary] = open_store(world).summaries()
     assert summary.status == "incomplete" and summary.failed_systems == ("nettbutikk",)
 

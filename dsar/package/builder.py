@@ -135,7 +135,6 @@ def _scan_system(
         title=system.title.get(language),
         status=report.status,
         held=report.held,
-        error=report.error,
         collections=collections,
     )
 

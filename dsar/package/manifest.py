@@ -43,8 +43,6 @@ def _system(system: SystemExport) -> dict[str, Any]:
         "records": system.records,
         "held": system.held,
     }
-    if system.error is not None:
-        out["error"] = system.error
     out["collections"] = [
         {
             "id": c.collection,

@@ -260,7 +260,6 @@ class SystemExport:
     title: str
     status: str
     held: int
-    error: str | None
     collections: list[CollectionExport]
 
     @property
