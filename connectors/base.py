@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from dsar.config.models import Collection, System
+from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone
 from dsar.records import Lookup, RawRecord, make_key
 
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
 ConditionKind = Literal["email", "phone", "exact"]
 HeldCheck = Callable[[str, str], bool]
 REFERENCE_CHUNK = 500
-"""Parent values per ``IN`` list when following references: well under every database's
-bound-parameter limit (SQLite's is 32766 today, 999 on old builds)."""
+"""Parent values per SQL ``IN`` list when following references: well under every
+database's bound-parameter limit (SQLite's is 32766 today, 999 on old builds)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ class Condition:
 
 
 class Connector(ABC):
-    kind: ClassVar[str]
+    reference_chunk: ClassVar[int | None] = REFERENCE_CHUNK
+    """Parent values per ``select`` when following references; ``None``: all at once (a
+    file scan or index lookup costs the same for 5 values as for 5,000)."""
 
     def __init__(self, system: System, workspace: Workspace) -> None:
         self.system = system
@@ -115,45 +118,49 @@ class Connector(ABC):
             if not conditions:
                 continue
             for row in self.select(collection, conditions):
+                matched_on = _matched_on(collection, row, lookup)
+                if not matched_on:
+                    # The database matched more loosely than our normalising does (an
+                    # accent-insensitive collation finds åse@… for ase@…): not the person's.
+                    continue
                 key = make_key([row.get(k) for k in collection.key])
                 if not seen.first_time(collection.id, key):
                     continue
-                yield RawRecord(
-                    collection=collection.id,
-                    key=key,
-                    fields=row,
-                    matched_on=_matched_on(collection, row, lookup),
-                )
+                yield RawRecord(collection=collection.id, key=key, fields=row, matched_on=matched_on)
                 self._remember_parent(collection, row, key, pending)
         yield from self._follow(pending, seen)
 
     def _follow(self, pending: _Pending, seen: _SeenKeys) -> Iterator[RawRecord]:
         while pending:
-            parent_ref, values = pending.pop()
+            weak, parent_ref, values = pending.pop()
             parent_collection, parent_field = parent_ref.split(".")
+            items = list(values.items())
+            size = self.reference_chunk or len(items) or 1
             for ref in self.system.children_of(parent_collection):
                 if ref.parent[1] != parent_field:
                     continue
                 child = self.system.collections[ref.child[0]]
-                items = list(values.items())
-                for start in range(0, len(items), REFERENCE_CHUNK):
-                    chunk = dict(items[start : start + REFERENCE_CHUNK])
+                for start in range(0, len(items), size):
+                    chunk = dict(items[start : start + size])
+                    loose = {_ref_text(value): key for value, key in chunk.items()}
                     condition = Condition(ref.child[1], "exact", tuple(chunk))
                     for row in self.select(child, [condition]):
                         key = make_key([row.get(k) for k in child.key])
                         if not seen.first_time(child.id, key):
                             continue
-                        parent_key = chunk.get(row.get(ref.child[1]))
-                        if parent_key is None:  # types differ (e.g. "42" vs 42): match as text
-                            parent_key = {str(k): v for k, v in chunk.items()}.get(
-                                str(row.get(ref.child[1])), ""
-                            )
-                        yield RawRecord(
-                            collection=child.id,
-                            key=key,
-                            fields=row,
-                            via=(parent_collection, parent_key),
-                        )
+                        value = row.get(ref.child[1])
+                        parent_key = _get(chunk, value) or loose.get(_ref_text(value))
+                        if parent_key is None:
+                            if weak:
+                                # Its parent was held: releasing it as confirmed would hand
+                                # someone else's record over. Stop rather than guess.
+                                raise ConnectorError(
+                                    self.system.id,
+                                    f"collection {child.id!r}: a record's {ref.child[1]!r} matches no "
+                                    f"{parent_collection!r} record exactly; make the two fields the same type",
+                                )
+                            parent_key = ""  # every parent in this batch is confirmed
+                        yield RawRecord(collection=child.id, key=key, fields=row, via=(parent_collection, parent_key))
                         self._remember_parent(child, row, key, pending)
 
     def _remember_parent(
@@ -196,13 +203,30 @@ class _Pending:
                 del self._weak[parent_ref]
         self._confirmed[parent_ref][value] = key
 
-    def pop(self) -> tuple[str, dict[Any, str]]:
-        parent_ref, values = (self._confirmed if self._confirmed else self._weak).popitem()
+    def pop(self) -> tuple[bool, str, dict[Any, str]]:
+        """The next batch: whether its parents were held, the parent field, value -> key."""
+        weak = not self._confirmed
+        parent_ref, values = (self._weak if weak else self._confirmed).popitem()
         self._fetched[parent_ref].update(values)
-        return parent_ref, values
+        return weak, parent_ref, values
 
     def __bool__(self) -> bool:
         return bool(self._confirmed or self._weak)
+
+
+def _ref_text(value: Any) -> str:
+    """A reference value as the databases compare it: trimmed, case-folded, a number's digits
+    without leading zeros (MariaDB's ``_ci`` collations, PostgreSQL casting "02" to 2)."""
+    text = str(value).strip().casefold()
+    digits = text.removeprefix("-")
+    return str(int(text)) if digits.isdigit() else text
+
+
+def _get(chunk: dict[Any, str], value: Any) -> str | None:
+    try:
+        return chunk.get(value)
+    except TypeError:  # an unhashable value (a JSON column) can only match loosely
+        return None
 
 
 def _matched_on(collection: Collection, row: dict[str, Any], lookup: Lookup) -> tuple[str, ...]:

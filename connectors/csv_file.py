@@ -53,8 +53,8 @@ class CsvConnector(Connector):
     (tests compare the two ways).
     """
 
-    kind = "csv"
     use_index = True
+    reference_chunk = None  # a scan or an index lookup costs the same for 5 values as 5,000
 
     # -- the contract ------------------------------------------------------------------------
 
@@ -250,9 +250,13 @@ class CsvConnector(Connector):
         if first is None:
             raise self._broken(collection, 1, "the file is empty; expected a header row")
         header = [c.strip() for c in first[2]]
-        duplicates = sorted({c for c in header if header.count(c) > 1})
-        if duplicates:
-            raise self._broken(collection, 1, f"the header names {duplicates} more than once")
+        repeated = [i + 1 for i, c in enumerate(header) if header.index(c) != i]
+        if repeated:
+            # Positions, never the names: a file exported without its header row would
+            # put the first person's record here.
+            raise self._broken(
+                collection, 1, f"header column(s) {repeated} repeat an earlier column's name"
+            )
         return header
 
     def _row(

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from connectors.base import Condition
     from dsar.crypto import DataKey
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the layout or the way values are read changes; older indexes are rebuilt."""
 MAGIC = b"DSAR-CSV-INDEX\n"
 ENTRY = struct.Struct(">16sQQ")
@@ -182,7 +182,8 @@ _PLAIN_NORWEGIAN_PHONE = re.compile(r"(?:\+47|0047)?([2-9]\d{7})")
 def email_key(cell: str) -> str | None:
     """The form a cell's e-mail is indexed under: ``looks_like_email(cell)`` when it is one."""
     text = cell.strip()
-    if text.isascii() and _PLAIN_EMAIL.fullmatch(text):
+    # An internationalised domain written in ASCII (xn--…) is decoded by the real normaliser.
+    if text.isascii() and _PLAIN_EMAIL.fullmatch(text) and "xn--" not in text.lower():
         return text.lower()
     return looks_like_email(cell)
 

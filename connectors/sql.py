@@ -54,7 +54,6 @@ class SqlConnector(Connector):
     ``select`` runs (tests use it to prove the indexes serve the lookups).
     """
 
-    kind = "sql"
 
     def __init__(self, system: System, workspace: Workspace) -> None:
         super().__init__(system, workspace)

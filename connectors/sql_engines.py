@@ -44,7 +44,7 @@ def create_engine(system_id: str, settings: SqlConnection, workspace: Workspace)
         }
     try:
         engine = sa.create_engine(url, **options)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise ConnectorError(
             system_id,
             f"can't open a {backend!r} database ({type(exc).__name__}); "

@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pytest
+
 from connectors.base import REFERENCE_CHUNK, Condition, Connector
 from dsar.config.models import System
+from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email
 from dsar.matching import Classifier, Subject
 from dsar.records import Lookup
@@ -70,7 +73,6 @@ TABLES = {
 
 
 class DictConnector(Connector):
-    kind = "dict"
 
     def __init__(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         super().__init__(SYSTEM, workspace=None)  # type: ignore[arg-type]
@@ -128,3 +130,69 @@ def test_references_are_followed_in_bounded_chunks():
     assert sum(1 for f in findings if f.collection == "shows") == 1200
     show_selects = [n for c, n in connector.selects if c == "shows"]
     assert show_selects == [REFERENCE_CHUNK, REFERENCE_CHUNK, 200]
+
+
+def _fold(value) -> str:
+    """How a permissive collation compares: blanks, case and accents ignored."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(value).strip().casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+class LooseConnector(DictConnector):
+    """A database whose comparisons are looser than the product's normalising."""
+
+    def select(self, collection, conditions):
+        for row in self.tables[collection.table]:
+            for c in conditions:
+                if any(_fold(row.get(c.field)) == _fold(v) for v in c.values):
+                    yield dict(row)
+                    break
+
+
+def test_only_what_our_normalising_matches_counts_as_found():
+    # åse@… and ase@… are one address to an accent-insensitive collation, two people to us.
+    tables = {
+        "accounts": [
+            {"id": 1, "name": "Åse Berg", "email": "åse@example.no"},
+            {"id": 2, "name": "Ase Berg", "email": "ase@example.no"},
+        ],
+        "tickets": [],
+        "shows": [],
+    }
+    connector = LooseConnector(tables)
+    found = list(connector.find(Lookup(emails=("åse@example.no",))))
+    assert [(r.collection, r.key) for r in found] == [("accounts", "1")]
+
+
+def test_a_child_whose_held_parent_cant_be_pinned_down_stops_the_search():
+    tables = {
+        "accounts": [{"id": "K-Å", "name": "Ola Nordmann", "email": FAMILY}],
+        "tickets": [{"id": 10, "account_id": "k-a", "show_id": None}],  # the collation's match
+        "shows": [],
+    }
+    classifier = Classifier("billett", Subject(name="Kari Nordmann"), SYSTEM.collections)
+    records = LooseConnector(tables).find(Lookup(emails=(FAMILY,)), held=classifier.is_held)
+    with pytest.raises(ConnectorError, match="matches no 'accounts' record exactly"):
+        for record in records:
+            classifier.classify(record)
+
+
+def test_a_parent_written_differently_is_still_found():
+    # " 2" and 2, "K-2 " and "k-2": what MariaDB's _ci collations and PostgreSQL casts equate.
+    tables = {
+        "accounts": [
+            {"id": 2, "name": "Ola Nordmann", "email": FAMILY},
+            {"id": "K-2 ", "name": "Eva Nordmann", "email": FAMILY},
+        ],
+        "tickets": [
+            {"id": 10, "account_id": " 2", "show_id": None},
+            {"id": 11, "account_id": "k-2", "show_id": None},
+        ],
+        "shows": [],
+    }
+    classifier = Classifier("billett", Subject(name="Kari Nordmann"), SYSTEM.collections)
+    found = [classifier.classify(r) for r in LooseConnector(tables).find(Lookup(emails=(FAMILY,)), held=classifier.is_held)]
+    tickets = {f.key: (f.status, f.review_key) for f in found if f.collection == "tickets"}
+    assert tickets == {"10": ("held", "accounts/2"), "11": ("held", "accounts/K-2 ")}

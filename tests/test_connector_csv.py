@@ -154,7 +154,7 @@ def _error(workspace: Workspace, **changes: dict[str, Any]) -> tuple[ConnectorEr
         (CUSTOMERS.replace("epost;", "e_post;", 1), "line 1: column 'epost' is not in the header"),
         (
             CUSTOMERS.replace("merknad", "navn", 1),
-            "line 1: the header names ['navn'] more than once",
+            "line 1: header column(s) [6] repeat an earlier column's name",
         ),
         ("", "line 1: the file is empty"),
     ],

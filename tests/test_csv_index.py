@@ -415,3 +415,18 @@ def test_a_lookup_in_a_million_rows_reads_only_what_it_needs(
     assert [(r.collection, r.key, r.matched_on, r.via) for r in records] == expected
     assert records[1].fields["merknad"] == "to\nlinjer"
     assert _CountingFile.total < 512 * 1024, f"read {_CountingFile.total} of {size} bytes"
+
+
+def test_an_ascii_written_international_domain_is_found_both_ways(workspace: Workspace) -> None:
+    # kari@xn--ster-fra.no is kari@øster.no: the index must normalise it as the scan does.
+    path = source(workspace)
+    path.write_bytes(path.read_bytes().rstrip(b"\n") + b"\n9;Kari Ost;kari@xn--ster-fra.no;;Oslo;\n")
+    wanted = looks_like_email("kari@øster.no")
+    condition = [Condition("epost", "email", (wanted,))]
+    found = {}
+    for use_index in (True, False):
+        with connector(workspace) as csv:
+            csv.use_index = use_index
+            collection = csv.system.collections["customers"]
+            found[use_index] = [row["kundenr"] for row in csv.select(collection, condition)]
+    assert found[True] == found[False] and len(found[True]) == 1
