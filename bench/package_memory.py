@@ -96,7 +96,7 @@ def child_stage(directory: Path, n: int) -> dict[str, Any]:
     counts = stager.commit()
     seconds = time.perf_counter() - started
     staged = sum(p.stat().st_size for p in staging.system_dir(REQUEST, SYSTEM).iterdir())
-    return {"records": counts.records, "seconds": seconds, "staged_bytes": staged,
+    return {"records": sum(counts.confirmed.values()), "seconds": seconds, "staged_bytes": staged,
             "floor_kb": floor["VmHWM"], "peak_kb": memory_status()["VmHWM"]}
 
 
