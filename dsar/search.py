@@ -7,15 +7,31 @@ request store; the findings in staging, all or nothing.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from connectors import connector_for
+from connectors.base import Connector
 from dsar.config.models import System
 from dsar.errorlog import record_unexpected
 from dsar.errors import ConnectorError
 from dsar.matching import Classifier
+from dsar.records import Finding
 from dsar.shaping import shape
-from dsar.store import AccessRequest, RequestStore, SystemRunView
+from dsar.store import AccessRequest, Person, RequestStore, SystemRunView
 from dsar.workspace import Workspace
+
+
+def findings(connector: Connector, system: System, person: Person) -> Iterator[Finding]:
+    """The person's records in ``system`` as findings: found, matched, shaped.
+
+    The one search pipeline: the flow stages what this yields, and the benchmarks and the
+    accuracy measurement time and count exactly this.
+    """
+    classifier = Classifier(system.id, person.subject(), system.collections)
+    for raw in connector.find(person.lookup(), held=classifier.is_held):
+        finding = classifier.classify(raw)
+        finding.fields = shape(finding.fields, system.collections[finding.collection])
+        yield finding
 
 
 def search_system(
@@ -34,14 +50,11 @@ def search_system(
     review_refs: dict[str, str] = {}
     try:
         with connector_for(system, workspace) as connector:
-            classifier = Classifier(system.id, request.person.subject(), system.collections)
-            for raw in connector.find(request.person.lookup(), held=classifier.is_held):
+            for finding in findings(connector, system, request.person):
                 if time.monotonic() > deadline:
                     raise ConnectorError(
                         system.id, f"timed out after {system.timeout_seconds:g} s", transient=True
                     )
-                finding = classifier.classify(raw)
-                finding.fields = shape(finding.fields, system.collections[finding.collection])
                 stager.add(finding)
                 if finding.status == "held" and finding.reason != "parent_held":
                     review_refs[finding.review_key or ""] = finding.reason or "held"

@@ -14,8 +14,9 @@ from connectors.base import REFERENCE_CHUNK, Condition, Connector
 from dsar.config.models import System
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email
-from dsar.matching import Classifier, Subject
 from dsar.records import Lookup
+from dsar.search import findings
+from dsar.store import Person
 
 SYSTEM = System.model_validate(
     {
@@ -95,11 +96,9 @@ class DictConnector(Connector):
                     break
 
 
-def search(tables=TABLES, name="Kari Nordmann"):
-    connector = DictConnector(tables)
-    classifier = Classifier("billett", Subject(name=name), SYSTEM.collections)
-    findings = [classifier.classify(r) for r in connector.find(Lookup(emails=(FAMILY,)), held=classifier.is_held)]
-    return findings, connector
+def search(tables=TABLES, name="Kari Nordmann", connector_class=None):
+    connector = (connector_class or DictConnector)(tables)
+    return list(findings(connector, SYSTEM, Person(name=name, emails=(FAMILY,)))), connector
 
 
 def test_each_record_once_parents_before_children():
@@ -172,11 +171,8 @@ def test_a_child_whose_held_parent_cant_be_pinned_down_stops_the_search():
         "tickets": [{"id": 10, "account_id": "k-a", "show_id": None}],  # the collation's match
         "shows": [],
     }
-    classifier = Classifier("billett", Subject(name="Kari Nordmann"), SYSTEM.collections)
-    records = LooseConnector(tables).find(Lookup(emails=(FAMILY,)), held=classifier.is_held)
     with pytest.raises(ConnectorError, match="matches no 'accounts' record exactly"):
-        for record in records:
-            classifier.classify(record)
+        search(tables, connector_class=LooseConnector)
 
 
 def test_a_parent_written_differently_is_still_found():
@@ -192,7 +188,6 @@ def test_a_parent_written_differently_is_still_found():
         ],
         "shows": [],
     }
-    classifier = Classifier("billett", Subject(name="Kari Nordmann"), SYSTEM.collections)
-    found = [classifier.classify(r) for r in LooseConnector(tables).find(Lookup(emails=(FAMILY,)), held=classifier.is_held)]
+    found, _ = search(tables, connector_class=LooseConnector)
     tickets = {f.key: (f.status, f.review_key) for f in found if f.collection == "tickets"}
     assert tickets == {"10": ("held", "accounts/2"), "11": ("held", "accounts/K-2 ")}

@@ -18,7 +18,6 @@ import pytest
 
 from dsar.delivery import take_password
 from dsar.errors import RequestNotVerified
-from dsar.identity import normalize_email, normalize_phone
 from dsar.store import Person, open_store
 from dsar.workspace import Workspace
 from tests import flow_world
@@ -39,11 +38,7 @@ def register(workspace: Workspace, *, emails=(flow_world.KARI["email"],), verifi
     config = workspace.config.controller("testbutikk")
     request = open_store(workspace).register(
         controller=config.controller,
-        person=Person(
-            name=flow_world.KARI["name"],
-            emails=tuple(normalize_email(e) for e in emails),
-            phones=(normalize_phone(flow_world.KARI["phone"]),),
-        ),
+        person=Person.from_given(flow_world.KARI["name"], emails=emails, phones=[flow_world.KARI["phone"]]),
         received_on=date.today(),
         channel="email",
         actor="test",

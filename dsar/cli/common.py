@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -110,7 +110,3 @@ def parse_date(value: str | None, what: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{what} is not a date (give YYYY-MM-DD)") from None
-
-
-def each(values: list[str] | None, normalise: Callable[[str], str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(normalise(v) for v in values or []))

@@ -51,18 +51,17 @@ def register_demo_request(
 ) -> AccessRequest:
     """A verified request, received today by e-mail, from the sample person chosen for
     ``config``'s controller (someone with records in its systems)."""
-    from dsar.identity import normalize_email, normalize_phone, parse_birthdate
     from dsar.store import Person
     from sample_data.generate import choose_demo_subject
 
     subject = choose_demo_subject(workspace.root, config.id)
     return store.register(
         controller=config.controller,
-        person=Person(
-            name=subject["name"],
-            emails=(normalize_email(subject["email"]),) if subject.get("email") else (),
-            phones=(normalize_phone(subject["phone"]),) if subject.get("phone") else (),
-            birthdate=parse_birthdate(subject["birthdate"]) if subject.get("birthdate") else None,
+        person=Person.from_given(
+            subject["name"],
+            emails=[subject.get("email") or ""],
+            phones=[subject.get("phone") or ""],
+            birthdate=subject.get("birthdate"),
         ),
         received_on=date.today(),
         channel="email",

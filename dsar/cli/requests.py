@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dsar.cli.common import JsonOption, WorkspaceOption, each, emit_json, friendly_errors, open_workspace, parse_date
-from dsar.identity import normalize_email, normalize_phone, parse_birthdate
+from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, friendly_errors, open_workspace, parse_date
 from dsar.store import Person, open_store
 from dsar.store.domain import CHANNELS, PASSWORD_CHANNELS, VERIFICATION_METHODS
 
@@ -46,11 +45,8 @@ def new(
             raise InputError("--on-behalf-of needs --relation guardian or --relation agent")
         if relation and not on_behalf_of:
             raise InputError("--relation is for requests made on someone's behalf: add --on-behalf-of")
-        person = Person(
-            name=(on_behalf_of or name).strip(),
-            emails=each(email, normalize_email),
-            phones=each(phone, normalize_phone),
-            birthdate=parse_birthdate(birthdate) if birthdate else None,
+        person = Person.from_given(
+            on_behalf_of or name, emails=email or [], phones=phone or [], birthdate=birthdate
         )
         store = open_store(ws)
         request = store.register(

@@ -6,6 +6,7 @@ accidental ``log.info("%s", request)`` or an exception carrying the object leaks
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -58,6 +59,26 @@ class Person:
     emails: tuple[str, ...] = field(default=(), repr=False)
     phones: tuple[str, ...] = field(default=(), repr=False)
     birthdate: date | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_given(
+        cls,
+        name: str,
+        *,
+        emails: Iterable[str] = (),
+        phones: Iterable[str] = (),
+        birthdate: str | None = None,
+    ) -> Person:
+        """The person as staff type them in: identifiers checked and normalised (an
+        ``InputError`` names what is wrong), duplicates dropped, empty values ignored."""
+        from dsar.identity import normalize_email, normalize_phone, parse_birthdate
+
+        return cls(
+            name=name.strip(),
+            emails=tuple(dict.fromkeys(normalize_email(e) for e in emails if e)),
+            phones=tuple(dict.fromkeys(normalize_phone(p) for p in phones if p)),
+            birthdate=parse_birthdate(birthdate) if birthdate else None,
+        )
 
     def lookup(self) -> Lookup:
         return Lookup(emails=self.emails, phones=self.phones)
