@@ -104,8 +104,7 @@ def _answer(controller: Any, n: int) -> Any:
     from dsar.report import Answer, SystemReport
 
     reports = [
-        SystemReport(system=s, status="complete", records=n + 1,
-                     collections={"web_profiles": 1, "web_sessions": n})
+        SystemReport(system=s, status="complete", collections={"web_profiles": 1, "web_sessions": n})
         if s.id == SYSTEM else SystemReport(system=s, status="nothing_found")
         for s in controller.systems.values()
     ]

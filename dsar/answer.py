@@ -143,12 +143,10 @@ def _report(
                     collections[collection] = collections.get(collection, 0) + 1
                 elif decision != "rejected":
                     waiting += 1
-    records = sum(collections.values())
-    status = "needs_review" if waiting else ("complete" if records else "nothing_found")
+    status = "needs_review" if waiting else ("complete" if any(collections.values()) else "nothing_found")
     return SystemReport(
         system=system,
         status=status,  # type: ignore[arg-type]
-        records=records,
         held=waiting,
         collections=collections,
     )

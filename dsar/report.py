@@ -20,17 +20,21 @@ PasswordChannel = Literal["sms", "phone", "post", "digipost"]
 class SystemReport:
     """One system's outcome for one request.
 
-    ``records`` counts what is released (confirmed, or held and then accepted by staff);
-    ``held`` counts weak matches still waiting for a decision; ``error`` is a safe message
+    ``collections`` counts what is released per collection (confirmed, or held and then
+    accepted by staff), and ``records`` is their sum; ``held`` counts weak matches still
+    waiting for a decision; ``error`` is a safe message
     (no personal data) when the system could not be searched.
     """
 
     system: System
     status: SystemStatus
-    records: int = 0
     held: int = 0
     collections: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+
+    @property
+    def records(self) -> int:
+        return sum(self.collections.values())
 
     @property
     def has_data(self) -> bool:
@@ -53,6 +57,10 @@ class Answer:
     subject_email: str | None = None
     requested_by: str | None = None
     """Who asked, where not the person (a guardian for a child under 15, an agent)."""
+
+    def __post_init__(self) -> None:
+        if self.generated_at.tzinfo is None:
+            raise ValueError("Answer.generated_at must carry its timezone (datetime.now(UTC))")
 
     @property
     def complete(self) -> bool:

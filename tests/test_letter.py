@@ -171,8 +171,8 @@ def _answer(
     channel: str = "sms",
 ) -> Answer:
     systems = [
-        SystemReport(_ticketing(), "complete", records=7, collections={"kunder": 1, "kjop": 6}),
-        SystemReport(_newsletter(), "complete", records=1, collections={"abonnenter": 1}),
+        SystemReport(_ticketing(), "complete", collections={"kunder": 1, "kjop": 6}),
+        SystemReport(_newsletter(), "complete", collections={"abonnenter": 1}),
         SystemReport(_simple("epost", "Kundeservice-e-post", "Customer service mail"), "nothing_found"),
     ]
     if failed:
@@ -345,7 +345,7 @@ def test_notes_on_secret_masked_and_special_category() -> None:
 
 def test_notes_only_for_collections_the_person_is_in() -> None:
     answer = _answer("nb")
-    only_purchases = SystemReport(_ticketing(), "complete", records=2, collections={"kjop": 2})
+    only_purchases = SystemReport(_ticketing(), "complete", collections={"kjop": 2})
     section = build_context(
         Answer(**{**answer.__dict__, "systems": [only_purchases]})
     ).sections[0]

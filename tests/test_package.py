@@ -174,7 +174,7 @@ def _answer(*, language: str = "nb", crm_failed: bool = False) -> Answer:
         answered_on=date(2025, 3, 20),
         generated_at=datetime(2025, 3, 20, 14, 3, tzinfo=OSLO),
         systems=[
-            SystemReport(system=_shop(), status="complete", records=4, held=1),
+            SystemReport(system=_shop(), status="complete", held=1, collections={"customers": 1, "orders": 3}),
             crm,
             SystemReport(system=_newsletter(), status="nothing_found"),
         ],
@@ -647,3 +647,17 @@ def test_memory_stays_flat_for_a_large_collection(tmp_path: Path, data_key) -> N
     assert peak < MEMORY_BOUND, f"peak {peak / 1e6:.1f} MB for {staged_bytes / 1e6:.1f} MB staged"
     print(f"\npeak {peak / 1e6:.2f} MB; staged {staged_bytes / 1e6:.1f} MB; "
           f"package members {sum(sizes.values()) / 1e6:.1f} MB")  # fmt: skip
+
+
+@pytest.mark.parametrize("column", ["_source", "_source_key", "_source_system"])
+def test_a_column_named_like_the_provenance_columns_is_refused(tmp_path: Path, data_key, column: str) -> None:
+    from dsar.errors import DsarError
+
+    staging = Staging(tmp_path / "staging", data_key)
+    stager = staging.begin(REQUEST, "nettbutikk")
+    stager.add(Finding(system="nettbutikk", collection="orders", key="1", fields={"id": 1, column: "x"}))
+    stager.commit()
+    with pytest.raises(DsarError, match="reserves"):
+        build_package(_answer(), staging, tmp_path / "p.zip", password=generate_password(),
+                      letter_html=LETTER_HTML, letter_pdf=LETTER_PDF)
+    assert not (tmp_path / "p.zip").exists()

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from dsar.config.models import Collection, Controller, Language, LocalText, Register
-from dsar.letter.phrases import Phrases, format_int
+from dsar.i18n import format_int
+from dsar.letter.phrases import Phrases
 from dsar.report import Answer, SystemReport
 
 # Legal bases are free text in the register, so consent is recognised by its words and by the
@@ -95,7 +96,6 @@ class LetterContext:
     pending: list[Pending]
     sections: list[SystemSection]
     without_data: list[str]
-    has_package: bool
     password_sentence: str
     consent_systems: str | None
     contact_sentence: str
@@ -157,9 +157,6 @@ def build_context(answer: Answer) -> LetterContext:
         ],
         sections=sections,
         without_data=[s.system.title.get(lang) for s in answer.without_data],
-        # Every answer travels as an encrypted package, even one that found nothing: the
-        # letter itself names the person and must not travel in clear.
-        has_package=True,
         password_sentence=t(f"password_{answer.password_channel}"),
         consent_systems=t.join(consent) if consent else None,
         contact_sentence=t(
@@ -229,13 +226,8 @@ def _section(report: SystemReport, lang: Language, t: Phrases) -> SystemSection:
         for cid, count in report.collections.items()
         if count > 0
     ]
-    # Notes about secrets, masking and Art. 9 concern the collections the person is in; where
-    # the report has no per-collection counts, every collection may hold their data.
-    holding = (
-        [collections[cid] for cid, n in report.collections.items() if n > 0 and cid in collections]
-        if report.collections
-        else list(collections.values())
-    )
+    # Notes about secrets, masking and Art. 9 concern the collections the person is in.
+    holding = [collections[cid] for cid, n in report.collections.items() if n > 0 and cid in collections]
 
     return SystemSection(
         title=system.title.get(lang),

@@ -1,4 +1,4 @@
-"""The letter's own sentences in bokmål and English, and the number and date formats.
+"""The letter's own sentences in bokmål and English (dates and numbers: ``dsar.i18n``).
 
 Everything the letter says *about the processing* comes from the controller's register; the
 sentences here only frame those facts and state what the law gives the person. Phrases are
@@ -11,17 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from dsar.config.models import Language
-
-_MONTHS: dict[Language, tuple[str, ...]] = {
-    "nb": (
-        "januar", "februar", "mars", "april", "mai", "juni",
-        "juli", "august", "september", "oktober", "november", "desember",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}
+from dsar.i18n import format_date, format_int
 
 # Norwegian style writes small numbers in words; "system" is neuter, hence "ett".
 _SYSTEM_NUMBERS: dict[Language, tuple[str, ...]] = {
@@ -135,7 +125,8 @@ _PHRASES: dict[Language, dict[str, str]] = {
             "index.html: en lesbar oversikt over alle opplysningene. Åpne den i en nettleser."
         ),
         "package_data": (
-            "En JSON-fil og en CSV-fil per system, med forklaring av feltene. Dette er "
+            "En JSON-fil og en CSV-fil for hver del av hvert system (for eksempel kunder og "
+            "ordrer), med forklaring av feltene. Dette er "
             "maskinlesbare formater som du kan ta med deg til en annen tjeneste "
             "(dataportabilitet)."
         ),
@@ -318,7 +309,8 @@ _PHRASES: dict[Language, dict[str, str]] = {
         "package_intro": "The copy is in a ZIP file encrypted with AES-256. It contains:",
         "package_index": "index.html: a readable overview of all the data. Open it in a web browser.",
         "package_data": (
-            "A JSON file and a CSV file per system, with an explanation of the fields. These "
+            "A JSON file and a CSV file for each part of each system (customers, orders and so "
+            "on), with an explanation of the fields. These "
             "are machine-readable formats you can take with you to another service (data "
             "portability)."
         ),
@@ -439,7 +431,7 @@ class Phrases:
         return format_date(value, self.language)
 
     def join(self, items: list[str]) -> str:
-        """``"a, b og c"`` / ``"a, b or c"`` style list, using the phrase ``or``."""
+        """``"a, b eller c"`` / ``"a, b or c"``: alternatives (contact ways, consent systems)."""
         if len(items) <= 1:
             return "".join(items)
         return ", ".join(items[:-1]) + f" {self('or')} " + items[-1]
@@ -448,17 +440,3 @@ class Phrases:
 def phrase_keys(language: Language) -> frozenset[str]:
     """The keys defined for ``language``; both languages must define the same keys."""
     return frozenset(_PHRASES[language])
-
-
-def format_date(value: date, language: Language) -> str:
-    """``22. november 2026`` (bokmål) or ``22 November 2026`` (English)."""
-    month = _MONTHS[language][value.month - 1]
-    if language == "nb":
-        return f"{value.day}. {month} {value.year}"
-    return f"{value.day} {month} {value.year}"
-
-
-def format_int(n: int, language: Language) -> str:
-    """Thousands grouped: ``12 345`` (bokmål, no-break space) or ``12,345`` (English)."""
-    grouped = f"{n:,}"
-    return grouped.replace(",", "\u00a0") if language == "nb" else grouped

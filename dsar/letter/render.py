@@ -6,31 +6,16 @@ the package and handed to ``render_letter_pdf``.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from dsar.letter.context import build_context
 from dsar.report import Answer
+from dsar.templating import environment, template_dir
 
 
 def templates_dir() -> Path:
-    """``templates/letter/`` at the repository root."""
-    return Path(__file__).resolve().parents[2] / "templates" / "letter"
-
-
-@cache
-def _environment() -> Environment:
-    # Built on first use, not at import. Autoescape is always on: subject names and register
-    # texts are untrusted. StrictUndefined turns a template typo into an error, not a gap.
-    return Environment(
-        loader=FileSystemLoader(templates_dir()),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    """``templates/letter/``: the template, and the only place the PDF may read from."""
+    return template_dir("letter")
 
 
 def render_letter_html(answer: Answer) -> str:
@@ -40,4 +25,4 @@ def render_letter_html(answer: Answer) -> str:
     missing, rather than render a letter with a hole in it.
     """
     context = build_context(answer)
-    return _environment().get_template("letter.html.j2").render(c=context, t=context.t)
+    return environment("letter").get_template("letter.html.j2").render(c=context, t=context.t)

@@ -17,13 +17,13 @@ written; held ones never leave. The zip appears at ``dest`` only when complete.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsar.config.models import Language
 from dsar.errors import DsarError
+from dsar.i18n import in_oslo
 from dsar.package import texts
 from dsar.package.formats import INDEX, MANIFEST, attachments_dir, letter_names
 from dsar.package.index_html import write_index
@@ -73,9 +73,6 @@ def build_package(
     complete; on any error nothing is left behind and the error propagates.
     ``password`` is used for encryption only: it is not stored, logged or returned.
     """
-    if answer.generated_at.tzinfo is None:
-        # A naive time is local time (Python's convention); the manifest needs the zone.
-        answer = dataclasses.replace(answer, generated_at=answer.generated_at.astimezone())
     language = answer.language
     source = ReleasedRecords(staging, answer.request_id, released)
     systems = [_scan_system(report, source, language) for report in answer.systems]
@@ -83,7 +80,8 @@ def build_package(
     masked_note = texts.labels(language)["masked"]
     letter_pdf_name, letter_html_name = letter_names(language)
 
-    with EncryptedZip(dest, password, answer.generated_at) as package:
+    # Zip file times carry no zone; an unzip tool shows them as local time.
+    with EncryptedZip(dest, password, in_oslo(answer.generated_at)) as package:
         readme_name, readme = render_readme(answer, dest.name)
         package.write_bytes(readme_name, readme)
         with package.member(INDEX) as out:

@@ -20,6 +20,7 @@ MANIFEST = "manifest.json"
 INDEX = "index.html"
 SOURCE_FIELD = "_source"
 CSV_SOURCE_COLUMNS = ("_source_system", "_source_collection", "_source_key")
+RESERVED_COLUMNS = frozenset({SOURCE_FIELD, *CSV_SOURCE_COLUMNS})
 
 README_NAME = {"nb": "LES-MEG.txt", "en": "README.txt"}
 LETTER_STEM = {"nb": "svarbrev", "en": "cover-letter"}
@@ -61,12 +62,12 @@ def attachments_dir(system: str) -> str:
 
 def letter_names(language: str) -> tuple[str, str]:
     """The cover letter's (PDF, HTML) member names in the answer's language."""
-    stem = LETTER_STEM.get(language, LETTER_STEM["nb"])
+    stem = LETTER_STEM[language]
     return f"{stem}.pdf", f"{stem}.html"
 
 
 def readme_name(language: str) -> str:
-    return README_NAME.get(language, README_NAME["nb"])
+    return README_NAME[language]
 
 
 def csv_cell(value: Any) -> str:

@@ -12,12 +12,13 @@ Policy forbids scripts and remote resources, a second guard behind escaping.
 
 from __future__ import annotations
 
+from dsar.i18n import format_date, format_datetime
 from dsar.package import texts
 from dsar.package.formats import MANIFEST, letter_names, readme_name
 from dsar.package.tables import SystemExport
-from dsar.package.templating import environment
 from dsar.package.zipwriter import MemberWriter
 from dsar.report import Answer
+from dsar.templating import environment
 
 
 def write_index(out: MemberWriter, answer: Answer, systems: list[SystemExport]) -> None:
@@ -33,9 +34,9 @@ def write_index(out: MemberWriter, answer: Answer, systems: list[SystemExport]) 
         "request_id": answer.request_id,
         "subject_name": answer.subject_name,
         "requested_by": answer.requested_by,
-        "received_on": texts.format_date(answer.received_on, language),
-        "answered_on": texts.format_date(answer.answered_on, language),
-        "generated_at": texts.format_datetime(answer.generated_at, language),
+        "received_on": format_date(answer.received_on, language),
+        "answered_on": format_date(answer.answered_on, language),
+        "generated_at": format_datetime(answer.generated_at, language),
         "complete": answer.complete,
         "missing": [s for s in systems if s.status in ("failed", "needs_review")],
         "nothing_found": [s for s in systems if s.status == "nothing_found" and not s.records],
@@ -48,5 +49,5 @@ def write_index(out: MemberWriter, answer: Answer, systems: list[SystemExport]) 
         "readme": readme_name(language),
         "manifest": MANIFEST,
     }
-    for chunk in environment().get_template("index.html").generate(**context):
+    for chunk in environment("package").get_template("index.html").generate(**context):
         out.write_text(chunk)

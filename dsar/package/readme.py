@@ -6,20 +6,20 @@ Plain text, so it reads the same in Notepad, TextEdit and a terminal; the templa
 
 from __future__ import annotations
 
-from dsar.package import texts
+from dsar.i18n import format_datetime
 from dsar.package.formats import letter_names, readme_name
-from dsar.package.templating import environment
 from dsar.report import Answer
+from dsar.templating import environment
 
 
 def render_readme(answer: Answer, zip_name: str) -> tuple[str, bytes]:
     """The readme's member name and its bytes (UTF-8) in the answer's language."""
     name = readme_name(answer.language)
     letter_pdf, letter_html = letter_names(answer.language)
-    text = environment().get_template(name).render(
+    text = environment("package").get_template(name).render(
         controller=answer.controller,
         request_id=answer.request_id,
-        generated_at=texts.format_datetime(answer.generated_at, answer.language),
+        generated_at=format_datetime(answer.generated_at, answer.language),
         complete=answer.complete,
         zip_name=zip_name,
         letter_pdf=letter_pdf,

@@ -23,6 +23,7 @@ from dsar.errors import DsarError
 from dsar.package.formats import (
     CSV_SOURCE_COLUMNS,
     FORMAT_VERSION,
+    RESERVED_COLUMNS,
     SOURCE_FIELD,
     csv_cell,
     data_path,
@@ -104,11 +105,12 @@ class CollectionExport:
             for name in finding.fields:
                 if name not in seen:
                     seen[name] = None
-        if SOURCE_FIELD in seen:
-            # Provenance must not be overwritten by a column of the same name.
+        clashes = sorted(RESERVED_COLUMNS.intersection(seen))
+        if clashes:
+            # Provenance must not be overwritten by (or confused with) a column of that name.
             raise DsarError(
-                f"system {system!r}, collection {collection!r}: a column is named "
-                f"{SOURCE_FIELD!r}, which the package reserves; rename it in the connector"
+                f"system {system!r}, collection {collection!r}: columns {clashes} have names "
+                "the package reserves for where a record came from; rename them in the system"
             )
         columns = list(seen)
         return cls(

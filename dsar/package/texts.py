@@ -7,7 +7,6 @@ Jinja2 use the same words.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 LABELS: dict[str, dict[str, Any]] = {
@@ -124,36 +123,5 @@ LABELS: dict[str, dict[str, Any]] = {
     },
 }
 
-_MONTHS = {
-    "nb": [
-        "januar", "februar", "mars", "april", "mai", "juni",
-        "juli", "august", "september", "oktober", "november", "desember",
-    ],
-    "en": [
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ],
-}  # fmt: skip
-
-
 def labels(language: str) -> dict[str, Any]:
-    return LABELS.get(language, LABELS["nb"])
-
-
-def format_date(value: date, language: str) -> str:
-    """``5. mars 2025`` (nb) or ``5 March 2025`` (en)."""
-    month = _MONTHS["en" if language == "en" else "nb"][value.month - 1]
-    if language == "en":
-        return f"{value.day} {month} {value.year}"
-    return f"{value.day}. {month} {value.year}"
-
-
-def format_datetime(value: datetime, language: str) -> str:
-    """``5. mars 2025 kl. 14.03 (UTC+01:00)``: the zone stays visible, it is not guessed."""
-    zone = value.strftime("%z")
-    zone = f"UTC{zone[:3]}:{zone[3:]}" if zone else ""
-    day = format_date(value.date(), language)
-    if language == "en":
-        return f"{day}, {value:%H:%M} ({zone})" if zone else f"{day}, {value:%H:%M}"
-    clock = f"kl. {value:%H.%M}"
-    return f"{day} {clock} ({zone})" if zone else f"{day} {clock}"
+    return LABELS[language]

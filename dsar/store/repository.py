@@ -24,6 +24,7 @@ from dsar.crypto import DataKey
 from dsar.deadlines import Deadlines, compute_deadlines
 from dsar.deadlines import Pause as DeadlinePause
 from dsar.errors import InputError, RequestNotFound
+from dsar.paths import MIGRATIONS
 from dsar.store.domain import (
     CHANNELS,
     PASSWORD_CHANNELS,
@@ -49,7 +50,6 @@ from dsar.store.models import (
 )
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def _new_request_id(received_on: date) -> str:
