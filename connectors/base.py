@@ -214,6 +214,43 @@ class _Pending:
         return bool(self._confirmed or self._weak)
 
 
+# -- what every connector checks the same way ---------------------------------------------
+
+
+def config_key(system: System, collection: Collection) -> str:
+    """Where staff fix a collection: ``systems.<id>.collections.<id>``."""
+    return f"systems.{system.id}.collections.{collection.id}"
+
+
+def required_fields(system: System, collection: Collection) -> list[tuple[str, str]]:
+    """(field, configuration key naming it) for every field the search relies on."""
+    needed = [(c, "key") for c in collection.key]
+    needed += [(f, "identities") for i in collection.identities for f in i.fields]
+    for ref in system.references:
+        for cid, field in (ref.child, ref.parent):
+            if cid == collection.id:
+                needed.append((field, f"references ({ref.from_} -> {ref.to})"))
+    return list(dict.fromkeys(needed))
+
+
+def looked_up_fields(system: System, collection: Collection) -> list[tuple[str, str]]:
+    """(field, condition kind) for every field ``find`` looks records up by."""
+    looked = [(f, i.type) for i in collection.searchable for f in i.fields]
+    looked += [(r.child[1], "exact") for r in system.references if r.child[0] == collection.id]
+    return list(dict.fromkeys(looked))
+
+
+def unexplained_warning(system: System, collection: Collection, columns: Sequence[str]) -> str | None:
+    """The warning for columns neither explained in ``fields`` nor declared ``secret``."""
+    unexplained = [c for c in columns if c not in collection.fields and c not in collection.secret]
+    if not unexplained:
+        return None
+    return (
+        f"{config_key(system, collection)}: columns {unexplained} are neither explained in fields "
+        "nor declared secret; the letter and package would show them unexplained"
+    )
+
+
 def _ref_text(value: Any) -> str:
     """A reference value as the databases compare it: trimmed, case-folded, a number's digits
     without leading zeros (MariaDB's ``_ci`` collations, PostgreSQL casting "02" to 2)."""

@@ -33,7 +33,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import phonenumbers
 
-from connectors.base import Condition, Connector
+from connectors.base import (
+    Condition,
+    Connector,
+    config_key,
+    looked_up_fields,
+    required_fields,
+    unexplained_warning,
+)
 from connectors.csv_index import IndexSpec, SourceChanged, locate, seekable
 from dsar.config.models import Collection
 from dsar.errors import ConnectorError, DsarError
@@ -88,7 +95,7 @@ class CsvConnector(Connector):
         if spec is not None and spec.serves(conditions):
             rows = self._indexed_rows(collection, spec, conditions)
         else:
-            where = f"systems.{self.system.id}.collections.{collection.id}"
+            where = config_key(self.system, collection)
             asked = [(c.field, where) for c in conditions]
             rows = self._rows(collection, self._required(collection) + asked)
         for row in rows:
@@ -104,16 +111,9 @@ class CsvConnector(Connector):
         """
         warnings = []
         for collection in self.system.collections.values():
-            header = self._header(collection)
-            unexplained = [
-                c for c in header if c not in collection.fields and c not in collection.secret
-            ]
-            if unexplained:
-                warnings.append(
-                    f"systems.{self.system.id}.collections.{collection.id}: columns "
-                    f"{unexplained} are neither explained in fields nor declared secret; the "
-                    "letter and package would show them unexplained"
-                )
+            warning = unexplained_warning(self.system, collection, self._header(collection))
+            if warning:
+                warnings.append(warning)
         return warnings
 
     # -- the index ---------------------------------------------------------------------------
@@ -123,12 +123,7 @@ class CsvConnector(Connector):
         references are followed by; None when the encoding can't be read from an offset."""
         if not seekable(collection.encoding):
             return None
-        fields = [(f, i.type) for i in collection.searchable for f in i.fields]
-        fields += [
-            (ref.child[1], "exact")
-            for ref in self.system.references
-            if ref.child[0] == collection.id and ref.child[1] != LINE_KEY
-        ]
+        fields = [(f, kind) for f, kind in looked_up_fields(self.system, collection) if f != LINE_KEY]
         return IndexSpec(
             encoding=codecs.lookup(collection.encoding).name,
             delimiter=collection.delimiter,
@@ -200,15 +195,13 @@ class CsvConnector(Connector):
         return f"collection {collection.id!r} (file {str(self._path(collection))!r})"
 
     def _required(self, collection: Collection) -> list[tuple[str, str]]:
-        """(column, configuration key naming it) for every column the search relies on."""
-        where = f"systems.{self.system.id}.collections.{collection.id}"
-        needed = [(c, f"{where}.key") for c in collection.key if c != LINE_KEY]
-        needed += [(f, f"{where}.identities") for i in collection.identities for f in i.fields]
-        for ref in self.system.references:
-            for cid, field in (ref.child, ref.parent):
-                if cid == collection.id and field != LINE_KEY:
-                    needed.append((field, f"systems.{self.system.id}.references"))
-        return list(dict.fromkeys(needed))
+        """The searched-on fields a file must have in its header (``_line`` is not a column)."""
+        where = config_key(self.system, collection)
+        return [
+            (field, f"{where}.{key}" if key in ("key", "identities") else f"systems.{self.system.id}.references")
+            for field, key in required_fields(self.system, collection)
+            if field != LINE_KEY
+        ]
 
     def _header(self, collection: Collection) -> list[str]:
         with self._open(collection) as handle:
@@ -285,7 +278,7 @@ class CsvConnector(Connector):
             raise ConnectorError(
                 self.system.id,
                 f"{self._name(collection)} not found; check "
-                f"systems.{self.system.id}.collections.{collection.id}.path",
+                f"{config_key(self.system, collection)}.path",
             ) from None
         except OSError as exc:
             # A directory or a permission is a mistake to fix; anything else (a network
@@ -317,7 +310,7 @@ class CsvConnector(Connector):
                         collection,
                         line + lines.count,
                         f"bytes that are not valid {collection.encoding}; check the file "
-                        f"or systems.{self.system.id}.collections.{collection.id}.encoding",
+                        f"or {config_key(self.system, collection)}.encoding",
                     ) from None
                 except csv.Error as exc:
                     # csv's messages are fixed texts about quoting and sizes, never content.

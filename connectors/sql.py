@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from connectors.base import Condition, Connector
+from connectors.base import Condition, Connector, config_key, required_fields
 from connectors.sql_audit import audit_schema
 from connectors.sql_engines import create_engine
 from connectors.sql_errors import database_errors, error_name
@@ -201,7 +201,7 @@ class SqlConnector(Connector):
             raise ConnectorError(
                 self.system.id,
                 f"table {name!r} not found (collection {collection.id!r}); check "
-                f"{self._where(collection)}.table",
+                f"{config_key(self.system, collection)}.table",
             ) from exc
         table = sa.Table(
             name,
@@ -218,7 +218,7 @@ class SqlConnector(Connector):
         raise ConnectorError(
             self.system.id,
             f"{_missing_column(name, table.name, [c.name for c in table.c])} "
-            f"(collection {collection.id!r}); check {self._where(collection)}",
+            f"(collection {collection.id!r}); check {config_key(self.system, collection)}",
         )
 
     # -- check -------------------------------------------------------------------------------------
@@ -226,26 +226,13 @@ class SqlConnector(Connector):
     def _compare(self, collection: Collection, inspector: sa.Inspector) -> list[str]:
         table, schema = str(collection.table), collection.schema_
         if not inspector.has_table(table, schema=schema):
-            return [f"table {table!r} not found; check {self._where(collection)}.table"]
+            return [f"table {table!r} not found; check {config_key(self.system, collection)}.table"]
         present = [c["name"] for c in inspector.get_columns(table, schema=schema)]
         return [
-            f"{_missing_column(column, table, present)}; check {self._where(collection)}.{key}"
-            for column, key in self._required(collection)
+            f"{_missing_column(column, table, present)}; check {config_key(self.system, collection)}.{key}"
+            for column, key in required_fields(self.system, collection)
             if column not in present
         ]
-
-    def _required(self, collection: Collection) -> list[tuple[str, str]]:
-        """(column, configuration key naming it) for every column the search relies on."""
-        needed = [(c, "key") for c in collection.key]
-        needed += [(f, "identities") for i in collection.identities for f in i.fields]
-        for ref in self.system.references:
-            for (cid, field) in (ref.child, ref.parent):
-                if cid == collection.id:
-                    needed.append((field, f"references ({ref.from_} -> {ref.to})"))
-        return list(dict.fromkeys(needed))
-
-    def _where(self, collection: Collection) -> str:
-        return f"systems.{self.system.id}.collections.{collection.id}"
 
     # -- errors ----------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import re
 
 import sqlalchemy as sa
 
+from connectors.base import config_key, looked_up_fields, unexplained_warning
 from dsar.config.models import Collection, System
 
 
@@ -26,30 +27,13 @@ def audit_schema(system: System, conn: sa.Connection) -> list[str]:
             continue
         columns = [c["name"] for c in inspector.get_columns(table, schema=schema)]
         leads = _index_leads(conn, inspector, table, schema)
-        for column, kind in _looked_up(system, collection):
+        for column, kind in looked_up_fields(system, collection):
             if column in columns:
                 warnings.extend(_index_warnings(system, conn, collection, column, kind, leads))
-        unexplained = [
-            c for c in columns if c not in collection.fields and c not in collection.secret
-        ]
-        if unexplained:
-            warnings.append(
-                f"{_where(system, collection)}: columns {unexplained} are neither explained "
-                "in fields nor declared secret; the letter and package would show them "
-                "unexplained"
-            )
+        warning = unexplained_warning(system, collection, columns)
+        if warning:
+            warnings.append(warning)
     return warnings
-
-
-def _where(system: System, collection: Collection) -> str:
-    return f"systems.{system.id}.collections.{collection.id}"
-
-
-def _looked_up(system: System, collection: Collection) -> list[tuple[str, str]]:
-    """(column, condition kind) for every column ``find`` puts in a WHERE clause."""
-    looked = [(f, i.type) for i in collection.searchable for f in i.fields]
-    looked += [(r.child[1], "exact") for r in system.references if r.child[0] == collection.id]
-    return list(dict.fromkeys(looked))
 
 
 def _index_warnings(
@@ -61,7 +45,7 @@ def _index_warnings(
     leads: set[str],
 ) -> list[str]:
     dialect = conn.dialect.name
-    where = f"{_where(system, collection)} (table {collection.table!r})"
+    where = f"{config_key(system, collection)} (table {collection.table!r})"
     expression = f"lower(trim({column}))"
     if kind == "email" and dialect in ("sqlite", "postgresql"):
         if _normal(expression) in leads:
