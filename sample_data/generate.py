@@ -24,6 +24,7 @@ import random
 import re
 import shutil
 import time
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dsar.config.loader import load_controller_file
+from dsar.config.models import ControllerConfig
+from dsar.workspace import Workspace
 from sample_data.people import Person, people_blocks, people_count
 from sample_data.sinks import GroundTruth
 from sample_data.subjects import choose_demo_subject
@@ -97,25 +100,26 @@ def build_world(
     seed: int = 2026,
     sql_urls: Mapping[str, str] | None = None,
 ) -> World:
-    """Write the sample world into ``workspace`` (created if missing; sources rebuilt)."""
+    """Write the sample world into ``workspace`` (created if missing; sources rebuilt).
+
+    Raises ``ValueError``, before writing anything, when ``scale`` isn't positive or
+    ``sql_urls`` names something other than a SQL system of the sample world or holds
+    something other than a database URL.
+    """
     if scale <= 0:
         raise ValueError("scale must be greater than 0")
     started = time.perf_counter()
     root = Path(workspace).expanduser().resolve()
     urls = dict(sql_urls or {})
-    known = {f"{w.controller_id}/{s}" for w in WORLDS for s in _system_ids(w.controller_id)}
-    unknown = sorted(set(urls) - known)
-    if unknown:
-        raise ValueError(f"sql_urls names unknown systems {unknown}; known: {sorted(known)}")
-
-    env_needed = _write_configuration(root, urls)
+    controller_files, env_needed = _configuration(urls)
+    _write_configuration(root, controller_files)
     sources = root / "sources"
     for world_cls in WORLDS:
         shutil.rmtree(sources / world_cls.controller_id, ignore_errors=True)
     sources.mkdir(parents=True, exist_ok=True)
 
     truth = GroundTruth(sources / "ground_truth.csv")
-    ctx = BuildContext(workspace=root, seed=seed, scale=scale, truth=truth, sql_urls=urls)
+    ctx = BuildContext(workspace=Workspace(root), scale=scale, truth=truth, sql_urls=urls)
     worlds: list[ControllerWorld] = []
     try:
         for world_cls in WORLDS:
@@ -161,20 +165,41 @@ def build_world(
 # ------------------------------------------------------------------------- configuration
 
 
-def _system_ids(controller_id: str) -> list[str]:
-    import tomllib
+def _source_configs() -> dict[str, ControllerConfig]:
+    """The five controllers as ``sample_data/config`` declares them, validated."""
+    configs = {}
+    for world_cls in WORLDS:
+        path = CONFIG_SOURCE / f"{world_cls.controller_id}.toml"
+        configs.update((config.id, config) for config in load_controller_file(path))
+    return configs
 
-    with (CONFIG_SOURCE / f"{controller_id}.toml").open("rb") as handle:
-        return list(tomllib.load(handle)["systems"])
 
+def _configuration(sql_urls: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Each controller file's text (moved systems pointed at their server) and the
+    environment variables it names. Checks every ``sql_urls`` entry; writes nothing."""
+    configs = _source_configs()
+    movable = sorted(
+        f"{config.id}/{system_id}"
+        for config in configs.values()
+        for system_id, system in config.systems.items()
+        if system.connector == "sql"
+    )
+    wrong = []
+    for key in sorted(sql_urls):
+        controller_id, _, system_id = key.partition("/")
+        config = configs.get(controller_id)
+        system = config.systems.get(system_id) if config else None
+        if system is None:
+            wrong.append(f"{key!r} (no such system)")
+        elif system.connector != "sql":
+            wrong.append(f"{key!r} (a {system.connector} system)")
+    if wrong:
+        raise ValueError(
+            f"can't load {', '.join(wrong)} into a server database; only SQL systems can go "
+            f"there: {', '.join(movable)}"
+        )
 
-def _write_configuration(root: Path, sql_urls: dict[str, str]) -> list[str]:
-    """Copy the controllers' files (pointing moved systems at their server) and settings."""
-    controllers = root / "config" / "controllers"
-    controllers.mkdir(parents=True, exist_ok=True)
-    settings = root / "config" / "dsar.toml"
-    if not settings.exists():
-        settings.write_text(SETTINGS_TOML, encoding="utf-8")
+    texts: dict[str, str] = {}
     env_needed: list[str] = []
     for world_cls in WORLDS:
         cid = world_cls.controller_id
@@ -184,27 +209,55 @@ def _write_configuration(root: Path, sql_urls: dict[str, str]) -> list[str]:
             if controller_id == cid:
                 text, env = _point_at_server(text, system_id, url, key)
                 env_needed.extend(env)
+        texts[cid] = text
+    return texts, env_needed
+
+
+def _write_configuration(root: Path, controller_files: dict[str, str]) -> None:
+    """Write the controllers' files and, if missing, the settings."""
+    controllers = root / "config" / "controllers"
+    controllers.mkdir(parents=True, exist_ok=True)
+    settings = root / "config" / "dsar.toml"
+    if not settings.exists():
+        settings.write_text(SETTINGS_TOML, encoding="utf-8")
+    for cid, text in controller_files.items():
         (controllers / f"{cid}.toml").write_text(text, encoding="utf-8")
-    return env_needed
 
 
 def _point_at_server(text: str, system_id: str, url: str, key: str) -> tuple[str, list[str]]:
-    """Replace one system's ``connection`` line; a URL with a password goes by ``url_env``."""
+    """Replace one system's ``connection`` line; a URL with a password goes by ``url_env``.
+
+    The line is looked for between the system's ``[systems.<id>]`` header and the next
+    header, so it is that system's own key and never a later system's.
+    """
+    try:
+        parsed = sa.engine.make_url(url)
+        parsed.get_dialect()
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError):
+        # The cause quotes the URL, which may hold a password: leave it out.
+        raise ValueError(
+            f"the URL for {key!r} is not a database URL SQLAlchemy can open "
+            "(dialect+driver://user:password@host/database)"
+        ) from None
     header = re.search(rf"^\[systems\.{re.escape(system_id)}\]\s*$", text, re.M)
     if header is None:
         raise ValueError(f"{key}: no [systems.{system_id}] table in the configuration")
-    line = re.compile(r"^connection = \{.*\}\s*$", re.M).search(text, header.end())
+    next_header = re.compile(r"^\s*\[", re.M).search(text, header.end())
+    table_end = next_header.start() if next_header else len(text)
+    line = re.compile(r"^connection = \{.*\}\s*$", re.M).search(text, header.end(), table_end)
     if line is None:
-        raise ValueError(f"{key}: no connection line under [systems.{system_id}]")
-    parsed = sa.engine.make_url(url)
-    env: list[str] = []
+        raise ValueError(f"{key}: no connection line in [systems.{system_id}]")
     if parsed.password:
         name = "DSAR_SOURCE_URL_" + re.sub(r"[^A-Z0-9]+", "_", key.upper())
-        replacement = f"connection = {{ url_env = {json.dumps(name)} }}"
-        env.append(name)
+        connection, env = {"url_env": name}, [name]
     else:
-        replacement = f"connection = {{ url = {json.dumps(url)} }}"
-    return text[: line.start()] + replacement + text[line.end() :], env
+        connection, env = {"url": url}, []
+    fields = ", ".join(f"{k} = {json.dumps(v)}" for k, v in connection.items())
+    text = text[: line.start()] + f"connection = {{ {fields} }}" + text[line.end() :]
+    # The line kept its table: the system now reads exactly this connection.
+    if tomllib.loads(text)["systems"][system_id]["connection"] != connection:
+        raise ValueError(f"{key}: the connection of [systems.{system_id}] could not be replaced")
+    return text, env
 
 
 def _person_row(person: Person) -> tuple[str, ...]:

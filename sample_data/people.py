@@ -316,6 +316,18 @@ def _relate(rng: random.Random, block: list[Person]) -> None:
             stranger.memberships.add("stavanger-foto/nettbutikk")
 
 
+def namesake_key(first_name: str, last_name: str) -> str:
+    """What makes two people namesakes: the first given name and the surname, folded.
+
+    ``people.csv``'s ``namesake_of`` and the demo's choice of an unambiguous person
+    (``sample_data.subjects``) both use it, so they agree on who has a namesake.
+    """
+    from dsar.identity import fold_name
+
+    given = first_name.replace("-", " ").split()[0]
+    return fold_name(f"{given} {last_name}")
+
+
 class _NamesakeIndex:
     """First person seen with each first-name-and-surname; later ones are their namesakes.
 
@@ -327,10 +339,7 @@ class _NamesakeIndex:
         self._first: dict[str, int] = {}
 
     def flag(self, person: Person) -> None:
-        from dsar.identity import fold_name
-
-        given = person.first_name.replace("-", " ").split()[0]
-        key = fold_name(f"{given} {person.last_name}")
+        key = namesake_key(person.first_name, person.last_name)
         earlier = self._first.setdefault(key, person.number)
         if earlier != person.number:
             person.namesake_of = f"P{earlier:07d}"

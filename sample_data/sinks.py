@@ -22,10 +22,10 @@ from typing import IO, Any
 import sqlalchemy as sa
 
 from dsar.config.models import System
-from dsar.records import make_key
 
 BATCH_ROWS = 5000
 EMAIL_INDEX_DIALECTS = frozenset({"sqlite", "postgresql"})
+WINDOWS_ENCODINGS = frozenset({"cp1252", "windows-1252"})
 
 
 def engine_for(url: str) -> sa.Engine:
@@ -117,18 +117,25 @@ class SqlSink:
         self.flush()
 
 
-class CsvSink:
-    """One CSV export, written row by row; ``add`` returns the 1-based data line number."""
+def line_ending(encoding: str) -> str:
+    """How an export in ``encoding`` ends its lines: a Windows code page (what Norwegian
+    Excel and the SMS provider write) with CRLF, anything else with LF."""
+    return "\r\n" if encoding.lower() in WINDOWS_ENCODINGS else "\n"
 
-    def __init__(
-        self, path: Path, header: list[str], *, delimiter: str, encoding: str, windows: bool
-    ) -> None:
+
+class CsvSink:
+    """One CSV export, written row by row; ``add`` returns the 1-based data line number.
+
+    Lines end as ``line_ending(encoding)`` says.
+    """
+
+    def __init__(self, path: Path, header: list[str], *, delimiter: str, encoding: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.header = header
         self._handle: IO[str] = path.open("w", encoding=encoding, newline="")
         self._writer = csv.writer(
-            self._handle, delimiter=delimiter, lineterminator="\r\n" if windows else "\n"
+            self._handle, delimiter=delimiter, lineterminator=line_ending(encoding)
         )
         self._writer.writerow(header)
         self.count = 0
@@ -162,8 +169,3 @@ class GroundTruth:
 
     def close(self) -> None:
         self._handle.close()
-
-
-def record_key(values: list[Any]) -> str:
-    """A record's key as ``dsar.records.make_key`` writes it (so truth and findings compare)."""
-    return make_key(values)

@@ -13,6 +13,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from dsar.config.loader import load_controller_file
+from sample_data.people import namesake_key
+
 
 def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
     """``{person_id, name, email, phone, birthdate}`` of the demo's person for a controller.
@@ -22,8 +25,6 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
     system (so far) needs records in that one. Raises ``LookupError`` when no one qualifies
     (a world built at a very small scale).
     """
-    from dsar.identity import fold_name
-
     sources = Path(workspace) / "sources"
     wanted = min(2, _system_count(Path(workspace), controller_id))
     systems: dict[str, set[str]] = defaultdict(set)
@@ -40,11 +41,13 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
         for person in csv.DictReader(handle):
             if person["person_id"] not in systems:
                 continue
-            names[_name_key(fold_name, person)] += 1
+            names[namesake_key(person["first_name"], person["last_name"])] += 1
             if len(systems[person["person_id"]]) >= wanted and _unambiguous(person):
                 candidates.append(person)
 
-    eligible = [p for p in candidates if names[_name_key(fold_name, p)] == 1]
+    eligible = [
+        p for p in candidates if names[namesake_key(p["first_name"], p["last_name"])] == 1
+    ]
     if not eligible:
         raise LookupError(
             f"no unambiguous person with records in {wanted} systems of {controller_id!r}"
@@ -60,11 +63,9 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
 
 
 def _system_count(workspace: Path, controller_id: str) -> int:
-    import tomllib
-
     path = workspace / "config" / "controllers" / f"{controller_id}.toml"
-    with path.open("rb") as handle:
-        return len(tomllib.load(handle)["systems"])
+    configs = {config.id: config for config in load_controller_file(path)}
+    return len(configs[controller_id].systems)
 
 
 def _unambiguous(person: dict[str, str]) -> bool:
@@ -74,8 +75,3 @@ def _unambiguous(person: dict[str, str]) -> bool:
         or person["phone_only"]
         or person["guardian_id"]
     )
-
-
-def _name_key(fold_name: Any, person: dict[str, str]) -> str:
-    given = person["first_name"].replace("-", " ").split()[0]
-    return fold_name(f"{given} {person['last_name']}")

@@ -9,8 +9,10 @@ DSAR_SKIP_SERVERS=1 is set on purpose.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ import sqlalchemy as sa
 # Prefect reads its home and settings when first imported: point them at a throwaway place
 # before any test module imports it, so tests never touch a developer's ~/.prefect.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="dsar-test-prefect-")
+atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], True)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
@@ -113,3 +116,15 @@ def tmp_workspace(tmp_path: Path) -> Path:
     """An empty workspace directory with its config folders."""
     (tmp_path / "config" / "controllers").mkdir(parents=True)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def sample_world(tmp_path_factory: pytest.TempPathFactory):
+    """The sample world at scale 0.1 (about 300 people, seed 2026), built once per session.
+
+    Shared by the sample-world and sample-configuration tests, which only read it: a test
+    that changes files builds its own.
+    """
+    from sample_data.generate import build_world
+
+    return build_world(tmp_path_factory.mktemp("sample-world"), scale=0.1)

@@ -8,8 +8,9 @@ the same family e-mail, a stranger with her name, near-miss addresses that must 
 and a customer whose address has an apostrophe. ``FILLER`` other customers (each with an
 order and a line) make the tables big enough for the planners to prefer indexes.
 
-The same person in a CSV export (``CSV_*``, ``csv_config``, ``write_csv``) serves the CSV
-connector and its index.
+The same person in a CSV export (``CSV_*``, ``csv_config``, ``write_csv``, the ``workspace``
+fixture holding it and ``csv_connector``) serves the CSV connector and its index. A test module
+gets the fixture by importing ``csv_workspace`` (pytest finds it under the name ``workspace``).
 
 Indexes are those docs/architecture.md ("SQL lookups") agrees on: ``lower(trim(email))`` on
 SQLite and PostgreSQL, a plain one on MariaDB (its ``_ci`` collation does the folding).
@@ -22,16 +23,19 @@ import decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
+from connectors import connector_for
+from connectors.csv_file import CsvConnector
 from dsar.config.models import System
-from dsar.records import Lookup
+from dsar.records import Lookup, RawRecord
+from dsar.workspace import Workspace
 
 PERSON_EMAIL = "kari.nordmann@example.no"
 PERSON_PHONE = "+4791234567"
 OBRIEN_EMAIL = "o'brien@example.no"
 FILLER = 20_000
-TABLES = ("shop_customers", "shop_orders", "shop_order_lines")
 
 # (customer_id, first_name, last_name, email, phone) and what the row is for.
 CUSTOMERS: list[tuple[int, str, str, str | None, str | None]] = [
@@ -257,6 +261,11 @@ Found = tuple[str, str, tuple[str, ...], tuple[str, str] | None]
 """(collection, key, matched_on, via) of one record."""
 
 
+def found(records: list[RawRecord]) -> set[Found]:
+    """What identifies each record a search returned, and how it was reached."""
+    return {(r.collection, r.key, r.matched_on, r.via) for r in records}
+
+
 def expected_for(customers: dict[int, tuple[str, ...]]) -> set[Found]:
     """Records a search finds when it matches ``customers`` (id -> matched_on)."""
     found: set[Found] = {("customers", str(c), on, None) for c, on in customers.items()}
@@ -374,3 +383,19 @@ def csv_config(**collections: dict[str, Any]) -> dict[str, Any]:
         "collections": base,
         "references": [{"from": "orders.kundenr", "to": "customers.kundenr"}],
     }
+CSV_FILES = {"customers.csv": CSV_CUSTOMERS, "orders.csv": CSV_ORDERS, "newsletter.csv": CSV_NEWSLETTER}
+
+
+@pytest.fixture(name="workspace")
+def csv_workspace(tmp_path: Path) -> Workspace:
+    """A workspace whose ``sources/regnskap`` holds the export (``CSV_FILES``)."""
+    for name, text in CSV_FILES.items():
+        write_csv(tmp_path, name, text)
+    return Workspace(root=tmp_path)
+
+
+def csv_connector(workspace: Workspace, **changes: dict[str, Any]) -> CsvConnector:
+    """The export's connector; ``changes`` adjust collections of ``csv_config``."""
+    made = connector_for(System.model_validate(csv_config(**changes)), workspace)
+    assert isinstance(made, CsvConnector)
+    return made

@@ -11,42 +11,28 @@ from typing import Any
 
 import pytest
 
-from connectors import connector_for
 from connectors.base import Condition
-from connectors.csv_file import CsvConnector
-from dsar.config.models import System
 from dsar.errors import ConnectorError
 from dsar.identity import phone_variants
-from dsar.records import Lookup, RawRecord
+from dsar.records import Lookup
 from dsar.workspace import Workspace
 from tests.connector_world import CSV_CUSTOMERS as CUSTOMERS
 from tests.connector_world import CSV_EXPECTED as EXPECTED
+from tests.connector_world import (
+    CSV_FILES,
+    PERSON,
+    PERSON_EMAIL,
+    PERSON_PHONE,
+    csv_workspace,  # noqa: F401 - the `workspace` fixture
+    found,
+)
 from tests.connector_world import CSV_NEWSLETTER as NEWSLETTER
 from tests.connector_world import CSV_ORDERS as ORDERS
-from tests.connector_world import PERSON, PERSON_EMAIL, PERSON_PHONE
-from tests.connector_world import csv_config as config
+from tests.connector_world import csv_connector as connector
 from tests.connector_world import write_csv as write
 
 SEARCHED = (PERSON_EMAIL, "91234567", "912 34 567", *phone_variants(PERSON_PHONE))
 CONTENT = ("Nordmann", "Ødegård", "Bærum", "example.no", "O'Brien")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    write(tmp_path, "customers.csv", CUSTOMERS)
-    write(tmp_path, "orders.csv", ORDERS)
-    write(tmp_path, "newsletter.csv", NEWSLETTER)
-    return Workspace(root=tmp_path)
-
-
-def connector(workspace: Workspace, **changes: dict[str, Any]) -> CsvConnector:
-    made = connector_for(System.model_validate(config(**changes)), workspace)
-    assert isinstance(made, CsvConnector)
-    return made
-
-
-def found(records: list[RawRecord]) -> set[tuple[Any, ...]]:
-    return {(r.collection, r.key, r.matched_on, r.via) for r in records}
 
 
 def assert_names_no_value(error: BaseException) -> None:
@@ -102,8 +88,7 @@ def test_apostrophes_and_utf8_files(tmp_path: Path) -> None:
     [("utf-8", "\r\n"), ("utf-16", "\n"), ("utf-16-le", "\r\n"), ("iso-8859-1", "\r\n")],
 )
 def test_encodings_and_line_endings(tmp_path: Path, encoding: str, newline: str) -> None:
-    files = {"customers.csv": CUSTOMERS, "orders.csv": ORDERS, "newsletter.csv": NEWSLETTER}
-    for name, text in files.items():
+    for name, text in CSV_FILES.items():
         write(tmp_path, name, text.replace("\n", newline), encoding=encoding)
     changed = {"encoding": encoding}
     with connector(

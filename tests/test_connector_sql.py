@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+import connectors.sql
 from connectors import connector_for
 from connectors.base import Condition
 from connectors.sql import SqlConnector
 from dsar.config.models import System
 from dsar.errors import ConnectorError
 from dsar.identity import phone_variants
-from dsar.records import Lookup, RawRecord
+from dsar.records import Lookup
 from dsar.workspace import Workspace
 from tests.connector_world import (
     EXPECTED_OBRIEN,
@@ -36,6 +37,7 @@ from tests.connector_world import (
     Found,
     build,
     drop,
+    found,
     shop_config,
     shop_system,
 )
@@ -90,10 +92,6 @@ def world(
     yield World(backend, url, connection, Workspace(root=root), schema)
     if backend != "sqlite":
         drop(url, schema)
-
-
-def found(records: list[RawRecord]) -> set[Found]:
-    return {(r.collection, r.key, r.matched_on, r.via) for r in records}
 
 
 def assert_names_no_value(error: BaseException) -> None:
@@ -324,7 +322,7 @@ def test_the_password_comes_from_its_own_secret(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHOP_DB_PASSWORD", "pw-from-secret")  # the test server trusts local users
-    system = _system({"url": postgres_url, "password_env": "SHOP_DB_PASSWORD"})
+    system = shop_system({"url": postgres_url, "password_env": "SHOP_DB_PASSWORD"})
     with SqlConnector(system, Workspace(root=tmp_path)) as connector:
         assert connector.engine.url.password == "pw-from-secret"
         with connector.engine.connect() as conn:
@@ -344,12 +342,8 @@ def test_a_missing_secret_is_a_connector_error(world: World) -> None:
 # -- unreachable systems (no world needed) -----------------------------------------------------
 
 
-def _system(connection: dict[str, Any]) -> System:
-    return shop_system(connection)
-
-
 def test_a_missing_sqlite_file_is_an_error_and_stays_missing(tmp_path: Path) -> None:
-    system = _system({"url": "sqlite:///{workspace}/sources/missing.db"})
+    system = shop_system({"url": "sqlite:///{workspace}/sources/missing.db"})
     with SqlConnector(system, Workspace(root=tmp_path)) as connector:
         with pytest.raises(ConnectorError) as caught:
             list(connector.find(PERSON))
@@ -364,7 +358,7 @@ def test_a_missing_sqlite_file_is_an_error_and_stays_missing(tmp_path: Path) -> 
 
 def test_a_sqlite_file_is_opened_read_only(tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "tiny.db").close()
-    system = _system({"url": "sqlite:///tiny.db"})  # relative: to the workspace
+    system = shop_system({"url": "sqlite:///tiny.db"})  # relative: to the workspace
     connector = SqlConnector(system, Workspace(root=tmp_path))
     with connector, connector.engine.connect() as conn:
         with pytest.raises(sa.exc.OperationalError):
@@ -379,7 +373,7 @@ def test_a_sqlite_file_is_opened_read_only(tmp_path: Path) -> None:
     ],
 )
 def test_a_refused_connection_is_transient(tmp_path: Path, url: str) -> None:
-    system = _system({"url": url, "connect_timeout_seconds": 2})
+    system = shop_system({"url": url, "connect_timeout_seconds": 2})
     with SqlConnector(system, Workspace(root=tmp_path)) as connector:
         with pytest.raises(ConnectorError) as caught:
             list(connector.find(PERSON))
@@ -390,9 +384,22 @@ def test_a_refused_connection_is_transient(tmp_path: Path, url: str) -> None:
     assert ok is False and why is not None
 
 
-def test_nothing_happens_until_asked(tmp_path: Path) -> None:
-    system = _system({"url": "postgresql+psycopg://postgres@127.0.0.1:1/shop"})
-    connector = SqlConnector(system, Workspace(root=tmp_path))  # must not connect
+def test_nothing_happens_until_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    real = connectors.sql.create_engine
+
+    def create_engine(system_id: str, *args: Any) -> sa.Engine:
+        made.append(system_id)
+        return real(system_id, *args)
+
+    monkeypatch.setattr(connectors.sql, "create_engine", create_engine)
+    system = shop_system({"url": "postgresql+psycopg://postgres@127.0.0.1:1/shop"})
+    connector = SqlConnector(system, Workspace(root=tmp_path))
+    connector.close()
+    assert made == [], "an engine was made before anything asked for one"
+    # The engine is made on first use (creating it opens no connection either).
+    assert connector.engine.url.port == 1
+    assert made == ["nettbutikk"]
     connector.close()
 
 
@@ -413,7 +420,7 @@ def test_audit_names_lookups_no_index_serves(tmp_path: Path) -> None:
             """
         )
     db.close()
-    system = _system({"url": "sqlite:///{workspace}/poor.db"})
+    system = shop_system({"url": "sqlite:///{workspace}/poor.db"})
     with SqlConnector(system, Workspace(root=tmp_path)) as connector:
         assert connector.check() == (True, None)
         warnings = connector.audit_schema()
@@ -480,7 +487,7 @@ def test_memory_stays_flat_for_a_person_with_100k_rows(tmp_path: Path) -> None:
             ],
         )
     engine.dispose()
-    system = _system({"url": "sqlite:///{workspace}/big.db"})
+    system = shop_system({"url": "sqlite:///{workspace}/big.db"})
     with SqlConnector(system, Workspace(root=tmp_path)) as connector:
         list(connector.find(Lookup(emails=("nobody@example.no",))))  # warm up the engine
         tracemalloc.start()
@@ -493,5 +500,5 @@ def test_memory_stays_flat_for_a_person_with_100k_rows(tmp_path: Path) -> None:
 
 
 def test_the_registry_finds_the_sql_connector(tmp_path: Path) -> None:
-    system = _system({"url": "sqlite:///{workspace}/x.db"})
+    system = shop_system({"url": "sqlite:///{workspace}/x.db"})
     assert type(connector_for(system, Workspace(root=tmp_path))).__name__ == "SqlConnector"

@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 
-from connectors import connector_for
 from connectors.base import Condition
 from connectors.csv_file import CsvConnector
 from connectors.csv_index import email_key, phone_key
-from dsar.config.models import System
 from dsar.crypto import DataKey
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone, phone_variants
@@ -28,34 +26,19 @@ from dsar.workspace import Workspace
 from tests.connector_world import (
     CSV_CUSTOMERS,
     CSV_EXPECTED,
-    CSV_NEWSLETTER,
-    CSV_ORDERS,
+    CSV_FILES,
     PERSON,
     PERSON_EMAIL,
     PERSON_PHONE,
-    csv_config,
+    csv_connector,
+    csv_workspace,  # noqa: F401 - the `workspace` fixture
     write_csv,
 )
-
-FILES = {"customers.csv": CSV_CUSTOMERS, "orders.csv": CSV_ORDERS, "newsletter.csv": CSV_NEWSLETTER}
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    for name, text in FILES.items():
-        write_csv(tmp_path, name, text)
-    return Workspace(root=tmp_path)
-
-
-def connector(workspace: Workspace, **changes: dict[str, Any]) -> CsvConnector:
-    made = connector_for(System.model_validate(csv_config(**changes)), workspace)
-    assert isinstance(made, CsvConnector)
-    return made
 
 
 def search(workspace: Workspace, use_index: bool, **changes: Any) -> list[tuple[Any, ...]]:
     """Every record ``find`` yields, in order, with all it carries."""
-    with connector(workspace, **changes) as csv:
+    with csv_connector(workspace, **changes) as csv:
         csv.use_index = use_index
         return [(r.collection, r.key, r.matched_on, r.via, r.fields) for r in csv.find(PERSON)]
 
@@ -92,7 +75,7 @@ def source(workspace: Workspace, name: str = "customers.csv") -> Path:
 def test_the_index_finds_what_the_scan_finds(
     tmp_path: Path, encoding: str, newline: str, indexed: bool
 ) -> None:
-    for name, text in FILES.items():
+    for name, text in CSV_FILES.items():
         write_csv(tmp_path, name, text.replace("\n", newline), encoding=encoding)
     workspace = Workspace(root=tmp_path)
     changed = {"encoding": encoding}
@@ -129,7 +112,7 @@ def test_select_gives_the_same_rows_and_line_keys(
 ) -> None:
     rows = {}
     for use_index in (True, False):
-        with connector(workspace, customers={"key": "_line"}) as csv:
+        with csv_connector(workspace, customers={"key": "_line"}) as csv:
             csv.use_index = use_index
             rows[use_index] = list(csv.select(csv.system.collections[collection], conditions))
     assert rows[True] == rows[False]
@@ -138,7 +121,7 @@ def test_select_gives_the_same_rows_and_line_keys(
 
 
 def test_a_condition_the_index_does_not_cover_is_scanned(workspace: Workspace) -> None:
-    with connector(workspace) as csv:
+    with csv_connector(workspace) as csv:
         condition = Condition("poststed", "exact", ("Bærum",))  # no reference follows poststed
         rows = list(csv.select(csv.system.collections["customers"], [condition]))
     assert [r["kundenr"] for r in rows] == ["2"]
@@ -193,7 +176,7 @@ def test_a_rewrite_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
 
     lookup = Lookup(emails=("kari.nordman@example.no",))
-    with connector(workspace) as csv:
+    with csv_connector(workspace) as csv:
         found = [(r.collection, r.key) for r in csv.find(lookup)]
     assert found == [("customers", "5000")]
 
@@ -212,7 +195,7 @@ def test_a_file_changing_while_it_is_indexed_is_indexed_again(
         yield from read_all(self, *args)
 
     monkeypatch.setattr(CsvConnector, "_located_rows", append_during_the_first_build)
-    with connector(workspace) as csv:
+    with csv_connector(workspace) as csv:
         condition = Condition("epost", "email", (PERSON_EMAIL,))
         rows = list(csv.select(csv.system.collections["customers"], [condition]))
     assert len(calls) == 2
@@ -397,7 +380,7 @@ def test_a_lookup_in_a_million_rows_reads_only_what_it_needs(
         ("customers", "999999", ("phone",), None),
         ("orders", "1", (), ("customers", "999999")),
     ]
-    with connector(workspace) as csv:
+    with csv_connector(workspace) as csv:
         assert [(r.collection, r.key, r.matched_on, r.via) for r in csv.find(PERSON)] == expected
 
     def counted(self: CsvConnector, collection: Any) -> io.BufferedReader:
@@ -410,7 +393,7 @@ def test_a_lookup_in_a_million_rows_reads_only_what_it_needs(
     monkeypatch.setattr(CsvConnector, "_located_rows", no_full_read)
     monkeypatch.setattr(CsvConnector, "_rows", no_full_read)
     _CountingFile.total = 0
-    with connector(workspace) as csv:
+    with csv_connector(workspace) as csv:
         records = list(csv.find(PERSON))
     assert [(r.collection, r.key, r.matched_on, r.via) for r in records] == expected
     assert records[1].fields["merknad"] == "to\nlinjer"
@@ -425,7 +408,7 @@ def test_an_ascii_written_international_domain_is_found_both_ways(workspace: Wor
     condition = [Condition("epost", "email", (wanted,))]
     found = {}
     for use_index in (True, False):
-        with connector(workspace) as csv:
+        with csv_connector(workspace) as csv:
             csv.use_index = use_index
             collection = csv.system.collections["customers"]
             found[use_index] = [row["kundenr"] for row in csv.select(collection, condition)]

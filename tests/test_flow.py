@@ -198,7 +198,8 @@ def test_an_unexpected_error_reaches_prefect_without_its_text(world, monkeypatch
 
 
 def test_prefect_holds_no_personal_data(world, prefect_harness):
-    """Runs last in this file: everything above went through the same Prefect database."""
+    """Scans the session's whole Prefect database: this request's run, with a weak match,
+    and whatever ran before it (failures, retries, refusals) in this session."""
     from flows.fulfil import fulfil_request
 
     request_id = register(world, emails=(flow_world.KARI["email"], flow_world.FAMILY_EMAIL))

@@ -1,7 +1,8 @@
 """The sample world generator: deterministic, realistic spellings, truthful ground truth.
 
-A small world (scale 0.1, about 300 people) is built once per module; the server test loads
-two SQL systems into the session's PostgreSQL and MariaDB databases.
+Most tests read the session's small world (``sample_world`` in conftest: scale 0.1, about
+300 people); the server test loads two SQL systems into the session's PostgreSQL and MariaDB
+databases.
 """
 
 from __future__ import annotations
@@ -20,46 +21,38 @@ import phonenumbers
 import pytest
 import sqlalchemy as sa
 
+from connectors.sql import SqlConnector
 from dsar.config.loader import load_configuration
 from dsar.config.models import Collection, ControllerConfig
 from dsar.identity import normalize_email, normalize_phone, phone_variants
 from dsar.matching import Subject, held_reason
 from dsar.records import RawRecord, make_key
+from dsar.workspace import Workspace
 from sample_data.generate import World, build_world, choose_demo_subject
 
-SCALE = 0.1
 Controllers = dict[str, ControllerConfig]
 People = dict[str, dict[str, str]]  # person_id -> people.csv row
 Truth = list[dict[str, str]]  # ground_truth.csv rows
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build_world(tmp_path_factory.mktemp("world"), scale=SCALE)
+def controllers(sample_world: World) -> Controllers:
+    return load_configuration(sample_world.config_dir).controllers
 
 
 @pytest.fixture(scope="module")
-def controllers(world: World) -> Controllers:
-    return load_configuration(world.config_dir).controllers
-
-
-@pytest.fixture(scope="module")
-def people(world: World) -> People:
-    with world.people_csv.open(encoding="utf-8", newline="") as handle:
+def people(sample_world: World) -> People:
+    with sample_world.people_csv.open(encoding="utf-8", newline="") as handle:
         return {row["person_id"]: row for row in csv.DictReader(handle)}
 
 
 @pytest.fixture(scope="module")
-def truth(world: World) -> Truth:
-    with world.ground_truth_csv.open(encoding="utf-8", newline="") as handle:
+def truth(sample_world: World) -> Truth:
+    with sample_world.ground_truth_csv.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
 # -- reading the generated systems back ------------------------------------------------------
-
-
-def expand(world: World, text: str) -> str:
-    return text.replace("{workspace}", str(world.workspace))
 
 
 def rows_of(
@@ -67,14 +60,15 @@ def rows_of(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(key as make_key writes it, row) for every row of a generated collection."""
     system = config.systems[system_id]
+    workspace = Workspace(world.workspace)
     if system.connector == "csv":
-        path = expand(world, collection.path or "")
+        path = workspace.resolve_path(collection.path or "")
         with open(path, encoding=collection.encoding, newline="") as handle:
             reader = csv.DictReader(handle, delimiter=collection.delimiter)
             for line, row in enumerate(reader, start=1):
                 yield str(line), {"_line": line, **row}
         return
-    path = expand(world, system.connection.url or "").removeprefix("sqlite:///")
+    path = workspace.resolve_path((system.connection.url or "").removeprefix("sqlite:///"))
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         conn.row_factory = sqlite3.Row
         for row in conn.execute(f'SELECT * FROM "{collection.table}"'):  # noqa: S608 - test
@@ -129,28 +123,32 @@ def test_rebuilding_a_workspace_replaces_its_sources(tmp_path: Path) -> None:
 # -- what the workspace holds --------------------------------------------------------------------
 
 
-def test_workspace_layout(world: World, controllers: Controllers) -> None:
+def test_workspace_layout(sample_world: World, controllers: Controllers) -> None:
     assert sorted(controllers) == [
         "gjovik-kultursenter", "janteloppet", "stavanger-foto", "stavanger-mediebank",
         "stavanger-sentrum",
     ]
-    settings = load_configuration(world.config_dir).settings
+    settings = load_configuration(sample_world.config_dir).settings
     assert settings.store.url == "sqlite:///{workspace}/store.db"
     assert settings.keys.data_key == "DSAR_DATA_KEY"
-    assert world.people == round(3000 * SCALE)
+    assert sample_world.people == round(3000 * sample_world.scale)
+    configured = set()
     for config, system_id, collection in all_collections(controllers):
         system = config.systems[system_id]
         where = system.connection.url if system.connector == "sql" else collection.path
         assert where is not None and "{workspace}/sources/" + config.id + "/" in where
-        assert world.records[f"{config.id}/{system_id}/{collection.id}"] >= 0
+        configured.add(f"{config.id}/{system_id}/{collection.id}")
+    # The build reports rows for exactly the configured collections, and wrote some to each.
+    assert set(sample_world.records) == configured
+    assert all(rows > 0 for rows in sample_world.records.values()), sample_world.records
 
 
-def test_every_collection_has_rows_and_owners(world: World, controllers: Controllers, truth: Truth) -> None:
+def test_every_collection_has_rows_and_owners(sample_world: World, controllers: Controllers, truth: Truth) -> None:
     owned: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for row in truth:
         owned[(row["controller"], row["system"], row["collection"])].add(row["key"])
     for config, system_id, collection in all_collections(controllers):
-        keys = [key for key, _ in rows_of(world, config, system_id, collection)]
+        keys = [key for key, _ in rows_of(sample_world, config, system_id, collection)]
         where = f"{config.id}/{system_id}/{collection.id}"
         assert keys, f"{where} is empty"
         assert len(keys) == len(set(keys)), f"{where} repeats a key"
@@ -160,13 +158,13 @@ def test_every_collection_has_rows_and_owners(world: World, controllers: Control
 
 
 def test_ground_truth_points_at_real_rows(
-    world: World, controllers: Controllers, truth: Truth, people: People
+    sample_world: World, controllers: Controllers, truth: Truth, people: People
 ) -> None:
     existing = {
-        (config.id, system_id, collection.id): {k for k, _ in rows_of(world, config, system_id, collection)}
+        (config.id, system_id, collection.id): {k for k, _ in rows_of(sample_world, config, system_id, collection)}
         for config, system_id, collection in all_collections(controllers)
     }
-    assert len(truth) == world.truth_rows
+    assert len(truth) == sample_world.truth_rows
     assert len({tuple(r.values()) for r in truth}) == len(truth), "a ground-truth line repeats"
     for row in truth:
         assert row["person_id"] in people
@@ -175,7 +173,7 @@ def test_ground_truth_points_at_real_rows(
 
 
 def test_direct_records_name_their_owner(
-    world: World, controllers: Controllers, truth: Truth, people: People
+    sample_world: World, controllers: Controllers, truth: Truth, people: People
 ) -> None:
     """A record with an e-mail or phone holds its owner's (in some spelling), never another's."""
     owners: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
@@ -183,7 +181,7 @@ def test_direct_records_name_their_owner(
         owners[(row["controller"], row["system"], row["collection"], row["key"])].add(row["person_id"])
     checked = 0
     for config, system_id, collection in all_collections(controllers):
-        for key, row in rows_of(world, config, system_id, collection):
+        for key, row in rows_of(sample_world, config, system_id, collection):
             mine = owners[(config.id, system_id, collection.id, key)]
             for identity in collection.searchable:
                 value = row.get(identity.column or "")
@@ -208,10 +206,10 @@ def test_direct_records_name_their_owner(
 
 
 def test_emails_are_valid_and_spelled_in_several_ways(
-    world: World, controllers: Controllers, people: People
+    sample_world: World, controllers: Controllers, people: People
 ) -> None:
     canonical = {p["email"] for p in people.values() if p["email"]}
-    values = list(identity_values(world, controllers, "email"))
+    values = list(identity_values(sample_world, controllers, "email"))
     for value in values:
         normalize_email(value)  # raises when invalid
     assert any(v != v.rstrip() for v in values), "no e-mail with trailing spaces"
@@ -233,7 +231,7 @@ PHONE_SPELLINGS = {
 
 
 def test_phones_are_norwegian_mobiles_in_many_spellings(
-    world: World, controllers: Controllers, people: People
+    sample_world: World, controllers: Controllers, people: People
 ) -> None:
     for person in people.values():
         number = phonenumbers.parse(person["phone"], None)
@@ -242,7 +240,7 @@ def test_phones_are_norwegian_mobiles_in_many_spellings(
     assert len({p["phone"] for p in people.values()}) == len(people), "phone numbers are unique"
     seen = set()
     mobiles = {p["phone"] for p in people.values()}
-    for value in identity_values(world, controllers, "phone"):
+    for value in identity_values(sample_world, controllers, "phone"):
         e164 = normalize_phone(value)
         if e164 not in mobiles:
             continue  # a company switchboard (51 …)
@@ -251,13 +249,13 @@ def test_phones_are_norwegian_mobiles_in_many_spellings(
     assert seen == set(PHONE_SPELLINGS), f"spellings never used: {set(PHONE_SPELLINGS) - seen}"
 
 
-def test_names_are_spelled_in_several_ways(world: World, controllers: Controllers, people: People) -> None:
+def test_names_are_spelled_in_several_ways(sample_world: World, controllers: Controllers, people: People) -> None:
     single, parts = [], []
     for config, system_id, collection in all_collections(controllers):
         for identity in collection.identities:
             if identity.type != "name":
                 continue
-            for _, row in rows_of(world, config, system_id, collection):
+            for _, row in rows_of(sample_world, config, system_id, collection):
                 if identity.columns:
                     parts.append(tuple(row[c] or "" for c in identity.columns))
                 elif row[identity.column or ""]:
@@ -297,8 +295,8 @@ def test_relations_between_people(people: People, truth: Truth) -> None:
     assert systems == {("stavanger-sentrum", "kundeklubb")}
 
 
-def test_kundeklubb_is_a_windows_1252_semicolon_export(world: World) -> None:
-    raw = (world.workspace / "sources/stavanger-sentrum/kundeklubb.csv").read_bytes()
+def test_kundeklubb_is_a_windows_1252_semicolon_export(sample_world: World) -> None:
+    raw = (sample_world.workspace / "sources/stavanger-sentrum/kundeklubb.csv").read_bytes()
     header = raw.split(b"\r\n", 1)[0]
     assert header == b"Navn;Mobilnummer;Kodeord;Kortkode;Innmeldt;Utmeldt"
     assert raw.count(b"\r\n") == raw.count(b"\n"), "Windows line endings"
@@ -311,11 +309,11 @@ def test_kundeklubb_is_a_windows_1252_semicolon_export(world: World) -> None:
     assert {r[2] for r in rows[1:]} == {"STAVANGERBY"} and {r[3] for r in rows[1:]} == {"26001"}
 
 
-def test_sensitive_columns_hold_what_they_claim(world: World, controllers: Controllers) -> None:
+def test_sensitive_columns_hold_what_they_claim(sample_world: World, controllers: Controllers) -> None:
     def column(controller_id: str, system_id: str, collection_id: str, name: str) -> list[Any]:
         config = controllers[controller_id]
         collection = config.systems[system_id].collections[collection_id]
-        return [row[name] for _, row in rows_of(world, config, system_id, collection) if row[name]]
+        return [row[name] for _, row in rows_of(sample_world, config, system_id, collection) if row[name]]
 
     hashes = column("stavanger-foto", "nettbutikk", "customers", "password_hash")
     assert hashes and all(h.startswith("$2b$12$") for h in hashes)
@@ -333,10 +331,10 @@ def test_sensitive_columns_hold_what_they_claim(world: World, controllers: Contr
     ["stavanger-sentrum", "stavanger-foto", "gjovik-kultursenter", "stavanger-mediebank", "janteloppet"],
 )
 def test_demo_subject_is_found_and_never_held(
-    world: World, controllers: Controllers, truth: Truth, controller_id: str
+    sample_world: World, controllers: Controllers, truth: Truth, controller_id: str
 ) -> None:
-    subject = choose_demo_subject(world.workspace, controller_id)
-    assert subject == choose_demo_subject(world.workspace, controller_id), "deterministic"
+    subject = choose_demo_subject(sample_world.workspace, controller_id)
+    assert subject == choose_demo_subject(sample_world.workspace, controller_id), "deterministic"
     config = controllers[controller_id]
     mine = {(r["system"], r["collection"], r["key"]) for r in truth
             if r["person_id"] == subject["person_id"] and r["controller"] == controller_id}
@@ -346,7 +344,7 @@ def test_demo_subject_is_found_and_never_held(
     matched = 0
     for system_id, system in config.systems.items():
         for collection in system.collections.values():
-            for key, row in rows_of(world, config, system_id, collection):
+            for key, row in rows_of(sample_world, config, system_id, collection):
                 hits = _hits(collection, row, email, phone)
                 if not hits:
                     continue
@@ -368,6 +366,53 @@ def _hits(collection: Collection, row: dict[str, Any], email: str, phone: str) -
         if identity.type == "phone" and looks_like_phone(value) == phone:
             hits.append("phone")
     return hits
+
+
+# -- refused before anything is written -----------------------------------------------------------
+
+SERVER = "postgresql+psycopg://dsar:s3cret-pw@127.0.0.1:5432/shop"
+
+
+# Each row: what sql_urls asks for, the system the error must name and what it must say.
+@pytest.mark.parametrize(
+    ("sql_urls", "named", "says"),
+    [
+        ({"stavanger-foto/nyhetsbrev": SERVER}, "stavanger-foto/nyhetsbrev", "a csv system"),
+        ({"stavanger-foto/kassa": SERVER}, "stavanger-foto/kassa", "no such system"),
+        ({"gjovik-kultursenter/billettsystem": "not a url"}, "gjovik-kultursenter/billettsystem", "not a database URL"),
+        ({"gjovik-kultursenter/billettsystem": "nosuch+driver://u:s3cret-pw@h/db"}, "gjovik-kultursenter/billettsystem", "not a database URL"),
+        # A good entry doesn't get its controller's file written before the bad one is seen.
+        ({"gjovik-kultursenter/billettsystem": SERVER, "stavanger-sentrum/kundeklubb": SERVER}, "stavanger-sentrum/kundeklubb", "a csv system"),
+    ],
+    ids=["csv-system", "unknown-system", "not-a-url", "unknown-driver", "one-good-one-bad"],
+)
+def test_a_wrong_sql_url_is_refused_before_anything_is_written(
+    tmp_path: Path, sql_urls: dict[str, str], named: str, says: str
+) -> None:
+    workspace = tmp_path / "ws"
+    with pytest.raises(ValueError) as caught:
+        build_world(workspace, scale=0.05, sql_urls=sql_urls)
+    message = str(caught.value)
+    assert repr(named) in message and says in message, message
+    assert "s3cret-pw" not in message and "s3cret-pw" not in repr(caught.value.__cause__)
+    if says == "a csv system":
+        assert "only SQL systems" in message and "stavanger-foto/nettbutikk" in message
+    assert not workspace.exists(), "a refused build wrote files"
+
+
+def test_the_command_refuses_a_csv_system_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sample_data.__main__ import main
+
+    workspace = tmp_path / "ws"
+    argv = ["--workspace", str(workspace), "--scale", "0.05", "--sql-url", f"stavanger-foto/nyhetsbrev={SERVER}"]
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    error = capsys.readouterr().err
+    assert "'stavanger-foto/nyhetsbrev' (a csv system)" in error and "s3cret-pw" not in error
+    assert not workspace.exists()
 
 
 # -- real servers ----------------------------------------------------------------------------------
@@ -429,3 +474,11 @@ def test_sql_systems_load_into_postgres_and_mariadb(
     assert {("recipient_email",), ("recipient_phone",), ("order_id",)} <= shipments
     assert rows == world.records["stavanger-foto/nettbutikk/order_lines"] > 0
     assert spelled > 0 and sloppy == 0
+
+    # What the SQL connector needs of each server: every table and column, an index for
+    # every lookup and (MariaDB) a case-insensitive PAD SPACE collation on e-mail columns.
+    for controller_id, system_id in (("gjovik-kultursenter", "billettsystem"), ("stavanger-foto", "nettbutikk")):
+        system = controllers[controller_id].systems[system_id]
+        with SqlConnector(system, Workspace(world.workspace)) as connector:
+            assert connector.check() == (True, None), system_id
+            assert connector.audit_schema() == [], system_id

@@ -14,24 +14,25 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
 from dsar.config.models import Collection, ControllerConfig
+from dsar.records import make_key
+from dsar.workspace import Workspace
 from sample_data.people import Person
-from sample_data.sinks import CsvSink, GroundTruth, SqlSink, engine_for, record_key
+from sample_data.sinks import CsvSink, GroundTruth, SqlSink, engine_for
 
 
 @dataclass
 class BuildContext:
     """What a world needs from the build: where things go and the shared ground truth."""
 
-    workspace: Path
-    seed: int
+    workspace: Workspace
     scale: float
     truth: GroundTruth
     sql_urls: dict[str, str] = field(default_factory=dict)
@@ -42,9 +43,6 @@ class BuildContext:
             self.engines[url] = engine_for(url)
         return self.engines[url]
 
-    def expand(self, text: str) -> str:
-        return text.replace("{workspace}", str(self.workspace))
-
 
 class ControllerWorld(ABC):
     controller_id: ClassVar[str]
@@ -54,6 +52,7 @@ class ControllerWorld(ABC):
         self.config = config
         self._sql: dict[str, SqlSink] = {}
         self._csv: dict[tuple[str, str], CsvSink] = {}
+        self._ids: defaultdict[str, int] = defaultdict(int)
 
     # -- what each controller gives ----------------------------------------------------
 
@@ -75,21 +74,24 @@ class ControllerWorld(ABC):
     # -- plumbing ----------------------------------------------------------------------
 
     def open(self) -> None:
+        workspace = self.ctx.workspace
         for system_id, system in self.config.systems.items():
             if system.connector == "sql":
                 key = f"{self.controller_id}/{system_id}"
-                url = self.ctx.sql_urls.get(key) or self.ctx.expand(system.connection.url or "")
+                url = self.ctx.sql_urls.get(key) or workspace.expand(system.connection.url or "")
                 if url.startswith("sqlite:///"):
-                    Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                    # Where the SQL connector will look for it (relative: to the workspace).
+                    database = workspace.resolve_path(url.removeprefix("sqlite:///"))
+                    database.parent.mkdir(parents=True, exist_ok=True)
+                    url = f"sqlite:///{database}"
                 self._sql[system_id] = SqlSink(self.ctx.engine(url), self.schema(system_id), system)
             else:
                 for collection_id, collection in system.collections.items():
                     self._csv[(system_id, collection_id)] = CsvSink(
-                        Path(self.ctx.expand(collection.path or "")),
+                        workspace.resolve_path(collection.path or ""),
                         self.csv_header(system_id, collection_id),
                         delimiter=collection.delimiter,
                         encoding=collection.encoding,
-                        windows=collection.encoding.lower() in ("cp1252", "windows-1252"),
                     )
 
     def close(self) -> None:
@@ -126,7 +128,7 @@ class ControllerWorld(ABC):
             key = str(line)
         else:
             self._sql[system_id].add(collection.table or "", row)
-            key = record_key([row[k] for k in collection.key])
+            key = make_key([row[k] for k in collection.key])
         for person in owners:
             self.own(system_id, collection_id, key, person)
         return key
@@ -136,3 +138,12 @@ class ControllerWorld(ABC):
 
     def in_(self, person: Person, system_id: str) -> bool:
         return person.in_system(f"{self.controller_id}/{system_id}")
+
+    def next_id(self, name: str) -> int:
+        """The next number of the sequence ``name`` (1, 2, 3, …); each name counts on its own."""
+        self._ids[name] += 1
+        return self._ids[name]
+
+    def last_id(self, name: str) -> int:
+        """The number ``next_id(name)`` last gave; 0 before the first."""
+        return self._ids[name]

@@ -18,10 +18,9 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from dsar.config.models import ControllerConfig
 from sample_data import spelling
 from sample_data.people import AS_OF, Person, ascii_local
-from sample_data.worlds.base import BuildContext, ControllerWorld
+from sample_data.worlds.base import ControllerWorld
 from sample_data.worlds.common import TIMESTAMP, after, count, moment_between, money, pick
 
 PRODUCTS = (
@@ -46,14 +45,6 @@ CAMPAIGNS = ("vinterkampanje", "black-week", "julegaver", "fotokurs-var", "nytt-
 
 class FotoWorld(ControllerWorld):
     controller_id = "stavanger-foto"
-
-    def __init__(self, ctx: BuildContext, config: ControllerConfig) -> None:
-        super().__init__(ctx, config)
-        self._ids = dict.fromkeys(("customer", "order", "shipment", "repair", "photo_order", "upload", "subscriber"), 0)
-
-    def _next(self, name: str) -> int:
-        self._ids[name] += 1
-        return self._ids[name]
 
     # -- schema --------------------------------------------------------------------------
 
@@ -203,7 +194,7 @@ class FotoWorld(ControllerWorld):
                 self._subscriber(rng, person)
 
     def _customer(self, rng: random.Random, person: Person) -> None:
-        customer_id = self._next("customer")
+        customer_id = self.next_id("customer")
         first, last = spelling.name_parts(rng, person)
         created = moment_between(rng, date(2012, 1, 1), AS_OF - timedelta(days=2))
         source = pick(rng, {"CUSTOMER": 0.9, "1881": 0.07, "BRREG": 0.03})
@@ -233,13 +224,13 @@ class FotoWorld(ControllerWorld):
         order_ids = []
         for _ in range(count(rng, 2.5, high=25)):
             order_ids.append(self._order(rng, person, customer_id, created, f"{first} {last}", email))
-        if rng.random() < 0.08 or not self._ids["repair"]:  # at least one in every world
+        if rng.random() < 0.08 or not self.last_id("repair"):  # at least one in every world
             self._repair(rng, person, customer_id, rng.choice(order_ids) if order_ids else None, created)
 
     def _order(
         self, rng: random.Random, person: Person, customer_id: int, created: datetime, name: str, email: str
     ) -> int:
-        order_id = self._next("order")
+        order_id = self.next_id("order")
         ordered = moment_between(rng, created, AS_OF)
         delivery = pick(rng, {"PICKUP": 0.35, "POSTEN": 0.45, "POSTNORD": 0.2})
         provider = pick(rng, {"NETS": 0.85, "SANTANDER": 0.15})
@@ -279,7 +270,7 @@ class FotoWorld(ControllerWorld):
         if delivery != "PICKUP" and status in ("DELIVERED", "RETURNED"):
             shipped = after(rng, ordered, min_minutes=600, max_minutes=4000)
             self.emit("nettbutikk", "shipments", {
-                "shipment_id": self._next("shipment"),
+                "shipment_id": self.next_id("shipment"),
                 "order_id": order_id,
                 "carrier": delivery,
                 "service": rng.choice(("Pakke i postkassen", "Pakke til hentested", "Hjemlevering")),
@@ -303,7 +294,7 @@ class FotoWorld(ControllerWorld):
         returned = after(rng, sent, min_minutes=7000, max_minutes=30000)
         done = returned.date() < AS_OF
         self.emit("nettbutikk", "repair_cases", {
-            "case_id": self._next("repair"),
+            "case_id": self.next_id("repair"),
             "customer_id": customer_id,
             "order_id": order_id,
             "product_name": rng.choice(PRODUCTS[:2] + PRODUCTS[8:9])[1],
@@ -323,7 +314,7 @@ class FotoWorld(ControllerWorld):
         }, owners=[person])
 
     def _photo_order(self, rng: random.Random, person: Person) -> None:
-        photo_order_id = self._next("photo_order")
+        photo_order_id = self.next_id("photo_order")
         ordered = moment_between(rng, AS_OF - timedelta(days=360), AS_OF)
         product = pick(rng, {"PRINTS": 0.6, "PHOTOBOOK": 0.15, "CARDS": 0.1, "FILM_DIGITISING": 0.05,
                              "VIDEO_DIGITISING": 0.05, "CANVAS": 0.05})
@@ -362,7 +353,7 @@ class FotoWorld(ControllerWorld):
         uploads = []
         if not digitising and (AS_OF - ordered.date()).days < 182:
             for _ in range(count(rng, 12, low=1, high=120)):
-                upload_id = self._next("upload")
+                upload_id = self.next_id("upload")
                 uploaded = ordered - timedelta(minutes=rng.randint(1, 90))
                 width, height = rng.choice(((6000, 4000), (4032, 3024), (3024, 4032), (5472, 3648)))
                 self.emit("fotolab", "photo_uploads", {
@@ -390,7 +381,7 @@ class FotoWorld(ControllerWorld):
             }, owners=[person])
 
     def _subscriber(self, rng: random.Random, person: Person) -> None:
-        subscriber_id = self._next("subscriber")
+        subscriber_id = self.next_id("subscriber")
         given = moment_between(rng, date(2016, 1, 1), AS_OF)
         withdrawn = moment_between(rng, given, AS_OF) if rng.random() < 0.2 else None
         # A shared address must carry a name, or matching could not tell the family apart.

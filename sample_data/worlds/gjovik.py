@@ -57,13 +57,8 @@ class GjovikWorld(ControllerWorld):
 
     def __init__(self, ctx: BuildContext, config: ControllerConfig) -> None:
         super().__init__(ctx, config)
-        self._ids = dict.fromkeys(("account", "purchase", "ticket", "profile", "session"), 0)
         self._shows: list[tuple[int, str, datetime]] = []  # (show_id, genre, starts_at)
         self._next_seat: dict[int, int] = {}
-
-    def _next(self, name: str) -> int:
-        self._ids[name] += 1
-        return self._ids[name]
 
     # -- schema --------------------------------------------------------------------------
 
@@ -211,7 +206,7 @@ class GjovikWorld(ControllerWorld):
                 self._profile(rng, person, account_id)
 
     def _account(self, rng: random.Random, person: Person, guardian_account: int | None) -> int:
-        account_id = self._next("account")
+        account_id = self.next_id("account")
         first, last = spelling.name_parts(rng, person)
         created = moment_between(rng, max(date(2014, 1, 1), person.birthdate), AS_OF - timedelta(days=1))
         email = spelling.email_as_typed(rng, person.email)
@@ -235,7 +230,7 @@ class GjovikWorld(ControllerWorld):
         return account_id
 
     def _purchase(self, rng: random.Random, person: Person, account_id: int | None, seen_shows: set[int]) -> None:
-        purchase_id = self._next("purchase")
+        purchase_id = self.next_id("purchase")
         show_id, genre, starts = rng.choice(self._shows)
         if person.is_child:
             candidates = [s for s in self._shows if s[1] == "BARN"] or self._shows
@@ -256,7 +251,7 @@ class GjovikWorld(ControllerWorld):
             price = money(rng, 150, 650, 50) if category != "CHILD" else money(rng, 100, 200, 50)
             seat = self._next_seat.get(show_id, 0)
             self._next_seat[show_id] = seat + 1
-            ticket_id = self._next("ticket")
+            ticket_id = self.next_id("ticket")
             prices.append(price)
             ticket_rows.append({
                 "ticket_id": ticket_id,
@@ -301,7 +296,7 @@ class GjovikWorld(ControllerWorld):
             self.own("billettsystem", "shows", str(show_id), person)
 
     def _profile(self, rng: random.Random, person: Person, account_id: int) -> None:
-        profile_id = self._next("profile")
+        profile_id = self.next_id("profile")
         created = moment_between(rng, date(2019, 6, 1), AS_OF - timedelta(days=10))
         objected = rng.random() < 0.12
         consent = pick(rng, {"NECESSARY": 0.2, "STATISTICS": 0.3, "ALL": 0.5})
@@ -317,7 +312,7 @@ class GjovikWorld(ControllerWorld):
             if rng.random() < 0.3:
                 pages.append("/kjop")
             sessions.append({
-                "session_id": self._next("session"),
+                "session_id": self.next_id("session"),
                 "profile_id": profile_id,
                 "started_at": started,
                 "ended_at": after(rng, started, min_minutes=1, max_minutes=40),

@@ -18,10 +18,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from dsar.config.models import ControllerConfig
 from sample_data import spelling
 from sample_data.people import AS_OF, Person
-from sample_data.worlds.base import BuildContext, ControllerWorld
+from sample_data.worlds.base import ControllerWorld
 from sample_data.worlds.common import TIMESTAMP, after, count, ipv4, moment_between, money, pick, slug
 
 INDUSTRIES = ("TECH", "FINANCE", "PUBLIC", "CONSULTING", "MEDIA", "HEALTH", "EDUCATION",
@@ -53,14 +52,6 @@ PRODUCTS = (("TICKET-STD", "Konferansebillett standard", 4990), ("TICKET-VIP", "
 
 class JanteloppetWorld(ControllerWorld):
     controller_id = "janteloppet"
-
-    def __init__(self, ctx: BuildContext, config: ControllerConfig) -> None:
-        super().__init__(ctx, config)
-        self._ids: dict[str, int] = {}
-
-    def _next(self, name: str) -> int:
-        self._ids[name] = self._ids.get(name, 0) + 1
-        return self._ids[name]
 
     # -- schema --------------------------------------------------------------------------
 
@@ -101,11 +92,8 @@ class JanteloppetWorld(ControllerWorld):
             )
             return md
 
-        def child(name: str, *columns: sa.Column) -> sa.Table:
-            return sa.Table(name, md, *columns)
-
-        def customer_fk(**kw: object) -> sa.Column:
-            return sa.Column("customer_id", sa.Integer, sa.ForeignKey("contacts.customer_id"), nullable=False, **kw)
+        def customer_fk() -> sa.Column:
+            return sa.Column("customer_id", sa.Integer, sa.ForeignKey("contacts.customer_id"), nullable=False)
 
         sa.Table(
             "contacts", md,
@@ -126,92 +114,114 @@ class JanteloppetWorld(ControllerWorld):
             sa.Column("created_at", TIMESTAMP, nullable=False),
             sa.Column("updated_at", TIMESTAMP, nullable=False),
         )
-        child("event_participations",
-              sa.Column("participation_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("event_code", sa.String(10), nullable=False),
-              sa.Column("ticket_type", sa.String(10), nullable=False),
-              sa.Column("registered_at", TIMESTAMP, nullable=False),
-              sa.Column("attended", sa.Boolean),
-              sa.Column("shared_with_partners", sa.Boolean, nullable=False))
-        child("feedback",
-              sa.Column("feedback_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("event_code", sa.String(10), nullable=False),
-              sa.Column("given_at", TIMESTAMP, nullable=False),
-              sa.Column("rating", sa.Integer),
-              sa.Column("comment", sa.Text))
-        child("notes",
-              sa.Column("note_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("written_at", TIMESTAMP, nullable=False),
-              sa.Column("written_by", sa.String(10), nullable=False),
-              sa.Column("note", sa.Text, nullable=False))
-        child("campaign_messages",
-              sa.Column("message_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("campaign_code", sa.String(20), nullable=False),
-              sa.Column("channel", sa.String(8), nullable=False),
-              sa.Column("sent_at", TIMESTAMP, nullable=False),
-              sa.Column("opened_at", TIMESTAMP),
-              sa.Column("clicked_at", TIMESTAMP))
-        child("survey_answers",
-              sa.Column("answer_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("survey_code", sa.String(20), nullable=False),
-              sa.Column("question", sa.String(300), nullable=False),
-              sa.Column("answer", sa.String(500)),
-              sa.Column("answered_at", TIMESTAMP, nullable=False))
-        child("interests",
-              sa.Column("customer_id", sa.Integer, sa.ForeignKey("contacts.customer_id"), primary_key=True),
-              sa.Column("interest", sa.String(20), primary_key=True),
-              sa.Column("origin", sa.String(10), nullable=False),
-              sa.Column("registered_at", TIMESTAMP, nullable=False))
-        child("marketing_choices",
-              sa.Column("customer_id", sa.Integer, sa.ForeignKey("contacts.customer_id"), primary_key=True),
-              sa.Column("channel", sa.String(20), primary_key=True),
-              sa.Column("opted_in", sa.Boolean, nullable=False),
-              sa.Column("changed_at", TIMESTAMP, nullable=False))
-        child("rights_requests",
-              sa.Column("request_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("right_exercised", sa.String(16), nullable=False),
-              sa.Column("received_at", TIMESTAMP, nullable=False),
-              sa.Column("completed_at", TIMESTAMP),
-              sa.Column("outcome", sa.String(300)))
-        child("web_events",
-              sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("occurred_at", TIMESTAMP, nullable=False),
-              sa.Column("ip_address", sa.String(45)),
-              sa.Column("operating_system", sa.String(40)),
-              sa.Column("browser", sa.String(40)),
-              sa.Column("browser_language", sa.String(10)),
-              sa.Column("page", sa.String(200)))
-        child("devices",
-              sa.Column("device_id", sa.String(36), primary_key=True),
-              customer_fk(),
-              sa.Column("device_name", sa.String(100)),
-              sa.Column("device_model", sa.String(60)),
-              sa.Column("operating_system", sa.String(40)),
-              sa.Column("first_seen_at", TIMESTAMP, nullable=False),
-              sa.Column("last_seen_at", TIMESTAMP, nullable=False))
-        child("chat_transcripts",
-              sa.Column("chat_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("started_at", TIMESTAMP, nullable=False),
-              sa.Column("ended_at", TIMESTAMP),
-              sa.Column("agent", sa.String(10), nullable=False),
-              sa.Column("transcript", sa.Text, nullable=False))
-        child("call_recordings",
-              sa.Column("recording_id", sa.Integer, primary_key=True, autoincrement=False),
-              customer_fk(),
-              sa.Column("called_at", TIMESTAMP, nullable=False),
-              sa.Column("direction", sa.String(3), nullable=False),
-              sa.Column("caller_number", sa.String(30)),
-              sa.Column("duration_seconds", sa.Integer, nullable=False),
-              sa.Column("agent", sa.String(10), nullable=False),
-              sa.Column("audio_file", sa.String(255), nullable=False))
+        sa.Table(
+            "event_participations", md,
+            sa.Column("participation_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("event_code", sa.String(10), nullable=False),
+            sa.Column("ticket_type", sa.String(10), nullable=False),
+            sa.Column("registered_at", TIMESTAMP, nullable=False),
+            sa.Column("attended", sa.Boolean),
+            sa.Column("shared_with_partners", sa.Boolean, nullable=False),
+        )
+        sa.Table(
+            "feedback", md,
+            sa.Column("feedback_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("event_code", sa.String(10), nullable=False),
+            sa.Column("given_at", TIMESTAMP, nullable=False),
+            sa.Column("rating", sa.Integer),
+            sa.Column("comment", sa.Text),
+        )
+        sa.Table(
+            "notes", md,
+            sa.Column("note_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("written_at", TIMESTAMP, nullable=False),
+            sa.Column("written_by", sa.String(10), nullable=False),
+            sa.Column("note", sa.Text, nullable=False),
+        )
+        sa.Table(
+            "campaign_messages", md,
+            sa.Column("message_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("campaign_code", sa.String(20), nullable=False),
+            sa.Column("channel", sa.String(8), nullable=False),
+            sa.Column("sent_at", TIMESTAMP, nullable=False),
+            sa.Column("opened_at", TIMESTAMP),
+            sa.Column("clicked_at", TIMESTAMP),
+        )
+        sa.Table(
+            "survey_answers", md,
+            sa.Column("answer_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("survey_code", sa.String(20), nullable=False),
+            sa.Column("question", sa.String(300), nullable=False),
+            sa.Column("answer", sa.String(500)),
+            sa.Column("answered_at", TIMESTAMP, nullable=False),
+        )
+        sa.Table(
+            "interests", md,
+            sa.Column("customer_id", sa.Integer, sa.ForeignKey("contacts.customer_id"), primary_key=True),
+            sa.Column("interest", sa.String(20), primary_key=True),
+            sa.Column("origin", sa.String(10), nullable=False),
+            sa.Column("registered_at", TIMESTAMP, nullable=False),
+        )
+        sa.Table(
+            "marketing_choices", md,
+            sa.Column("customer_id", sa.Integer, sa.ForeignKey("contacts.customer_id"), primary_key=True),
+            sa.Column("channel", sa.String(20), primary_key=True),
+            sa.Column("opted_in", sa.Boolean, nullable=False),
+            sa.Column("changed_at", TIMESTAMP, nullable=False),
+        )
+        sa.Table(
+            "rights_requests", md,
+            sa.Column("request_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("right_exercised", sa.String(16), nullable=False),
+            sa.Column("received_at", TIMESTAMP, nullable=False),
+            sa.Column("completed_at", TIMESTAMP),
+            sa.Column("outcome", sa.String(300)))
+        sa.Table(
+            "web_events", md,
+            sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("occurred_at", TIMESTAMP, nullable=False),
+            sa.Column("ip_address", sa.String(45)),
+            sa.Column("operating_system", sa.String(40)),
+            sa.Column("browser", sa.String(40)),
+            sa.Column("browser_language", sa.String(10)),
+            sa.Column("page", sa.String(200)))
+        sa.Table(
+            "devices", md,
+            sa.Column("device_id", sa.String(36), primary_key=True),
+            customer_fk(),
+            sa.Column("device_name", sa.String(100)),
+            sa.Column("device_model", sa.String(60)),
+            sa.Column("operating_system", sa.String(40)),
+            sa.Column("first_seen_at", TIMESTAMP, nullable=False),
+            sa.Column("last_seen_at", TIMESTAMP, nullable=False),
+        )
+        sa.Table(
+            "chat_transcripts", md,
+            sa.Column("chat_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("started_at", TIMESTAMP, nullable=False),
+            sa.Column("ended_at", TIMESTAMP),
+            sa.Column("agent", sa.String(10), nullable=False),
+            sa.Column("transcript", sa.Text, nullable=False),
+        )
+        sa.Table(
+            "call_recordings", md,
+            sa.Column("recording_id", sa.Integer, primary_key=True, autoincrement=False),
+            customer_fk(),
+            sa.Column("called_at", TIMESTAMP, nullable=False),
+            sa.Column("direction", sa.String(3), nullable=False),
+            sa.Column("caller_number", sa.String(30)),
+            sa.Column("duration_seconds", sa.Integer, nullable=False),
+            sa.Column("agent", sa.String(10), nullable=False),
+            sa.Column("audio_file", sa.String(255), nullable=False),
+        )
         return md
 
     # -- rows ----------------------------------------------------------------------------
@@ -224,8 +234,8 @@ class JanteloppetWorld(ControllerWorld):
                     for _ in range(count(rng, 1.4, low=1, high=6)):
                         self._shop_order(rng, person, customer_id, company)
 
-    def _contact(self, rng: random.Random, person: Person) -> tuple[int | None, str]:
-        customer_id = self._next("customer")
+    def _contact(self, rng: random.Random, person: Person) -> tuple[int, str]:
+        customer_id = self.next_id("customer")
         first, last = spelling.name_parts(rng, person)
         company = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)} AS"
         created = moment_between(rng, date(2019, 1, 1), AS_OF - timedelta(days=5))
@@ -263,7 +273,7 @@ class JanteloppetWorld(ControllerWorld):
             registered = moment_between(rng, date(year - 1, 10, 1), min(date(year, 5, 31), AS_OF))
             attended = rng.random() < 0.9 if date(year, 6, 15) < AS_OF else None
             row("event_participations", {
-                "participation_id": self._next("participation"),
+                "participation_id": self.next_id("participation"),
                 "event_code": event,
                 "ticket_type": pick(rng, TICKETS),
                 "registered_at": registered,
@@ -273,7 +283,7 @@ class JanteloppetWorld(ControllerWorld):
             if attended and rng.random() < 0.4:
                 rating = rng.randint(2, 5)
                 row("feedback", {
-                    "feedback_id": self._next("feedback"),
+                    "feedback_id": self.next_id("feedback"),
                     "event_code": event,
                     "given_at": moment_between(rng, date(year, 6, 16), min(date(year, 8, 31), AS_OF)),
                     "rating": rating,
@@ -283,7 +293,7 @@ class JanteloppetWorld(ControllerWorld):
                 })
         for _ in range(count(rng, 1.0, high=8)):
             row("notes", {
-                "note_id": self._next("note"),
+                "note_id": self.next_id("note"),
                 "written_at": moment_between(rng, created, AS_OF),
                 "written_by": rng.choice(STAFF),
                 "note": rng.choice((
@@ -298,7 +308,7 @@ class JanteloppetWorld(ControllerWorld):
             sent = moment_between(rng, created, AS_OF)
             opened = after(rng, sent, min_minutes=1, max_minutes=3000) if rng.random() < 0.5 else None
             row("campaign_messages", {
-                "message_id": self._next("message"),
+                "message_id": self.next_id("message"),
                 "campaign_code": f"{sent:%Y}-{rng.choice(CAMPAIGNS)}",
                 "channel": pick(rng, {"EMAIL": 0.85, "SMS": 0.1, "PHONE": 0.05}),
                 "sent_at": sent,
@@ -309,7 +319,7 @@ class JanteloppetWorld(ControllerWorld):
             answered = moment_between(rng, created, AS_OF)
             for question, answers in SURVEY:
                 row("survey_answers", {
-                    "answer_id": self._next("answer"),
+                    "answer_id": self.next_id("answer"),
                     "survey_code": f"{events[-1]}-EVAL",
                     "question": question,
                     "answer": rng.choice(answers),
@@ -328,11 +338,11 @@ class JanteloppetWorld(ControllerWorld):
                 "changed_at": moment_between(rng, created, AS_OF),
             })
         # Rare, but every world has at least one: the first customer exercised a right.
-        if rng.random() < 0.03 or "rights" not in self._ids:
+        if rng.random() < 0.03 or not self.last_id("rights"):
             received = moment_between(rng, created, AS_OF - timedelta(days=1))
             right = pick(rng, {"ACCESS": 0.4, "RECTIFICATION": 0.3, "OBJECTION": 0.2, "PORTABILITY": 0.1})
             row("rights_requests", {
-                "request_id": self._next("rights"),
+                "request_id": self.next_id("rights"),
                 "right_exercised": right,
                 "received_at": received,
                 "completed_at": after(rng, received, min_minutes=600, max_minutes=30000),
@@ -342,7 +352,7 @@ class JanteloppetWorld(ControllerWorld):
         language = "nb-NO" if nationality == "NO" else rng.choice(("en-GB", "en-US", "sv-SE", "de-DE"))
         for _ in range(count(rng, 6, high=60)):
             row("web_events", {
-                "event_id": self._next("web_event"),
+                "event_id": self.next_id("web_event"),
                 "occurred_at": moment_between(rng, created, AS_OF),
                 "ip_address": ipv4(rng),
                 "operating_system": rng.choice(("Windows 11", "macOS 15", "iOS 18", "Android 15")),
@@ -367,7 +377,7 @@ class JanteloppetWorld(ControllerWorld):
                 agent = rng.choice(STAFF)
                 event_name = events[-1] if events else "konferansen"
                 row("chat_transcripts", {
-                    "chat_id": self._next("chat"),
+                    "chat_id": self.next_id("chat"),
                     "started_at": started,
                     "ended_at": after(rng, started, min_minutes=2, max_minutes=25),
                     "agent": agent,
@@ -380,7 +390,7 @@ class JanteloppetWorld(ControllerWorld):
                 })
         if rng.random() < 0.15:
             for _ in range(rng.randint(1, 3)):
-                recording_id = self._next("recording")
+                recording_id = self.next_id("recording")
                 called = moment_between(rng, created, AS_OF)
                 row("call_recordings", {
                     "recording_id": recording_id,
@@ -393,8 +403,8 @@ class JanteloppetWorld(ControllerWorld):
                 })
         return customer_id, company
 
-    def _shop_order(self, rng: random.Random, person: Person, customer_id: int | None, company: str) -> None:
-        order_id = self._next("shop_order")
+    def _shop_order(self, rng: random.Random, person: Person, customer_id: int, company: str) -> None:
+        order_id = self.next_id("shop_order")
         ordered = moment_between(rng, date(2021, 9, 1), AS_OF - timedelta(days=1))
         to_company = rng.random() < 0.5
         method = pick(rng, {"CARD": 0.55, "INVOICE": 0.35 if to_company else 0.0, "VIPPS": 0.1})

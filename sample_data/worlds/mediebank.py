@@ -32,10 +32,8 @@ class MediebankWorld(ControllerWorld):
 
     def __init__(self, ctx: BuildContext, config: ControllerConfig) -> None:
         super().__init__(ctx, config)
-        self._consent_id = 0
-        self._withdrawal_id = 0
-        self._media_id = 0
-        self._last_group: tuple[str, date, list[tuple[int, str, str]], list[Person]] | None = None
+        # The previous consent's project, shoot day and media: a group photo shares them.
+        self._last_group: tuple[str, date, list[tuple[int, str, str]]] | None = None
 
     def schema(self, system_id: str) -> sa.MetaData:
         md = sa.MetaData()
@@ -89,8 +87,7 @@ class MediebankWorld(ControllerWorld):
                     self._consent(rng, person)
 
     def _consent(self, rng: random.Random, person: Person) -> None:
-        self._consent_id += 1
-        consent_id = self._consent_id
+        consent_id = self.next_id("consent")
         # Some shoots are group photos: the same media items then show the previous person too.
         group = self._last_group if self._last_group and rng.random() < 0.2 else None
         project = group[0] if group else f"{rng.choice(PROJECTS)} {rng.randint(2019, AS_OF.year)}"
@@ -101,7 +98,7 @@ class MediebankWorld(ControllerWorld):
             signed = None
         uses = rng.sample(USES, rng.randint(1, 5)) if signed else []
         # At least one withdrawal in every world, however small.
-        withdrawn_all = signed is not None and (rng.random() < 0.07 or not self._withdrawal_id)
+        withdrawn_all = signed is not None and (rng.random() < 0.07 or not self.last_id("withdrawal"))
         withdrawn_some = signed is not None and not withdrawn_all and len(uses) > 1 and rng.random() < 0.08
         status = ("WITHDRAWN" if withdrawn_all else "PARTLY_WITHDRAWN" if withdrawn_some
                   else "ACTIVE" if signed else "PENDING")
@@ -128,9 +125,8 @@ class MediebankWorld(ControllerWorld):
             removed_at = after(rng, withdrawn, min_minutes=60, max_minutes=5000)
             if removed_at.date() >= AS_OF:
                 removed_at = None
-            self._withdrawal_id += 1
             self.emit("samtykkeregister", "consent_withdrawals", {
-                "withdrawal_id": self._withdrawal_id,
+                "withdrawal_id": self.next_id("withdrawal"),
                 "consent_id": consent_id,
                 "withdrawn_at": withdrawn,
                 "scope": "ALL" if withdrawn_all else "USE",
@@ -140,10 +136,10 @@ class MediebankWorld(ControllerWorld):
             }, owners=[person])
         media = list(group[2]) if group else []
         for _ in range(count(rng, 2.5, low=1, high=12)):
-            self._media_id += 1
+            media_id = self.next_id("media")
             kind = pick(rng, {"PHOTO": 0.8, "VIDEO": 0.15, "AUDIO": 0.05})
             extension = {"PHOTO": "jpg", "VIDEO": "mp4", "AUDIO": "wav"}[kind]
-            media.append((self._media_id, kind, f"SK{shot:%Y%m%d}_{self._media_id:07d}.{extension}"))
+            media.append((media_id, kind, f"SK{shot:%Y%m%d}_{media_id:07d}.{extension}"))
         for media_id, kind, file_name in media:
             self.emit("samtykkeregister", "consent_media", {
                 "consent_id": consent_id,
@@ -155,7 +151,7 @@ class MediebankWorld(ControllerWorld):
                 "status": "REMOVED" if withdrawn_all and removed_at else "AVAILABLE",
                 "in_published_material": rng.random() < 0.4,
             }, owners=[person])
-        self._last_group = (project, shot, media, [person])
+        self._last_group = (project, shot, media)
 
 
 def _day(rng: random.Random, start: date, end: date) -> date:

@@ -18,10 +18,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from dsar.config.models import ControllerConfig
 from sample_data import spelling
 from sample_data.people import AS_OF, Person
-from sample_data.worlds.base import BuildContext, ControllerWorld
+from sample_data.worlds.base import ControllerWorld
 from sample_data.worlds.common import TIMESTAMP, day_between, moment_between, money, org_nr, pick, slug
 
 # category code -> shop words used in company names
@@ -43,12 +42,6 @@ SMS_SHORT_CODE = "26001"
 
 class SentrumWorld(ControllerWorld):
     controller_id = "stavanger-sentrum"
-
-    def __init__(self, ctx: BuildContext, config: ControllerConfig) -> None:
-        super().__init__(ctx, config)
-        self._company_id = 0
-        self._contact_id = 0
-        self._invoice_id = 0
 
     def schema(self, system_id: str) -> sa.MetaData:
         md = sa.MetaData()
@@ -128,8 +121,7 @@ class SentrumWorld(ControllerWorld):
     # -- member register ---------------------------------------------------------------
 
     def _company(self, rng: random.Random, people: list[Person], *, sole: bool) -> None:
-        self._company_id += 1
-        company_id = self._company_id
+        company_id = self.next_id("company")
         category = rng.choice(list(CATEGORIES))
         trade = rng.choice(CATEGORIES[category])
         owner = people[0]
@@ -172,11 +164,11 @@ class SentrumWorld(ControllerWorld):
             "gift_card_partner": not ended and rng.random() < 0.5,
         }, owners=people)
         for person in people:
-            self._contact_id += 1
+            contact_id = self.next_id("contact")
             first, last = spelling.name_parts(rng, person)
             registered = moment_between(rng, since, AS_OF)
             self.emit("medlemsregister", "contact_persons", {
-                "contact_id": self._contact_id,
+                "contact_id": contact_id,
                 "company_id": company_id,
                 "first_name": first,
                 "last_name": last,
@@ -200,15 +192,15 @@ class SentrumWorld(ControllerWorld):
                     "registered_on": day_between(rng, date(year + 1, 3, 1), date(year + 1, 7, 31)),
                 }, owners=people)
         for year in range(max(since.year, AS_OF.year - 4), last_year + 2):
-            self._invoice_id += 1
+            invoice_id = self.next_id("invoice")  # used up even when no invoice follows
             invoiced = date(year, 2, 1)
             if invoiced > AS_OF:
                 break
             paid = invoiced.replace(day=rng.randint(5, 27)) if rng.random() < 0.95 else None
             self.emit("medlemsregister", "fee_invoices", {
-                "invoice_id": self._invoice_id,
+                "invoice_id": invoice_id,
                 "company_id": company_id,
-                "invoice_number": f"{year}-{self._invoice_id:06d}",
+                "invoice_number": f"{year}-{invoice_id:06d}",
                 "period_year": year,
                 "basis": fee_type,
                 "amount_nok": money(rng, 4000, 45000, 100) if fee_type == "TURNOVER" else money(rng, 3500, 3500),
