@@ -69,6 +69,8 @@ def test_good_configuration_loads(tmp_workspace):
         (('purposes = [{ nb = "Kjøp", en = "Purchases" }]', 'purposes = ["Kjøp"]'),
          "systems.web.register.purposes[0]", "English text missing"),
         (('connector = "sql"', 'connector = "ftp"'), "systems.web.connector", "sql"),
+        # An e-mail as key would sit in clear in the request store's review list.
+        (('key = "id"', 'key = "email"'), "systems.web.collections.customers", "identity field"),
     ],
 )
 def test_wrong_configuration_names_file_key_and_problem(tmp_workspace, change, key, problem):

@@ -284,6 +284,14 @@ class Collection(_Model):
             hidden = [f for f in identity.fields if f in self.secret]
             if hidden:
                 raise ValueError(f"identity field {hidden} can't be secret")
+        identifying = sorted({f for i in self.identities for f in i.fields} & set(self.key))
+        if identifying:
+            # Keys name records outside the encrypted copy: in the request store's review
+            # list and on staff's screen. An e-mail or name as key would put it there in clear.
+            raise ValueError(
+                f"key {identifying} is an identity field; keys name records in the request "
+                "store, so use an id column (or '_line' for a CSV file)"
+            )
         return self
 
     @property
