@@ -27,42 +27,51 @@ def bench_dir() -> Path:
     return path
 
 
-def ensure_data_key() -> None:
-    """A throwaway data key for benchmark workspaces, kept in the bench directory.
+def use_bench_secrets() -> None:
+    """Keep the benchmarks' data key in ``<bench dir>/secrets``, not the user's secret store.
 
-    An explicit ``DSAR_DATA_KEY`` or ``DSAR_SECRETS_DIR`` is respected; otherwise the key
-    lives in ``<bench dir>/secrets`` so CSV indexes built by one run are valid in the next.
+    An explicit ``DSAR_DATA_KEY`` or ``DSAR_SECRETS_DIR`` is respected. The key stays between
+    runs, so CSV indexes built by one run are valid in the next; child processes inherit the
+    choice through the environment.
     """
     if os.environ.get("DSAR_DATA_KEY") or os.environ.get("DSAR_SECRETS_DIR"):
         return
-    from dsar.crypto import DataKey
-    from dsar.secrets import has_secret, store_secret
-
     os.environ["DSAR_SECRETS_DIR"] = str(bench_dir() / "secrets")
-    if not has_secret("DSAR_DATA_KEY"):
-        store_secret("DSAR_DATA_KEY", DataKey.generate())
 
 
 def ensure_world(
-    root: Path, *, scale: float, seed: int = 2026, sql_urls: Mapping[str, str] | None = None
+    root: Path,
+    *,
+    scale: float,
+    seed: int = 2026,
+    sql_urls: Mapping[str, str] | None = None,
+    rebuild: bool = False,
 ) -> tuple[Path, bool]:
-    """Build the sample world in ``root`` unless one with the same parameters is there.
+    """Build the sample world in ``root`` unless one with the same parameters is there (or
+    ``rebuild``), and make sure its data key exists (``dsar demo``'s way, in the bench
+    secret store: ``use_bench_secrets``).
 
     Returns (root, built_now).
     """
+    from dsar.cli.demo import ensure_data_key
+    from dsar.workspace import Workspace
+
+    use_bench_secrets()
     wanted = {"scale": scale, "seed": seed, "sql_urls": dict(sql_urls or {})}
     marker = root / MARKER
-    if marker.is_file() and json.loads(marker.read_text()) == wanted:
-        return root, False
-    from sample_data.generate import build_world
+    built = rebuild or not (marker.is_file() and json.loads(marker.read_text()) == wanted)
+    if built:
+        from sample_data.generate import build_world
 
-    marker.unlink(missing_ok=True)  # an interrupted build must not look finished
-    started = time.perf_counter()
-    world = build_world(root, scale=scale, seed=seed, sql_urls=sql_urls)
-    say(f"built world scale {scale:g} in {root}: {world.people} people, "
-        f"{world.total_records} records, {time.perf_counter() - started:.0f} s")
-    marker.write_text(json.dumps(wanted))
-    return root, True
+        marker.unlink(missing_ok=True)  # an interrupted build must not look finished
+        say(f"building the sample world at scale {scale:g} in {root} (scale 100: a few minutes) …")
+        started = time.perf_counter()
+        world = build_world(root, scale=scale, seed=seed, sql_urls=sql_urls)
+        say(f"built world scale {scale:g} in {root}: {world.people} people, "
+            f"{world.total_records} records, {time.perf_counter() - started:.0f} s")
+        marker.write_text(json.dumps(wanted))
+    ensure_data_key(Workspace(root))
+    return root, built
 
 
 # ------------------------------------------------------------------------------ statistics
@@ -92,7 +101,13 @@ def ms(seconds: float) -> str:
 # --------------------------------------------------------------------------------- machine
 
 
-def machine() -> dict[str, str]:
+def machine(postgres_url: str | None = None) -> dict[str, str]:
+    """The machine and the versions that shape the figures; PostgreSQL's when a script uses it."""
+    import sqlite3
+    from importlib.metadata import version
+
+    import sqlalchemy as sa
+
     cpu = ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -108,21 +123,44 @@ def machine() -> dict[str, str]:
                 mem_gb = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB"
     except OSError:
         pass
-    return {
+    info = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus": str(os.cpu_count()),
         "cpu": cpu,
         "memory": mem_gb,
         "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sa.__version__,
+        # prefect.__version__ without importing Prefect (which sets up its settings and home).
+        "prefect": version("prefect"),
         "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "commit": _commit(),
     }
+    if postgres_url is not None:
+        engine = sa.create_engine(postgres_url)
+        try:
+            with engine.connect() as conn:
+                info["postgresql"] = str(conn.exec_driver_sql("SHOW server_version").scalar())
+        finally:
+            engine.dispose()
+    return info
+
+
+def machine_line(info: Mapping[str, str]) -> str:
+    """The one line every script prints first; BENCHMARKS.md's machine line comes from it."""
+    versions = [f"Python {info['python']}", f"SQLite {info['sqlite']}"]
+    if "postgresql" in info:
+        versions.append(f"PostgreSQL {info['postgresql']}")
+    versions += [f"SQLAlchemy {info['sqlalchemy']}", f"Prefect {info['prefect']}"]
+    return (f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}, {', '.join(versions)}; "
+            f"load {info['load']}; {info['date']}; commit {info['commit']}")
 
 
 def _commit() -> str:
+    """The commit the scripts ran at, ``-dirty`` when the working tree has uncommitted changes."""
     try:
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
+            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=False,
             cwd=Path(__file__).resolve().parent.parent,
         ).stdout.strip()
     except OSError:

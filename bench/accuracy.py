@@ -3,11 +3,11 @@
     python -m bench.accuracy [--scale 1] [--seed 2026]
 
 Every person of ``people.csv`` asks every controller, with the identifiers they would give
-(their canonical e-mail and phone, name and birth date), and every system is searched the
-way ``dsar.search.search_system`` does it: ``connector.find(lookup, held=classifier.is_held)``
-with the matching ``Classifier``. Staging, the request store and Prefect are left out (they
-don't decide what is found or held), and so is shaping (it changes fields, not status).
-One connector per system serves all people.
+(their canonical e-mail and phone, name and birth date, through ``Person.from_given`` as
+staff type them), and every system is searched with ``dsar.search.findings``: the one search
+pipeline, exactly what the flow stages (find, classify as confirmed or held, shape). Staging,
+the request store and Prefect are left out (they don't decide what is found or held). One
+connector per system serves all people.
 
 Each finding is compared with ``ground_truth.csv``, which lists every record of every person
 (records reached by reference included; a record can belong to several people, e.g. a show
@@ -110,15 +110,11 @@ def relation(person: dict[str, str]) -> str:
 
 
 def asker(person: dict[str, str]) -> Any:
-    """The request's person, as ``dsar demo`` and ``dsar request new`` normalise it."""
-    from dsar.identity import normalize_email, normalize_phone, parse_birthdate
+    """The request's person, as ``dsar demo`` and ``dsar request new`` make it."""
     from dsar.store import Person
 
-    return Person(
-        name=person["name"],
-        emails=(normalize_email(person["email"]),) if person["email"] else (),
-        phones=(normalize_phone(person["phone"]),) if person["phone"] else (),
-        birthdate=parse_birthdate(person["birthdate"]) if person["birthdate"] else None,
+    return Person.from_given(
+        person["name"], emails=[person["email"]], phones=[person["phone"]], birthdate=person["birthdate"]
     )
 
 
@@ -130,7 +126,7 @@ def evaluate(
 ) -> Evaluation:
     """Search the world in ``root`` for every person (or ``person_ids``) and score it."""
     from connectors import connector_for
-    from dsar.matching import Classifier
+    from dsar.search import findings
     from dsar.workspace import Workspace
 
     started = time.perf_counter()
@@ -163,10 +159,8 @@ def evaluate(
                     mine = truth[where].get(pid, set())
                     tally.truth += len(mine)
                     result.truth_by_relation[relation(person)] += len(mine)
-                    classifier = Classifier(system.id, subject.subject(), system.collections)
                     found: set[tuple[str, str]] = set()
-                    for raw in connector.find(subject.lookup(), held=classifier.is_held):
-                        finding = classifier.classify(raw)
+                    for finding in findings(connector, system, subject):
                         record = (finding.collection, finding.key)
                         found.add(record)
                         own = record in mine
@@ -242,17 +236,15 @@ def report(result: Evaluation) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench._common import bench_dir, ensure_data_key, ensure_world, machine, say, write_results
+    from bench._common import bench_dir, ensure_world, machine, machine_line, say, write_results
 
     parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    ensure_data_key()
     root, _ = ensure_world(bench_dir() / f"accuracy-ws{args.scale:g}-{args.seed}", scale=args.scale, seed=args.seed)
     info = machine()
-    print(f"machine: {info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, {info['date']}, "
-          f"commit {info['commit']}; world scale {args.scale:g}, seed {args.seed}\n")
+    print(f"{machine_line(info)}\nworld scale {args.scale:g}, seed {args.seed}\n")
     result = evaluate(root, progress=say)
     print(report(result))
     data = {

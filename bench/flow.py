@@ -19,12 +19,17 @@ The two kinds of process alternate (a b, b a, …) so both see the same noise; t
 four, and the whole process (interpreter start to exit, which for (a) includes stopping the
 temporary server). Each request is also split, by timing wrappers around our own functions,
 into the system searches (first start to last end; they run concurrently), the answer
-(letter HTML and PDF, package, store) and everything else: Prefect's engine and API calls.
+(letter HTML and PDF, package, store) and everything else: Prefect's engine and API calls,
+of which the wait for the flow run's heartbeat thread to stop is timed on its own (the
+``Thread.join`` in ``prefect.flow_engine._send_heartbeats``). After timing a request, the
+child takes (and drops) its sealed password and deletes its package, so nothing is left
+in the workspace's exports.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -40,12 +45,13 @@ from typing import Any
 
 from bench._common import (
     bench_dir,
-    ensure_data_key,
     ensure_world,
     machine,
+    machine_line,
     median,
     percentile,
     say,
+    use_bench_secrets,
     write_results,
 )
 
@@ -60,6 +66,7 @@ def child(root: Path) -> dict[str, Any]:
     started = time.perf_counter()
     from dsar.cli.common import open_workspace, prepare_prefect
     from dsar.cli.demo import register_demo_request
+    from dsar.delivery import take_password
     from dsar.store import open_store
 
     workspace = open_workspace(root)
@@ -81,9 +88,16 @@ def child(root: Path) -> dict[str, Any]:
         search_span = max(b for _, b in searches) - min(a for a, _ in searches) if searches else 0.0
         answer = sum(b - a for name, a, b in spans if name == "answer")
         pdf = sum(b - a for name, a, b in spans if name == "pdf")
+        heartbeat = sum(b - a for name, a, b in spans if name == "heartbeat")
         runs.append({"controller": controller_id, "seconds": seconds, "status": result["status"],
                      "records": result["records"], "search_span_s": search_span, "answer_s": answer,
-                     "pdf_s": pdf, "outside_s": seconds - search_span - answer})
+                     "pdf_s": pdf, "outside_s": seconds - search_span - answer, "heartbeat_join_s": heartbeat})
+        if result.get("package"):  # the bench keeps no packages and no passwords
+            package = Path(result["package"])
+            take_password(workspace.data_key, package)
+            package.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                package.parent.rmdir()
     store.close()
     forget_runtimes()
     return {"import_s": imported, "runs": runs}
@@ -91,8 +105,11 @@ def child(root: Path) -> dict[str, Any]:
 
 def _instrument() -> list[tuple[str, float, float]]:
     """Record when our own work runs inside the flow: the system searches, the answer
-    (letter, package, store) and, within it, the PDF. Wrappers only time the originals; the
-    flow's tasks import these names at call time, so they pick the wrappers up."""
+    (letter, package, store) and, within it, the PDF; and how long the flow engine waits for
+    its heartbeat thread to stop. Wrappers only time the originals; the flow's tasks import
+    these names at call time, so they pick the wrappers up."""
+    import threading
+
     import dsar.answer
     import dsar.letter
     import dsar.search
@@ -112,6 +129,23 @@ def _instrument() -> list[tuple[str, float, float]]:
     dsar.search.search_system = timed("search", dsar.search.search_system)
     dsar.answer.answer_request = timed("answer", dsar.answer.answer_request)
     dsar.letter.render_letter_pdf = timed("pdf", dsar.letter.render_letter_pdf)
+
+    # Prefect 3.8 runs a flow's heartbeat in a thread started as
+    # Thread(target=context.run, args=(heartbeat_loop,)) and joins it when the run ends; the
+    # thread sleeps in 1-s steps, so the join can wait up to a second. Only that join is timed.
+    join = threading.Thread.join
+
+    def timed_join(thread: threading.Thread, timeout: float | None = None) -> None:
+        args = getattr(thread, "_args", ())
+        if not (args and getattr(args[0], "__name__", "") == "heartbeat_loop"):
+            return join(thread, timeout)
+        start = time.perf_counter()
+        try:
+            return join(thread, timeout)
+        finally:
+            spans.append(("heartbeat", start, time.perf_counter()))
+
+    threading.Thread.join = timed_join  # type: ignore[method-assign]
     return spans
 
 
@@ -207,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    ensure_data_key()
+    use_bench_secrets()
     if args.child:
         print(json.dumps(child(args.child)))
         return 0
@@ -225,8 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         d.mkdir(parents=True)
 
     info = machine()
-    print(f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}, Python {info['python']}, "
-          f"load {info['load']}, {info['date']}, commit {info['commit']}")
+    print(machine_line(info))
     say("starting prefect server …")
     server, api_url, startup = start_server(server_home)
     say(f"prefect server up in {startup:.1f} s at {api_url}")
@@ -255,12 +288,22 @@ def main(argv: list[str] | None = None) -> int:
         table[mode] = {"first": median(first), "later": median(later)}
         print(f"| {mode} | {median(first):.2f} | {median(later):.2f} | {percentile(later, 95):.2f} | "
               f"{median([p['process_s'] for p in mine]):.2f} | {median([p['import_s'] for p in mine]):.2f} |")
+    for mode in ("temporary", "running server"):
+        firsts = ", ".join(f"{p['runs'][0]['seconds']:.2f}" for p in processes if p["mode"] == mode)
+        print(f"\nfirst request of each {mode} process, in the order run: {firsts} s")
     later_runs = [r for p in processes for r in p["runs"][1:]]
     print("\nwhere a later request's time goes (both modes, median s): searches (first start to last "
           f"end) {median([r['search_span_s'] for r in later_runs]):.2f}, answer (letter, PDF, package, store) "
           f"{median([r['answer_s'] for r in later_runs]):.2f} of which the PDF "
           f"{median([r['pdf_s'] for r in later_runs]):.2f}, everything else (Prefect's engine and API calls) "
-          f"{median([r['outside_s'] for r in later_runs]):.2f}")
+          f"{median([r['outside_s'] for r in later_runs]):.2f} of which waiting for the heartbeat thread "
+          f"to stop {median([r['heartbeat_join_s'] for r in later_runs]):.2f}")
+    if not any(r["heartbeat_join_s"] for r in later_runs):
+        print("(no heartbeat join seen: Prefect's _send_heartbeats changed or heartbeats are off)")
+    own = [r["search_span_s"] + r["answer_s"] for r in later_runs]
+    walls = [r["seconds"] for r in later_runs]
+    print(f"later requests: own work (searches + answer) {min(own):.2f}–{max(own):.2f} s, "
+          f"wall time {min(walls):.2f}–{max(walls):.2f} s")
     print(f"\nratio temporary / running server: first request "
           f"{table['temporary']['first'] / table['running server']['first']:.1f}×, later requests "
           f"{table['temporary']['later'] / table['running server']['later']:.2f}×; "

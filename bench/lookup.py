@@ -2,36 +2,43 @@
 
     python -m bench.lookup [--scale 100] [--people 30] [--pg] [--csv-1m]
 
-What is timed is one system's ``connector.find()`` for one person, consumed through the
-matching ``Classifier`` exactly as ``dsar.search`` does (staging and the store left out): the
-identity lookups plus every reference followed. Each person's search runs ``--repeat`` times
-per variant (default 3), the variants alternating (A B, B A, …) in one process so both see
-the same machine noise; a person's figure is the median of their repeats, and the tables give
-the median and p95 over people and the median of the per-person ratios. Files are in the
-page cache (the machine has far more RAM than the world), so scans are timed at their
-cheapest: CPU, not disk. One connector per variant serves every person (engine reused).
+What is timed is one system's search for one person with ``dsar.search.findings``, the one
+search pipeline and exactly what the flow stages (staging and the store left out): the
+identity lookups, every reference followed, classification and shaping. Each person's
+search runs ``--repeat`` times per variant (default 3), the variants alternating (A B, B A,
+…) in one process so both see the same machine noise; a person's figure is the median of
+their repeats, and the tables give the median and p95 over people and the median of the
+per-person ratios. Files are in the page cache (the machine has far more RAM than the
+world), so scans are timed at their cheapest: CPU, not disk (a cold disk is not measured).
+One connector per variant serves every person (engine reused).
 
 SQLite: the largest SQL database (``gjovik-kultursenter/billett.db``: ``billettsystem`` and
 ``nettbruk``, 2.1 M rows) as built, against a byte copy of it from which the lookup indexes
 the generator adds (every ``ix_*``: identity columns, reference columns) are dropped. Table
 pages are untouched (no VACUUM), primary keys stay, and the connector runs the very same
 statements, so the only difference is the indexes. ``EXPLAIN QUERY PLAN`` of every statement
-is collected; rows examined are derived from it: a ``SCAN`` step reads the whole table, a
-``SEARCH`` step the rows it returns.
+is collected (``SqlConnector.explain``). SQLite doesn't report the rows a statement reads, so
+"rows read" is derived, not measured: the table's rows for a statement whose plan has a
+``SCAN`` step, the rows it returns for one whose plan only has ``SEARCH`` steps (each
+condition is an ``IN`` list an index answers, so the entries visited are about the rows
+returned: "rows returned; the plan shows no scan").
 
 PostgreSQL (``--pg``): the same world built with ``nettbruk`` (1.25 M rows) in a PostgreSQL
 database, ANALYZEd; forced scans by the session settings ``enable_indexscan``,
 ``enable_bitmapscan`` and ``enable_indexonlyscan`` off, passed through the connection URL's
 libpq ``options`` (the connector's own way in). Rows examined come from ``EXPLAIN (ANALYZE,
-FORMAT JSON)`` of each statement: rows returned plus rows removed by filter, per scan node.
+FORMAT JSON)`` of each statement: rows returned plus rows removed by filter, per scan node
+(measured by the server).
 
 CSV: the largest CSV system (``stavanger-foto/nyhetsbrev``: subscribers, and clicks followed
 by ``subscriber_id``), the sidecar index vs ``CsvConnector.use_index = False``; the index's
-one-off build is timed on its own (cache deleted, first lookup). Rows examined: every row of
-the file for a scan, the rows the index points at otherwise. ``--csv-1m`` repeats it on a
-copy of those two files made six times longer (each row copied with its id offset and its
-e-mail prefixed, so the sampled people's own rows and line numbers are unchanged): 1.07 M
-click rows, for the first ``--csv-1m-people`` of the same sample, once each.
+one-off build is timed on its own (cache deleted, first lookup). "Rows read" is by
+construction, not measured: every row of the file for a scan, the rows returned (those the
+index points at) otherwise. After the alternating runs, the index lookups are timed again
+back to back (no scan in between). ``--csv-1m`` repeats it on a copy of those two files made
+six times longer (each row copied with its id offset and its e-mail prefixed, so the sampled
+people's own rows and line numbers are unchanged): 1.07 M click rows, for the first
+``--csv-1m-people`` of the same sample, ``--csv-1m-repeat`` times each (default 3, median).
 
 Results: tables on stdout (Markdown), details in ``<bench dir>/results/lookup.json``.
 No personal data is printed: plans show node types and table/index names only.
@@ -57,9 +64,9 @@ import sqlalchemy as sa
 
 from bench._common import (
     bench_dir,
-    ensure_data_key,
     ensure_world,
     machine,
+    machine_line,
     median,
     ms,
     percentile,
@@ -89,15 +96,9 @@ class Asker:
     birthdate: str
 
     def person(self) -> Any:
-        from dsar.identity import normalize_email, normalize_phone, parse_birthdate
         from dsar.store import Person
 
-        return Person(
-            name=self.name,
-            emails=(normalize_email(self.email),) if self.email else (),
-            phones=(normalize_phone(self.phone),) if self.phone else (),
-            birthdate=parse_birthdate(self.birthdate) if self.birthdate else None,
-        )
+        return Person.from_given(self.name, emails=[self.email], phones=[self.phone], birthdate=self.birthdate)
 
 
 def sample_people(root: Path, controller: str, system: str, count: int, seed: int) -> list[Asker]:
@@ -127,8 +128,9 @@ class Run:
 
 
 def search(connector: Any, system: Any, person: Any) -> Run:
-    """The person's search in one system, as ``dsar.search.search_system`` runs it."""
-    from dsar.matching import Classifier
+    """The person's search in one system: ``dsar.search.findings``, consumed to the end (the
+    statements it sends are recorded for ``examine``, outside the timing)."""
+    from dsar.search import findings
 
     statements: list[tuple[Any, list[Any]]] = []
     original = connector.select
@@ -140,11 +142,7 @@ def search(connector: Any, system: Any, person: Any) -> Run:
     connector.select = recording
     try:
         started = time.perf_counter()
-        classifier = Classifier(system.id, person.subject(), system.collections)
-        records = 0
-        for raw in connector.find(person.lookup(), held=classifier.is_held):
-            classifier.classify(raw)
-            records += 1
+        records = sum(1 for _ in findings(connector, system, person))
         seconds = time.perf_counter() - started
     finally:
         del connector.select
@@ -228,18 +226,23 @@ def summary(variants: list[Variant], systems: list[Any]) -> list[dict[str, Any]]
     return rows
 
 
-def print_table(title: str, rows: list[dict[str, Any]], systems: list[Any], people: int) -> None:
+def print_table(
+    title: str, rows: list[dict[str, Any]], systems: list[Any], people: int, examined: str
+) -> None:
+    """``examined`` names what the rows column holds (measured, or derived from the plan)."""
     print(f"\n### {title} ({people} people)\n")
     print("| variant | median / person (ms) | p95 (ms) | " + " | ".join(f"{s.id} median (ms)" for s in systems)
-          + " | statements | records | rows examined (median) | ratio to indexed (median of per-person ratios) |")
+          + f" | statements | records | {examined} (median) | ratio to indexed (median of per-person ratios) |")
     print("|---" * (7 + len(systems)) + "|")
     for row in rows:
-        examined = row["rows_examined_median"]
+        rows_read = row["rows_examined_median"]
         print(f"| {row['variant']} | {ms(row['median_s'])} | {ms(row['p95_s'])} | "
               + " | ".join(ms(row["per_system_median_s"][s.id]) for s in systems)
               + f" | {row['statements_median']:g} | {row['records_median']:g} | "
-              f"{'–' if examined is None else f'{examined:,.0f}'} | {row['ratio_to_first_median']:.1f}× |")
+              f"{'–' if rows_read is None else f'{rows_read:,.0f}'} | {row['ratio_to_first_median']:.1f}× |")
     for row in rows:
+        if not row["plans"]:
+            continue  # CSV: no plans
         print(f"\nplans, {row['variant']} (statement steps over all people):")
         for plan, n in row["plans"].items():
             print(f"- `{plan}` × {n}")
@@ -323,7 +326,8 @@ def run_sqlite(root: Path, people_count: int, seed: int, repeat: int) -> dict[st
         for connector in variant.connectors.values():
             connector.close()
     rows = summary(variants, systems)
-    print_table("SQLite: gjovik-kultursenter billettsystem + nettbruk (billett.db)", rows, systems, len(people))
+    print_table("SQLite: gjovik-kultursenter billettsystem + nettbruk (billett.db)", rows, systems, len(people),
+                "rows read (derived: table rows if the plan scans, else rows returned)")
     size_mb = source.stat().st_size / 1e6
     print(f"\ndatabase {size_mb:.0f} MB; tables: " + ", ".join(f"{t} {n:,}" for t, n in sorted(table_rows.items())))
     print(f"indexes dropped in the scan copy: {', '.join(dropped)}")
@@ -342,14 +346,9 @@ def ensure_pg_world(scale: float, seed: int) -> Path:
         if not exists:
             conn.exec_driver_sql(f'CREATE DATABASE "{PG_DB}"')
     admin.dispose()
-    root = bench_dir() / f"ws{scale:g}pg"
-    marker = root / "bench-world.json"
-    wanted = {"scale": scale, "seed": seed, "sql_urls": {"/".join(PG_SYSTEM): url}}
-    if not exists and marker.is_file():
-        marker.unlink()  # the database was dropped: rebuild
-    if not (marker.is_file() and json.loads(marker.read_text()) == wanted):
-        say(f"building the PostgreSQL world at scale {scale:g} (a few minutes) …")
-    ensure_world(root, scale=scale, seed=seed, sql_urls=wanted["sql_urls"])
+    # A database created just now is empty, whatever the world's marker says: rebuild.
+    root, _ = ensure_world(bench_dir() / f"ws{scale:g}pg", scale=scale, seed=seed,
+                           sql_urls={"/".join(PG_SYSTEM): url}, rebuild=not exists)
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         started = time.perf_counter()
@@ -360,20 +359,32 @@ def ensure_pg_world(scale: float, seed: int) -> Path:
 
 
 def pg_examine(variant: Variant, connector: Any, statements: list) -> tuple[int, list[str]]:
+    rows, plans = 0, []
+    for collection, conditions in statements:
+        plan = _explain_analyze(connector, collection, conditions)
+        if plan is None:
+            continue
+        examined, nodes = _pg_nodes(plan)
+        rows += examined
+        plans.append(f"{collection.table}: " + " / ".join(nodes))
+    return rows, plans
+
+
+def _explain_analyze(connector: Any, collection: Any, conditions: list) -> dict[str, Any] | None:
+    """The top plan node of ``EXPLAIN (ANALYZE, FORMAT JSON)`` of the statement ``select`` runs.
+
+    The public ``SqlConnector.explain`` runs plain ``EXPLAIN``: estimates, no rows actually
+    read. Rows examined need ANALYZE's actual counts, so this builds the connector's own
+    statement with its private ``_statement`` and ``_Explain`` (the only private use here).
+    """
     from connectors.sql import _Explain
 
-    rows, plans = 0, []
+    statement = connector._statement(collection, conditions)
+    if statement is None:
+        return None
     with connector.engine.connect() as conn:
-        for collection, conditions in statements:
-            statement = connector._statement(collection, conditions)
-            if statement is None:
-                continue
-            result = conn.execute(_Explain(statement, "EXPLAIN (ANALYZE, FORMAT JSON)")).scalar()
-            plan = (json.loads(result) if isinstance(result, str) else result)[0]["Plan"]
-            examined, nodes = _pg_nodes(plan)
-            rows += examined
-            plans.append(f"{collection.table}: " + " / ".join(nodes))
-    return rows, plans
+        result = conn.execute(_Explain(statement, "EXPLAIN (ANALYZE, FORMAT JSON)")).scalar()
+    return (json.loads(result) if isinstance(result, str) else result)[0]["Plan"]
 
 
 def _pg_nodes(node: dict[str, Any]) -> tuple[int, list[str]]:
@@ -428,7 +439,8 @@ def run_pg(scale: float, world_seed: int, people_count: int, seed: int, repeat: 
         for connector in variant.connectors.values():
             connector.close()
     rows = summary(variants, [system])
-    print_table(f"PostgreSQL {version}: gjovik-kultursenter nettbruk", rows, [system], len(people))
+    print_table(f"PostgreSQL {version}: gjovik-kultursenter nettbruk", rows, [system], len(people),
+                "rows examined (EXPLAIN ANALYZE: returned + removed by filter)")
     print("\ntables: " + ", ".join(f"{t} {n:,}" for t, n in sorted(table_rows.items()))
           + f"; max_parallel_workers_per_gather = {workers}")
     return {"system": system.id, "people": len(people), "variants": rows, "table_rows": table_rows,
@@ -467,6 +479,7 @@ def expand_csv_world(source_root: Path, copies: int) -> Path:
     for name in ("people.csv", "ground_truth.csv"):
         (dest / "sources" / name).symlink_to(source_root / "sources" / name)
     from dsar.workspace import Workspace
+    from sample_data.sinks import line_ending
 
     system = Workspace(source_root).config.controller(CSV_SYSTEM[0]).systems[CSV_SYSTEM[1]]
     src_ws, dst_ws = Workspace(source_root), Workspace(dest)
@@ -474,7 +487,7 @@ def expand_csv_world(source_root: Path, copies: int) -> Path:
         src = src_ws.resolve_path(str(collection.path))
         dst = dst_ws.resolve_path(str(collection.path))
         dst.parent.mkdir(parents=True, exist_ok=True)
-        newline = "\r\n" if collection.encoding.lower() in ("cp1252", "windows-1252") else "\n"
+        newline = line_ending(collection.encoding)  # as the generator wrote the source
         with src.open(encoding=collection.encoding, newline="") as inp, \
                 dst.open("w", encoding=collection.encoding, newline="") as out:
             reader = csv.reader(inp, delimiter=collection.delimiter)
@@ -532,7 +545,8 @@ def run_csv(
         person = asker.person()
         back_to_back.append(median([search(indexed, system, person).seconds for _ in range(5)]))
     rows = summary(variants, [system])
-    print_table(f"CSV: stavanger-foto nyhetsbrev, {label}", rows, [system], len(people))
+    print_table(f"CSV: stavanger-foto nyhetsbrev, {label}", rows, [system], len(people),
+                "rows read (by construction: scan every row, index rows returned)")
     print("\nfiles: " + ", ".join(f"{cid} {lines[cid]:,} rows / {sizes[cid] / 1e6:.1f} MB" for cid in files)
           + f"; index files {index_bytes / 1e6:.1f} MB")
     print(f"one-off index build (cache deleted, first lookup): median {median(build_seconds):.2f} s "
@@ -556,17 +570,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv-1m", action="store_true", help="also the CSV files made ~1 M rows long")
     parser.add_argument("--csv-1m-people", type=int, default=10, help="the first N of the CSV sample")
     parser.add_argument("--repeat", type=int, default=3, help="searches per person and variant (median kept)")
-    parser.add_argument("--csv-1m-repeat", type=int, default=1)
+    parser.add_argument("--csv-1m-repeat", type=int, default=3, help="as --repeat, for the 1 M-row files")
     parser.add_argument("--builds", type=int, default=3, help="index builds to time")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-csv", action="store_true")
     args = parser.parse_args(argv)
 
-    ensure_data_key()
     root, _ = ensure_world(bench_dir() / f"ws{args.scale:g}", scale=args.scale, seed=args.seed)
-    info = machine()
-    print(f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}, Python {info['python']}, "
-          f"load {info['load']}, {info['date']}, commit {info['commit']}")
+    info = machine(PG_ADMIN if args.pg else None)
+    print(machine_line(info))
     results: dict[str, Any] = {"machine": info, "args": vars(args)}
     if not args.skip_sqlite:
         results["sqlite"] = run_sqlite(root, args.people, args.sample_seed, args.repeat)

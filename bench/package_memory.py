@@ -6,16 +6,19 @@ One person of Gjøvik Kultursenter (the sample world's configuration, so the ans
 systems, collections, field meanings and codes) with one web profile and N web sessions,
 shaped like the generator's rows. For every size:
 
-1. ``stage``: a fresh subprocess writes the N+1 findings with ``dsar.staging.Staging`` and a
-   ``DataKey`` (AES-256-GCM stream), then commits: time and peak RSS.
+1. ``stage``: ``--repeat`` fresh subprocesses each write the N+1 findings with
+   ``dsar.staging.Staging`` and a ``DataKey`` (AES-256-GCM stream), then commit: time and
+   peak RSS (medians reported; the last run's staging is what the builds read).
 2. ``build``: ``--repeat`` fresh subprocesses each build the package with
    ``dsar.package.build_package`` from that staging and a real ``dsar.report.Answer``
    (nettbruk complete with N+1 records, billettsystem nothing found). Before timing, each
    builds a 10-record package once (imports, templates: the floor), then the N-record one.
 
 Peak RSS is ``VmHWM`` from ``/proc/self/status`` (the kernel's high-water mark of resident
-memory), read after the floor build and after the real build; a fresh process per size
-means no size inherits another's peak. The letter is a fixed small HTML/PDF pair (as in
+memory), read after the floor build and after the real build; a fresh process per run
+means no run inherits another's peak. The data key is the bench's (``DSAR_DATA_KEY`` in
+``<bench dir>/secrets`` unless the environment names one); there is no workspace here, so it
+is made with ``DataKey.generate`` and ``store_secret`` rather than ``dsar demo``'s helper. The letter is a fixed small HTML/PDF pair (as in
 tests/test_package.py): rendering it (WeasyPrint) costs the same whatever N is.
 """
 
@@ -32,9 +35,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._common import bench_dir, ensure_data_key, machine, median, memory_status, say, write_results
+from bench._common import (
+    bench_dir,
+    machine,
+    machine_line,
+    median,
+    memory_status,
+    say,
+    use_bench_secrets,
+    write_results,
+)
 
 REQUEST = "bench-0001"
+KEY = "DSAR_DATA_KEY"
+"""The data key's secret name: the default of ``[keys] data_key``."""
 SYSTEM = "nettbruk"
 LETTER_HTML = "<!DOCTYPE html><html lang=nb><body><p>Svarbrev</p></body></html>"
 LETTER_PDF = b"%PDF-1.7\n% bench letter\n%%EOF\n"
@@ -87,7 +101,7 @@ def child_stage(directory: Path, n: int) -> dict[str, Any]:
     from dsar.staging import Staging
 
     shutil.rmtree(directory / "staging", ignore_errors=True)
-    staging = Staging(directory / "staging", DataKey.from_secret(resolve_secret("DSAR_DATA_KEY")))
+    staging = Staging(directory / "staging", DataKey.from_secret(resolve_secret(KEY)))
     floor = memory_status()
     started = time.perf_counter()
     stager = staging.begin(REQUEST, SYSTEM)
@@ -121,7 +135,7 @@ def child_build(directory: Path, n: int) -> dict[str, Any]:
     from dsar.secrets import resolve_secret
     from dsar.staging import Staging
 
-    key = DataKey.from_secret(resolve_secret("DSAR_DATA_KEY"))
+    key = DataKey.from_secret(resolve_secret(KEY))
     controller = _controller()
     # The floor: everything imported and every template compiled, on a 10-record package.
     warm = directory / "warm"
@@ -151,6 +165,17 @@ def child_build(directory: Path, n: int) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- parent
 
 
+def ensure_key() -> None:
+    """The data key in the bench secret store, created once (no workspace to hand to
+    ``dsar.cli.demo.ensure_data_key``, so its two steps here)."""
+    from dsar.crypto import DataKey
+    from dsar.secrets import has_secret, store_secret
+
+    use_bench_secrets()
+    if not has_secret(KEY):
+        store_secret(KEY, DataKey.generate())
+
+
 def _run_child(mode: str, directory: Path, n: int) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "bench.package_memory", "--child", mode, "--dir", str(directory), "--n", str(n)],
@@ -171,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int)
     args = parser.parse_args(argv)
 
-    ensure_data_key()
+    ensure_key()
     if args.child:
         result = child_stage(args.dir, args.n) if args.child == "stage" else child_build(args.dir, args.n)
         print(json.dumps(result))
@@ -179,28 +204,33 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [int(s) for s in args.sizes.split(",")]
     info = machine()
-    print(f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}, Python {info['python']}, "
-          f"load {info['load']}, {info['date']}, commit {info['commit']}")
+    print(machine_line(info))
     results = []
     for n in sizes:
         directory = bench_dir() / "package" / str(n)
         directory.mkdir(parents=True, exist_ok=True)
-        say(f"{n} records: staging …")
-        stage = _run_child("stage", directory, n)
+        stages = []
+        for round_no in range(args.repeat):
+            say(f"{n} records: staging {round_no + 1}/{args.repeat} …")
+            stages.append(_run_child("stage", directory, n))
         builds = []
         for round_no in range(args.repeat):
             say(f"{n} records: build {round_no + 1}/{args.repeat} …")
             builds.append(_run_child("build", directory, n))
         shutil.rmtree(directory, ignore_errors=True)
-        results.append({"n": n, "stage": stage, "builds": builds})
+        results.append({"n": n, "stages": stages, "builds": builds})
 
-    print("\n### Staging write (one fresh process per size)\n")
-    print("| records | seconds | records/s | staged MB | peak RSS (MB) | RSS before (MB) |")
-    print("|---|---|---|---|---|---|")
+    print(f"\n### Staging write ({args.repeat} fresh processes per size; medians)\n")
+    print("| records | seconds (median) | records/s | staged MB | peak RSS (MB, median) | RSS before (MB, median) "
+          "| seconds, every run |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
-        s = r["stage"]
-        print(f"| {r['n']:,} | {s['seconds']:.2f} | {s['records'] / s['seconds']:,.0f} | {s['staged_bytes'] / 1e6:.1f} | "
-              f"{s['peak_kb'] / 1024:.1f} | {s['floor_kb'] / 1024:.1f} |")
+        st = r["stages"]
+        seconds = median([x["seconds"] for x in st])
+        every = ", ".join(f"{x['seconds']:.2f}" for x in st)
+        print(f"| {r['n']:,} | {seconds:.2f} | {st[0]['records'] / seconds:,.0f} | {st[0]['staged_bytes'] / 1e6:.1f} | "
+              f"{median([x['peak_kb'] for x in st]) / 1024:.1f} | {median([x['floor_kb'] for x in st]) / 1024:.1f} "
+              f"| {every} |")
     print(f"\n### Package build ({args.repeat} fresh processes per size; medians)\n")
     print("| records | build s (median) | records/s | package MB | peak RSS (MB, median) | floor RSS after 10-record build (MB) | peak − floor (MB) | peak RSS, every run (MB) |")
     print("|---|---|---|---|---|---|---|---|")

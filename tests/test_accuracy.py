@@ -4,8 +4,8 @@ and everybody gets all of their own that their e-mail or phone can find.
 Every person of a small world (scale 0.2: 600 people, among them families sharing an
 e-mail, children under 15 on a guardian's e-mail, namesakes and people known only by a
 mobile number) asks every controller, and every system is searched the way the flow does
-(``bench.accuracy.evaluate``: ``connector.find`` with the ``Classifier`` and
-``held=classifier.is_held``; no Prefect, no store).
+(``bench.accuracy.evaluate`` runs ``dsar.search.findings``, the pipeline the flow stages;
+no Prefect, no store).
 
 *Findable*, precisely: a ground-truth record of person P (a row of ``ground_truth.csv`` with
 P's ``person_id``) is findable when it holds P's canonical e-mail or phone from
