@@ -40,6 +40,10 @@ def prepare_prefect(workspace: Workspace) -> None:
         return
     os.environ.setdefault("PREFECT_HOME", str(workspace.prefect_home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # Prefect 3.9 builds a new server database by running its migrations (about 17 s on this
+    # kind of machine) inside the 20 s it waits for a temporary server by default.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # The console stays quiet for staff; the run's own lines (ids and counts) still reach
     # Prefect's database, where operators look.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
