@@ -111,7 +111,7 @@ def test_system_outcomes_review_and_summary(store):
         "nettbutikk",
         confirmed={"customers": 1, "orders": 3},
         held={"customers": 1},
-        review_refs=[("customers/77", "name_differs")],
+        review_refs=[("customers/77", "name_differs", {"conflicts": ["name_differs"]})],
     )
     store.system_started(request.id, "nyhetsbrev")
     store.system_failed(request.id, "nyhetsbrev", "system 'nyhetsbrev': file not found")

@@ -174,6 +174,7 @@ def check(
     """Validate the configuration and reach every system; lists problems to fix."""
     with friendly_errors(json):
         from connectors import connector_for
+        from connectors.base import SearchPlan
 
         ws = open_workspace(workspace)
         rows = []
@@ -182,6 +183,14 @@ def check(
                 with connector_for(system, ws) as connector:
                     ok, problem = connector.check()
                     warnings = connector.audit_schema() if ok else []
+                reached = SearchPlan.of(system).reachable() if system.searched_by_identity else {}
+                for cid in system.collections:
+                    if system.searched_by_identity and not reached.get(cid):
+                        warnings.append(
+                            f"systems.{system.id}.collections.{cid}: no identifier reaches it (no e-mail, "
+                            "phone or name identity, and no reference to a collection that has one); "
+                            "its records are never found"
+                        )
                 rows.append(
                     {
                         "controller": controller.id,
@@ -189,12 +198,18 @@ def check(
                         "ok": ok,
                         "problem": problem,
                         "warnings": warnings,
+                        "reached": {cid: reached.get(cid, []) for cid in system.collections},
                     }
                 )
         if json:
             emit_json(rows)
         else:
             emit_table(rows, ["controller", "system", "ok", "problem"])
+            typer.echo("")
+            typer.echo("Slik nås samlingene:")
+            for row in rows:
+                for cid, how in row["reached"].items():
+                    typer.echo(f"  {row['controller']}/{row['system']}.{cid}: {'; '.join(how) or 'NÅS IKKE'}")
             for row in rows:
                 for warning in row["warnings"]:
                     typer.echo(f"advarsel: {row['controller']}/{row['system']}: {warning}", err=True)

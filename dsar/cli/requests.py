@@ -62,15 +62,59 @@ def new(
             language=language,
             password_channel=password_by,
         )
-        out = {"id": request.id, "status": request.status, "due": request.due}
+        notes = _notes(person)
+        out = {"id": request.id, "status": request.status, "due": request.due, "notes": notes}
         if json:
             emit_json(out)
         else:
             typer.echo(request.id)
+            for note in notes:
+                typer.echo(f"Merk: {note}", err=True)
             if not request.verified:
                 typer.echo(
                     f"Venter på identitetskontroll: dsar request verify {request.id} --method …", err=True
                 )
+
+
+def _notes(person: Person) -> list[str]:
+    """What staff should know about the identifiers given (nothing is refused for these)."""
+    from dsar.identity import phone_note
+    from dsar.names import Name
+
+    notes = [f"telefon {i + 1}: {n}" for i, p in enumerate(person.phones) if (n := phone_note(p))]
+    if not Name.parse(person.name).informative:
+        notes.append(
+            "navnet skiller ikke personer fra hverandre (ett ord, initialer eller tomt): "
+            "alle poster med navn holdes tilbake for vurdering"
+        )
+    return notes
+
+
+@app.command("add-identifier")
+def add_identifier(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    email: Annotated[list[str] | None, typer.Option(help="E-mail the person confirmed is theirs (repeatable).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(help="Phone the person confirmed is theirs (repeatable).")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add identifiers for a second search (see 'dsar review suggestions'); every system is
+    searched again on the next run."""
+    with friendly_errors(json):
+        from dsar.errors import InputError
+
+        if not (email or phone):
+            raise InputError("give --email or --phone")
+        ws = open_workspace(workspace)
+        given = Person.from_given("-", emails=email or [], phones=phone or [])
+        request = open_store(ws).add_identifiers(
+            request_id, emails=given.emails, phones=given.phones, actor=actor
+        )
+        if json:
+            emit_json({"id": request.id, "status": request.status})
+        else:
+            typer.echo(f"{request.id}: lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
 
 
 @app.command("verify")

@@ -386,6 +386,14 @@ class System(_Model):
 
     _check_id = field_validator("id")(classmethod(lambda cls, v: slug(v)))
 
+    def __new__(cls, *args: Any, **data: Any) -> System:
+        """``System(connector="sql", …)`` makes the kind's model (``SqlSystem``)."""
+        if cls is System and "connector" in data:
+            from connectors import system_model
+
+            return super().__new__(system_model(data["connector"]))
+        return super().__new__(cls)
+
     @model_validator(mode="wrap")
     @classmethod
     def _by_kind(cls, data: Any, handler: Any) -> Any:

@@ -81,7 +81,7 @@ class Person:
         )
 
     def lookup(self) -> Lookup:
-        return Lookup(emails=self.emails, phones=self.phones)
+        return Lookup(emails=self.emails, phones=self.phones, name=self.name)
 
     def subject(self) -> Subject:
         return Subject(name=self.name, birthdate=self.birthdate)
@@ -126,6 +126,8 @@ class SystemRunView:
     attempts: int
     error: str | None
     finished_at: datetime | None
+    files: int = 0
+    files_missing: int = 0
 
     @property
     def done(self) -> bool:
@@ -159,6 +161,7 @@ class ReviewItemView:
     reason: str
     decision: str | None
     decided_by: str | None
+    evidence: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

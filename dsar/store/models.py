@@ -97,6 +97,9 @@ class Request(Base):
     extension_months: Mapped[int] = mapped_column(Integer, default=0)
     extension_reason_sealed: Mapped[str | None] = mapped_column(Text)
     extension_notified_on: Mapped[date | None] = mapped_column(Date)
+    # E-mails and phones found in the person's released records that the request didn't give:
+    # offered to staff for a second search, never searched on their own.
+    suggestions_sealed: Mapped[str | None] = mapped_column(Text)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -134,6 +137,8 @@ class SystemRun(Base):
     held: Mapped[int] = mapped_column(Integer, default=0)
     collections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    files_missing: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -142,7 +147,8 @@ class SystemRun(Base):
 
 
 class ReviewItem(Base):
-    """A weak match held back until a person decides (the name differs, a shared address)."""
+    """A group of records held back until a person decides (the name differs, a shared
+    address, found by name alone); ``record_ref`` names the group's first record."""
 
     __tablename__ = "review_items"
     __table_args__ = (UniqueConstraint("request_id", "system_id", "record_ref"),)
@@ -152,6 +158,9 @@ class ReviewItem(Base):
     system_id: Mapped[str] = mapped_column(String(63))
     record_ref: Mapped[str] = mapped_column(String(255), doc="'<collection>/<key>'")
     reason: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, doc="which identifiers matched, how closely, what conflicts; never values"
+    )
     decision: Mapped[str | None] = mapped_column(String(16))
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -127,6 +127,8 @@ class RequestStore:
             raise InputError("an agent acts on a written mandate: give its reference")
         if received_on > today:
             raise InputError("the received date is in the future")
+        if relation == "guardian":
+            _check_guardian(person, received_on)
         language = language or controller.default_language
         if language not in controller.languages:
             raise InputError(
@@ -330,9 +332,13 @@ class RequestStore:
         *,
         confirmed: dict[str, int],
         held: dict[str, int],
-        review_refs: Sequence[tuple[str, str]],
+        review_refs: Sequence[tuple[str, str, dict[str, Any]]],
+        suggestions: Sequence[tuple[str, str]] = (),
+        files: int = 0,
+        files_missing: int = 0,
     ) -> SystemRunView:
-        """Record a finished search; held records become review items (ref, reason)."""
+        """Record a finished search; held groups become review items (ref, reason, evidence);
+        identifiers found in released records join the request's suggestions (sealed)."""
         records, held_count = sum(confirmed.values()), sum(held.values())
         with self._session() as session:
             run = self._run(session, request_id, system_id)
@@ -340,19 +346,31 @@ class RequestStore:
             run.records = records
             run.held = held_count
             run.collections = dict(confirmed)
+            run.files = files
+            run.files_missing = files_missing
             run.error = None
             run.finished_at = datetime.now(UTC)
-            known = set(
-                session.scalars(
-                    select(ReviewItem.record_ref).where(
-                        ReviewItem.request_id == request_id, ReviewItem.system_id == system_id
-                    )
+            known = {
+                item.record_ref: item
+                for item in session.scalars(
+                    select(ReviewItem).where(ReviewItem.request_id == request_id, ReviewItem.system_id == system_id)
                 )
-            )
-            for ref, reason in review_refs:
-                if ref not in known:
-                    session.add(ReviewItem(request_id=request_id, system_id=system_id, record_ref=ref, reason=reason))
-                    known.add(ref)
+            }
+            for ref, reason, evidence in review_refs:
+                item = known.get(ref)
+                if item is None:
+                    session.add(
+                        ReviewItem(
+                            request_id=request_id, system_id=system_id, record_ref=ref, reason=reason, evidence=evidence
+                        )
+                    )
+                else:  # searched again: the decision stands, the evidence is today's
+                    item.reason, item.evidence = reason, evidence
+            if suggestions:
+                row = self._row(session, request_id)
+                merged = {tuple(s) for s in (self._open(row.suggestions_sealed, "suggestions") or [])}
+                merged |= {(kind, value) for kind, value in suggestions}
+                row.suggestions_sealed = self._seal(sorted(merged), "suggestions")
             self._audit(
                 session,
                 request_id,
@@ -361,9 +379,47 @@ class RequestStore:
                 system=system_id,
                 records=records,
                 held=held_count,
+                files=files,
+                files_missing=files_missing,
+                suggestions=len(suggestions),
                 status=run.status,
             )
             return _run_view(run)
+
+    def suggestions(self, request_id: str) -> list[tuple[str, str]]:
+        """(kind, value) found in the person's released records that the request didn't give."""
+        with self._session() as session:
+            row = self._row(session, request_id)
+            known = set(self._open(row.subject_emails_sealed, "subject_emails")) | set(
+                self._open(row.subject_phones_sealed, "subject_phones")
+            )
+            return [
+                (kind, value)
+                for kind, value in (self._open(row.suggestions_sealed, "suggestions") or [])
+                if value not in known
+            ]
+
+    def add_identifiers(
+        self, request_id: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (), actor: str
+    ) -> AccessRequest:
+        """Staff add e-mails or phones (checked and normalised by ``Person.from_given``) the
+        person has confirmed are theirs; every system is searched again on the next run."""
+        with self._session() as session:
+            row = self._row(session, request_id)
+            old_emails = list(self._open(row.subject_emails_sealed, "subject_emails"))
+            old_phones = list(self._open(row.subject_phones_sealed, "subject_phones"))
+            new_emails = [e for e in emails if e not in old_emails]
+            new_phones = [p for p in phones if p not in old_phones]
+            if not (new_emails or new_phones):
+                raise InputError("the request already has these identifiers; nothing changed")
+            row.subject_emails_sealed = self._seal(old_emails + new_emails, "subject_emails")
+            row.subject_phones_sealed = self._seal(old_phones + new_phones, "subject_phones")
+            for run in row.system_runs:
+                run.status = "pending"
+            self._audit(
+                session, request_id, actor, "identifiers_added", emails=len(new_emails), phones=len(new_phones)
+            )
+        return self.get(request_id)
 
     def system_failed(self, request_id: str, system_id: str, error: str) -> None:
         with self._session() as session:
@@ -382,7 +438,7 @@ class RequestStore:
                 select(ReviewItem).where(ReviewItem.request_id == request_id).order_by(ReviewItem.id)
             )
             return [
-                ReviewItemView(i.id, i.system_id, i.record_ref, i.reason, i.decision, i.decided_by)
+                ReviewItemView(i.id, i.system_id, i.record_ref, i.reason, i.decision, i.decided_by, dict(i.evidence or {}))
                 for i in items
             ]
 
@@ -490,6 +546,25 @@ class RequestStore:
         )
 
 
+GUARDIAN_AGE = 18
+"""Parental responsibility ends at 18 (barnelova § 30); the consent age for the information
+society services of seed 002 is 15, so a guardian asks for a child under 15 there, and may for
+a child up to 18 where the processing rests on anything else."""
+
+
+def _check_guardian(person: Person, received_on: date) -> None:
+    """A guardian asks only for a child: the birth date must say so."""
+    from dsar.identity import age_on
+
+    if person.birthdate is None:
+        raise InputError("a guardian asks on behalf of a child: give the child's birth date (--birthdate)")
+    if age_on(person.birthdate, received_on) >= GUARDIAN_AGE:
+        raise InputError(
+            "the person the request is about was 18 or older when it was received: a guardian can't "
+            "ask for an adult's data; the person asks, or an agent with a written mandate"
+        )
+
+
 def _deadlines(row: Request, today: date | None = None) -> Deadlines:
     """A request's deadlines, from what they are derived from: receipt, promise, extension,
     pauses. The due-date columns are this, stored so the status list can sort by them."""
@@ -518,6 +593,8 @@ def _run_view(run: SystemRun) -> SystemRunView:
         held=run.held,
         collections=dict(run.collections or {}),
         attempts=run.attempts,
+        files=run.files or 0,
+        files_missing=run.files_missing or 0,
         error=run.error,
         finished_at=run.finished_at,
     )
