@@ -29,8 +29,6 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from dsar.errors import InputError
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -88,6 +86,8 @@ def _public_holidays(year: int) -> frozenset[date]:
     # include_sundays=False: `holidays` can mark every Sunday as a "helligdag"; weekends are
     # handled in is_working_day instead so the rule is visible here and does not depend on a
     # library default. Easter Sunday and Whit Sunday stay listed, which is harmless.
+    import holidays  # on first use: the CLI's quick refusals never need a calendar
+
     return frozenset(holidays.Norway(years=year, include_sundays=False))
 
 

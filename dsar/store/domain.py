@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from dsar.deadlines import Clock
-from dsar.matching import Subject
-from dsar.records import Lookup
 from dsar.store.states import LABELS, RUNNABLE, RequestStatus, SystemStatus
+
+if TYPE_CHECKING:  # imported where used: the CLI answers a refusal without loading matching
+    from dsar.matching import Subject
+    from dsar.records import Lookup
 
 RELATIONS = {
     "self": "Personen selv",
@@ -91,9 +94,13 @@ class Person:
         )
 
     def lookup(self) -> Lookup:
+        from dsar.records import Lookup
+
         return Lookup(emails=self.emails, phones=self.phones)
 
     def subject(self) -> Subject:
+        from dsar.matching import Subject
+
         return Subject(name=self.name, birthdate=self.birthdate)
 
 

@@ -532,6 +532,16 @@ class RequestStore:
             )
             return [AuditEntry(r.at, r.actor, r.action, dict(r.detail)) for r in rows]
 
+    def audit(self, request_id: str | None, actor: str, action: str, **detail: Any) -> None:
+        """Record an action that changes nothing in the store (a download, a password shown)."""
+        with self._session() as session:
+            self._audit(session, request_id, actor, action, **detail)
+
+    def pauses(self, request_id: str) -> list[tuple[date, date | None]]:
+        """(asked, answered) of each pause, oldest first; the reasons stay sealed."""
+        with self._session() as session:
+            return [(p.asked_on, p.answered_on) for p in self._row(session, request_id).pauses]
+
     @staticmethod
     def _audit(session: Session, request_id: str | None, actor: str, action: str, **detail: Any) -> None:
         session.add(AuditEvent(request_id=request_id, at=utcnow(), actor=actor, action=action, detail=detail))
@@ -671,8 +681,44 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _head_revision() -> str | None:
+    """The newest migration's id, read from the migration files (without importing Alembic):
+    the one revision no other names as its ``down_revision``."""
+    import re
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if (rev := re.search(r"^revision = ['\"](\w+)['\"]", text, re.MULTILINE)) is not None:
+            revisions.add(rev.group(1))
+        if (down := re.search(r"^down_revision = ['\"](\w+)['\"]", text, re.MULTILINE)) is not None:
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    head = _head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
+    except SQLAlchemyError:
+        return False  # a new database: no version table yet
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the store's schema to the newest migration (no-op when it is there)."""
+    """Bring the store's schema to the newest migration (no-op when it is there).
+
+    A store already at the newest revision is recognised without loading Alembic, so a
+    command that only reads (or refuses) answers quickly."""
+    if _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
 
