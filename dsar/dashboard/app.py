@@ -14,7 +14,8 @@ Security, in one place:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -107,10 +108,17 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
     """The dashboard for ``workspace``. One store and one run manager per app."""
     from fastapi.templating import Jinja2Templates
 
-    app = FastAPI(title="dsar", docs_url=None, redoc_url=None, openapi_url=None)
     store: RequestStore = open_store(workspace)
     staff_dir = StaffDirectory(store)
     runs = Runs(workspace)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runs.stop_all()
+        store.close()
+
+    app = FastAPI(title="dsar", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     templates = Jinja2Templates(directory=str(TEMPLATES / "dashboard"))
     env = templates.env
     env.globals.update(
@@ -200,11 +208,6 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
                 return RedirectResponse("/login", status_code=303)
             return JSONResponse({"error": "log in first"}, status_code=401)
         return HTMLResponse("<h1>Fant ikke siden</h1>", status_code=404)
-
-    @app.on_event("shutdown")
-    def _shutdown() -> None:
-        runs.stop_all()
-        store.close()
 
     # -- login ---------------------------------------------------------------------------
 
