@@ -89,8 +89,8 @@ def test_status_strings_are_written_in_one_place():
 def test_store_refuses_a_move_and_changes_nothing(tmp_path, data_key):
     from datetime import date
 
-    from tests.test_store import CONTROLLER, KARI
     from dsar.store import RequestStore
+    from tests.test_store import CONTROLLER, KARI
 
     store = RequestStore(f"sqlite:///{tmp_path / 'store.db'}", data_key)
     request = store.register(controller=CONTROLLER, person=KARI, received_on=date.today(), channel="email", actor="t")
