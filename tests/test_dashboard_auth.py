@@ -4,11 +4,11 @@ member limited to one controller sees nothing of another; refusals change nothin
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 
+from dsar.deadlines import today_oslo
 from dsar.store import Person, open_store
 from tests import dashboard_world, flow_world
 
@@ -33,7 +33,7 @@ def register(ws, controller: str, name: str = "Kari Nordmann") -> str:
     request = store.register(
         controller=config.controller,
         person=Person.from_given(name, emails=[flow_world.KARI["email"]]),
-        received_on=date.today(),
+        received_on=today_oslo(),
         channel="email",
         actor="test",
         verification_method="bankid",
@@ -141,7 +141,7 @@ def test_actions_are_audited_with_the_staff_members_name(app, ws):
     request_id = register(ws, "testbutikk")
     with TestClient(app) as client:
         csrf = login(client)
-        today = date.today().isoformat()
+        today = today_oslo().isoformat()
         client.post(f"/requests/{request_id}/extend", data={"csrf": csrf, "months": "1", "reason": "mange systemer", "notified_on": today})
         notice = client.get(f"/requests/{request_id}/extension-notice.pdf?lang=en")
         assert notice.status_code == 200 and notice.content.startswith(b"%PDF")

@@ -43,7 +43,7 @@ def page(tmp_path):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="nb-NO", timezone_id="Europe/Oslo")
         yield context.new_page()
         context.close()
         browser.close()

@@ -87,25 +87,24 @@ def test_status_strings_are_written_in_one_place():
 
 
 def test_store_refuses_a_move_and_changes_nothing(tmp_path, data_key):
-    from datetime import date
-
+    from dsar.deadlines import today_oslo
     from dsar.store import RequestStore
     from tests.test_store import CONTROLLER, KARI
 
     store = RequestStore(f"sqlite:///{tmp_path / 'store.db'}", data_key)
-    request = store.register(controller=CONTROLLER, person=KARI, received_on=date.today(), channel="email", actor="t")
+    request = store.register(controller=CONTROLLER, person=KARI, received_on=today_oslo(), channel="email", actor="t")
     with pytest.raises(InvalidTransition, match="verify"):
         store.set_status(request.id, S.RUNNING, "t")
     with pytest.raises(InvalidTransition):
-        store.deliver(request.id, "email", date.today(), "t")
+        store.deliver(request.id, "email", today_oslo(), "t")
     assert store.get(request.id).status == S.AWAITING_VERIFICATION
     store.verify(request.id, "bankid", "t")
     store.set_status(request.id, S.RUNNING, "t")
     store.set_status(request.id, S.COMPLETE, "t")
-    delivered = store.deliver(request.id, "email", date.today(), "t")
+    delivered = store.deliver(request.id, "email", today_oslo(), "t")
     assert delivered.state == S.DELIVERED and delivered.clock.on_time and delivered.clock.days_left is None
     with pytest.raises(InputError, match="can't be paused"):
-        store.pause(request.id, date.today(), "x", "t")
+        store.pause(request.id, today_oslo(), "x", "t")
     closed = store.close_request(request.id, "answered", "t")
     assert closed.state == S.CLOSED and closed.closed_at is not None
     assert [e.detail.get("status") for e in store.audit_log(request.id) if e.action == "status"] == [
