@@ -497,7 +497,7 @@ class NotifySettings(_Model):
     recipients: list[str] = Field(default_factory=list, description="The privacy team's addresses.")
     timeout_seconds: float = Field(default=30, gt=0, le=300)
 
-    _check_env = field_validator("password_env")(classmethod(lambda cls, v: _env_name(v)))
+    _check_env = field_validator("password_env")(classmethod(lambda cls, v: env_name(v)))
 
 
 class Settings(_Model):
