@@ -61,15 +61,15 @@ def deadline_text(s: RequestSummary) -> str:
             return "avsluttet"
         how = DELIVERY_CHANNELS.get(s.delivery_channel or "", s.delivery_channel or "")
         return f"{tone.label} {s.delivered_on:%d.%m.%Y} ({how.lower()})"
-    if tone == Tone.PAUSED:
-        return f"{tone.label} ({s.days_left} dager igjen)"
     if s.days_left < 0:
-        return f"{-s.days_left} dager på overtid"
-    if s.days_left == 0:
-        return "send i dag"
-    return f"{s.days_left} {'dag' if s.days_left == 1 else 'dager'} igjen" + (
-        " (forlenget)" if tone == Tone.EXTENDED else ""
-    )
+        left = f"{-s.days_left} {'dag' if s.days_left == -1 else 'dager'} på overtid"
+    elif s.days_left == 0:
+        left = "send i dag"
+    else:
+        left = f"{s.days_left} {'dag' if s.days_left == 1 else 'dager'} igjen"
+    if tone == Tone.PAUSED:
+        return f"{tone.label} ({left})"
+    return left + (" (forlenget)" if tone == Tone.EXTENDED else "")
 
 
 def systems_text(s: RequestSummary) -> str:
@@ -105,12 +105,18 @@ def show_status(summaries: Sequence[RequestSummary]) -> None:
         ]
         rows.append((cells, Tone(s.tone)))
     widths = [max(len(h), *(len(c[i]) for c, _ in rows)) for i, h in enumerate(headers)]
-    typer.echo("  ".join(typer.style(h.ljust(w), bold=True) for h, w in zip(headers, widths, strict=True)).rstrip())
+    last = len(headers) - 1
+    typer.echo(
+        "  ".join(
+            typer.style(h if i == last else h.ljust(w), bold=True)
+            for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        )
+    )
     deadline_col = headers.index("Frist")
     for cells, tone in rows:
         out = []
         for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            text = cell.ljust(width)
+            text = cell if i == len(cells) - 1 else cell.ljust(width)
             out.append(typer.style(text, fg=TONE_COLOURS[tone]) if i == deadline_col else text)
         typer.echo("  ".join(out).rstrip())
 
