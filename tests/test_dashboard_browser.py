@@ -4,7 +4,7 @@ Log in, register a request with a family e-mail (weak matches), run it through t
 flow and watch the systems finish without reloading, decide both candidates, run again,
 pause and resume the clock, extend (and download the notice in bokmål), take the password
 once, deliver and close — checking what the list shows after each step. Screenshots go to
-the test's temporary directory (``shots/``).
+the test's temporary directory (``shots/``), and to ``$DSAR_SCREENSHOTS`` when set.
 """
 
 from __future__ import annotations
@@ -176,4 +176,6 @@ def test_staff_answer_a_request_from_the_browser(dashboard, page, tmp_path):
     by_kari = {e.action for e in log if e.actor == "kari.n"}
     assert {"registered", "run_requested", "review_decided", "paused", "resumed", "extended",
             "notice_downloaded", "password_shown", "delivered", "status"} <= by_kari
-    assert os.listdir(shots)
+    assert len(os.listdir(shots)) == 10
+    if os.environ.get("DSAR_SCREENSHOTS"):  # to look at them after pytest cleans its tmp dirs
+        shutil.copytree(shots, os.environ["DSAR_SCREENSHOTS"], dirs_exist_ok=True)

@@ -134,5 +134,6 @@ def _bars(values: list[tuple[str, int]]) -> list[Bar]:
     bars = []
     for i, (label, value) in enumerate(values):
         height = CHART_HEIGHT * value / top
-        bars.append(Bar(label, value, i * slot + slot * 0.15, slot * 0.7, CHART_HEIGHT - height, height))
+        width = min(slot * 0.7, 60.0)  # one controller is a bar, not a wall
+        bars.append(Bar(label, value, i * slot + (slot - width) / 2, width, CHART_HEIGHT - height, height))
     return bars
