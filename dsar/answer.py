@@ -16,12 +16,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dsar.config.models import ControllerConfig, System
+from dsar.deadlines import today_oslo
 from dsar.delivery import discard_password, seal_password
 from dsar.matching import Resolution
 from dsar.records import Finding
 from dsar.report import Answer, SystemReport
 from dsar.staging import Staging
 from dsar.store import AccessRequest, RequestStore, SystemRunView
+from dsar.store.states import RequestStatus
 from dsar.workspace import Workspace
 
 
@@ -30,7 +32,7 @@ class AnswerOutcome:
     """What the flow reports back: ids, counts, statuses and a path — no personal data."""
 
     request_id: str
-    status: str
+    status: RequestStatus
     package: Path
     records: int
     complete: bool
@@ -75,7 +77,10 @@ def answer_request(
     )
     failed = tuple(s.system.id for s in answer.systems if s.status == "failed")
     awaiting = sum(s.held for s in answer.systems if s.status == "needs_review")
-    status = "complete" if answer.complete else ("incomplete" if failed else "needs_review")
+    if answer.complete:
+        status = RequestStatus.COMPLETE
+    else:
+        status = RequestStatus.INCOMPLETE if failed else RequestStatus.NEEDS_REVIEW
     store.set_status(request.id, status, "flow", package=info.path.name, records=info.records)
     return AnswerOutcome(request.id, status, info.path, info.records, info.complete, failed, awaiting)
 
@@ -113,7 +118,7 @@ def build_answer(
         subject_email=request.person.emails[0] if request.person.emails else None,
         requested_by=request.requested_by,
         received_on=request.received_on,
-        answered_on=today or date.today(),
+        answered_on=today or today_oslo(),
         generated_at=datetime.now(UTC),
         systems=reports,
         password_channel=request.password_channel,  # type: ignore[arg-type]

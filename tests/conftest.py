@@ -109,7 +109,8 @@ def prefect_harness() -> Iterator[Path]:
     from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # A fresh server migrates its database first (~17 s here, more on a busy machine).
+    with prefect_test_harness(server_startup_timeout=180):
         url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
         yield Path(url.split(":///", 1)[1])
 

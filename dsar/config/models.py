@@ -489,8 +489,28 @@ class KeySettings(_Model):
     _check_env = field_validator("data_key")(classmethod(lambda cls, v: env_name(v)))
 
 
+class NotifySettings(_Model):
+    """``[notify]``: where deadline warnings go (``flows/sla_watch.py``), over SMTP.
+
+    The SMTP password is never in the file: ``password_env`` names the secret (environment
+    variable or secret store) that holds it.
+    """
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "innsyn@localhost"
+    recipients: list[str] = Field(default_factory=list, description="The privacy team's addresses.")
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+    _check_env = field_validator("password_env")(classmethod(lambda cls, v: env_name(v)))
+
+
 class Settings(_Model):
     """``config/dsar.toml``: where the request store lives and which secret is the data key."""
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     keys: KeySettings = Field(default_factory=KeySettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)

@@ -5,15 +5,15 @@ closely, what conflicts — never values); a system's outcome counts the files s
 records; a request keeps, sealed, the e-mails and phones found in the person's released
 records that the request didn't give.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
