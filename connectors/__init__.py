@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 REGISTRY = {
     "sql": "connectors.sql:SqlConnector",
     "csv": "connectors.csv_file:CsvConnector",
+    "xlsx": "connectors.spreadsheet:SpreadsheetConnector",
+    "manual": "connectors.manual:ManualConnector",
 }
 
 

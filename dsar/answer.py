@@ -38,6 +38,8 @@ class AnswerOutcome:
     complete: bool
     failed_systems: tuple[str, ...]
     awaiting_review: int
+    waiting_systems: tuple[str, ...] = ()
+    """Systems staff search by hand that they have not finished (``connectors.manual``)."""
 
 
 def answer_request(
@@ -76,13 +78,16 @@ def answer_request(
         request.id, path=info.path, sha256=info.sha256, size=info.size, records=info.records, complete=info.complete
     )
     failed = tuple(s.system.id for s in answer.systems if s.status == "failed")
+    waiting = tuple(s.system.id for s in answer.systems if s.status == "waiting")
     awaiting = sum(s.held for s in answer.systems if s.status == "needs_review")
     if answer.complete:
         status = RequestStatus.COMPLETE
     else:
-        status = RequestStatus.INCOMPLETE if failed else RequestStatus.NEEDS_REVIEW
+        # A system that failed or waits for staff's own search leaves the answer incomplete
+        # (staff act next); only decisions on held records left: it needs review.
+        status = RequestStatus.INCOMPLETE if failed or waiting else RequestStatus.NEEDS_REVIEW
     store.set_status(request.id, status, "flow", package=info.path.name, records=info.records)
-    return AnswerOutcome(request.id, status, info.path, info.records, info.complete, failed, awaiting)
+    return AnswerOutcome(request.id, status, info.path, info.records, info.complete, failed, awaiting, waiting)
 
 
 def build_answer(
@@ -168,6 +173,8 @@ def _report(
 ) -> SystemReport:
     """One system's outcome. Held records follow their review decision: accepted ones join
     the answer, rejected ones are dropped, undecided ones keep the system waiting."""
+    if run is not None and run.status == "waiting":
+        return SystemReport(system=system, status="waiting")
     if run is None or not run.done:
         error = run.error if run is not None and run.error else "not searched"
         return SystemReport(system=system, status="failed", error=error)

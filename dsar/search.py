@@ -125,6 +125,8 @@ def search_system(
     unexpected error's details are written encrypted under ``logs/`` instead
     (``dsar.errorlog``).
     """
+    if not system.searched_by_identity:
+        return store.system_waiting(request.id, system.id)  # a staff task (connectors.manual)
     store.system_started(request.id, system.id)
     stager = workspace.staging.begin(request.id, system.id)
     deadline = time.monotonic() + system.timeout_seconds

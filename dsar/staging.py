@@ -66,6 +66,23 @@ class SystemStager:
         writer.write(json.dumps(finding.to_json(), ensure_ascii=False).encode() + b"\n")
         self._per_group[(finding.collection, finding.group, finding.status)] += 1
 
+    def carry_over(self, finding: Finding, staged_dir: Path) -> None:
+        """Stage again a finding already staged in ``staged_dir`` (a system's committed
+        staging), its encrypted files copied as they are: nothing is decrypted."""
+        files = []
+        for info in finding.files:
+            if info.get("staged"):
+                self._files += 1
+                relative = f"{FILES}/{self._files}.enc"
+                (self._partial / FILES).mkdir(exist_ok=True)
+                shutil.copyfile(staged_dir / str(info["staged"]), self._partial / relative)
+                info = {**info, "staged": relative}
+            elif info.get("missing"):
+                self._missing += 1
+            files.append(info)
+        finding.files = files
+        self.add(finding)
+
     def _stage_file(self, ref: FileRef) -> dict[str, object]:
         """Stream one file in, encrypted; a file that is gone is noted, not fatal."""
         info: dict[str, object] = {"field": ref.field, "name": ref.name, "media_type": ref.media_type}

@@ -69,11 +69,9 @@ def _csp() -> str:
 
 
 
-REASONS = {
-    "name_differs": "Navnet i systemet er et annet enn personens",
-    "birthdate_differs": "Fødselsdatoen i systemet er en annen",
-    "parent_held": "Henger sammen med en annen holdt post",
-}
+from dsar.matching import REASONS as _MATCH_REASONS  # noqa: E402 - the matching's own words
+
+REASONS = {reason: text[0].upper() + text[1:] for reason, text in _MATCH_REASONS.items()}
 ACTIONS = {
     "registered": "Registrert",
     "verified": "Identitet bekreftet",
@@ -81,6 +79,10 @@ ACTIONS = {
     "system_started": "System søkes",
     "system_finished": "System ferdig",
     "system_failed": "System feilet",
+    "system_waiting": "System venter på manuelt søk",
+    "manual_attached": "Dokumenter lagt ved (manuelt søk)",
+    "manual_nothing_found": "Manuelt søk: ingenting funnet",
+    "identifiers_added": "Nye identifikatorer lagt til (nytt søk)",
     "review_decided": "Vurdering",
     "package_built": "Pakke laget",
     "paused": "Klokken stoppet",

@@ -120,7 +120,7 @@ def _scan_system(
 ) -> SystemExport:
     system = report.system
     collections: list[CollectionExport] = []
-    if report.status != "failed":
+    if report.status not in ("failed", "waiting"):
         # A failed system's search did not finish, so nothing of it is staged; should an
         # older staging exist, the package must not contradict "could not be searched".
         staged = set(source.staging.collections(source.request_id, system.id))
@@ -136,6 +136,7 @@ def _scan_system(
         status=report.status,
         held=report.held,
         collections=collections,
+        by_staff=report.by_staff,
     )
 
 

@@ -341,6 +341,7 @@ class SystemExport:
     status: str
     held: int
     collections: list[CollectionExport]
+    by_staff: bool = False
 
     @property
     def records(self) -> int:
