@@ -94,9 +94,11 @@ class Tally:
         return self.released_own + self.released_foreign
 
     @property
-    def review_load(self) -> float:
-        """Held records as a share of released records (inf when nothing is released)."""
-        return self.held / self.released if self.released else (0.0 if not self.held else float("inf"))
+    def review_load(self) -> float | None:
+        """Held records as a share of released records; None when some are held and none released."""
+        if self.released:
+            return self.held / self.released
+        return None if self.held else 0.0
 
     @property
     def over_holding(self) -> int:
@@ -288,7 +290,8 @@ def report(result: Evaluation) -> str:
     for name, tally in [*result.systems.items(), ("**all**", result.total)]:
         lines.append(
             f"| {name} | {100 * tally.recall_found:.2f} % | {100 * tally.recall_released:.2f} % | "
-            f"{tally.released_foreign:,} | {100 * tally.review_load:.1f} % | {tally.over_holding:,} "
+            f"{tally.released_foreign:,} | "
+            f"{'–' if tally.review_load is None else f'{100 * tally.review_load:.1f} %'} | {tally.over_holding:,} "
             f"({100 * tally.over_holding / tally.truth if tally.truth else 0:.1f} %) |")
     lines += [
         "",

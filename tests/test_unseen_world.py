@@ -280,7 +280,7 @@ def test_requests_with_a_surname_only_an_empty_name_or_another_script_are_few_bu
 def test_names_are_registered_differently_across_systems(people: list[dict[str, str]]) -> None:
     variants = Counter(v for p in people for v in p["name_variants"].split())
     for variant in ("reversed", "middle_dropped", "ascii", "nfd", "typo", "upper", "lower", "initial",
-                    "surname_first", "second_given_dropped"):
+                    "surname_first", "second_given_dropped", "hyphen_changed"):
         assert variants[variant] >= 2, (variant, variants)
     hyphenated = [p for p in people if "-" in p["last_name"]]
     assert len(hyphenated) >= 5
@@ -377,3 +377,23 @@ def test_name_only_rows_exist_in_a_windows_spreadsheet(world: Path) -> None:
     no_phone = [r for r in rows if not r["Telefon"]]
     assert 0.4 < len(no_phone) / len(rows) < 0.8  # VOLUNTEER_ROW_PHONE
     assert any(", " in r["Navn"] for r in rows)
+
+
+def test_the_accuracy_benchmark_reads_the_world_and_prints_its_figures_as_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``bench.accuracy --world unseen --json`` scores every person against this ground truth.
+    Only the shape of the answer is checked here, not how well the product does."""
+    import json
+
+    from bench.accuracy import main
+
+    monkeypatch.setenv("DSAR_BENCH_DIR", str(tmp_path))
+    assert main(["--world", "unseen", "--scale", "0.05", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["world"] == "unseen" and data["people"] > 50
+    assert len(data["per_system"]) == 8
+    for figures in [data["overall"], *data["per_system"].values()]:
+        assert {"recall", "auto_recall", "wrong_auto_included", "review_load", "over_holding"} <= set(figures)
+        assert 0 <= figures["auto_recall"] <= figures["recall"] <= 1
+    assert data["overall"]["truth"] > 100

@@ -261,5 +261,9 @@ NAME_REVERSED = {"club": 0.05, "volunteers": 0.1, "housing": 0.6, "crm": 0.15}
 NAME_MIDDLE_DROPPED = 0.5
 """estimate: systems with one first-name field often keep only the first given name."""
 
+NAME_HYPHEN_PART = 0.3
+"""estimate: rows where a hyphenated double surname is written with one part only or a blank
+for the hyphen (``Hansen-Berg`` as ``Hansen``, ``Berg`` or ``Hansen Berg``)."""
+
 NAME_INITIAL = 0.05
 """estimate: dugnad rows noting a surname by its initial (``Kari H.``)."""

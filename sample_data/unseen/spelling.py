@@ -194,7 +194,10 @@ class NameForm:
 
     def misc(self, rng: random.Random, *, typo_rate: float = P.NAME_TYPO, fold_rate: float = 0.0,
              nfd_rate: float = 0.0) -> NameForm:
-        """Typing slips, æøå folding and decomposed letters, each at its rate."""
+        """A double surname shortened, typing slips, æøå folding and decomposed letters, each
+        at its rate."""
+        if "-" in self.last and rng.random() < P.NAME_HYPHEN_PART:
+            self.hyphen_part(rng)
         if rng.random() < typo_rate:
             if rng.random() < 0.5:
                 self.last = typo(self.last, rng)

@@ -226,7 +226,8 @@ class Crm(Organisation):
             owners = [subject, person]
         name, form = self._name(subject, rng, fold=0.0)
         form.misc(rng, nfd_rate=P.NAME_NFD)
-        if subject is person and partner is not None and rng.random() < P.CRM_EVENT_COUPLE_ROW:
+        if (subject is person and partner is not None and household.kind not in ("single", "multi")
+                and rng.random() < P.CRM_EVENT_COUPLE_ROW):
             if partner.last == person.last:
                 name = f"{person.first} og {partner.first} {person.last}"
             else:
