@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dsar.config.loader import load_configuration, load_controller_file
+from dsar.config.models import Collection
 from sample_data.unseen import build_unseen
 from sample_data.unseen import proportions as P
 
@@ -46,7 +47,7 @@ def _db(world: Path, controller: str, name: str) -> sqlite3.Connection:
     return sqlite3.connect(world / "sources" / controller / name)
 
 
-def _csv_rows(world: Path, collection) -> list[dict[str, str]]:  # noqa: ANN001 - a config Collection
+def _csv_rows(world: Path, collection: Collection) -> list[dict[str, str]]:
     path = Path(collection.path.replace("{workspace}", str(world)))
     with path.open(encoding=collection.encoding, newline="") as handle:
         return list(csv.DictReader(handle, delimiter=collection.delimiter))

@@ -22,9 +22,10 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sample_data.unseen import names as N
 from sample_data.unseen import proportions as P
@@ -184,7 +185,8 @@ class Permutation:
 # --------------------------------------------------------------------------- helpers
 
 
-def weighted(rng: random.Random, table) -> str:  # noqa: ANN001 - ((value, weight), …)
+def weighted(rng: random.Random, table: Sequence[tuple[Any, float]]) -> Any:
+    """A value drawn from ``((value, weight), …)``."""
     values, weights = zip(*table, strict=True)
     return rng.choices(values, weights)[0]
 
@@ -273,6 +275,7 @@ class Town:
                 self._adult(household, rng, origin, min(95, a.age + rng.randint(24, 32)))
         elif kind == "single_parent":
             ages = self._children_ages(rng, weighted(rng, P.SINGLE_PARENT_CHILDREN))
+            # estimate: about four in five single parents living with their children are mothers
             parent = self._adult(household, rng, origin, max(ages) + rng.randint(22, 38),
                                  sex="F" if rng.random() < 0.8 else "M")
             self._children(household, rng, [parent], ages)

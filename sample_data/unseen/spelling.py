@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 
 from sample_data.unseen import proportions as P
@@ -185,7 +185,7 @@ class NameForm:
             self.tags.append("hyphen_changed")
         return self
 
-    def apply(self, fn_tag: str, fn) -> NameForm:  # noqa: ANN001 - a str -> str function
+    def apply(self, fn_tag: str, fn: Callable[[str], str]) -> NameForm:
         before = (self.given, self.middle, self.last)
         self.given, self.middle, self.last = fn(self.given), fn(self.middle), fn(self.last)
         if (self.given, self.middle, self.last) != before:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from sample_data.sinks import GroundTruth
 from sample_data.unseen import proportions as P
 from sample_data.unseen.orgs.base import Organisation, SqlDatabase, name_form
 from sample_data.unseen.people import Household, Person
@@ -71,7 +73,7 @@ def _metadata() -> sa.MetaData:
 class Clinic(Organisation):
     controller_id = "nordbyen-fysio"
 
-    def __init__(self, root, truth) -> None:  # noqa: ANN001 - see Organisation
+    def __init__(self, root: Path, truth: GroundTruth) -> None:
         super().__init__(root, truth)
         self.db = SqlDatabase(self.sources / "timebok.db", _metadata())
         self.ids = {"pasient": 0, "time": 0, "sms_logg": 0}

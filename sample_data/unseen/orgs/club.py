@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from sample_data.sinks import GroundTruth
 from sample_data.unseen import proportions as P
 from sample_data.unseen.orgs.base import (
     CsvFile,
@@ -83,7 +85,7 @@ def _metadata() -> sa.MetaData:
 class Club(Organisation):
     controller_id = "bjorkelid-il"
 
-    def __init__(self, root, truth) -> None:  # noqa: ANN001 - see Organisation
+    def __init__(self, root: Path, truth: GroundTruth) -> None:
         super().__init__(root, truth)
         self.db = SqlDatabase(self.sources / "medlemsregister.db", _metadata())
         self.volunteers = CsvFile(self.sources / "dugnadsliste.csv", ["Navn", "Telefon", "Oppgave", "Dato", "Lag"],

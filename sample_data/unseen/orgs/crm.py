@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from sample_data.sinks import GroundTruth
 from sample_data.unseen import proportions as P
 from sample_data.unseen.orgs.base import CsvFile, Organisation, SqlDatabase, name_form
 from sample_data.unseen.people import Household, Person
@@ -80,7 +82,7 @@ def _metadata() -> sa.MetaData:
 class Crm(Organisation):
     controller_id = "kystkultur-vest"
 
-    def __init__(self, root, truth) -> None:  # noqa: ANN001 - see Organisation
+    def __init__(self, root: Path, truth: GroundTruth) -> None:
         super().__init__(root, truth)
         self.db = SqlDatabase(self.sources / "crm.db", _metadata())
         self.events = CsvFile(self.sources / "pamelding_arrangementer.csv", EVENT_HEADER)

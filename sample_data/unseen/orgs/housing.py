@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from sample_data.sinks import GroundTruth
 from sample_data.unseen import proportions as P
 from sample_data.unseen.orgs.base import Organisation, SqlDatabase, name_form, owners_of_landline
 from sample_data.unseen.people import Household
@@ -65,7 +67,7 @@ def _metadata() -> sa.MetaData:
 class Housing(Organisation):
     controller_id = "lindeberg-brl"
 
-    def __init__(self, root, truth) -> None:  # noqa: ANN001 - see Organisation
+    def __init__(self, root: Path, truth: GroundTruth) -> None:
         super().__init__(root, truth)
         self.db = SqlDatabase(self.sources / "beboerregister.db", _metadata())
         self.ids = {"leilighet": 0, "beboer": 0, "booking": 0}

@@ -21,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import random
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from sample_data.sinks import GroundTruth
 from sample_data.unseen import names as N
 from sample_data.unseen import proportions as P
 from sample_data.unseen.orgs.base import CsvFile, Organisation, SqlDatabase, name_form, owners_of_email
@@ -79,7 +81,7 @@ def _metadata() -> sa.MetaData:
 class Shop(Organisation):
     controller_id = "strikkeloftet"
 
-    def __init__(self, root, truth) -> None:  # noqa: ANN001 - see Organisation
+    def __init__(self, root: Path, truth: GroundTruth) -> None:
         super().__init__(root, truth)
         self.db = SqlDatabase(self.sources / "nettbutikk.db", _metadata())
         self.newsletter = CsvFile(self.sources / "nyhetsbrev_medlemmer.csv", NEWSLETTER_HEADER)
