@@ -167,7 +167,13 @@ class CsvConnector(Connector):
         references are followed by; None when the encoding can't be read from an offset."""
         if not seekable(collection.encoding):
             return None
-        fields = [(f, kind) for f, kind in looked_up_fields(self.system, collection) if f != LINE_KEY]
+        # Names are compared by meaning (dsar.names), not by a keyed hash of the cell: a name
+        # lookup reads the file.
+        fields = [
+            (f, kind)
+            for f, kind in looked_up_fields(self.system, collection)
+            if f != LINE_KEY and kind in ("email", "phone", "exact")
+        ]
         return IndexSpec(
             encoding=codecs.lookup(collection.encoding).name,
             delimiter=collection.delimiter,
