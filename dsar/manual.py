@@ -92,6 +92,7 @@ def attach(
         documents=sum(counts.confirmed.values()),
         added=len(files),
         actor=actor,
+        staged=counts.written,
     )
 
 
@@ -106,8 +107,8 @@ def confirm_nothing(
         raise InputError(
             f"documents were attached to {system_id!r} already; nothing-found would contradict them"
         )
-    workspace.staging.begin(request_id, system_id).commit()
-    return store.manual_finished(request_id, system_id, documents=0, added=0, actor=actor)
+    counts = workspace.staging.begin(request_id, system_id).commit()
+    return store.manual_finished(request_id, system_id, documents=0, added=0, actor=actor, staged=counts.written)
 
 
 def _note(note: str | None) -> str | None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from dsar.config.models import Language
 from dsar.errors import DsarError
+from dsar.faults import checkpoint
 from dsar.i18n import in_oslo
 from dsar.package import texts
 from dsar.package.formats import INDEX, MANIFEST, attachments_dir, letter_names
@@ -88,6 +89,7 @@ def build_package(
         with package.member(INDEX) as out:
             write_index(out, answer, systems)
         package.write_bytes(letter_pdf_name, letter_pdf)
+        checkpoint("packaging")
         package.write_bytes(letter_html_name, letter_html.encode("utf-8"))
 
         records = 0
