@@ -51,7 +51,7 @@ def answer_request(
 
     answer, released = build_answer(workspace, store, request, controller, today=today)
     letter_html = render_letter_html(answer)
-    letter_pdf = render_letter_pdf(letter_html)
+    letter_pdf = render_letter_pdf(answer)
     password = generate_password()
     dest = _package_path(workspace, request.id, complete=answer.complete)
     # Sealed first: a package must never exist whose password nobody can be given.
