@@ -17,7 +17,9 @@ fraction of the time. Timed per letter:
     (``HTML(string=…, base_url=templates/letter/, url_fetcher=local only).write_pdf()``);
     the HTML itself is not timed (the package carries it either way);
 (b) now: ``dsar.letter.render_letter_pdf(answer)`` — context, JSON, Typst, PDF/UA-1.
-Medians over every render; the ratio is the median of the per-render ratios (a)/(b).
+Wall and CPU time (``time.process_time``: every thread of the process, so Typst's worker
+threads count) per render; medians over every render; the ratio is the median of the
+per-render ratios (a)/(b). On a shared machine CPU time is the steadier of the two.
 
 **Cold** (what a new process pays for its first letter): ``--cold`` fresh processes per
 renderer, alternating, each timing its import and its first letter.
@@ -121,8 +123,10 @@ def warm(rounds: int) -> dict[str, Any]:
             sizes[name].append(len(pdf))
             pages[name].append(_page_count(pdf))
     times: dict[str, list[float]] = {"before": [], "now": []}
+    cpu: dict[str, list[float]] = {"before": [], "now": []}  # all the process's threads
     html_times: list[float] = []
     ratios: list[float] = []
+    cpu_ratios: list[float] = []
     made = 0
     for round_no in range(rounds):
         say(f"warm round {round_no + 1}/{rounds} …")
@@ -136,13 +140,15 @@ def warm(rounds: int) -> dict[str, Any]:
             order = ("before", "now") if round_no % 2 == 0 else ("now", "before")
             took = {}
             for name in order:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 weasyprint_pdf(html) if name == "before" else render_letter_pdf(answer)
                 took[name] = time.perf_counter() - t0
                 times[name].append(took[name])
+                cpu[name].append(time.process_time() - c0)
             ratios.append(took["before"] / took["now"])
-    return {"letters": len(letters), "times": times, "html_times": html_times, "ratios": ratios,
-            "sizes": sizes, "pages": pages}
+            cpu_ratios.append(cpu["before"][-1] / cpu["now"][-1])
+    return {"letters": len(letters), "times": times, "cpu": cpu, "html_times": html_times, "ratios": ratios,
+            "cpu_ratios": cpu_ratios, "sizes": sizes, "pages": pages}
 
 
 def _page_count(pdf: bytes) -> int:
@@ -255,17 +261,19 @@ def main(argv: list[str] | None = None) -> int:
 
     before, now = w["times"]["before"], w["times"]["now"]
     print(f"\n### Warm: {w['letters']} letters × {args.rounds} rounds, both renderers alternating\n")
-    print("| renderer | median / letter | p10 | p90 | min | max | pages | PDF size (median) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| renderer | median / letter | p10 | p90 | min | max | CPU / letter (median) | pages | PDF size (median) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     from bench._common import percentile
 
     for name, label, values in (("before", "before: HTML → WeasyPrint", before),
                                 ("now", "now: context → Typst (PDF/UA-1)", now)):
         print(f"| {label} | **{ms(median(values))} ms** | {ms(percentile(values, 10))} ms | "
               f"{ms(percentile(values, 90))} ms | {ms(min(values))} ms | {ms(max(values))} ms | "
+              f"{ms(median(w['cpu'][name]))} ms | "
               f"{min(w['pages'][name])}–{max(w['pages'][name])} | {median(w['sizes'][name]) / 1024:.0f} KB |")
     print(f"\n**Ratio before/now: {median(w['ratios']):.0f}× (median of {len(w['ratios'])} per-render ratios; "
-          f"ratio of medians {median(before) / median(now):.0f}×).** The HTML letter (Jinja2), made either way "
+          f"ratio of medians {median(before) / median(now):.0f}×); CPU time {median(w['cpu_ratios']):.0f}×.** "
+          f"The HTML letter (Jinja2), made either way "
           f"for the package: {ms(median(w['html_times']))} ms median.")
 
     print(f"\n### Cold: a fresh process's first letter, {args.cold} processes per renderer, alternating\n")
