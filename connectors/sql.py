@@ -1,20 +1,15 @@
 """SQL systems (SQLite, PostgreSQL, MariaDB/MySQL) searched with SQLAlchemy Core.
 
 One ``SELECT <every column> FROM <table> WHERE c1 OR c2 …`` per collection, with bound
-``IN`` lists shaped so the indexes the schema provides serve them (docs/architecture.md,
-"SQL lookups"):
-
-==========  ===================================  ===============================
-condition   SQLite / PostgreSQL                  MariaDB / MySQL
-==========  ===================================  ===============================
-email       ``lower(trim(col)) IN (:v…)``        ``col IN (:v…)`` (``_ci``, PAD SPACE)
-phone       ``col IN (:every spelling…)``        same
-exact       ``col IN (:v…)``                     same
-==========  ===================================  ===============================
+``IN`` lists compared with normalised expressions of the columns, so expression indexes serve
+them (``connectors.sql_expressions`` has the table; docs/architecture.md, "SQL lookups"):
+e-mails and names by ``lower(trim(col))``, phones by the column's digits (``91234567``,
+``4791234567``, ``004791234567``), references by the plain column.
 
 The rest lives beside this module, one job each: ``sql_engines`` (URL, read-only bounded
 sessions per dialect), ``sql_errors`` (driver errors as ``ConnectorError`` naming the class
-and code, never the driver's message, which can quote the values searched for) and
+and code, never the driver's message, which can quote the values searched for),
+``sql_expressions`` (the compared expressions and the indexes that serve them) and
 ``sql_audit`` (indexes and collations behind ``audit_schema``).
 """
 
@@ -22,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
@@ -32,18 +28,71 @@ from connectors.base import Condition, Connector, config_key, required_fields
 from connectors.sql_audit import audit_schema
 from connectors.sql_engines import create_engine
 from connectors.sql_errors import database_errors, error_name
-from dsar.config.models import Collection, SqlConnection
+from connectors.sql_expressions import folded, phone_digits
+from dsar.config.models import Collection, ConfigModel, System, env_name  # noqa: F401 - Collection: base of SqlCollection
 from dsar.errors import ConnectorError
-from dsar.identity import phone_variants
+from dsar.identity import email_spellings, phone_digit_forms
+from dsar.names import lookup_forms
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from dsar.config.models import System
     from dsar.workspace import Workspace
 
 YIELD_PER = 1000
 """Rows fetched per round trip while streaming; memory holds at most this many."""
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+class SqlConnection(ConfigModel):
+    """Where a SQL system lives. Exactly one of ``url`` and ``url_env``.
+
+    ``url`` may hold ``{workspace}``; it must not hold a password: put that in the variable
+    named by ``password_env``, or give the whole URL through ``url_env``.
+    """
+
+    url: str | None = None
+    url_env: str | None = None
+    password_env: str | None = None
+    connect_timeout_seconds: int = Field(default=10, ge=1, le=300)
+    statement_timeout_seconds: int = Field(default=60, ge=1, le=3600)
+
+    _check_env = field_validator("url_env", "password_env")(classmethod(lambda cls, v: env_name(v)))
+
+    @model_validator(mode="after")
+    def _one_url(self) -> SqlConnection:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of 'url' and 'url_env'")
+        if self.url is not None and re.search(r"://[^/@:]+:[^/@]+@", self.url):
+            raise ValueError(
+                "the url holds a password; name it with 'password_env' instead, "
+                "or give the whole url through 'url_env'"
+            )
+        return self
+
+
+class SqlCollection(Collection):
+    """A table (or view) of the system's database."""
+
+    table: str = Field(min_length=1)
+    schema_: str | None = Field(default=None, alias="schema")
+    find_by_name: bool = Field(
+        default=True,
+        description="Look the table up by the asked name for candidates (held for review).",
+    )
+
+
+class SqlSystem(System):
+    """``connector = "sql"``: SQLite, PostgreSQL, MariaDB/MySQL."""
+
+    connector: Literal["sql"]
+    connection: SqlConnection
+    collections: dict[str, SqlCollection] = Field(min_length=1)
+
+
+# -- the connector -----------------------------------------------------------------------------
 
 
 class SqlConnector(Connector):
@@ -55,6 +104,10 @@ class SqlConnector(Connector):
     """
 
 
+    kind = "sql"
+    config = SqlSystem
+    system: SqlSystem
+
     def __init__(self, system: System, workspace: Workspace) -> None:
         super().__init__(system, workspace)
         self._engine: sa.Engine | None = None
@@ -64,10 +117,7 @@ class SqlConnector(Connector):
 
     @property
     def connection_settings(self) -> SqlConnection:
-        connection = self.system.connection
-        if not isinstance(connection, SqlConnection):  # the config models refuse this already
-            raise ConnectorError(self.system.id, "a sql system needs [connection] with 'url'")
-        return connection
+        return self.system.connection
 
     @property
     def engine(self) -> sa.Engine:
@@ -101,7 +151,7 @@ class SqlConnector(Connector):
         return True, None
 
     def select(
-        self, collection: Collection, conditions: Sequence[Condition]
+        self, collection: SqlCollection, conditions: Sequence[Condition]
     ) -> Iterator[dict[str, Any]]:
         """Stream every row matching any condition, as ``{column: value}``."""
         statement = self._statement(collection, conditions)
@@ -114,7 +164,7 @@ class SqlConnector(Connector):
 
     # -- tools beyond the contract -----------------------------------------------------------
 
-    def explain(self, collection: Collection, conditions: Sequence[Condition]) -> str:
+    def explain(self, collection: SqlCollection, conditions: Sequence[Condition]) -> str:
         """The database's plan for the statement ``select`` would run, one line per step.
 
         SQLite: ``EXPLAIN QUERY PLAN`` details; PostgreSQL: ``EXPLAIN`` lines; MariaDB/MySQL:
@@ -150,7 +200,7 @@ class SqlConnector(Connector):
     # -- statements ----------------------------------------------------------------------------
 
     def _statement(
-        self, collection: Collection, conditions: Sequence[Condition]
+        self, collection: SqlCollection, conditions: Sequence[Condition]
     ) -> sa.Select[Any] | None:
         table = self._table(collection)
         # SQLite stores whatever it is given: leave values as the driver returns them rather
@@ -163,31 +213,36 @@ class SqlConnector(Connector):
         ]
         if not clauses:
             return None
-        columns = [_raw(c).label(c.name) if raw else c for c in table.c]
+        # A digits column is the database's index helper, a copy of the phone: not data.
+        helpers = {i.digits_column for i in collection.identities_of("phone") if i.digits_column}
+        columns = [_raw(c).label(c.name) if raw else c for c in table.c if c.name not in helpers]
         return sa.select(*columns).select_from(table).where(sa.or_(*clauses))
 
     def _clause(
-        self, collection: Collection, table: sa.Table, condition: Condition, raw: bool
+        self, collection: SqlCollection, table: sa.Table, condition: Condition, raw: bool
     ) -> sa.ColumnElement[bool] | None:
         column = self._column(collection, table, condition.field)
         target = _raw(column) if raw else column
+        dialect = self.engine.dialect.name
         if condition.kind == "email":
-            values = sorted({str(v) for v in condition.values})
-            if self.engine.dialect.name in ("mysql", "mariadb"):
-                # The _ci collation folds case and PAD SPACE ignores trailing blanks, so the
-                # plain index on the column serves the lookup.
-                return target.in_(values) if values else None
-            return sa.func.lower(sa.func.trim(target)).in_(values) if values else None
+            # Every spelling lower-cased: the database folds more than our rule does, and
+            # every row it returns is checked again (connectors.base.row_matches).
+            values = sorted({s for v in condition.values for s in email_spellings(str(v))})
+            return folded(target, dialect).in_(values) if values else None
         if condition.kind == "phone":
-            spellings = sorted({s for v in condition.values for s in phone_variants(str(v))})
-            values = spellings if raw else _coerce(column, spellings)
-        else:
-            values = (
-                list(dict.fromkeys(condition.values)) if raw else _coerce(column, condition.values)
-            )
+            values = sorted({d for v in condition.values for d in phone_digit_forms(str(v))})
+            digits_column = _digits_column(collection, condition.field)
+            if digits_column is not None and dialect in ("mysql", "mariadb"):
+                return self._column(collection, table, digits_column).in_(values)
+            return phone_digits(target, dialect, text=_is_text(column)).in_(values)
+        if condition.kind in ("name", "surname"):
+            fulls, surnames = lookup_forms(str(condition.values[0]))
+            values = fulls if condition.kind == "name" else surnames
+            return folded(target, dialect).in_(values) if values else None
+        values = list(dict.fromkeys(condition.values)) if raw else _coerce(column, condition.values)
         return target.in_(values) if values else None
 
-    def _table(self, collection: Collection) -> sa.Table:
+    def _table(self, collection: SqlCollection) -> sa.Table:
         name, schema = str(collection.table), collection.schema_
         cached = self._tables.get((schema, name))
         if cached is not None:
@@ -212,7 +267,7 @@ class SqlConnector(Connector):
         self._tables[(schema, name)] = table
         return table
 
-    def _column(self, collection: Collection, table: sa.Table, name: str) -> sa.Column[Any]:
+    def _column(self, collection: SqlCollection, table: sa.Table, name: str) -> sa.Column[Any]:
         if name in table.c:
             return table.c[name]
         raise ConnectorError(
@@ -223,7 +278,7 @@ class SqlConnector(Connector):
 
     # -- check -------------------------------------------------------------------------------------
 
-    def _compare(self, collection: Collection, inspector: sa.Inspector) -> list[str]:
+    def _compare(self, collection: SqlCollection, inspector: sa.Inspector) -> list[str]:
         table, schema = str(collection.table), collection.schema_
         if not inspector.has_table(table, schema=schema):
             return [f"table {table!r} not found; check {config_key(self.system, collection)}.table"]
@@ -236,7 +291,7 @@ class SqlConnector(Connector):
 
     # -- errors ----------------------------------------------------------------------------------
 
-    def _errors(self, collection: Collection | None, doing: str) -> AbstractContextManager[None]:
+    def _errors(self, collection: SqlCollection | None, doing: str) -> AbstractContextManager[None]:
         """Turn database errors into ``ConnectorError`` that name no value."""
         where = (
             f"collection {collection.id!r} (table {collection.table!r}): "
@@ -247,6 +302,20 @@ class SqlConnector(Connector):
 
 
 # -- statement helpers -------------------------------------------------------------------------
+
+
+def _digits_column(collection: Collection, field: str) -> str | None:
+    for identity in collection.identities_of("phone"):
+        if identity.column == field:
+            return identity.digits_column
+    return None
+
+
+def _is_text(column: sa.Column[Any]) -> bool:
+    try:
+        return column.type.python_type is str
+    except NotImplementedError:
+        return True
 
 
 def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

@@ -208,3 +208,26 @@ def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
             render_letter_pdf(_answer("nb"))
     finally:
         typeset._compiler.cache_clear()
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_extension_notice_pdf_says_what_its_html_says(language: str) -> None:
+    from datetime import date
+    from types import SimpleNamespace
+
+    from dsar.letter.extension import render_notice_html, render_notice_pdf
+    from tests.test_letter import _controller
+
+    request = SimpleNamespace(
+        id="INN-2026-ABC123", extension_months=2, due_extended=date(2027, 2, 22),
+        extension_notified_on=date(2026, 11, 25), received_on=date(2026, 10, 30), requested_by=None,
+        person=SimpleNamespace(name="Kari *Nordmann* #x", emails=["kari@example.no"]),
+        extension_reason="Mange krav etter en datalekkasje; kravet omfatter seks systemer.",
+    )
+    parser = _VisibleText()
+    parser.feed(render_notice_html(request, _controller(), language))  # type: ignore[arg-type]
+    reader = PdfReader(io.BytesIO(render_notice_pdf(request, _controller(), language)))  # type: ignore[arg-type]
+    pdf_words = _words(" ".join(page.extract_text() for page in reader.pages))
+    assert _words(" ".join(parser.parts)) == pdf_words
+    assert reader.trailer["/Root"]["/Lang"] == language
+    assert "*Nordmann*#x" in re.sub(r"\s+", "", reader.pages[0].extract_text())

@@ -355,8 +355,8 @@ def test_manifest_states_the_answer(built: Built) -> None:
     assert systems["nettbutikk"]["records"] == 4
     assert systems["nettbutikk"]["held"] == 1
     assert systems["nyhetsbrev"] == {
-        "id": "nyhetsbrev", "title": "Nyhetsbrev", "status": "nothing_found",
-        "records": 0, "held": 0, "collections": [],
+        "id": "nyhetsbrev", "title": "Nyhetsbrev", "status": "nothing_found", "searched_by": "dsar",
+        "records": 0, "held": 0, "attachments": 0, "attachments_missing": 0, "collections": [],
     }  # fmt: skip
 
 

@@ -29,21 +29,26 @@ def letter_data(context: LetterContext) -> dict[str, Any]:
     """What ``letter.typ`` reads: the context's values, the fixed phrases, the time made."""
     t = context.t
     values = {
-        f.name: _plain(getattr(context, f.name)) for f in dataclasses.fields(context) if f.name != "t"
+        f.name: plain(getattr(context, f.name)) for f in dataclasses.fields(context) if f.name != "t"
     }
-    created = datetime.fromisoformat(context.generated_at).astimezone(UTC)
     return {
         "letter": values,
         "t": t.fixed(),
         "consent": t("right_consent", systems=context.consent_systems) if context.consent_systems else None,
-        "created": [created.year, created.month, created.day, created.hour, created.minute, created.second],
+        "created": utc_parts(datetime.fromisoformat(context.generated_at)),
     }
 
 
-def _plain(value: Any) -> Any:
+def utc_parts(when: datetime) -> list[int]:
+    """``[year, month, day, hour, minute, second]`` in UTC: the PDF's creation date."""
+    utc = when.astimezone(UTC)
+    return [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second]
+
+
+def plain(value: Any) -> Any:
     """Dataclasses (sections, letterhead, …) as dicts, lists as lists, text as text."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value

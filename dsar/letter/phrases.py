@@ -60,6 +60,7 @@ _PHRASES: dict[Language, dict[str, str]] = {
             "svaret:"
         ),
         "partial_failed": "kunne ikke søkes ennå",
+        "partial_manual": "søkes gjennom for hånd av våre ansatte, og er ikke ferdig ennå",
         "partial_review": "noen mulige treff må kontrolleres manuelt før de kan utleveres",
         "partial_rest": (
             "Vi sender deg resten av svaret så snart disse systemene er gjennomgått. "
@@ -248,6 +249,7 @@ _PHRASES: dict[Language, dict[str, str]] = {
             "answer:"
         ),
         "partial_failed": "could not be searched yet",
+        "partial_manual": "is being searched by hand by our staff, and is not finished yet",
         "partial_review": "some possible matches must be checked by a person before release",
         "partial_rest": (
             "We will send you the rest of the answer as soon as these systems have been dealt "

@@ -7,7 +7,8 @@ The package is one AES-256 zip::
     svarbrev.pdf, svarbrev.html         the cover letter (cover-letter.* in English)
     data/<system>/<collection>.json     portable copy: metadata, field meanings, records
     data/<system>/<collection>.csv      the same as a table (UTF-8 with BOM, RFC 4180)
-    attachments/<system>/               files from the system (none yet)
+    attachments/<system>/<collection>/<key>/<file>   files that belong to a record (photos,
+                                        recordings), stored as they are when already compressed
     manifest.json                       systems, completeness, every file's SHA-256 and size
 
 Records come from staging as they are read and go into the zip as they are written, so
@@ -99,8 +100,9 @@ def build_package(
                 _check_count(export, written)
                 with package.member(export.csv_path) as out:
                     _check_count(export, export.write_csv(out))
+                export.write_files(package)
                 records += written
-            if system.records:
+            if system.records and not system.attachments:
                 package.directory(attachments_dir(system.id))
 
         manifest = build_manifest(answer, systems, package.entries)
@@ -118,7 +120,7 @@ def _scan_system(
 ) -> SystemExport:
     system = report.system
     collections: list[CollectionExport] = []
-    if report.status != "failed":
+    if report.status not in ("failed", "waiting"):
         # A failed system's search did not finish, so nothing of it is staged; should an
         # older staging exist, the package must not contradict "could not be searched".
         staged = set(source.staging.collections(source.request_id, system.id))
@@ -134,6 +136,7 @@ def _scan_system(
         status=report.status,
         held=report.held,
         collections=collections,
+        by_staff=report.by_staff,
     )
 
 

@@ -40,8 +40,11 @@ def _system(system: SystemExport) -> dict[str, Any]:
         "id": system.id,
         "title": system.title,
         "status": system.status,
+        "searched_by": "staff" if system.by_staff else "dsar",
         "records": system.records,
         "held": system.held,
+        "attachments": system.attachments,
+        "attachments_missing": system.attachments_missing,
     }
     out["collections"] = [
         {
