@@ -57,7 +57,7 @@ def answer_request(
 
     answer, released = build_answer(workspace, store, request, controller, today=today)
     letter_html = render_letter_html(answer)
-    letter_pdf = render_letter_pdf(letter_html)
+    letter_pdf = render_letter_pdf(answer)
     checkpoint("letter")
     password = generate_password()
     directory = workspace.exports_dir / request.id

@@ -9,6 +9,7 @@ name put into a phrase can never become markup.
 from __future__ import annotations
 
 from datetime import date
+from string import Formatter
 
 from dsar.config.models import Language
 from dsar.i18n import format_date, format_int
@@ -410,6 +411,14 @@ class Phrases:
 
     def __call__(self, key: str, **values: object) -> str:
         return self._table[key].format(**values)
+
+    def fixed(self) -> dict[str, str]:
+        """Every phrase without a placeholder, by key: what a template may show as it is."""
+        return {
+            key: text
+            for key, text in self._table.items()
+            if not any(name is not None for _, name, _, _ in Formatter().parse(text))
+        }
 
     def records(self, n: int) -> str:
         """``"1 registrering"`` / ``"1 234 registreringer"``."""
