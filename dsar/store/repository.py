@@ -7,8 +7,10 @@ data key on the way in and opened on the way out; audit details carry ids and co
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -718,9 +720,13 @@ class RequestStore:
         builds with one number): one more than any number the store or the directory knows."""
         used = re.compile(rf"{re.escape(request_id)}-(\d+)")
         on_disk = [int(m.group(1)) for p in directory.iterdir() if (m := used.match(p.name))] if directory.is_dir() else []
-        for _ in range(5):
+        for attempt in range(100):
+            if attempt:
+                time.sleep(random.uniform(0.005, 0.05))  # two builds met: draw again, apart
             with self._session() as session:
-                self._row(session, request_id)
+                # The request's row locked (PostgreSQL, MariaDB) serialises builds of one
+                # request; SQLite serialises writers, and the unique key settles the rest.
+                self._row(session, request_id, for_update=True)
                 numbers = session.scalars(
                     select(PackageRecord.number).where(PackageRecord.request_id == request_id)
                 ).all()
@@ -736,6 +742,7 @@ class RequestStore:
                 try:
                     session.flush()
                 except IntegrityError:
+                    session.rollback()
                     continue
                 return path
         raise RuntimeError(f"could not reserve a package number for {request_id}")
