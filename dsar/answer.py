@@ -86,6 +86,7 @@ def answer_request(
     store.record_package(
         request.id, path=info.path, sha256=info.sha256, size=info.size, records=info.records, complete=info.complete
     )
+    _retire_unshown(store, request.id, directory, keep=info.path)
     checkpoint("status")
     failed = tuple(s.system.id for s in answer.systems if s.status == "failed")
     waiting = tuple(s.system.id for s in answer.systems if s.status == "waiting")
@@ -218,6 +219,21 @@ def _report(
         held=waiting,
         collections=collections,
     )
+
+
+def _retire_unshown(store: RequestStore, request_id: str, directory: Path, *, keep: Path) -> None:
+    """Older packages whose passwords were never shown can't be opened by anyone: the new one
+    replaces them (removed, and marked so in the store). A package whose password was taken
+    may be with the person: it stays."""
+    from dsar.delivery import SUFFIX
+
+    for sealed in directory.glob(f"*{SUFFIX}"):
+        package = sealed.with_name(sealed.name.removesuffix(SUFFIX))
+        if package == keep:
+            continue
+        package.unlink(missing_ok=True)
+        sealed.unlink(missing_ok=True)
+        store.superseded(request_id, package)
 
 
 def _disk_full(exc: BaseException, directory: Path) -> DiskFull | None:

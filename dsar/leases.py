@@ -45,7 +45,7 @@ def run_lease(workspace: Workspace, store: RequestStore, request_id: str, *, ttl
 
     thread = threading.Thread(target=renew, name=f"lease-{request_id}", daemon=True)
     try:
-        clear_leftovers(workspace, request_id)
+        clear_leftovers(workspace, request_id, store)
         thread.start()
         yield holder
     finally:
@@ -55,10 +55,19 @@ def run_lease(workspace: Workspace, store: RequestStore, request_id: str, *, ttl
         store.release_run(request_id, holder)
 
 
-def clear_leftovers(workspace: Workspace, request_id: str) -> list[str]:
+def clear_leftovers(workspace: Workspace, request_id: str, store: RequestStore | None = None) -> list[str]:
     """Remove what an interrupted run of ``request_id`` left; returns what was removed (names
-    only). Called while holding the lease, so nothing removed belongs to a live run."""
+    only). Called while holding the lease, so nothing removed belongs to a live run: unfinished
+    staging and packages, and packages written whole but never recorded in the store (the run
+    died before it could; their passwords were never shown)."""
     removed: list[str] = []
+    if store is not None:
+        for path in store.unfinished_packages(request_id):
+            for leftover in (path, path.with_name(path.name + SEALED_SUFFIX)):
+                if leftover.exists():
+                    leftover.unlink()
+                    removed.append(f"exports/{request_id}/{leftover.name}")
+            store.package_failed(request_id, path)
     staging = workspace.staging_dir / request_id
     if staging.is_dir():
         for partial in staging.glob("*.partial"):

@@ -250,3 +250,43 @@ def test_keys_rotate_reseals_the_store_and_staging_under_a_new_key(flow_ws, tmp_
     monkeypatch.setenv("DSAR_DATA_KEY", old_key)
     with pytest.raises(WrongDataKey):
         open_store(Workspace(flow_ws.root))
+
+
+# -- retention ------------------------------------------------------------------------------------------
+
+
+def test_answered_requests_data_is_purged_after_the_retention_periods(flow_ws):
+    from datetime import timedelta
+
+    from dsar.cli.running import repackage_request
+    from dsar.errors import InputError
+    from dsar.retention import purge_expired
+    from flows.fulfil import fulfil_request
+
+    config = flow_ws.config.controller("testbutikk")
+    today = date.today()
+    store = open_store(flow_ws)
+    request_id = store.register(
+        controller=config.controller,
+        person=Person.from_given(flow_world.KARI["name"], emails=[flow_world.KARI["email"]]),
+        received_on=today - timedelta(days=60),
+        channel="email",
+        actor="test",
+        verification_method="email-code",
+    ).id
+    assert fulfil_request(request_id)["status"] == "complete"
+    store.deliver(request_id, "digipost", today - timedelta(days=40), "tester")
+
+    dry = purge_expired(flow_ws, store, dry_run=True)
+    assert dry.staging == [request_id] and dry.exports == [] and (flow_ws.staging_dir / request_id).is_dir()
+    first = purge_expired(flow_ws, store)  # 40 days after the answer: staging (30) goes, packages (90) stay
+    assert first.staging == [request_id] and not (flow_ws.staging_dir / request_id).exists()
+    assert (flow_ws.exports_dir / request_id).is_dir()
+    later = purge_expired(flow_ws, store, today=today + timedelta(days=51))
+    assert later.exports == [request_id] and not (flow_ws.exports_dir / request_id).exists()
+    actions = [e.action for e in store.audit_log(request_id)]
+    assert actions.count("staging_purged") == 1 and actions.count("exports_purged") == 1
+    # The request itself stays, with its dates and audit.
+    assert store.get(request_id).status == "delivered"
+    with pytest.raises(InputError, match="purged"):
+        repackage_request(flow_ws, request_id)

@@ -281,6 +281,30 @@ def keys_rotate(workspace: WorkspaceOption = None, json: JsonOption = False) -> 
                 typer.echo(f"Merk: {note}")
 
 
+@app.command("purge")
+def purge(
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go, remove nothing.")] = False,
+) -> None:
+    """Remove answered requests' staged data and packages after the retention periods
+    ([retention] in config/dsar.toml); what was removed is audited. Runs daily as a deployment."""
+    with friendly_errors(json):
+        from dsar.retention import purge_expired
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        result = purge_expired(ws, open_store(ws), dry_run=dry_run)
+        if json:
+            emit_json({"staging": result.staging, "exports": result.exports, "files": result.files, "dry_run": dry_run})
+        else:
+            verb = "ville blitt slettet" if dry_run else "slettet"
+            typer.echo(
+                f"{len(result.staging)} forespørsler: funn {verb}; {len(result.exports)}: pakker {verb} "
+                f"({result.files} filer)."
+            )
+
+
 @app.command("keys-init")
 def keys_init(workspace: WorkspaceOption = None) -> None:
     """Create the workspace's data key in the secret store (never in the repository)."""

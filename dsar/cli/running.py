@@ -32,6 +32,12 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
 
     store = open_store(workspace)
     request = store.get(request_id)
+    purged = [e for e in store.audit_log(request_id) if e.action == "staging_purged"]
+    if purged and not (workspace.staging_dir / request_id).is_dir():
+        raise InputError(
+            f"the findings of request {request_id} were purged on {purged[-1].at:%d.%m.%Y} under the "
+            "retention policy ([retention] in config/dsar.toml); there is nothing to build a package from"
+        )
     if not request.state.has_package:
         if request.state.answered:
             raise InputError(f"request {request_id} is {request.status}; its answer was already delivered")

@@ -508,9 +508,23 @@ class NotifySettings(_Model):
     _check_env = field_validator("password_env")(classmethod(lambda cls, v: env_name(v)))
 
 
+class RetentionSettings(_Model):
+    """``[retention]``: how long a request's copy of the person's data stays in the workspace
+    once the request is answered (delivered or closed). The person has their copy; the
+    product keeps the request, its dates and the audit (no data) for the record.
+
+    ``staging_days``: the staged findings (what a new package would be built from).
+    ``exports_days``: the packages and any password not yet taken.
+    """
+
+    staging_days: int = Field(default=30, ge=1, le=3650)
+    exports_days: int = Field(default=90, ge=1, le=3650)
+
+
 class Settings(_Model):
     """``config/dsar.toml``: where the request store lives and which secret is the data key."""
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     keys: KeySettings = Field(default_factory=KeySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)

@@ -185,7 +185,7 @@ class PackageRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     number: Mapped[int | None] = mapped_column(Integer, doc="the n of <request>-<n>.zip; unique per request")
-    state: Mapped[str] = mapped_column(String(12), default="built", doc="building, built or failed")
+    state: Mapped[str] = mapped_column(String(12), default="built", doc="building, built, failed or superseded")
     path: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)

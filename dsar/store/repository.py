@@ -408,6 +408,14 @@ class RequestStore:
 
     # -- answering -----------------------------------------------------------------------
 
+    def answered_requests(self) -> list[tuple[str, date]]:
+        """(request id, the day it was answered) of every delivered or closed request."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(Request).where(Request.status.in_([RequestStatus.DELIVERED.value, RequestStatus.CLOSED.value]))
+            ).all()
+            return [(r.id, day) for r in rows if (day := _answered_on(r)) is not None]
+
     def deliver(self, request_id: str, channel: str, delivered_on: date, actor: str, today: date | None = None) -> AccessRequest:
         """The answer reached the person by ``channel`` on ``delivered_on``: the clock stops."""
         today = today or today_oslo()
@@ -746,6 +754,24 @@ class RequestStore:
                     continue
                 return path
         raise RuntimeError(f"could not reserve a package number for {request_id}")
+
+    def unfinished_packages(self, request_id: str) -> list[Path]:
+        """Packages reserved but never recorded as built (their run died)."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(PackageRecord).where(PackageRecord.request_id == request_id, PackageRecord.state == "building")
+            ).all()
+            return [Path(r.path) for r in rows]
+
+    def superseded(self, request_id: str, path: Path) -> None:
+        """An older package replaced by a newer one before its password was ever shown."""
+        with self._session() as session:
+            row = session.scalars(
+                select(PackageRecord).where(PackageRecord.request_id == request_id, PackageRecord.path == str(path))
+            ).first()
+            if row is not None and row.state == "built":
+                row.state = "superseded"
+                self._audit(session, request_id, "flow", "package_superseded", file=path.name)
 
     def package_failed(self, request_id: str, path: Path) -> None:
         with self._session() as session:
