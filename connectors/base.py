@@ -57,6 +57,12 @@ class Condition:
 
 
 class Connector(ABC):
+    kind: ClassVar[str]
+    """The ``connector = "…"`` value that names this kind in the configuration."""
+    config: ClassVar[type[System]]
+    """The kind's configuration model: a ``System`` subclass with ``connector: Literal[kind]``,
+    its connection and its collection model."""
+
     reference_chunk: ClassVar[int | None] = REFERENCE_CHUNK
     """Parent values per ``select`` when following references; ``None``: all at once (a
     file scan or index lookup costs the same for 5 values as for 5,000)."""

@@ -29,9 +29,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 import phonenumbers
+from pydantic import Field, field_validator
 
 from connectors.base import (
     Condition,
@@ -42,7 +43,7 @@ from connectors.base import (
     unexplained_warning,
 )
 from connectors.csv_index import IndexSpec, SourceChanged, locate, seekable
-from dsar.config.models import Collection
+from dsar.config.models import Collection, System
 from dsar.errors import ConnectorError, DsarError
 from dsar.identity import looks_like_email, looks_like_phone
 
@@ -52,6 +53,45 @@ if TYPE_CHECKING:
 LINE_KEY = "_line"
 
 
+# -- configuration -------------------------------------------------------------------------------
+
+
+class CsvCollection(Collection):
+    """One CSV file. ``path`` is relative to the workspace or holds ``{workspace}``."""
+
+    path: str = Field(min_length=1)
+    delimiter: str = Field(
+        default=",", description="One character: ',' or ';' as spreadsheet exports write them."
+    )
+    encoding: str = Field(default="utf-8", description="utf-8 (a byte-order mark is skipped), cp1252, …")
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError("the delimiter is one character")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError as exc:
+            raise ValueError(f"unknown text encoding {value!r}") from exc
+        return value
+
+
+class CsvSystem(System):
+    """``connector = "csv"``: exports from other systems (an SMS provider, a newsletter tool)."""
+
+    connector: Literal["csv"]
+    collections: dict[str, CsvCollection] = Field(min_length=1)
+
+
+# -- the connector -------------------------------------------------------------------------------
+
+
 class CsvConnector(Connector):
     """A system whose collections are CSV files.
 
@@ -59,6 +99,10 @@ class CsvConnector(Connector):
     configuration doesn't explain. ``use_index = False`` makes ``select`` read every row
     (tests compare the two ways).
     """
+
+    kind = "csv"
+    config = CsvSystem
+    system: CsvSystem
 
     use_index = True
     reference_chunk = None  # a scan or an index lookup costs the same for 5 values as 5,000
@@ -85,7 +129,7 @@ class CsvConnector(Connector):
         return True, None
 
     def select(
-        self, collection: Collection, conditions: Sequence[Condition]
+        self, collection: CsvCollection, conditions: Sequence[Condition]
     ) -> Iterator[dict[str, Any]]:
         """Stream every row matching any condition, as ``{header: text}`` (plus ``_line``)."""
         tests = [(c.field, _matcher(c)) for c in conditions if c.values]
@@ -118,7 +162,7 @@ class CsvConnector(Connector):
 
     # -- the index ---------------------------------------------------------------------------
 
-    def _index_spec(self, collection: Collection) -> IndexSpec | None:
+    def _index_spec(self, collection: CsvCollection) -> IndexSpec | None:
         """What the collection's index holds: e-mail and phone identities, and the columns
         references are followed by; None when the encoding can't be read from an offset."""
         if not seekable(collection.encoding):
@@ -131,13 +175,13 @@ class CsvConnector(Connector):
             required=tuple(dict.fromkeys(c for c, _ in self._required(collection))),
         )
 
-    def _index_file(self, collection: Collection) -> Path:
+    def _index_file(self, collection: CsvCollection) -> Path:
         return (
             self.workspace.root / "cache" / "csv-index" / self.system.id / f"{collection.id}.idx"
         )
 
     def _indexed_rows(
-        self, collection: Collection, spec: IndexSpec, conditions: Sequence[Condition]
+        self, collection: CsvCollection, spec: IndexSpec, conditions: Sequence[Condition]
     ) -> Iterator[dict[str, Any]]:
         """The rows the index points at, read from their offsets, in file order."""
         required = self._required(collection)
@@ -188,13 +232,13 @@ class CsvConnector(Connector):
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _path(self, collection: Collection) -> Path:
+    def _path(self, collection: CsvCollection) -> Path:
         return self.workspace.resolve_path(str(collection.path))
 
-    def _name(self, collection: Collection) -> str:
+    def _name(self, collection: CsvCollection) -> str:
         return f"collection {collection.id!r} (file {str(self._path(collection))!r})"
 
-    def _required(self, collection: Collection) -> list[tuple[str, str]]:
+    def _required(self, collection: CsvCollection) -> list[tuple[str, str]]:
         """The searched-on fields a file must have in its header (``_line`` is not a column)."""
         where = config_key(self.system, collection)
         return [
@@ -203,12 +247,12 @@ class CsvConnector(Connector):
             if field != LINE_KEY
         ]
 
-    def _header(self, collection: Collection) -> list[str]:
+    def _header(self, collection: CsvCollection) -> list[str]:
         with self._open(collection) as handle:
             return self._header_of(collection, self._records(collection, handle))
 
     def _rows(
-        self, collection: Collection, needed: Sequence[tuple[str, str]]
+        self, collection: CsvCollection, needed: Sequence[tuple[str, str]]
     ) -> Iterator[dict[str, Any]]:
         """Every data row as a dict, checked against the header; blank lines skipped."""
         with self._open(collection) as handle:
@@ -216,7 +260,7 @@ class CsvConnector(Connector):
                 yield row
 
     def _located_rows(
-        self, collection: Collection, handle: BinaryIO, needed: Sequence[tuple[str, str]]
+        self, collection: CsvCollection, handle: BinaryIO, needed: Sequence[tuple[str, str]]
     ) -> Iterator[tuple[int, int, dict[str, Any]]]:
         """(byte offset, first line, row) of every data row, reading ``handle`` from its start.
 
@@ -236,7 +280,7 @@ class CsvConnector(Connector):
                 yield offset, line, self._row(collection, header, cells, line, with_line)
 
     def _header_of(
-        self, collection: Collection, records: Iterator[tuple[int, int, list[str]]]
+        self, collection: CsvCollection, records: Iterator[tuple[int, int, list[str]]]
     ) -> list[str]:
         """The header: the first record of the file, checked."""
         first = next(records, None)
@@ -254,7 +298,7 @@ class CsvConnector(Connector):
 
     def _row(
         self,
-        collection: Collection,
+        collection: CsvCollection,
         header: list[str],
         cells: list[str],
         line: int,
@@ -269,7 +313,7 @@ class CsvConnector(Connector):
             row[LINE_KEY] = line - 1
         return row
 
-    def _open(self, collection: Collection) -> BinaryIO:
+    def _open(self, collection: CsvCollection) -> BinaryIO:
         """The collection's file, open for reading bytes."""
         path = self._path(collection)
         try:
@@ -291,7 +335,7 @@ class CsvConnector(Connector):
             ) from exc
 
     def _records(
-        self, collection: Collection, handle: BinaryIO, offset: int = 0, line: int = 1
+        self, collection: CsvCollection, handle: BinaryIO, offset: int = 0, line: int = 1
     ) -> Iterator[tuple[int, int, list[str]]]:
         """(first line, byte offset, cells) of every record from ``offset`` on, which is
         where line number ``line`` starts; the header is the first record at offset 0."""
@@ -325,7 +369,7 @@ class CsvConnector(Connector):
                 transient=True,
             ) from exc
 
-    def _broken(self, collection: Collection, line: int, problem: str) -> ConnectorError:
+    def _broken(self, collection: CsvCollection, line: int, problem: str) -> ConnectorError:
         return ConnectorError(self.system.id, f"{self._name(collection)}, line {line}: {problem}")
 
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
@@ -32,18 +33,65 @@ from connectors.base import Condition, Connector, config_key, required_fields
 from connectors.sql_audit import audit_schema
 from connectors.sql_engines import create_engine
 from connectors.sql_errors import database_errors, error_name
-from dsar.config.models import Collection, SqlConnection
+from dsar.config.models import Collection, ConfigModel, System, env_name  # noqa: F401 - Collection: base of SqlCollection
 from dsar.errors import ConnectorError
 from dsar.identity import phone_variants
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from dsar.config.models import System
     from dsar.workspace import Workspace
 
 YIELD_PER = 1000
 """Rows fetched per round trip while streaming; memory holds at most this many."""
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+class SqlConnection(ConfigModel):
+    """Where a SQL system lives. Exactly one of ``url`` and ``url_env``.
+
+    ``url`` may hold ``{workspace}``; it must not hold a password: put that in the variable
+    named by ``password_env``, or give the whole URL through ``url_env``.
+    """
+
+    url: str | None = None
+    url_env: str | None = None
+    password_env: str | None = None
+    connect_timeout_seconds: int = Field(default=10, ge=1, le=300)
+    statement_timeout_seconds: int = Field(default=60, ge=1, le=3600)
+
+    _check_env = field_validator("url_env", "password_env")(classmethod(lambda cls, v: env_name(v)))
+
+    @model_validator(mode="after")
+    def _one_url(self) -> SqlConnection:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of 'url' and 'url_env'")
+        if self.url is not None and re.search(r"://[^/@:]+:[^/@]+@", self.url):
+            raise ValueError(
+                "the url holds a password; name it with 'password_env' instead, "
+                "or give the whole url through 'url_env'"
+            )
+        return self
+
+
+class SqlCollection(Collection):
+    """A table (or view) of the system's database."""
+
+    table: str = Field(min_length=1)
+    schema_: str | None = Field(default=None, alias="schema")
+
+
+class SqlSystem(System):
+    """``connector = "sql"``: SQLite, PostgreSQL, MariaDB/MySQL."""
+
+    connector: Literal["sql"]
+    connection: SqlConnection
+    collections: dict[str, SqlCollection] = Field(min_length=1)
+
+
+# -- the connector -----------------------------------------------------------------------------
 
 
 class SqlConnector(Connector):
@@ -55,6 +103,10 @@ class SqlConnector(Connector):
     """
 
 
+    kind = "sql"
+    config = SqlSystem
+    system: SqlSystem
+
     def __init__(self, system: System, workspace: Workspace) -> None:
         super().__init__(system, workspace)
         self._engine: sa.Engine | None = None
@@ -64,10 +116,7 @@ class SqlConnector(Connector):
 
     @property
     def connection_settings(self) -> SqlConnection:
-        connection = self.system.connection
-        if not isinstance(connection, SqlConnection):  # the config models refuse this already
-            raise ConnectorError(self.system.id, "a sql system needs [connection] with 'url'")
-        return connection
+        return self.system.connection
 
     @property
     def engine(self) -> sa.Engine:
@@ -101,7 +150,7 @@ class SqlConnector(Connector):
         return True, None
 
     def select(
-        self, collection: Collection, conditions: Sequence[Condition]
+        self, collection: SqlCollection, conditions: Sequence[Condition]
     ) -> Iterator[dict[str, Any]]:
         """Stream every row matching any condition, as ``{column: value}``."""
         statement = self._statement(collection, conditions)
@@ -114,7 +163,7 @@ class SqlConnector(Connector):
 
     # -- tools beyond the contract -----------------------------------------------------------
 
-    def explain(self, collection: Collection, conditions: Sequence[Condition]) -> str:
+    def explain(self, collection: SqlCollection, conditions: Sequence[Condition]) -> str:
         """The database's plan for the statement ``select`` would run, one line per step.
 
         SQLite: ``EXPLAIN QUERY PLAN`` details; PostgreSQL: ``EXPLAIN`` lines; MariaDB/MySQL:
@@ -150,7 +199,7 @@ class SqlConnector(Connector):
     # -- statements ----------------------------------------------------------------------------
 
     def _statement(
-        self, collection: Collection, conditions: Sequence[Condition]
+        self, collection: SqlCollection, conditions: Sequence[Condition]
     ) -> sa.Select[Any] | None:
         table = self._table(collection)
         # SQLite stores whatever it is given: leave values as the driver returns them rather
@@ -167,7 +216,7 @@ class SqlConnector(Connector):
         return sa.select(*columns).select_from(table).where(sa.or_(*clauses))
 
     def _clause(
-        self, collection: Collection, table: sa.Table, condition: Condition, raw: bool
+        self, collection: SqlCollection, table: sa.Table, condition: Condition, raw: bool
     ) -> sa.ColumnElement[bool] | None:
         column = self._column(collection, table, condition.field)
         target = _raw(column) if raw else column
@@ -187,7 +236,7 @@ class SqlConnector(Connector):
             )
         return target.in_(values) if values else None
 
-    def _table(self, collection: Collection) -> sa.Table:
+    def _table(self, collection: SqlCollection) -> sa.Table:
         name, schema = str(collection.table), collection.schema_
         cached = self._tables.get((schema, name))
         if cached is not None:
@@ -212,7 +261,7 @@ class SqlConnector(Connector):
         self._tables[(schema, name)] = table
         return table
 
-    def _column(self, collection: Collection, table: sa.Table, name: str) -> sa.Column[Any]:
+    def _column(self, collection: SqlCollection, table: sa.Table, name: str) -> sa.Column[Any]:
         if name in table.c:
             return table.c[name]
         raise ConnectorError(
@@ -223,7 +272,7 @@ class SqlConnector(Connector):
 
     # -- check -------------------------------------------------------------------------------------
 
-    def _compare(self, collection: Collection, inspector: sa.Inspector) -> list[str]:
+    def _compare(self, collection: SqlCollection, inspector: sa.Inspector) -> list[str]:
         table, schema = str(collection.table), collection.schema_
         if not inspector.has_table(table, schema=schema):
             return [f"table {table!r} not found; check {config_key(self.system, collection)}.table"]
@@ -236,7 +285,7 @@ class SqlConnector(Connector):
 
     # -- errors ----------------------------------------------------------------------------------
 
-    def _errors(self, collection: Collection | None, doing: str) -> AbstractContextManager[None]:
+    def _errors(self, collection: SqlCollection | None, doing: str) -> AbstractContextManager[None]:
         """Turn database errors into ``ConnectorError`` that name no value."""
         where = (
             f"collection {collection.id!r} (table {collection.table!r}): "

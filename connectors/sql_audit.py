@@ -10,11 +10,15 @@ normalised spelling (``_normal``).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from connectors.base import config_key, looked_up_fields, unexplained_warning
-from dsar.config.models import Collection, System
+
+if TYPE_CHECKING:
+    from connectors.sql import SqlCollection as Collection
+    from connectors.sql import SqlSystem as System
 
 
 def audit_schema(system: System, conn: sa.Connection) -> list[str]:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from dsar.config.models import SqlConnection
 from dsar.errors import ConnectorError, SecretMissing
 from dsar.secrets import resolve_secret
 
 if TYPE_CHECKING:
+    from connectors.sql import SqlConnection
     from dsar.workspace import Workspace
 
 

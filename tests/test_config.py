@@ -62,7 +62,7 @@ def test_good_configuration_loads(tmp_workspace):
         (('email = "post@example.no"', 'email = "post"'), "controller.email", "e-mail"),
         (("retention = { nb = \"Til kontoen lukkes\", en = \"Until the account is closed\" }\n", ""),
          "systems.web.register.retention", "required"),
-        (('{ type = "email", column = "email" }', '{ type = "name", column = "name" }'),
+        (('identities = [{ type = "email", column = "email" }]', 'identities = []'),
          "systems.web", "can't be searched"),
         (('url = "sqlite:///{workspace}/shop.db"', 'url = "postgresql://u:hunter2@db/x"'),
          "systems.web.connection", "password"),

@@ -10,7 +10,6 @@ from dsar.config.models import (
     Reference,
     Register,
     Settings,
-    SqlConnection,
     System,
 )
 
@@ -24,7 +23,6 @@ __all__ = [
     "Reference",
     "Register",
     "Settings",
-    "SqlConnection",
     "System",
     "load_configuration",
     "load_controller_file",

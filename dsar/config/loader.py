@@ -100,17 +100,21 @@ def _validate(model: type[BaseModel], raw: dict[str, Any], path: Path, prefix: s
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt key is also a missing one: name the misspelling, it says what to fix.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = [str(part) for part in first["loc"]]
+        if "unknown connector" in first["msg"] or "key 'connector' is missing" in first["msg"]:
+            loc.append("connector")
         # Pydantic names the member of a union that failed; the staff need the key only.
         loc = [p for p in loc if p not in _MODEL_NAMES and not p.startswith(("function-", "literal["))]
         key = prefix + ".".join(loc)
-        problem = first["msg"].removeprefix("Value error, ")
+        problem = first["msg"].removeprefix("Value error, ").replace("required key 'connector' is missing; ", "")
         if first["type"] == "missing":
             problem = "required key is missing"
         elif first["type"] == "extra_forbidden":
             problem = "unknown key (misspelt?)"
-        more = len(exc.errors()) - 1
+        more = len(errors) - 1
         if more:
             problem += f" (and {more} more problem{'s' if more > 1 else ''} in this file)"
         raise ConfigError(str(path), key.rstrip("."), problem) from None

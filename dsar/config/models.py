@@ -14,7 +14,7 @@ secret-store entry) that holds the password or URL.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,8 +23,13 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
 
 
-class _Model(BaseModel):
+class ConfigModel(BaseModel):
+    """Every configuration model: unknown keys refused (a misspelt key is an error), frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+_Model = ConfigModel
 
 
 class LocalText(_Model):
@@ -47,7 +52,7 @@ class LocalText(_Model):
         return self.nb
 
 
-def _slug(value: str) -> str:
+def slug(value: str) -> str:
     if not SLUG.match(value):
         raise ValueError(
             f"{value!r} is not a valid id: use lowercase letters, digits, '-' and '_' "
@@ -56,7 +61,7 @@ def _slug(value: str) -> str:
     return value
 
 
-def _env_name(value: str | None) -> str | None:
+def env_name(value: str | None) -> str | None:
     if value is not None and not ENV_NAME.match(value):
         raise ValueError(
             f"{value!r} is not an environment variable name (A-Z, 0-9 and '_'); "
@@ -106,7 +111,7 @@ class Controller(_Model):
         default=None, description="Where the sample world invented facts, it says so here."
     )
 
-    _check_id = field_validator("id")(classmethod(lambda cls, v: _slug(v)))
+    _check_id = field_validator("id")(classmethod(lambda cls, v: slug(v)))
 
     @field_validator("org_nr")
     @classmethod
@@ -184,22 +189,26 @@ class Register(_Model):
 
 # ------------------------------------------------------------------------------- systems
 
-IdentityType = Literal["email", "phone", "name", "birthdate"]
+IdentityType = Literal["email", "phone", "name", "birthdate", "national_id"]
 SEARCHABLE: frozenset[str] = frozenset({"email", "phone"})
-"""Identity types a connector looks records up by. Name and birth date only corroborate:
-a name alone never finds a record (it would find strangers with the same name)."""
+"""Identity types a connector looks records up by and that confirm a record. A name only finds
+*candidates* (held for a person to decide); birth date and national id only corroborate or
+contradict what was found."""
 
 
 class IdentityField(_Model):
     """A field that identifies a person, and its type.
 
     ``column`` names one field; a name kept in parts gives ``columns`` in reading order
-    (first name, last name).
+    (first name, last name). ``digits_column`` (phones in SQL systems) names a column that
+    holds the number's digits only, kept by the database (a generated column with an index):
+    where a database can't index an expression (MariaDB), lookups use it instead.
     """
 
     type: IdentityType
     column: str | None = None
     columns: list[str] | None = Field(default=None, min_length=2)
+    digits_column: str | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> IdentityField:
@@ -207,6 +216,8 @@ class IdentityField(_Model):
             raise ValueError("give exactly one of 'column' or 'columns'")
         if self.columns is not None and self.type != "name":
             raise ValueError("'columns' is only for a name kept in parts")
+        if self.digits_column is not None and self.type != "phone":
+            raise ValueError("'digits_column' is only for a phone number")
         return self
 
     @property
@@ -217,69 +228,62 @@ class IdentityField(_Model):
 MaskKind = Literal["pan"]
 
 
-class Collection(_Model):
-    """One table (SQL) or file (CSV) of a system.
+class FileField(_Model):
+    """A field whose value names a file that belongs to the record (an uploaded photo, a call
+    recording): the file goes into the package under ``attachments/``.
 
-    Every column is exported unless it is ``secret`` (its existence is stated, its value never
-    leaves) — the copy must be complete, so nothing is left out by omission. ``fields``
-    explains each column to the person; an unexplained column is reported by ``dsar check``.
+    ``root`` is the directory the value is relative to (``{workspace}`` may be used); a value
+    that leads outside it is refused. ``media_type`` is used when the file name doesn't tell
+    (``audio/mpeg``).
+    """
+
+    title: LocalText
+    root: str | None = None
+    media_type: str | None = None
+
+
+class Collection(_Model):
+    """One collection of a system: a table, a file, an API resource, a mailbox.
+
+    What every kind shares is here; a connector's own collection model adds where the records
+    live (``table``, ``path``, ``endpoint`` …). Every field is exported unless it is ``secret``
+    (its existence is stated, its value never leaves) — the copy must be complete, so nothing
+    is left out by omission. ``fields`` explains each field to the person; an unexplained one
+    is reported by ``dsar check``.
     """
 
     id: str
     title: LocalText
-    # SQL
-    table: str | None = None
-    schema_: str | None = Field(default=None, alias="schema")
-    # CSV
-    path: str | None = None
-    delimiter: str = ","
-    encoding: str = "utf-8"
-    # Both
-    key: list[str] = Field(min_length=1, description="Primary key; CSV may use ['_line'].")
+    key: list[str] = Field(min_length=1, description="Primary key; files may use ['_line'].")
     identities: list[IdentityField] = Field(default_factory=list)
     fields: dict[str, LocalText] = Field(default_factory=dict)
     secret: dict[str, LocalText] = Field(
-        default_factory=dict, description="Column -> what it is; the value is never exported."
+        default_factory=dict, description="Field -> what it is; the value is never exported."
     )
     masked: dict[str, MaskKind] = Field(default_factory=dict)
     special_category: dict[str, LocalText] = Field(
-        default_factory=dict, description="Column -> why it may reveal Art. 9 data."
+        default_factory=dict, description="Field -> why it may reveal Art. 9 data."
     )
     codes: dict[str, dict[str, LocalText]] = Field(
-        default_factory=dict, description="Column -> code -> meaning, for coded values."
+        default_factory=dict, description="Field -> code -> meaning, for coded values."
+    )
+    files: dict[str, FileField] = Field(
+        default_factory=dict, description="Field -> the file it names, attached to the record."
     )
 
-    _check_id = field_validator("id")(classmethod(lambda cls, v: _slug(v)))
+    _check_id = field_validator("id")(classmethod(lambda cls, v: slug(v)))
 
     @field_validator("key", mode="before")
     @classmethod
     def _key_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
-    @field_validator("delimiter")
-    @classmethod
-    def _one_char(cls, value: str) -> str:
-        if len(value) != 1:
-            raise ValueError("the delimiter is one character")
-        return value
-
-    @field_validator("encoding")
-    @classmethod
-    def _known_encoding(cls, value: str) -> str:
-        import codecs
-
-        try:
-            codecs.lookup(value)
-        except LookupError as exc:
-            raise ValueError(f"unknown text encoding {value!r}") from exc
-        return value
-
     @model_validator(mode="after")
     def _consistent(self) -> Collection:
-        exported = set(self.masked) | set(self.special_category) | set(self.codes)
+        exported = set(self.masked) | set(self.special_category) | set(self.codes) | set(self.files)
         both = sorted(exported & set(self.secret))
         if both:
-            raise ValueError(f"{both} can't be both secret and exported (masked/special/coded)")
+            raise ValueError(f"{both} can't be both secret and exported (masked/special/coded/file)")
         for identity in self.identities:
             hidden = [f for f in identity.fields if f in self.secret]
             if hidden:
@@ -290,20 +294,31 @@ class Collection(_Model):
             # list and on staff's screen. An e-mail or name as key would put it there in clear.
             raise ValueError(
                 f"key {identifying} is an identity field; keys name records in the request "
-                "store, so use an id column (or '_line' for a CSV file)"
+                "store, so use an id column (or '_line' for a file)"
             )
         return self
 
     @property
     def searchable(self) -> list[IdentityField]:
+        """Identities records are looked up by (e-mail, phone)."""
         return [i for i in self.identities if i.type in SEARCHABLE]
+
+    def identities_of(self, kind: str) -> list[IdentityField]:
+        return [i for i in self.identities if i.type == kind]
+
+    @property
+    def assessable(self) -> bool:
+        """Whether a record of this collection says who it is about beyond an e-mail or phone
+        (a name, a birth date, a national id), so it can agree or conflict with the person."""
+        return any(i.type not in SEARCHABLE for i in self.identities)
 
 
 class Reference(_Model):
     """``from`` (child collection.field) holds the key of ``to`` (parent collection.field).
 
-    Records of the child whose field equals a found parent's field are the person's too:
-    customer → orders → order lines.
+    Declared once, followed both ways: from a parent to its children (customer → orders →
+    order lines) and from a child to its parent (a contact row found by e-mail → the member it
+    belongs to → the member's fees). See ``connectors.base`` for when each way is taken.
     """
 
     from_: str = Field(alias="from")
@@ -326,58 +341,60 @@ class Reference(_Model):
         collection, field = self.to.split(".")
         return collection, field
 
+    @property
+    def child_collection(self) -> str:
+        return self.child[0]
 
-class SqlConnection(_Model):
-    """Where a SQL system lives. Exactly one of ``url`` and ``url_env``.
+    @property
+    def child_field(self) -> str:
+        return self.child[1]
 
-    ``url`` may hold ``{workspace}``; it must not hold a password: put that in the variable
-    named by ``password_env``, or give the whole URL through ``url_env``.
-    """
+    @property
+    def parent_collection(self) -> str:
+        return self.parent[0]
 
-    url: str | None = None
-    url_env: str | None = None
-    password_env: str | None = None
-    connect_timeout_seconds: int = Field(default=10, ge=1, le=300)
-    statement_timeout_seconds: int = Field(default=60, ge=1, le=3600)
+    @property
+    def parent_field(self) -> str:
+        return self.parent[1]
 
-    _check_env = field_validator("url_env", "password_env")(
-        classmethod(lambda cls, v: _env_name(v))
-    )
-
-    @model_validator(mode="after")
-    def _one_url(self) -> SqlConnection:
-        if (self.url is None) == (self.url_env is None):
-            raise ValueError("give exactly one of 'url' and 'url_env'")
-        if self.url is not None and re.search(r"://[^/@:]+:[^/@]+@", self.url):
-            raise ValueError(
-                "the url holds a password; name it with 'password_env' instead, "
-                "or give the whole url through 'url_env'"
-            )
-        return self
-
-
-class CsvConnection(_Model):
-    """CSV exports need nothing beyond each collection's ``path``; kept for symmetry."""
-
-
-ConnectorKind = Literal["sql", "csv"]
+    @property
+    def label(self) -> str:
+        return f"{self.from_} -> {self.to}"
 
 
 class System(_Model):
-    """One system the privacy statement names, and how the product searches it."""
+    """One system the privacy statement names, and how the product searches it.
+
+    ``connector`` says which kind of system it is; each kind's module in ``connectors/``
+    declares its own model (a subclass of this one) for its connection and collections, and
+    ``System.model_validate`` hands a system's table to that model. So a new kind is one new
+    module and one line in ``connectors.REGISTRY``.
+    """
 
     id: str
     title: LocalText
-    connector: ConnectorKind
-    connection: SqlConnection | CsvConnection = Field(default_factory=CsvConnection)
+    connector: str
     processing: Register = Field(alias="register")
-    collections: dict[str, Collection] = Field(min_length=1)
+    collections: dict[str, Collection] = Field(default_factory=dict)
     references: list[Reference] = Field(default_factory=list)
     timeout_seconds: float = Field(default=300, gt=0, le=6 * 3600)
     retries: int = Field(default=2, ge=0, le=10)
     retry_delay_seconds: list[float] = Field(default_factory=lambda: [2.0, 10.0])
 
-    _check_id = field_validator("id")(classmethod(lambda cls, v: _slug(v)))
+    searched_by_identity: ClassVar[bool] = True
+    """False for kinds whose search isn't a lookup by identifiers (a manual system)."""
+
+    _check_id = field_validator("id")(classmethod(lambda cls, v: slug(v)))
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _by_kind(cls, data: Any, handler: Any) -> Any:
+        """``System.model_validate({...})`` validates with the model of the system's kind."""
+        if cls is System and isinstance(data, dict):
+            from connectors import system_model
+
+            return system_model(data.get("connector")).model_validate(data)
+        return handler(data)
 
     @model_validator(mode="before")
     @classmethod
@@ -393,30 +410,28 @@ class System(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> System:
-        if self.connector == "sql":
-            if not isinstance(self.connection, SqlConnection):
-                raise ValueError("a sql system needs [connection] with 'url' or 'url_env'")
-            missing = [c.id for c in self.collections.values() if not c.table]
-            if missing:
-                raise ValueError(f"collections {missing} need 'table' (sql system)")
-        if self.connector == "csv":
-            missing = [c.id for c in self.collections.values() if not c.path]
-            if missing:
-                raise ValueError(f"collections {missing} need 'path' (csv system)")
-        if not any(c.searchable for c in self.collections.values()):
-            raise ValueError(
-                "no collection has an e-mail or phone identity, so the system can't be searched"
-            )
+        if self.searched_by_identity:
+            if not self.collections:
+                raise ValueError("declare at least one collection (table, file, resource)")
+            if not any(c.identities for c in self.collections.values()):
+                raise ValueError(
+                    "no collection has an identity (e-mail, phone, name), so the system can't be searched"
+                )
         for ref in self.references:
-            for collection, _ in (ref.child, ref.parent):
+            for collection in (ref.child_collection, ref.parent_collection):
                 if collection not in self.collections:
                     raise ValueError(
-                        f"reference {ref.from_} -> {ref.to} names unknown collection {collection!r}"
+                        f"reference {ref.label} names unknown collection {collection!r}"
                     )
         return self
 
     def children_of(self, collection: str) -> list[Reference]:
-        return [r for r in self.references if r.parent[0] == collection]
+        """References whose parent is ``collection`` (followed down, to its children)."""
+        return [r for r in self.references if r.parent_collection == collection]
+
+    def parents_of(self, collection: str) -> list[Reference]:
+        """References whose child is ``collection`` (followed up, to its parents)."""
+        return [r for r in self.references if r.child_collection == collection]
 
 
 class ControllerConfig(_Model):
@@ -448,7 +463,7 @@ class StoreSettings(_Model):
     url: str | None = None
     url_env: str | None = None
 
-    _check_env = field_validator("url_env")(classmethod(lambda cls, v: _env_name(v)))
+    _check_env = field_validator("url_env")(classmethod(lambda cls, v: env_name(v)))
 
     @model_validator(mode="after")
     def _one(self) -> StoreSettings:
@@ -463,7 +478,7 @@ class KeySettings(_Model):
         description="Name of the secret holding the 256-bit key for data at rest.",
     )
 
-    _check_env = field_validator("data_key")(classmethod(lambda cls, v: _env_name(v)))
+    _check_env = field_validator("data_key")(classmethod(lambda cls, v: env_name(v)))
 
 
 class Settings(_Model):
