@@ -408,6 +408,11 @@ class ImapSource(MailSource):
         raw = self._names.get(folder)
         if raw is None:
             raise self.error(f"IMAP folder {folder!r} is gone from the server")
+        if self._selected is not None:
+            # STATUS of the selected mailbox shows this session's older view; leave it
+            # (CLOSE on a mailbox opened read-only expunges nothing).
+            self._call("close")
+            self._selected = None
         data = self._call("status", raw.decode("ascii"), "(UIDVALIDITY UIDNEXT MESSAGES)")
         fields = dict(re.findall(r"(UIDVALIDITY|UIDNEXT|MESSAGES) (\d+)", data[0].decode("ascii", "replace")))
         return f"{fields.get('UIDVALIDITY')}:{fields.get('UIDNEXT')}:{fields.get('MESSAGES')}"

@@ -23,6 +23,14 @@ from pathlib import Path
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
+def temporary_root() -> Path:
+    """A directory for a server, in ``/tmp`` itself: pytest's own temporary directories sit
+    under a directory only root may enter, which Dovecot's unprivileged processes can't."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="dsar-dovecot-"))
+
+
 @dataclass
 class Dovecot:
     root: Path
@@ -35,6 +43,8 @@ class Dovecot:
         if not Path(DOVECOT).exists():
             raise RuntimeError("dovecot is not installed: run scripts/setup.sh (Debian package dovecot-imapd)")
         self.port = _free_port()
+        # Dovecot's auth and mail processes run as its own users: they must reach the files.
+        self.root.chmod(0o711)
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         if os.getuid() == 0:
@@ -85,7 +95,13 @@ service anvil {{
   chroot =
 }}
 """)
-        subprocess.run([DOVECOT, "-c", str(self.root / "dovecot.conf")], check=True, capture_output=True)
+        # The master forks into the background keeping its standard streams: pipes would
+        # never close, so they go to a file.
+        with (self.root / "start.log").open("wb") as log:
+            subprocess.run(
+                [DOVECOT, "-c", str(self.root / "dovecot.conf")],
+                check=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
