@@ -16,6 +16,10 @@ from dsar.config.models import Collection
 from dsar.identity import fold_name, names_compatible
 from dsar.records import Finding, RawRecord, to_jsonable
 
+CONFIRMING = frozenset({"email", "phone", "thread"})
+"""What makes a found record the person's: their e-mail or phone, or (mail) a reply quoting
+a message of theirs."""
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -76,6 +80,10 @@ class Classifier:
             reason = "parent_held" if review_key else None
         else:
             reason = held_reason(self._subject, record, collection)
+            if reason is None and record.matched_on and not CONFIRMING.intersection(record.matched_on):
+                # Found by the name alone, or a reply in their thread that doesn't quote them:
+                # a candidate, never released by itself.
+                reason = f"{record.matched_on[0]}_only"
             if reason:
                 review_key = f"{record.collection}/{record.key}"
         if review_key is not None:
@@ -90,4 +98,6 @@ class Classifier:
             matched_on=list(record.matched_on),
             via="/".join(record.via) if record.via else None,
             review_key=review_key,
+            redaction=record.redaction,
+            files=record.files,
         )

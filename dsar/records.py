@@ -23,6 +23,9 @@ class Lookup:
 
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
+    name: str | None = field(default=None, repr=False)
+    """The person's name: never a lookup by itself; mail uses it for candidates and to keep
+    the person's own name in a redacted copy."""
 
     def values(self, identity_type: str) -> tuple[str, ...]:
         if identity_type == "email":
@@ -49,6 +52,10 @@ class RawRecord:
     fields: dict[str, Any]
     matched_on: tuple[str, ...] = ()
     via: tuple[str, str] | None = None
+    redaction: list[dict[str, Any]] | None = None
+    """Others' data to black out of this record when it is released (``dsar.redaction``)."""
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """Files that belong to the record (a message's ``.eml``), staged encrypted beside it."""
 
 
 Status = Literal["confirmed", "held"]
@@ -74,6 +81,9 @@ class Finding:
     matched_on: list[str] = field(default_factory=list)
     via: str | None = None
     review_key: str | None = None
+    redaction: list[dict[str, Any]] | None = None
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """Staged beside the finding, not in it (``Staging.read_file``); empty when read back."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +96,7 @@ class Finding:
             "matched_on": self.matched_on,
             "via": self.via,
             "review_key": self.review_key,
+            **({"redaction": self.redaction} if self.redaction is not None else {}),
         }
 
     @classmethod

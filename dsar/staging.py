@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsar.crypto import DataKey, EncryptedWriter, read_lines
+from dsar.crypto import DataKey, EncryptedWriter, read_encrypted, read_lines
 from dsar.records import Finding
 
 SUFFIX = ".jsonl.enc"
+FILES = "files"
+"""Subdirectory holding the files that belong to findings (a message's ``.eml``), encrypted."""
 
 
 @dataclass
@@ -47,6 +49,10 @@ class SystemStager:
             writer = EncryptedWriter(self._partial / f"{finding.collection}{SUFFIX}", self._key)
             self._writers[finding.collection] = writer
         writer.write(json.dumps(finding.to_json(), ensure_ascii=False).encode() + b"\n")
+        for name, data in finding.files.items():
+            (self._partial / FILES).mkdir(exist_ok=True)
+            with EncryptedWriter(self._partial / FILES / f"{_safe(name)}.enc", self._key) as out:
+                out.write(data)
         bucket = self.counts.confirmed if finding.status == "confirmed" else self.counts.held
         bucket[finding.collection] += 1
 
@@ -85,6 +91,13 @@ class Staging:
             return []
         return sorted(p.name[: -len(SUFFIX)] for p in directory.glob(f"*{SUFFIX}"))
 
+    def read_file(self, request_id: str, system_id: str, name: str) -> bytes | None:
+        """A file staged with a finding, or None."""
+        path = self.system_dir(request_id, system_id) / FILES / f"{_safe(name)}.enc"
+        if not path.exists():
+            return None
+        return b"".join(read_encrypted(path, self._key))
+
     def read(self, request_id: str, system_id: str, collection: str) -> Iterator[Finding]:
         path = self.system_dir(request_id, system_id) / f"{collection}{SUFFIX}"
         if not path.exists():
@@ -92,3 +105,10 @@ class Staging:
         for line in read_lines(path, self._key):
             if line:
                 yield Finding.from_json(json.loads(line))
+
+
+def _safe(name: str) -> str:
+    """A staged file's name: the connector's name for it, limited to what any filesystem takes."""
+    if not name or name.startswith(".") or "/" in name or "\\" in name or len(name) > 200:
+        raise ValueError("a staged file's name is a plain file name")
+    return name

@@ -81,7 +81,7 @@ class Person:
         )
 
     def lookup(self) -> Lookup:
-        return Lookup(emails=self.emails, phones=self.phones)
+        return Lookup(emails=self.emails, phones=self.phones, name=self.name)
 
     def subject(self) -> Subject:
         return Subject(name=self.name, birthdate=self.birthdate)
