@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -48,17 +49,18 @@ from dsar.textscan import email_key
 
 COLLECTION = "messages"
 FIELDS = {
-    "date": "Dato og tid meldingen ble sendt",
-    "from": "Avsender",
-    "to": "Mottakere",
-    "cc": "Kopimottakere",
-    "subject": "Emne",
-    "folder": "Mappen meldingen ligger i",
-    "attachments": "Vedlegg (filnavn)",
-    "addresses": "Dine e-postadresser i meldingens adressefelt",
-    "name_at_address": "Navnet som står ved din e-postadresse i meldingen",
-    "redactions": "Antall steder andres opplysninger er sladdet",
-    "eml": "Meldingen som fil (.eml, åpnes i et e-postprogram)",
+    "key": ("Meldingens nøkkel i arkivet", "The message's key in the archive"),
+    "date": ("Dato og tid meldingen ble sendt", "When the message was sent"),
+    "from": ("Avsender", "Sender"),
+    "to": ("Mottakere", "Recipients"),
+    "cc": ("Kopimottakere", "Copy recipients"),
+    "subject": ("Emne", "Subject"),
+    "folder": ("Mappen meldingen ligger i", "The folder the message is filed in"),
+    "attachments": ("Vedlegg (filnavn)", "Attachments (file names)"),
+    "addresses": ("Dine e-postadresser i meldingens adressefelt", "Your e-mail addresses in the message's address fields"),
+    "name_at_address": ("Navnet som står ved din e-postadresse i meldingen", "The name written next to your e-mail address"),
+    "redactions": ("Antall steder andres opplysninger er sladdet", "How many places others' data is blacked out"),
+    "eml": ("Meldingen som fil (.eml, åpnes i et e-postprogram)", "The message as a file (.eml, opens in a mail program)"),
 }
 
 
@@ -96,7 +98,7 @@ def _default_collection() -> dict[str, MailCollection]:
                 IdentityField(type="email", column="addresses"),
                 IdentityField(type="name", column="name_at_address"),
             ],
-            fields={name: LocalText(nb=text) for name, text in FIELDS.items()},
+            fields={name: LocalText(nb=nb, en=en) for name, (nb, en) in FIELDS.items()},
         )
     }
 
@@ -165,8 +167,19 @@ class MailConnector(Connector):
 
     def index(self) -> MailIndex:
         if self._index is None:
-            self._index = MailIndex(index_path(self.workspace.root / "cache", self.system.id), self.workspace.data_key).open()
+            self._index = MailIndex(self.index_file(), self.workspace.data_key).open()
         return self._index
+
+    def index_file(self) -> Path:
+        """``cache/mail-index/<system>-<where>.sqlite``: system ids are unique only within a
+        controller, so the archive's location (path, or IMAP server and user) names it too."""
+        system = self.system
+        if system.format == "imap" and system.imap is not None:
+            where = f"imap:{system.imap.host}:{system.imap.port}:{system.imap.user}"
+        else:
+            where = str(self.workspace.resolve_path(system.path or ""))
+        tag = hashlib.blake2b(where.encode(), digest_size=6).hexdigest()
+        return index_path(self.workspace.root / "cache", f"{system.id}-{tag}")
 
     def close(self) -> None:
         if self._index is not None:

@@ -50,6 +50,8 @@ BATCH = 500
 
 ROLE_KIND = {"from": 1, "to": 2, "cc": 3, "bcc": 4, "reply-to": 5, "sender": 6, "delivered-to": 7}
 KIND_ROLE = {v: k for k, v in ROLE_KIND.items()}
+AUTHOR_ROLES = frozenset({"from", "sender", "reply-to"})
+"""Roles that make a message the person's own writing: replies to it are in their thread."""
 TEXT_EMAIL, TEXT_PHONE = 10, 11
 NAME_HEADER, NAME_TEXT = 20, 21
 MESSAGE_ID, PARENT = 30, 31
@@ -403,8 +405,8 @@ class MailIndex:
                 hit.in_text.add(wanted[h])
             elif kind in (NAME_HEADER, NAME_TEXT):
                 hit.name = True
-        # Threads: replies (to replies …) of a message found by an identifier.
-        frontier = [m for m, hit in hits.items() if hit.roles or hit.in_text]
+        # Threads: replies (to replies …) of a message the person wrote.
+        frontier = [m for m, hit in hits.items() if hit.roles & AUTHOR_ROLES]
         for _ in range(50):
             ids = self._message_ids(frontier)
             if not ids:
