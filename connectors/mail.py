@@ -30,6 +30,7 @@ A message that can't be read at all, a mailbox gone away, an IMAP server down: e
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -316,6 +317,9 @@ def _matched_on(message: MailMessage, hit: Hit, lookup: Lookup) -> tuple[str, ..
     return None
 
 
+_QUOTED_HEADER = re.compile(r'(?im)^[> ]*(?:fra|from|til|to|kopi|cc|sendt av)\s*:\s*"?([^"<>\n]{2,80}?)"?\s*<([^<>\s]+@[^<>\s]+)>')
+
+
 def _fields(message: MailMessage, folder: str, locator: str, lookup: Lookup) -> dict[str, Any]:
     def shown(role: str) -> str:
         return ", ".join(f"{n} <{a}>" if n else a for n, a in message.addresses.get(role, []))
@@ -325,6 +329,10 @@ def _fields(message: MailMessage, folder: str, locator: str, lookup: Lookup) -> 
     names_at_own = [
         n for role in ADDRESS_ROLES for n, a in message.addresses.get(role, []) if n and email_key(a) in own_emails
     ]
+    # A forwarded or quoted header in the text ("Fra: Name <address>") says the same.
+    for text in message.texts():
+        if "<" in text:
+            names_at_own += [n.strip() for n, a in _QUOTED_HEADER.findall(text) if email_key(a) in own_emails]
     return {
         "key": message_key(folder, locator),
         "date": message.date.isoformat() if message.date else None,
