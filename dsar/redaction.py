@@ -154,10 +154,18 @@ class Applier:
     out as well (matched case-insensitively). ``count`` says how many replacements were made.
     """
 
-    def __init__(self, plan: Plan, lifted: Iterable[int] = (), added: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        lifted: Iterable[int] = (),
+        added: Iterable[str] = (),
+        render: Callable[[Target | None, str], str] | None = None,
+    ) -> None:
         lifted_ids = set(lifted)
         active = [t for t in plan.targets if t.id not in lifted_ids]
-        self._values = {(t.kind, t.value) for t in active if t.kind in ("email", "phone")}
+        self._values = {(t.kind, t.value): t for t in active if t.kind in ("email", "phone")}
+        self._spelt = {s.casefold(): t for t in active for s in t.spellings if s.strip()}
+        self._render = render or (lambda target, original: MARK)
         spellings = {s for t in active for s in t.spellings if s.strip()}
         spellings |= {a for a in added if a.strip()}
         self._literal = (
@@ -176,15 +184,16 @@ class Applier:
         if self._values:
             pieces, last = [], 0
             for found in find_identifiers(text):
-                if (found.kind, found.value) in self._values:
+                target = self._values.get((found.kind, found.value))
+                if target is not None:
                     pieces.append(text[last : found.start])
-                    pieces.append(MARK)
+                    pieces.append(self._render(target, text[found.start : found.end]))
                     last = found.end
                     self.count += 1
             pieces.append(text[last:])
             text = "".join(pieces)
         if self._literal is not None:
-            text, n = self._literal.subn(MARK, text)
+            text, n = self._literal.subn(lambda m: self._render(self._spelt.get(m.group(0).casefold()), m.group(0)), text)
             self.count += n
         return text
 
@@ -194,3 +203,10 @@ class Applier:
         if self(address) != address:
             return shown or MARK, MARK_ADDRESS
         return shown, address
+
+
+def preview_mark(target: Target | None, original: str) -> str:
+    """How staff see a redaction before release: what is blacked out, and its number."""
+    if target is None:
+        return f"[sladdet (lagt til): {original}]"
+    return f"[sladdet #{target.id} {target.kind}: {original}]"

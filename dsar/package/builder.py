@@ -7,7 +7,9 @@ The package is one AES-256 zip::
     svarbrev.pdf, svarbrev.html         the cover letter (cover-letter.* in English)
     data/<system>/<collection>.json     portable copy: metadata, field meanings, records
     data/<system>/<collection>.csv      the same as a table (UTF-8 with BOM, RFC 4180)
-    attachments/<system>/               files from the system (none yet)
+    attachments/<system>/               files from the system: a mail system's messages as
+                                        redacted .eml files, each message's attachments
+                                        under attachments/<system>/<key>/
     manifest.json                       systems, completeness, every file's SHA-256 and size
 
 Records come from staging as they are read and go into the zip as they are written, so
@@ -17,7 +19,7 @@ written; held ones never leave. The zip appears at ``dest`` only when complete.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +66,7 @@ def build_package(
     letter_html: str,
     letter_pdf: bytes,
     released: Callable[[Finding], bool] = confirmed_only,
+    redaction_changes: Mapping[tuple[str, str], tuple[set[int], list[str]]] | None = None,
 ) -> PackageInfo:
     """Write the encrypted package of ``answer`` to ``dest`` and describe it.
 
@@ -74,7 +77,7 @@ def build_package(
     ``password`` is used for encryption only: it is not stored, logged or returned.
     """
     language = answer.language
-    source = ReleasedRecords(staging, answer.request_id, released)
+    source = ReleasedRecords(staging, answer.request_id, released, dict(redaction_changes or {}))
     systems = [_scan_system(report, source, language) for report in answer.systems]
     exported_at = answer.generated_at.isoformat()
     masked_note = texts.labels(language)["masked"]
@@ -90,6 +93,7 @@ def build_package(
         package.write_bytes(letter_html_name, letter_html.encode("utf-8"))
 
         records = 0
+        redactions: dict[str, dict[str, int]] = {}
         for system in systems:
             for export in system.with_records:
                 with package.member(export.json_path) as out:
@@ -102,8 +106,16 @@ def build_package(
                 records += written
             if system.records:
                 package.directory(attachments_dir(system.id))
+            if system.mail and system.records:
+                from dsar.package.mail_files import write_messages
 
-        manifest = build_manifest(answer, systems, package.entries)
+                # Each released message as its redacted .eml, with its attachments.
+                released_messages = (f for c in system.with_records for f in source.read(system.id, c.collection, c.config))
+                redactions[system.id] = dict(
+                    write_messages(package, staging, answer.request_id, released_messages, source.redaction_changes)
+                )
+
+        manifest = build_manifest(answer, systems, package.entries, redactions)
         package.write_bytes(MANIFEST, manifest_bytes(manifest))
         files = len(package.entries)
         sha256, size = package.finish()
@@ -134,6 +146,7 @@ def _scan_system(
         status=report.status,
         held=report.held,
         collections=collections,
+        mail=system.connector == "mail",
     )
 
 

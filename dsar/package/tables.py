@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,12 +43,18 @@ class ReleasedRecords:
     staging: Staging
     request_id: str
     released: Released
+    redaction_changes: Mapping[tuple[str, str], tuple[set[int], list[str]]] = field(default_factory=dict)
+    """Staff's changes to mail redactions (``dsar.package.mail_files``)."""
 
     def read(self, system: str, collection: str, config: Collection | None) -> Iterator[Finding]:
         for finding in self.staging.read(self.request_id, system, collection):
             if self.released(finding):
                 if config is not None:
                     finding.fields = shape(finding.fields, config)
+                if finding.redaction is not None:
+                    from dsar.package.mail_files import redact_fields
+
+                    redact_fields(finding, self.redaction_changes)
                 yield finding
 
 
@@ -263,6 +269,8 @@ class SystemExport:
     status: str
     held: int
     collections: list[CollectionExport]
+    mail: bool = False
+    """A mail system: its messages go into ``attachments/`` as redacted ``.eml`` files too."""
 
     @property
     def records(self) -> int:

@@ -1,0 +1,110 @@
+"""A mail system's messages in the package: each as its redacted ``.eml``, its attachments
+beside it, and the redactions applied to its row.
+
+The redaction plan was decided at search time and staged (encrypted) with the message;
+staff's changes (``RequestStore.redaction_changes``: redactions lifted, texts added) are
+applied here, when the package is built, so a change needs no new search. Every member
+name is made of the system id and the message's key (no personal data: member names are
+not encrypted in a zip); an attachment keeps its file name under the message's directory,
+reduced to safe characters and blacked out like the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from dsar.mail_message import MessageUnreadable, parse, to_eml
+from dsar.package.formats import attachments_dir
+from dsar.package.zipwriter import EncryptedZip
+from dsar.records import Finding
+from dsar.redaction import MARK, Applier, Plan
+from dsar.staging import Staging
+
+Changes = Mapping[tuple[str, str], tuple[set[int], list[str]]]
+"""(system, record key) → (redaction numbers lifted, texts added), from the request store."""
+
+
+def eml_name(system: str, key: str) -> str:
+    return f"{attachments_dir(system)}{key}.eml"
+
+
+def applier(finding: Finding, changes: Changes) -> Applier:
+    lifted, added = changes.get((finding.system, finding.key), (set(), []))
+    return Applier(Plan.from_json(finding.redaction), lifted, added)
+
+
+def redact_fields(finding: Finding, changes: Changes) -> None:
+    """Black out the row's values (sender, recipients, subject, file names) as the ``.eml``
+    is; add the number of redactions and where the message file is."""
+    if finding.redaction is None:
+        return
+    redact = applier(finding, changes)
+    fields: dict[str, Any] = {}
+    for name, value in finding.fields.items():
+        if isinstance(value, str):
+            fields[name] = redact(value)
+        elif isinstance(value, list):
+            fields[name] = [redact(v) if isinstance(v, str) else v for v in value]
+        else:
+            fields[name] = value
+    fields["redactions"] = active_count(finding, changes)
+    fields["eml"] = eml_name(finding.system, finding.key)
+    finding.fields = fields
+
+
+def active_count(finding: Finding, changes: Changes) -> int:
+    lifted, added = changes.get((finding.system, finding.key), (set(), []))
+    return sum(t.count for t in Plan.from_json(finding.redaction).targets if t.id not in lifted) + len(added)
+
+
+def write_messages(
+    package: EncryptedZip,
+    staging: Staging,
+    request_id: str,
+    findings: Iterable[Finding],
+    changes: Changes,
+) -> Counter[str]:
+    """Write each message's redacted ``.eml`` and its attachments; returns redaction counts
+    by kind (``email``, ``phone``, ``name``, ``added``, ``lifted``): counts only."""
+    counts: Counter[str] = Counter()
+    for finding in findings:
+        if finding.redaction is None:
+            continue
+        raw = staging.read_file(request_id, finding.system, f"{finding.key}.eml")
+        if raw is None:
+            continue
+        try:
+            message = parse(raw, with_data=True)
+        except MessageUnreadable:
+            continue
+        lifted, added = changes.get((finding.system, finding.key), (set(), []))
+        plan = Plan.from_json(finding.redaction)
+        for target in plan.targets:
+            if target.id in lifted:
+                counts["lifted"] += 1
+            else:
+                counts[target.kind] += target.count
+        counts["added"] += len(added)
+        redact = Applier(plan, lifted, added)
+        package.write_bytes(eml_name(finding.system, finding.key), to_eml(message, redact, redact.address))
+        used: set[str] = set()
+        for number, part in enumerate(message.attachments, start=1):
+            name = _safe_name(redact(part.filename or f"vedlegg-{number}"), number, used)
+            member = f"{attachments_dir(finding.system)}{finding.key}/{name}"
+            if part.text is not None:
+                package.write_bytes(member, redact(part.html if part.html is not None else part.text).encode("utf-8"))
+            elif part.data is not None:
+                package.write_bytes(member, part.data)
+    return counts
+
+
+def _safe_name(name: str, number: int, used: set[str]) -> str:
+    name = name.replace(MARK, "sladdet")
+    cleaned = re.sub(r"[^\w.\- ]+", "_", name).strip(" .") or f"vedlegg-{number}"
+    if cleaned in used:
+        cleaned = f"{number}-{cleaned}"
+    used.add(cleaned)
+    return cleaned[:120]
