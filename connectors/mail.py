@@ -16,7 +16,8 @@ header (From, To, Cc, Bcc, Reply-To, Sender, Delivered-To), when their e-mail or
 written in the subject, a body or a text attachment, or when it answers one of their messages
 and quotes it. A message that names them only by name, or only answers their thread without
 quoting, is a candidate: held for a person to decide. A message whose only link is the
-person's address written beside someone else's name (a family's shared address) is held too.
+person's address written beside someone else's name (a family's shared address) is held too,
+and so is one found only by an address that other messages show someone else uses.
 
 The search reads the archive's index (``connectors.mail_index``), refreshing the folders that
 changed first, and then only the messages the index points at. Each record carries the
@@ -38,11 +39,11 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Condition, Connector
-from connectors.mail_index import Hit, MailIndex, RefreshStats, index_path
+from connectors.mail_index import Hit, IndexedMessage, MailIndex, RefreshStats, index_path
 from connectors.mail_sources import ImapSettings, ImapSource, MaildirSource, MailSource, MboxSource
 from dsar.config.models import Collection, ConfigModel, IdentityField, LocalText, System, env_name
 from dsar.errors import ConnectorError
-from dsar.identity import looks_like_email, looks_like_phone
+from dsar.identity import looks_like_email, looks_like_phone, names_compatible
 from dsar.mail_message import ADDRESS_ROLES, MailMessage, MessageUnreadable, parse
 from dsar.records import Lookup, RawRecord
 from dsar.redaction import Own, Redactor
@@ -268,25 +269,44 @@ class MailConnector(Connector):
             role_phones=role_phones,
         )
         redactor = Redactor(own, known=index.known_name)
-        for indexed in index.messages(hits):
+        messages = index.messages(hits)
+        # First pass: the names written beside the person's addresses across all their
+        # messages. An address someone else also uses under their own name (a family's, a
+        # guardian's) can't by itself say a message is the person's.
+        shared = False
+        if name:
+            for indexed in messages:
+                message = self._parse(source, indexed)
+                if any(not names_compatible(name, n) for n in _names_at(message, set(lookup.emails))):
+                    shared = True
+                    break
+        for indexed in messages:
             raw = source.read(indexed.folder, indexed.locator, indexed.hint)
-            try:
-                message = parse(raw, with_data=True)
-            except MessageUnreadable as exc:
-                raise ConnectorError(self.system.id, f"a message in folder {indexed.folder!r} can't be read") from exc
+            message = self._parse(source, indexed, raw)
             hit = hits[indexed.id]
             matched = _matched_on(message, hit, lookup)
             if matched is None:
                 continue  # the index's hash matched, the message doesn't (it changed)
+            fields = _fields(message, indexed.folder, indexed.locator, lookup)
+            if shared and set(matched) == {"email"} and not fields["name_at_address"]:
+                matched = ("shared_address",)
             key = message_key(indexed.folder, indexed.locator)
             yield RawRecord(
                 collection=COLLECTION,
                 key=key,
-                fields=_fields(message, indexed.folder, indexed.locator, lookup),
+                fields=fields,
                 matched_on=matched,
                 redaction=redactor.plan(message).to_json(),
                 files={f"{key}.eml": raw},
             )
+
+    def _parse(self, source: MailSource, indexed: IndexedMessage, raw: bytes | None = None) -> MailMessage:
+        if raw is None:
+            raw = source.read(indexed.folder, indexed.locator, indexed.hint)
+        try:
+            return parse(raw, with_data=True)
+        except MessageUnreadable as exc:
+            raise ConnectorError(self.system.id, f"a message in folder {indexed.folder!r} can't be read") from exc
 
 
 def _matched_on(message: MailMessage, hit: Hit, lookup: Lookup) -> tuple[str, ...] | None:
@@ -317,6 +337,56 @@ def _matched_on(message: MailMessage, hit: Hit, lookup: Lookup) -> tuple[str, ..
     return None
 
 
+def _names_at(message: MailMessage, own_emails: set[str]) -> list[str]:
+    """Names written beside the person's addresses: in the headers, and in forwarded or
+    quoted headers in the text ("Fra: Name <address>")."""
+    names = [n for role in ADDRESS_ROLES for n, a in message.addresses.get(role, []) if n and email_key(a) in own_emails]
+    for text in message.texts():
+        if "<" in text:
+            names += [n.strip() for n, a in _QUOTED_HEADER.findall(text) if email_key(a) in own_emails]
+        names += _names_before(text, own_emails)
+    if any(email_key(a) in own_emails for _, a in message.addresses.get("from", [])):
+        # Written from the address: the name it is signed with.
+        for part in message.body_parts:
+            signed = _signature_name(part.text or "")
+            if signed:
+                names.append(signed)
+                break
+    return names
+
+
+def _names_before(text: str, own_emails: set[str]) -> list[str]:
+    """Full names written just before one of the addresses ("Kari Lie (kari@…)")."""
+    from dsar.personal_names import find_names
+    from dsar.textscan import find_emails
+
+    spots = [f.start for f in find_emails(text) if f.value in own_emails]
+    if not spots:
+        return []
+    out = []
+    for span in find_names(text):
+        if span.full and any(0 <= start - span.end <= 3 for start in spots):
+            out.append(text[span.start : span.end])
+    return out
+
+
+_SIGN_OFF = re.compile(r"(?i)^\s*(?:med vennlig hilsen|vennlig hilsen|beste hilsen|hilsen|helsing|mvh|vh|regards|best regards)[,.!]?\s*$")
+
+
+def _signature_name(text: str) -> str | None:
+    """The full name on the line after the sign-off of the message's own (unquoted) text."""
+    from dsar.personal_names import find_names
+
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    for i, line in enumerate(lines[:-1]):
+        if _SIGN_OFF.match(line):
+            candidate = lines[i + 1].strip()
+            spans = find_names(candidate)
+            if len(spans) == 1 and spans[0].full and spans[0].end - spans[0].start == len(candidate):
+                return candidate
+    return None
+
+
 _QUOTED_HEADER = re.compile(r'(?im)^[> ]*(?:fra|from|til|to|kopi|cc|sendt av)\s*:\s*"?([^"<>\n]{2,80}?)"?\s*<([^<>\s]+@[^<>\s]+)>')
 
 
@@ -326,13 +396,7 @@ def _fields(message: MailMessage, folder: str, locator: str, lookup: Lookup) -> 
 
     own_emails = set(lookup.emails)
     addresses = [a for role in ADDRESS_ROLES for _, a in message.addresses.get(role, [])]
-    names_at_own = [
-        n for role in ADDRESS_ROLES for n, a in message.addresses.get(role, []) if n and email_key(a) in own_emails
-    ]
-    # A forwarded or quoted header in the text ("Fra: Name <address>") says the same.
-    for text in message.texts():
-        if "<" in text:
-            names_at_own += [n.strip() for n, a in _QUOTED_HEADER.findall(text) if email_key(a) in own_emails]
+    names_at_own = _names_at(message, own_emails)
     return {
         "key": message_key(folder, locator),
         "date": message.date.isoformat() if message.date else None,

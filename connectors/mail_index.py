@@ -47,6 +47,7 @@ FORMAT = "1"
 _KEY_CONTEXT = b"dsar-mail-index-v1"
 HASH_BYTES = 16
 BATCH = 500
+WRITE_BATCH = 2000
 
 ROLE_KIND = {"from": 1, "to": 2, "cc": 3, "bcc": 4, "reply-to": 5, "sender": 6, "delivered-to": 7}
 KIND_ROLE = {v: k for k, v in ROLE_KIND.items()}
@@ -309,7 +310,7 @@ class MailIndex:
                 added += 1
             if progress is not None:
                 progress(1)
-            if len(messages) >= BATCH:
+            if len(messages) >= WRITE_BATCH:
                 self._write(messages, terms, bad)
         self._write(messages, terms, bad)
         # Messages known broken before and still there stay listed as broken.

@@ -23,7 +23,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header, make_header
 from email.utils import parsedate_to_datetime
 
@@ -132,9 +132,8 @@ def parse(raw: bytes, *, with_data: bool = False) -> MailMessage:
     message.subject = _decode_words(raw_by_name.get("subject", [""])[0]).strip()
     date = raw_by_name.get("date")
     if date:
-        try:
-            message.date = parsedate_to_datetime(date[0])
-        except (TypeError, ValueError, IndexError):
+        message.date = _date(date[0])
+        if message.date is None:
             message.defects += 1
     ids = _MSGID.findall(raw_by_name.get("message-id", [""])[0])
     message.message_id = ids[0] if ids else None
@@ -146,6 +145,30 @@ def parse(raw: bytes, *, with_data: bool = False) -> MailMessage:
 
 
 # --------------------------------------------------------------------------- internals
+
+
+_DATE = re.compile(r"(\d{1,2})\s+(\w{3})\w*\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4})?")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def _date(value: str) -> datetime | None:
+    """An RFC 5322 date; the common form by a regex (the library's parser costs more than
+    the rest of a header), anything else by ``email.utils``."""
+    match = _DATE.search(value)
+    if match is not None and match.group(2).lower() in _MONTHS:
+        day, month, year, hour, minute, second, zone = match.groups()
+        try:
+            offset = UTC
+            if zone:
+                minutes = int(zone[1:3]) * 60 + int(zone[3:5])
+                offset = timezone(timedelta(minutes=minutes if zone[0] == "+" else -minutes))
+            return datetime(int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute), int(second or 0), tzinfo=offset)
+        except ValueError:
+            pass
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _split(raw: bytes) -> tuple[bytes, bytes, bool]:

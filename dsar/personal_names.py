@@ -33,6 +33,8 @@ _GREETING = re.compile(
     r"(?i:\b(?:hei|hallo|heisann|kjære|hilsen|helsing|mvh|vh|takk|tusen takk|beste hilsen|med vennlig hilsen))"
     r"[,!.:]?[ \u00a0]*\n?[ \u00a0]*(?P<name>" + _WORD + r")(?![\w@])"
 )
+_REVERSED = re.compile(rf"(?<![\w@.\-])(?P<last>{_WORD}),[ \u00a0]+(?P<first>{_WORD}(?:[ \u00a0]+{_WORD})?)(?![\w@])")
+"""``Nordmann, Kari``: how registers and some mail clients write a name."""
 _SIGNATURE_LINE = re.compile(r"(?m)^[ \u00a0]*(?P<name>" + _WORD + r")[ \u00a0]*$")
 
 # Capitalised words that follow a given name without being a surname ("Per Mandag" is not a
@@ -91,6 +93,16 @@ def find_names(text: str, known: KnownName | None = None) -> list[NameSpan]:
         words = [(m.start() + run.start(), m.end() + run.start(), m.group(0)) for m in re.finditer(r"\S+", run.group(0))]
         spans.extend(_names_in_run(words, lex, known))
     taken = [(s.start, s.end) for s in spans]
+    for match in _REVERSED.finditer(text):
+        first_words = [fold_name(w) for w in match.group("first").split()]
+        last = fold_name(match.group("last"))
+        if first_words[0] in lex.given and last not in STOPWORDS and last not in lex.given:
+            start, end = match.span()
+            # Replaces what the run scan found inside it ("Kari" alone, or nothing).
+            spans = [s for s in spans if not (start <= s.start < end)]
+            taken = [t for t in taken if not (start <= t[0] < end)]
+            spans.append(NameSpan(start, end, fold_name(match.group(0)), full=True))
+            taken.append((start, end))
     for pattern in (_GREETING, _SIGNATURE_LINE):
         for match in pattern.finditer(text):
             start, end = match.span("name")

@@ -202,9 +202,11 @@ class MailArchive:
                 if rng.random() < 0.5:
                     self._inquiry(rng, person, others, named=True)
                 continue
+            # A shared address only ever appears with a name beside it (as in every other
+            # system of the sample world), so matching can hold it back; no newsletters to it.
             if rng.random() < SHARE_WRITES:
-                self._inquiry(rng, person, others)
-            if rng.random() < 0.3:
+                self._inquiry(rng, person, others, named=person.shares_email)
+            if rng.random() < 0.3 and not person.shares_email:
                 self._newsletter(rng, person)
         for _ in range(NOISE_PER_BLOCK):
             self._internal(rng)
