@@ -276,7 +276,7 @@ class MailArchive:
                 f"Fra: {shown} <{address}>\nDato: {format_datetime(first.date)}\nEmne: {subject}\n\n{first.body}",
                 date=first.date + timedelta(hours=2), folder="Sendt", message_id=self._msgid(),
                 owners=text_owners, candidates=set(first.candidates),
-                ids=text_ids + [("email", staff.email, "staff"), ("email", colleague.email, "staff")],
+                ids=[i for i in text_ids if i[2] != "role"] + [("email", staff.email, "staff"), ("email", colleague.email, "staff")],
             )
             self._write(rng, forward)
 
