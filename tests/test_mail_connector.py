@@ -175,3 +175,52 @@ def test_imap_archive_searched_against_dovecot(tmp_path: Path, monkeypatch: pyte
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+def test_the_package_holds_redacted_eml_files_and_staff_changes_apply_without_a_new_search(world: Path, tmp_path: Path):
+    import pyzipper
+
+    from dsar.answer import answer_request
+    from dsar.delivery import take_password
+    from dsar.mail_message import parse
+
+    ws = _fresh(world, tmp_path)
+    row, mine, system_id = _someone_with_mail(ws.root, "stavanger-sentrum")
+    store = open_store(ws)
+    request = store.get(_request(ws, "stavanger-sentrum", _person(row)))
+    controller = ws.config.controllers["stavanger-sentrum"]
+    for system in controller.systems.values():
+        search_system(ws, store, request, system)
+
+    def package() -> tuple[dict, dict[str, bytes]]:
+        outcome = answer_request(ws, store, store.get(request.id), controller)
+        password = take_password(ws.data_key, outcome.package)
+        with pyzipper.AESZipFile(outcome.package) as z:
+            z.setpassword(password.encode())
+            members = {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
+        return json.loads(members["manifest.json"]), members
+
+    manifest, members = package()
+    emls = {n: b for n, b in members.items() if n.endswith(".eml")}
+    assert {f"attachments/{system_id}/{key}.eml" for key in mine} <= set(emls)
+    counts = next(s for s in manifest["systems"] if s["id"] == system_id)["redactions"]
+    assert counts["email"] + counts["phone"] + counts["name"] > 0
+    for name in members:
+        assert row["name"].split()[-1] not in name and "@" not in name  # member names are not encrypted
+    rows = json.loads(members[f"data/{system_id}/messages.json"])["records"]
+    assert all("redactions" in r and r["eml"].endswith(".eml") for r in rows)
+    staged = [f for f in ws.staging.read(request.id, system_id, "messages") if f.redaction]
+    finding = next(f for f in staged if f.redaction)
+    target = finding.redaction[0]
+    before = emls[f"attachments/{system_id}/{finding.key}.eml"].decode()
+    assert target["spellings"][0] not in before
+    store.change_redaction(request.id, system_id, finding.key, "saksbehandler", lift=target["id"])
+    store.change_redaction(request.id, system_id, finding.key, "saksbehandler", add="Hei")
+    _, members = package()
+    after = members[f"attachments/{system_id}/{finding.key}.eml"].decode()
+    text = "\n".join(parse(after.encode()).texts()) + after
+    assert target["spellings"][0] in text or target["value"] in text.lower()
+    assert "Hei" not in "\n".join(parse(after.encode()).texts()[1:])
+    log = [(e.action, e.detail) for e in store.audit_log(request.id)]
+    assert ("redaction_lifted", {"system": system_id, "record": finding.key, "target": target["id"]}) in log
+    assert any(a == "redaction_added" and "Hei" not in json.dumps(d) for a, d in log)

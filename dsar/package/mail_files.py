@@ -5,8 +5,8 @@ The redaction plan was decided at search time and staged (encrypted) with the me
 staff's changes (``RequestStore.redaction_changes``: redactions lifted, texts added) are
 applied here, when the package is built, so a change needs no new search. Every member
 name is made of the system id and the message's key (no personal data: member names are
-not encrypted in a zip); an attachment keeps its file name under the message's directory,
-reduced to safe characters and blacked out like the text.
+not encrypted in a zip); an attachment is ``<key>/vedlegg-<n>.<suffix>`` (its own name may name
+someone; it is in the row and the ``.eml``, which are encrypted).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dsar.mail_message import MessageUnreadable, parse, to_eml
 from dsar.package.formats import attachments_dir
 from dsar.package.zipwriter import EncryptedZip
 from dsar.records import Finding
-from dsar.redaction import MARK, Applier, Plan
+from dsar.redaction import Applier, Plan
 from dsar.staging import Staging
 
 Changes = Mapping[tuple[str, str], tuple[set[int], list[str]]]
@@ -90,10 +90,8 @@ def write_messages(
         counts["added"] += len(added)
         redact = Applier(plan, lifted, added)
         package.write_bytes(eml_name(finding.system, finding.key), to_eml(message, redact, redact.address))
-        used: set[str] = set()
         for number, part in enumerate(message.attachments, start=1):
-            name = _safe_name(redact(part.filename or f"vedlegg-{number}"), number, used)
-            member = f"{attachments_dir(finding.system)}{finding.key}/{name}"
+            member = f"{attachments_dir(finding.system)}{finding.key}/{attachment_name(part.filename, number)}"
             if part.text is not None:
                 package.write_bytes(member, redact(part.html if part.html is not None else part.text).encode("utf-8"))
             elif part.data is not None:
@@ -101,10 +99,9 @@ def write_messages(
     return counts
 
 
-def _safe_name(name: str, number: int, used: set[str]) -> str:
-    name = name.replace(MARK, "sladdet")
-    cleaned = re.sub(r"[^\w.\- ]+", "_", name).strip(" .") or f"vedlegg-{number}"
-    if cleaned in used:
-        cleaned = f"{number}-{cleaned}"
-    used.add(cleaned)
-    return cleaned[:120]
+def attachment_name(filename: str | None, number: int) -> str:
+    """``vedlegg-<n>.<suffix>``: zip member names are not encrypted, and a file name may
+    name someone ("CV Kari Nordmann.pdf"); the name as sent is in the message's row and
+    ``.eml``, both encrypted."""
+    suffix = re.search(r"\.([A-Za-z0-9]{1,5})$", filename or "")
+    return f"vedlegg-{number}" + (f".{suffix.group(1).lower()}" if suffix else "")
