@@ -181,21 +181,30 @@ class Applier:
     def __call__(self, text: str) -> str:
         if not text:
             return text
+        # One pass over the original text: e-mails and phones found by value, then every
+        # spelling and added text; where two overlap the earlier (then longer) one wins.
+        spans: list[tuple[int, int, Target | None]] = []
         if self._values:
-            pieces, last = [], 0
             for found in find_identifiers(text):
                 target = self._values.get((found.kind, found.value))
                 if target is not None:
-                    pieces.append(text[last : found.start])
-                    pieces.append(self._render(target, text[found.start : found.end]))
-                    last = found.end
-                    self.count += 1
-            pieces.append(text[last:])
-            text = "".join(pieces)
+                    spans.append((found.start, found.end, target))
         if self._literal is not None:
-            text, n = self._literal.subn(lambda m: self._render(self._spelt.get(m.group(0).casefold()), m.group(0)), text)
-            self.count += n
-        return text
+            for match in self._literal.finditer(text):
+                spans.append((match.start(), match.end(), self._spelt.get(match.group(0).casefold())))
+        if not spans:
+            return text
+        spans.sort(key=lambda s: (s[0], s[0] - s[1]))
+        pieces, last = [], 0
+        for start, end, target in spans:
+            if start < last:
+                continue
+            pieces.append(text[last:start])
+            pieces.append(self._render(target, text[start:end]))
+            last = end
+            self.count += 1
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def address(self, display: str, address: str) -> tuple[str, str]:
         """One (display name, address) of an address header, redacted."""
