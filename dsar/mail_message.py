@@ -284,6 +284,10 @@ def _decode_transfer(body: bytes, encoding: str) -> tuple[bytes, bool]:
     encoding = encoding.strip().lower()
     try:
         if encoding == "base64":
+            try:
+                return binascii.a2b_base64(body), True  # line breaks and stray bytes are skipped
+            except binascii.Error:
+                pass  # padding wrong: count the alphabet and repair it
             cleaned = re.sub(rb"[^A-Za-z0-9+/=]", b"", body)
             cleaned = cleaned.rstrip(b"=")
             cleaned += b"=" * (-len(cleaned) % 4)
