@@ -13,7 +13,6 @@ from dsar.records import RawRecord
 CUSTOMERS = Collection(
     id="customers",
     title="Kunder",
-    table="customers",
     key=["id"],
     identities=[
         {"type": "email", "column": "email"},
@@ -21,7 +20,7 @@ CUSTOMERS = Collection(
         {"type": "birthdate", "column": "born"},
     ],
 )
-ORDERS = Collection(id="orders", title="Ordre", table="orders", key=["id"])
+ORDERS = Collection(id="orders", title="Ordre", key=["id"])
 KARI = Subject(name="Kari Nordmann", birthdate=date(1985, 3, 4))
 
 
@@ -78,3 +77,13 @@ def test_card_numbers_keep_at_most_six_and_four(value, masked):
 
     assert mask_pan(value) == masked
     assert mask_pan(mask_pan(value)) == masked
+
+
+def test_a_record_found_by_name_alone_or_an_unquoting_reply_is_held_as_a_candidate():
+    found = classify(
+        RawRecord("customers", "7", {"email": None}, matched_on=("name",)),
+        RawRecord("customers", "8", {"email": None}, matched_on=("reference",)),
+        RawRecord("customers", "9", {"email": None}, matched_on=("thread",)),
+    )
+    assert [(f.status, f.reason) for f in found] == [
+        ("held", "name_only"), ("held", "reference_only"), ("confirmed", None)]
