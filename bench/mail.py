@@ -5,8 +5,9 @@
 Two Maildir archives of Stavanger Sentrum's kind are written by the sample world's mail
 generator (``sample_data.mail``): the small one holds ``--small`` messages of one group of
 people; the large one holds exactly those messages plus messages of *other* people up to
-``--large``. So a person of the first group has the same messages in both, and any
-difference in their search time comes from the archive's size alone.
+``--large`` (other ids, addresses, numbers and surnames, so no one of the first group gains
+a message or a name-only candidate). So a person of the first group has the same messages
+in both, and any difference in their search time comes from the archive's size alone.
 
 Measured, side by side in one run:
 
@@ -68,6 +69,10 @@ def build_archive(root: Path, total: int, first_group: int, seed: int = 2026) ->
                 person.number += 1_000_000  # other people: ids and e-mails of their own
                 person.email = person.email.replace("@", f".x{person.number}@")
                 person.phone = f"+4733{person.number % 1_000_000:06d}"  # landlines: never a first-group mobile
+                # Names of their own too: a namesake in the first group would add name-only
+                # candidates to that person's search, and the two archives would differ in
+                # more than their size.
+                person.last_name = f"{person.last_name}{person.number}"
             archive.add_block(block, block, other)
     finally:
         archive.close()
@@ -78,7 +83,7 @@ def build_archive(root: Path, total: int, first_group: int, seed: int = 2026) ->
 def ensure_archive(name: str, total: int, first_group: int) -> tuple[Path, dict[str, list[str]]]:
     root, _ = ensure_world(bench_dir() / f"mail-{name}", scale=0.05)
     marker = root / "bench-mail.json"
-    wanted = {"total": total, "first_group": first_group}
+    wanted = {"total": total, "first_group": first_group, "version": 2}
     if marker.is_file() and json.loads(marker.read_text())["wanted"] == wanted:
         return root, json.loads(marker.read_text())["group"]
     marker.unlink(missing_ok=True)

@@ -160,10 +160,7 @@ class MailIndex:
 
     def open(self) -> MailIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(SCHEMA)
+        db = _connect(self.path)
         meta = dict(db.execute("SELECT name, value FROM meta"))
         key = None
         if meta.get("format") == FORMAT and "key" in meta:
@@ -176,10 +173,7 @@ class MailIndex:
             db.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            db = sqlite3.connect(self.path)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(SCHEMA)
+            db = _connect(self.path)
             key = secrets.token_bytes(32)
             with db:
                 db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
@@ -449,6 +443,17 @@ class MailIndex:
                 "SELECT m.id, f.name, m.locator, m.hint, m.date, m.quotes FROM messages m "
                 f"JOIN folders f ON f.id = m.folder WHERE m.id IN ({marks})", chunk)]  # noqa: S608
         return sorted(out, key=lambda m: (m.date or 0, m.id))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    # Terms arrive in hash order, i.e. at random places of the B-tree: a larger page cache
+    # keeps a big archive's build from waiting on the disk.
+    db.execute("PRAGMA cache_size=-65536")
+    db.executescript(SCHEMA)
+    return db
 
 
 def index_path(cache_dir: Path, system_id: str) -> Path:

@@ -224,3 +224,33 @@ def test_the_package_holds_redacted_eml_files_and_staff_changes_apply_without_a_
     log = [(e.action, e.detail) for e in store.audit_log(request.id)]
     assert ("redaction_lifted", {"system": system_id, "record": finding.key, "target": target["id"]}) in log
     assert any(a == "redaction_added" and "Hei" not in json.dumps(d) for a, d in log)
+
+
+def test_cli_index_preview_lift_and_redact(world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from typer.testing import CliRunner
+
+    from dsar.cli import app
+
+    ws = _fresh(world, tmp_path)
+    monkeypatch.setenv("DSAR_WORKSPACE", str(ws.root))
+    runner = CliRunner()
+    result = runner.invoke(app, ["index", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {r["system"] for r in rows} == {"epost", "kundeservice"} and all(r["messages"] > 0 for r in rows)
+    assert json.loads(runner.invoke(app, ["index", "--json"]).stdout)[0]["added"] == 0  # nothing new
+
+    row, _, system_id = _someone_with_mail(ws.root, "janteloppet")
+    store = open_store(ws)
+    request = store.get(_request(ws, "janteloppet", _person(row)))
+    search_system(ws, store, request, ws.config.controllers["janteloppet"].systems[system_id])
+    listed = json.loads(runner.invoke(app, ["review", "redactions", request.id, "--json"]).stdout)
+    message = next(r for r in listed if r["email"] + r["phone"] + r["name"])
+    shown = json.loads(runner.invoke(app, ["review", "redactions", request.id, "--message", message["message"], "--json"]).stdout)
+    number = shown["targets"][0]["id"]
+    assert runner.invoke(app, ["review", "lift", request.id, system_id, message["message"], str(number)]).exit_code == 0
+    assert runner.invoke(app, ["review", "redact", request.id, system_id, message["message"], "takk"]).exit_code == 0
+    again = json.loads(runner.invoke(app, ["review", "redactions", request.id, "--json"]).stdout)
+    assert next(r for r in again if r["message"] == message["message"])["lifted"] == 1
+    wrong = runner.invoke(app, ["review", "lift", request.id, system_id, message["message"], "999"])
+    assert wrong.exit_code != 0 and "no redaction #999" in wrong.output
