@@ -219,11 +219,10 @@ class MailConnector(Connector):
             broken = self.index().broken()
         except ConnectorError:
             return []
+        # Not indexed yet, or folders changed since: the next request indexes what is new
+        # itself, so that is no problem to fix. Unreadable messages are.
+        del stale
         warnings = []
-        if not self.index().built:
-            warnings.append(f"systems.{self.system.id}: the archive is not indexed yet; run 'dsar index --system {self.system.id}'")
-        elif stale:
-            warnings.append(f"systems.{self.system.id}: {len(stale)} folders changed since indexing; a request refreshes them (or run 'dsar index')")
         if broken:
             warnings.append(f"systems.{self.system.id}: {len(broken)} messages can't be read; every request will be incomplete until they are fixed or removed")
         return warnings

@@ -161,6 +161,39 @@ class Written:
     html: bool = False
 
 
+def staff_of(office: Office) -> list[Staff]:
+    """The four staff members who answer an office's mail (the same in every world)."""
+    rng = random.Random(f"{office.controller}:staff")
+    pool = name_pool()
+    staff = []
+    for i in range(4):
+        first = rng.choice(pool.female if i % 2 else pool.male)
+        last = rng.choice(pool.last)
+        local = f"{ascii_local(first.split()[0])}.{ascii_local(last)}"
+        digits = f"{office.role_phone_e164[3:7]}{rng.randint(10, 99)}{rng.randint(10, 99)}"
+        written = f"{digits[:2]} {digits[2:4]} {digits[4:6]} {digits[6:]}"
+        staff.append(Staff(f"{first} {last}", f"{local}@{office.domain}", written, "+47" + digits, rng.choice(TITLES)))
+    return staff
+
+
+def name_only_people(root: Path, controller: str) -> set[str]:
+    """People an office's mail names without their e-mail or phone, and people sharing a
+    name with its staff: their requests would hold name-only candidates for review."""
+    from sample_data.people import namesake_key
+
+    named: set[str] = set()
+    truth = root / "sources" / "mail_truth.jsonl"
+    if truth.exists():
+        with truth.open(encoding="utf-8") as handle:
+            for line in handle:
+                item = json.loads(line)
+                if item["controller"] == controller:
+                    named.update(item["candidates"])
+    office = OFFICES.get(controller)
+    staff_names = {namesake_key(*s.name.split(" ", 1)) for s in staff_of(office)} if office else set()
+    return named | {f"name:{key}" for key in staff_names}
+
+
 class MailArchive:
     """Writes one office's messages in its layout, with the ground truth."""
 
@@ -169,16 +202,7 @@ class MailArchive:
         self.root = root / office.path
         self.truth = truth
         self.count = 0
-        rng = random.Random(f"{office.controller}:staff")
-        pool = name_pool()
-        self.staff = []
-        for i in range(4):
-            first = rng.choice(pool.female if i % 2 else pool.male)
-            last = rng.choice(pool.last)
-            local = f"{ascii_local(first.split()[0])}.{ascii_local(last)}"
-            digits = f"{office.role_phone_e164[3:7]}{rng.randint(10, 99)}{rng.randint(10, 99)}"
-            written = f"{digits[:2]} {digits[2:4]} {digits[4:6]} {digits[6:]}"
-            self.staff.append(Staff(f"{first} {last}", f"{local}@{office.domain}", written, "+47" + digits, rng.choice(TITLES)))
+        self.staff = staff_of(office)
         self._mbox: dict[str, IO[bytes]] = {}
         self._offsets: dict[str, int] = {}
         self._truth_file = (root / "sources" / "mail_truth.jsonl").open("a", encoding="utf-8")

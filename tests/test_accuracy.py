@@ -55,12 +55,16 @@ def test_other_peoples_records_found_are_held_as_weak_matches(accuracy: Evaluati
     """The world has the hard cases, and the weak-match rules are what stop them."""
     held = accuracy.total.held_foreign
     assert held["name_differs"] > 0 and held["parent_held"] > 0, report(accuracy)
-    assert set(held) <= {"name_differs", "birthdate_differs", "parent_held"}
+    # Mail adds candidates named only by name, and messages found only by an address others
+    # use under their own name (tests/test_mail_accuracy.py).
+    assert set(held) <= {"name_differs", "birthdate_differs", "parent_held", "name_only", "shared_address_only"}
     relations = accuracy.held_foreign_by_relation
     assert relations["child (guardian's e-mail)"] > 0
     assert relations["shares e-mail (family or guardian)"] > 0
-    # Only people who share an address meet other people's records at all.
-    assert set(relations) <= {"child (guardian's e-mail)", "shares e-mail (family or guardian)"}
+    # Only people who share an address meet other people's records, apart from mail that
+    # names them by name alone (held as a candidate, never released).
+    sharing = {"child (guardian's e-mail)", "shares e-mail (family or guardian)"}
+    assert sum(n for r, n in relations.items() if r not in sharing) <= held["name_only"]
 
 
 def test_every_hard_case_gets_all_of_their_own(accuracy: Evaluation) -> None:

@@ -254,3 +254,16 @@ def test_cli_index_preview_lift_and_redact(world: Path, tmp_path: Path, monkeypa
     assert next(r for r in again if r["message"] == message["message"])["lifted"] == 1
     wrong = runner.invoke(app, ["review", "lift", request.id, system_id, message["message"], "999"])
     assert wrong.exit_code != 0 and "no redaction #999" in wrong.output
+
+
+@pytest.mark.parametrize("controller", ["stavanger-sentrum", "stavanger-foto", "gjovik-kultursenter", "janteloppet"])
+def test_the_demo_subject_has_mail_and_none_of_it_is_held(world: Path, controller: str):
+    from sample_data.generate import choose_demo_subject
+
+    ws = Workspace(world)
+    subject = choose_demo_subject(world, controller)
+    person = Person.from_given(subject["name"], emails=[subject["email"]], phones=[subject["phone"]])
+    system = next(s for s in ws.config.controllers[controller].systems.values() if s.connector == "mail")
+    with connector_for(system, ws) as connector:
+        found = list(findings(connector, system, person))
+    assert found and all(f.status == "confirmed" for f in found)
