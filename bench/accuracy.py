@@ -4,8 +4,9 @@
 
 Every person of ``people.csv`` asks every controller, with the identifiers they would give
 (their canonical e-mail and phone, name and birth date, through ``Person.from_given`` as
-staff type them), and every system is searched with ``dsar.search.findings``: the one search
-pipeline, exactly what the flow stages (find, classify as confirmed or held, shape). Staging,
+staff type them), and every system is searched with ``dsar.search.Search``: the one search
+pipeline, exactly what the flow stages (find, judge, shape), with each finding's final verdict
+(``dsar.search.final_findings``). Staging,
 the request store and Prefect are left out (they don't decide what is found or held). One
 connector per system serves all people.
 
@@ -126,7 +127,7 @@ def evaluate(
 ) -> Evaluation:
     """Search the world in ``root`` for every person (or ``person_ids``) and score it."""
     from connectors import connector_for
-    from dsar.search import findings
+    from dsar.search import final_findings
     from dsar.workspace import Workspace
 
     started = time.perf_counter()
@@ -160,7 +161,7 @@ def evaluate(
                     tally.truth += len(mine)
                     result.truth_by_relation[relation(person)] += len(mine)
                     found: set[tuple[str, str]] = set()
-                    for finding in findings(connector, system, subject):
+                    for finding in final_findings(connector, system, subject):
                         record = (finding.collection, finding.key)
                         found.add(record)
                         own = record in mine

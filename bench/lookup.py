@@ -2,7 +2,7 @@
 
     python -m bench.lookup [--scale 100] [--people 30] [--pg] [--csv-1m]
 
-What is timed is one system's search for one person with ``dsar.search.findings``, the one
+What is timed is one system's search for one person with ``dsar.search.Search``, the one
 search pipeline and exactly what the flow stages (staging and the store left out): the
 identity lookups, every reference followed, classification and shaping. Each person's
 search runs ``--repeat`` times per variant (default 3), the variants alternating (A B, B A,
@@ -128,9 +128,9 @@ class Run:
 
 
 def search(connector: Any, system: Any, person: Any) -> Run:
-    """The person's search in one system: ``dsar.search.findings``, consumed to the end (the
+    """The person's search in one system: ``dsar.search.Search``, consumed to the end (the
     statements it sends are recorded for ``examine``, outside the timing)."""
-    from dsar.search import findings
+    from dsar.search import Search
 
     statements: list[tuple[Any, list[Any]]] = []
     original = connector.select
@@ -142,7 +142,7 @@ def search(connector: Any, system: Any, person: Any) -> Run:
     connector.select = recording
     try:
         started = time.perf_counter()
-        records = sum(1 for _ in findings(connector, system, person))
+        records = sum(1 for _ in Search(connector, system, person))
         seconds = time.perf_counter() - started
     finally:
         del connector.select
@@ -291,7 +291,7 @@ def sqlite_examine(table_rows: dict[str, int]) -> Callable[[Variant, Any, list],
 
 def run_sqlite(root: Path, people_count: int, seed: int, repeat: int) -> dict[str, Any]:
     from connectors import connector_for
-    from dsar.config.models import SqlConnection
+    from connectors.sql import SqlConnection
     from dsar.workspace import Workspace
 
     workspace = Workspace(root)
@@ -411,7 +411,7 @@ def _pg_nodes(node: dict[str, Any]) -> tuple[int, list[str]]:
 
 def run_pg(scale: float, world_seed: int, people_count: int, seed: int, repeat: int) -> dict[str, Any]:
     from connectors import connector_for
-    from dsar.config.models import SqlConnection
+    from connectors.sql import SqlConnection
     from dsar.workspace import Workspace
 
     root = ensure_pg_world(scale, world_seed)

@@ -13,7 +13,7 @@ Measured, side by side in one run:
 
 - index build: ``dsar index``'s own refresh (``MailConnector.refresh``) from an empty index,
   messages per second (read, parsed, identifiers found and hashed, written);
-- search: ``dsar.search.findings`` (exactly what the flow stages: index lookup, staleness
+- search: ``dsar.search.final_findings`` (exactly what the flow stages: index lookup, staleness
   check, reading the person's messages, matching, the redaction plan), for ``--people``
   people of the first group, ``--repeat`` times each, alternating small and large; a
   person's time is the median of their runs. The ratio is the median of per-person ratios.
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.accuracy import asker
     from connectors import connector_for
-    from dsar.search import findings
+    from dsar.search import final_findings as findings
     from dsar.workspace import Workspace
 
     small_root, group = ensure_archive(f"{args.small}", args.small, args.small)

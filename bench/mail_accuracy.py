@@ -4,7 +4,7 @@
 
 Every person of ``people.csv`` asks every controller with a mail archive, with the identifiers
 they would give (``bench.accuracy.asker``), and each mail system is searched with
-``dsar.search.findings`` (what the flow stages). Each finding is compared with the ground
+``dsar.search.Search`` (what the flow stages, and the verdict it commits). Each finding is compared with the ground
 truth the sample world wrote (``ground_truth.csv`` for whose a message is,
 ``mail_truth.jsonl`` for every e-mail and phone in it and whose each is):
 
@@ -81,7 +81,7 @@ def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
     from connectors import connector_for
     from dsar.mail_message import parse, to_eml
     from dsar.redaction import Applier, Plan
-    from dsar.search import findings
+    from dsar.search import Search
     from dsar.workspace import Workspace
 
     started = time.perf_counter()
@@ -111,10 +111,14 @@ def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
                     mine = truth[(controller_id, system.id)].get(pid, set())
                     result.truth += len(mine)
                     found = set()
-                    for finding in findings(connector, system, asker(person)):
+                    search = Search(connector, system, asker(person))
+                    staged = list(search)
+                    assert search.resolution is not None
+                    released = search.resolution.released()
+                    for finding, files in staged:
                         found.add(finding.key)
                         own = finding.key in mine
-                        if finding.status == "held":
+                        if not search.resolution.is_released(finding.group, released):
                             result.held_own += own
                             result.held_foreign += not own
                             continue
@@ -122,7 +126,8 @@ def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
                             result.released_foreign += 1
                             continue
                         result.released_own += 1
-                        raw = finding.files[f"{finding.key}.eml"]
+                        with files[0].open() as handle:
+                            raw = handle.read()
                         redact = Applier(Plan.from_json(finding.redaction))
                         present = _present(to_eml(parse(raw, with_data=True), redact, redact.address))
                         for kind, value, whose in identifiers.get((controller_id, system.id, finding.key), []):

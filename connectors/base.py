@@ -1,52 +1,90 @@
 """What a connector is: two verbs, ``check`` and ``select``; searching is built on them.
 
-A connector knows one kind of system (SQL database, CSV export, …) and nothing of Prefect,
-the request store or matching. The base class turns ``select`` into a search for one person:
-look up every collection that has an e-mail or phone identity, then follow the configured
-references (customer → orders → order lines) until nothing new is found.
+A connector knows one kind of system (SQL database, CSV export, vendor API, …) and nothing of
+Prefect, the request store or the decision whether a record is the person's. A kind is one
+module: a ``Connector`` subclass naming its ``kind`` and its configuration model (``config``,
+a ``dsar.config.models.System`` subclass with the kind's connection and collection models),
+registered in ``connectors.REGISTRY``.
 
 Contract for implementers:
 
 ``check()``   Reach the system and compare it with the configuration (collections exist,
-              identity and key fields exist). Returns ``(True, None)`` or ``(False, why)``;
-              never raises.
+              identity, key and reference fields exist). Returns ``(True, None)`` or
+              ``(False, why)``; never raises.
 ``select()``  Stream the rows of one collection that match ANY of the conditions, with all
-              their fields. Must use bound parameters (never format values into a query)
-              and should use indexes. Raises ``ConnectorError`` (``transient=True`` where a
-              retry may help: network, timeout, lock) with a message that names the system
-              and collection but never a value.
-``audit_schema()`` Optional: warnings that don't stop a search (missing index, field
-              without an explanation).
+              their fields, as dicts. Must use bound parameters (never format values into a
+              query) and should use indexes. Rows may match more loosely than asked (a
+              case-insensitive collation, a vendor's search): ``find`` checks every row again
+              with ``row_matches``. Raises ``ConnectorError`` (``transient=True`` where a retry
+              may help: network, timeout, lock, HTTP 429/5xx) with a message that names the
+              system and collection but never a value.
+``files()``   Optional: the files that belong to a row (``FileRef``). The base class serves
+              collections whose ``files`` fields name files below a local directory.
+``audit_schema()`` Optional: warnings that don't stop a search (missing index, field without
+              an explanation).
 ``close()``   Release connections. Connectors are context managers.
 
-Condition kinds: ``email`` values are normalised e-mails, matched against the field trimmed
-and case-folded; ``phone`` values are E.164 numbers, matched against any common spelling of
-the number (see ``dsar.identity.phone_variants``); ``exact`` values are matched as they are
-(used to follow references).
+Condition kinds (``Condition.kind``):
+
+``email``    values are normalised e-mails (``dsar.identity``); match the field normalised
+             the same way.
+``phone``    values are E.164 numbers; match the field's digits (``phone_digit_forms``).
+``name``     values hold the asked name (one value); match a field holding a whole name
+             (``dsar.names.lookup_forms`` gives exact spellings for an indexed lookup).
+``surname``  values hold the asked name; match a field holding the surname (a name kept in
+             parts): its surname spellings.
+``exact``    values are matched as they are (following references).
+
+How ``find`` searches, for one person:
+
+1. Look up every collection with an e-mail or phone identity by the person's e-mails and
+   phones; then every collection with a name identity by the asked name (when it says enough
+   to tell people apart): those are *candidates*, never confirmed by the name alone.
+2. Follow references both ways, each declared once as ``child.field -> parent.field``:
+   *down* from a record to its children (customer → orders → lines) and *up* from a child to
+   the one parent it names (a contact row found by e-mail → the member it belongs to).
+   Down is taken only from records found by lookup, reached down, or reached up into a
+   collection with identities of its own (a member, a company, a household): a show reached
+   up from a ticket is context, and going down from it would fetch everybody's tickets. From
+   a record reached up, its other children along the same reference are fetched only when
+   the record it was reached from doesn't say who it is about: the member's other contact
+   rows are more of the person, the company's other contact persons are other people. Up is
+   taken only where the parent field is the parent's whole key (one parent per row), and
+   never straight back along the reference a record was reached down by.
+3. Every value is fetched once per reference and direction; records that can be reached more
+   than once (``shared``) are yielded once and reported to the consumer's ``Tracker`` when
+   reached again, so a record's fate can follow every path to it. Records of confirmed paths
+   are followed first.
+
+A child whose parent can't be pinned down exactly stops the search: releasing it under
+some guessed parent could hand over someone else's record.
 """
 
 from __future__ import annotations
 
+import mimetypes
+import re
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
-from dsar.config.models import Collection, System
+from dsar.config.models import Collection, IdentityField, Reference, System
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone
-from dsar.records import Lookup, RawRecord, make_key
+from dsar.names import Name, NameMatch, compare_names
+from dsar.records import FileRef, Link, Lookup, RawRecord, make_key
 
 if TYPE_CHECKING:
     from dsar.workspace import Workspace
 
-ConditionKind = Literal["email", "phone", "exact"]
-HeldCheck = Callable[[str, str], bool]
+ConditionKind = Literal["email", "phone", "name", "surname", "exact"]
 REFERENCE_CHUNK = 500
-"""Parent values per SQL ``IN`` list when following references: well under every
-database's bound-parameter limit (SQLite's is 32766 today, 999 on old builds)."""
+"""Values per ``select`` when following references: well under every database's
+bound-parameter limit (SQLite's is 32766 today, 999 on old builds)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +92,16 @@ class Condition:
     field: str
     kind: ConditionKind
     values: tuple[Any, ...]
+
+
+class Tracker(Protocol):
+    """What ``find`` asks of the stream's consumer (``dsar.matching.Resolver``)."""
+
+    def doubtful(self, group: str | None) -> bool:
+        """Whether records of ``group`` are held so far (they are followed last)."""
+
+    def relink(self, collection: str, key: str, via: Link, group: str | None) -> None:
+        """A shared record already yielded was reached again, from a record of ``group``."""
 
 
 class Connector(ABC):
@@ -64,8 +112,8 @@ class Connector(ABC):
     its connection and its collection model."""
 
     reference_chunk: ClassVar[int | None] = REFERENCE_CHUNK
-    """Parent values per ``select`` when following references; ``None``: all at once (a
-    file scan or index lookup costs the same for 5 values as for 5,000)."""
+    """Values per ``select`` when following references; ``None``: all at once (a file scan
+    or index lookup costs the same for 5 values as for 5,000)."""
 
     def __init__(self, system: System, workspace: Workspace) -> None:
         self.system = system
@@ -80,6 +128,29 @@ class Connector(ABC):
     def select(
         self, collection: Collection, conditions: Sequence[Condition]
     ) -> Iterator[dict[str, Any]]: ...
+
+    def files(self, collection: Collection, row: dict[str, Any]) -> tuple[FileRef, ...]:
+        """The files a row names (``collection.files``), below their configured directory.
+
+        A value that leads outside the directory is refused; a missing file is reported by
+        ``FileRef`` with ``size=None`` and an opener that raises, so the package says it is
+        missing rather than failing the whole system. A missing directory fails the system
+        (a share that went away): nothing would be found in it.
+        """
+        refs = []
+        for field, spec in collection.files.items():
+            value = row.get(field)
+            if value is None or value == "":
+                continue
+            if spec.root is None:
+                raise ConnectorError(
+                    self.system.id,
+                    f"{config_key(self.system, collection)}.files.{field}: give 'root', the "
+                    "directory the file names are relative to",
+                )
+            root = self.workspace.resolve_path(spec.root) if self.workspace else Path(spec.root)
+            refs.append(local_file(self.system.id, collection, field, root, str(value), spec.media_type))
+        return tuple(refs)
 
     def audit_schema(self) -> list[str]:
         """Problems worth fixing that don't stop a search (a missing index, an unexplained
@@ -102,122 +173,451 @@ class Connector(ABC):
 
     # -- the search, built on select ---------------------------------------------------
 
-    def find(self, lookup: Lookup, held: HeldCheck | None = None) -> Iterator[RawRecord]:
-        """Every record of the person's in this system, each once, parents before children.
-
-        ``held(collection, key)`` says whether a record already yielded was held back as a
-        weak match (the caller classifies records as they stream). References are followed
-        from confirmed records before held ones, so a record both reach — a show seen on the
-        person's own ticket and on a family member's held one — is reached, and kept, as the
-        person's.
-        """
-        seen = _SeenKeys(self.system)
-        pending = _Pending(held)
-
-        for collection in self.system.collections.values():
-            conditions = [
-                Condition(field, identity.type, lookup.values(identity.type))
-                for identity in collection.searchable
-                for field in identity.fields
-                if lookup.values(identity.type)
-            ]
+    def find(self, lookup: Lookup, tracker: Tracker | None = None) -> Iterator[RawRecord]:
+        """Every record of the person's in this system (and the candidates), each once."""
+        plan = SearchPlan.of(self.system)
+        frontier = _Frontier(tracker)
+        seen = _Seen(plan.shared)
+        searches = [
+            (collection, identity_conditions(collection, lookup), False)
+            for collection in self.system.collections.values()
+        ] + [
+            (collection, name_conditions(collection, lookup), True)
+            for collection in self.system.collections.values()
+        ]
+        for collection, conditions, by_name in searches:
             if not conditions:
                 continue
             for row in self.select(collection, conditions):
-                matched_on = _matched_on(collection, row, lookup)
-                if not matched_on:
-                    # The database matched more loosely than our normalising does (an
+                matched = row_matches(collection, row, lookup, by_name=by_name)
+                if not matched:
+                    # The source matched more loosely than our normalising does (an
                     # accent-insensitive collation finds åse@… for ase@…): not the person's.
                     continue
-                key = make_key([row.get(k) for k in collection.key])
+                key = record_key(collection, row)
                 if not seen.first_time(collection.id, key):
                     continue
-                yield RawRecord(collection=collection.id, key=key, fields=row, matched_on=matched_on)
-                self._remember_parent(collection, row, key, pending)
-        yield from self._follow(pending, seen)
+                record = self._record(collection, key, row, plan, matched_on=matched)
+                yield record
+                frontier.add_record(plan, collection, record, row, owned=True, arrived=None)
+        yield from self._follow(plan, frontier, seen, tracker)
 
-    def _follow(self, pending: _Pending, seen: _SeenKeys) -> Iterator[RawRecord]:
-        while pending:
-            weak, parent_ref, values = pending.pop()
-            parent_collection, parent_field = parent_ref.split(".")
+    def _follow(
+        self, plan: SearchPlan, frontier: _Frontier, seen: _Seen, tracker: Tracker | None
+    ) -> Iterator[RawRecord]:
+        while frontier:
+            step, values = frontier.pop()
+            ref = step.reference
+            if step.direction == "down":
+                target, field, source_collection = ref.child_collection, ref.child_field, ref.parent_collection
+            else:
+                target, field, source_collection = ref.parent_collection, ref.parent_field, ref.child_collection
+            collection = self.system.collections[target]
             items = list(values.items())
             size = self.reference_chunk or len(items) or 1
-            for ref in self.system.children_of(parent_collection):
-                if ref.parent[1] != parent_field:
-                    continue
-                child = self.system.collections[ref.child[0]]
-                for start in range(0, len(items), size):
-                    chunk = dict(items[start : start + size])
-                    loose = {_ref_text(value): key for value, key in chunk.items()}
-                    condition = Condition(ref.child[1], "exact", tuple(chunk))
-                    for row in self.select(child, [condition]):
-                        key = make_key([row.get(k) for k in child.key])
-                        if not seen.first_time(child.id, key):
-                            continue
-                        value = row.get(ref.child[1])
-                        parent_key = _get(chunk, value) or loose.get(_ref_text(value))
-                        if parent_key is None:
-                            if weak:
-                                # Its parent was held: releasing it as confirmed would hand
-                                # someone else's record over. Stop rather than guess.
-                                raise ConnectorError(
-                                    self.system.id,
-                                    f"collection {child.id!r}: a record's {ref.child[1]!r} matches no "
-                                    f"{parent_collection!r} record exactly; make the two fields the same type",
-                                )
-                            parent_key = ""  # every parent in this batch is confirmed
-                        yield RawRecord(collection=child.id, key=key, fields=row, via=(parent_collection, parent_key))
-                        self._remember_parent(child, row, key, pending)
+            for start in range(0, len(items), size):
+                chunk = dict(items[start : start + size])
+                loose = {_ref_text(value): sources for value, sources in chunk.items()}
+                condition = Condition(field, "exact", tuple(chunk))
+                for row in self.select(collection, [condition]):
+                    value = row.get(field)
+                    sources = _get(chunk, value) or loose.get(_ref_text(value))
+                    if not sources:
+                        raise ConnectorError(
+                            self.system.id,
+                            f"collection {collection.id!r}: a record's {field!r} matches no "
+                            f"{source_collection!r} record exactly ({ref.label}); make the two "
+                            "fields the same type",
+                        )
+                    key = record_key(collection, row)
+                    links = [Link(s.collection, s.key, ref.label, step.direction) for s in sources]
+                    if not seen.first_time(collection.id, key):
+                        if tracker is not None:
+                            for link, source in zip(links, sources, strict=True):
+                                tracker.relink(collection.id, key, link, source.group)
+                        continue
+                    first, *others = sources
+                    record = self._record(collection, key, row, plan, via=links[0], group=first.group)
+                    yield record
+                    if tracker is not None:
+                        for link, source in zip(links[1:], others, strict=True):
+                            tracker.relink(collection.id, key, link, source.group)
+                    owned = step.direction == "down" or bool(collection.identities)
+                    frontier.add_record(plan, collection, record, row, owned=owned, arrived=step)
 
-    def _remember_parent(
+    def _record(
         self,
         collection: Collection,
-        row: dict[str, Any],
         key: str,
-        pending: _Pending,
-    ) -> None:
-        """Queue the record's referenced values; called after it was yielded (and classified)."""
-        for ref in self.system.children_of(collection.id):
-            value = row.get(ref.parent[1])
-            if value is not None and value != "":
-                pending.add(f"{collection.id}.{ref.parent[1]}", value, collection.id, key)
+        row: dict[str, Any],
+        plan: SearchPlan,
+        *,
+        matched_on: tuple[str, ...] = (),
+        via: Link | None = None,
+        group: str | None = None,
+    ) -> RawRecord:
+        return RawRecord(
+            collection=collection.id,
+            key=key,
+            fields=row,
+            matched_on=matched_on,
+            via=via,
+            shared=collection.id in plan.shared,
+            files=self.files(collection, row) if collection.files else (),
+            group=group,
+        )
 
 
-class _Pending:
-    """Parent values whose children are still to be fetched: confirmed parents first.
+# -- the search plan ------------------------------------------------------------------------
 
-    Each value is fetched once per reference: many tickets naming one show fetch the show
-    once. A value first queued by a held parent moves up when a confirmed parent names it.
+
+@dataclass(frozen=True)
+class Step:
+    """One way to follow a reference: ``down`` to children or ``up`` to the parent."""
+
+    reference: Reference
+    direction: Literal["down", "up"]
+
+    @property
+    def label(self) -> str:
+        return f"{self.reference.label} ({self.direction})"
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a system's collections are reached: which steps leave each collection, and which
+    collections can be reached more than once (their records are tracked)."""
+
+    down: dict[str, tuple[Step, ...]]
+    up: dict[str, tuple[Step, ...]]
+    shared: frozenset[str]
+    looked_up: frozenset[str]
+    candidates: frozenset[str]
+    persons: frozenset[str] = frozenset()
+    """Collections whose records say who they are about (a name, a birth date)."""
+
+    @classmethod
+    def of(cls, system: System) -> SearchPlan:
+        refs = oriented(system)
+        looked_up = {c.id for c in system.collections.values() if c.searchable}
+        candidates = {c.id for c in system.collections.values() if c.identities_of("name")}
+        down: dict[str, list[Step]] = defaultdict(list)
+        up: dict[str, list[Step]] = defaultdict(list)
+        for ref in refs:
+            down[ref.parent_collection].append(Step(ref, "down"))
+            if system.collections[ref.parent_collection].key == [ref.parent_field]:
+                up[ref.child_collection].append(Step(ref, "up"))
+        # Collections whose records can lead down: found by lookup, reached down, or reached
+        # up into a collection that says who it is about (see the module's docstring).
+        owners = set(looked_up | candidates)
+        changed = True
+        while changed:
+            changed = False
+            for ref in refs:
+                reached_up = any(s.reference == ref for s in up.get(ref.child_collection, ()))
+                if ref.parent_collection in owners and ref.child_collection not in owners:
+                    owners.add(ref.child_collection)
+                    changed = True
+                if (
+                    reached_up
+                    and ref.parent_collection not in owners
+                    and system.collections[ref.parent_collection].identities
+                ):
+                    owners.add(ref.parent_collection)
+                    changed = True
+        ways: dict[str, int] = defaultdict(int)
+        shared: set[str] = set()
+        for cid in looked_up:
+            ways[cid] += 1
+        for cid in candidates:
+            ways[cid] += 1
+        for ref in refs:
+            if ref.parent_collection in owners:
+                ways[ref.child_collection] += 1
+                if system.collections[ref.parent_collection].key != [ref.parent_field]:
+                    # Many parents share the value (tickets → the show code they name): the
+                    # same child comes back from several of them.
+                    shared.add(ref.child_collection)
+        for steps in up.values():
+            for step in steps:
+                ways[step.reference.parent_collection] += 1
+                shared.add(step.reference.parent_collection)  # many children name one parent
+        shared |= {cid for cid, n in ways.items() if n > 1}
+        return cls(
+            down={k: tuple(v) for k, v in down.items() if k in owners},
+            up={k: tuple(v) for k, v in up.items()},
+            shared=frozenset(shared),
+            looked_up=frozenset(looked_up),
+            candidates=frozenset(candidates),
+            persons=frozenset(c.id for c in system.collections.values() if c.assessable),
+        )
+
+    def reachable(self) -> dict[str, list[str]]:
+        """For ``dsar check``: how each collection is reached (lookup, name, or a step from
+        another collection); a collection with an empty list can't be reached at all."""
+        how: dict[str, list[str]] = defaultdict(list)
+        for cid in self.looked_up:
+            how[cid].append("e-post/telefon")
+        for cid in self.candidates:
+            how[cid].append("navn (kandidater)")
+        for steps in self.down.values():
+            for step in steps:
+                how[step.reference.child_collection].append(step.label)
+        for steps in self.up.values():
+            for step in steps:
+                how[step.reference.parent_collection].append(step.label)
+        return dict(how)
+
+
+def oriented(system: System) -> list[Reference]:
+    """The references with the parent on the side whose field is its key.
+
+    ``contacts.member_id -> members.id`` is the documented way to declare a reference (the
+    child's field holds the parent's key). Written the other way round
+    (``members.id -> contacts.member_id``) it means the same, and is searched the same: a
+    reference whose ``to`` field is not its collection's key while its ``from`` field is, is
+    turned around. One whose fields are keys on neither side (tickets → the show they name,
+    by a show code shared by many tickets) is followed down only.
+    """
+    turned = []
+    for ref in system.references:
+        parent = system.collections[ref.parent_collection]
+        child = system.collections[ref.child_collection]
+        if parent.key != [ref.parent_field] and child.key == [ref.child_field]:
+            ref = Reference.model_validate({"from": ref.to, "to": ref.from_})
+        turned.append(ref)
+    return turned
+
+
+@dataclass(frozen=True)
+class _Source:
+    collection: str
+    key: str
+    group: str | None
+
+
+class _Frontier:
+    """Values still to be fetched, per step: those of confirmed records first.
+
+    Each value is fetched once per step. A value first queued from a doubtful record moves up
+    when a confirmed record names it too.
     """
 
-    def __init__(self, held: HeldCheck | None) -> None:
-        self._held = held
-        self._confirmed: dict[str, dict[Any, str]] = defaultdict(dict)
-        self._weak: dict[str, dict[Any, str]] = defaultdict(dict)
-        self._fetched: dict[str, set[Any]] = defaultdict(set)
+    def __init__(self, tracker: Tracker | None) -> None:
+        self._tracker = tracker
+        self._confirmed: dict[Step, dict[Any, list[_Source]]] = defaultdict(dict)
+        self._doubtful: dict[Step, dict[Any, list[_Source]]] = defaultdict(dict)
+        self._fetched: dict[Step, set[Any]] = defaultdict(set)
 
-    def add(self, parent_ref: str, value: Any, collection: str, key: str) -> None:
-        if value in self._fetched[parent_ref] or value in self._confirmed.get(parent_ref, ()):
-            return
-        if self._held is not None and self._held(collection, key):
-            self._weak[parent_ref].setdefault(value, key)
-            return
-        weak = self._weak.get(parent_ref)
-        if weak is not None and value in weak:
-            del weak[value]
-            if not weak:
-                del self._weak[parent_ref]
-        self._confirmed[parent_ref][value] = key
+    def add_record(
+        self,
+        plan: SearchPlan,
+        collection: Collection,
+        record: RawRecord,
+        row: dict[str, Any],
+        *,
+        owned: bool,
+        arrived: Step | None,
+    ) -> None:
+        source = _Source(collection.id, record.key, record.group)
+        if owned:
+            for step in plan.down.get(collection.id, ()):
+                if (
+                    arrived is not None
+                    and arrived.direction == "up"
+                    and arrived.reference == step.reference
+                    and step.reference.child_collection in plan.persons
+                ):
+                    continue  # the others who point to it are other people
+                self._add(step, row.get(step.reference.parent_field), source)
+        for step in plan.up.get(collection.id, ()):
+            if arrived is not None and arrived.direction == "down" and arrived.reference == step.reference:
+                continue  # straight back to the parent it came from
+            self._add(step, row.get(step.reference.child_field), source)
 
-    def pop(self) -> tuple[bool, str, dict[Any, str]]:
-        """The next batch: whether its parents were held, the parent field, value -> key."""
-        weak = not self._confirmed
-        parent_ref, values = (self._weak if weak else self._confirmed).popitem()
-        self._fetched[parent_ref].update(values)
-        return weak, parent_ref, values
+    def _add(self, step: Step, value: Any, source: _Source) -> None:
+        if value is None or value == "":
+            return
+        try:
+            hash(value)
+        except TypeError:
+            value = str(value)
+        if value in self._fetched[step]:
+            return
+        doubtful = self._tracker is not None and self._tracker.doubtful(source.group)
+        confirmed = self._confirmed[step]
+        if value in confirmed:
+            confirmed[value].append(source)
+            return
+        waiting = self._doubtful[step]
+        if doubtful:
+            waiting.setdefault(value, []).append(source)
+            return
+        earlier = waiting.pop(value, [])
+        if not waiting:
+            del self._doubtful[step]
+        confirmed[value] = [source, *earlier]
+
+    def pop(self) -> tuple[Step, dict[Any, list[_Source]]]:
+        confirmed = {s: v for s, v in self._confirmed.items() if v}
+        pool = confirmed or {s: v for s, v in self._doubtful.items() if v}
+        step = next(iter(pool))
+        values = (self._confirmed if confirmed else self._doubtful).pop(step)
+        self._fetched[step].update(values)
+        return step, values
 
     def __bool__(self) -> bool:
-        return bool(self._confirmed or self._weak)
+        return any(self._confirmed.values()) or any(self._doubtful.values())
+
+
+class _Seen:
+    """Keys already yielded, kept only for collections that can be reached twice, so a leaf
+    reached one way (order lines) never holds its keys in memory."""
+
+    def __init__(self, shared: frozenset[str]) -> None:
+        self._shared = shared
+        self._keys: dict[str, set[str]] = defaultdict(set)
+
+    def first_time(self, collection: str, key: str) -> bool:
+        if collection not in self._shared:
+            return True
+        keys = self._keys[collection]
+        if key in keys:
+            return False
+        keys.add(key)
+        return True
+
+
+# -- the record test every connector shares -------------------------------------------------
+
+
+def identity_conditions(collection: Collection, lookup: Lookup) -> list[Condition]:
+    """The conditions that look a collection up by the person's e-mails and phones."""
+    return [
+        Condition(field, identity.type, lookup.values(identity.type))  # type: ignore[arg-type]
+        for identity in collection.searchable
+        for field in identity.fields
+        if lookup.values(identity.type)
+    ]
+
+
+def name_conditions(collection: Collection, lookup: Lookup) -> list[Condition]:
+    """The conditions that look a collection up by the asked name, for candidates; none when
+    the name can't tell people apart (one word, initials, nothing) or the collection opts out."""
+    if not getattr(collection, "find_by_name", True) or not Name.parse(lookup.name).informative:
+        return []
+    conditions = []
+    for identity in collection.identities_of("name"):
+        if identity.column is not None:
+            conditions.append(Condition(identity.column, "name", (lookup.name,)))
+        else:
+            conditions.append(Condition(identity.fields[-1], "surname", (lookup.name,)))
+    return conditions
+
+
+def row_matches(
+    collection: Collection, row: dict[str, Any], lookup: Lookup, *, by_name: bool = False
+) -> tuple[str, ...]:
+    """Which of the person's identifiers a row holds: the one test of "this row is the
+    person's" every connector's rows pass, whatever the source matched on.
+
+    E-mails and phones compare normalised (``dsar.identity``); with ``by_name`` a row counts
+    as a candidate when its name agrees with the asked name (``dsar.names``).
+    """
+    matched = []
+    for identity in collection.searchable:
+        for field in identity.fields:
+            value = row.get(field)
+            if identity.type == "email" and looks_like_email(value) in lookup.emails:
+                matched.append("email")
+            elif identity.type == "phone" and looks_like_phone(value) in lookup.phones:
+                matched.append("phone")
+    if by_name and not matched:
+        for identity in collection.identities_of("name"):
+            if compare_names(lookup.name, held_name(identity, row))[0] is NameMatch.AGREE:
+                matched.append("name")
+                break
+    return tuple(dict.fromkeys(matched))
+
+
+def condition_test(condition: Condition) -> Callable[[Any], bool]:
+    """A test of one field's value against a condition, for connectors that filter rows
+    themselves (files, APIs without a search of their own). A cheap text test rules most
+    values out before the normaliser (e-mail validation, phone parsing) runs, so a large file
+    is scanned quickly. ``row_matches`` has the last word on every row either way."""
+    if condition.kind == "email":
+        emails = set(condition.values)
+        locals_ = {str(v).rpartition("@")[0].lower() for v in emails}
+
+        def is_email(value: Any) -> bool:
+            if not isinstance(value, str) or "@" not in value:
+                return False
+            lowered = value.lower()
+            return any(part in lowered for part in locals_) and looks_like_email(value) in emails
+
+        return is_email
+    if condition.kind == "phone":
+        phones = set(condition.values)
+        nationals = {str(v)[-8:] for v in phones}
+
+        def is_phone(value: Any) -> bool:
+            if value is None or value == "":
+                return False
+            digits = re.sub(r"\D", "", str(value))
+            return any(n in digits for n in nationals) and looks_like_phone(value) in phones
+
+        return is_phone
+    if condition.kind == "name":
+        asked = str(condition.values[0])
+        surnames = set(Name.parse(asked).surname_parts)
+
+        def is_name(value: Any) -> bool:
+            if not value:
+                return False
+            tokens = Name.parse(value).tokens
+            return bool(surnames & set(tokens)) and compare_names(asked, value)[0] is NameMatch.AGREE
+
+        return is_name
+    if condition.kind == "surname":
+        surnames = set(Name.parse(str(condition.values[0])).surname_parts)
+        return lambda value: bool(value) and bool(surnames & set(Name.parse(value).tokens))
+    texts = {str(v).strip() for v in condition.values}
+    return lambda value: value is not None and str(value).strip() in texts
+
+
+def held_name(identity: IdentityField, row: dict[str, Any]) -> str:
+    """The name a row holds for a name identity, its parts joined in reading order."""
+    return " ".join(str(row.get(f) or "").strip() for f in identity.fields).strip()
+
+
+def record_key(collection: Collection, row: dict[str, Any]) -> str:
+    return make_key([row.get(k) for k in collection.key])
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+
+def local_file(
+    system_id: str, collection: Collection, field: str, root: Path, value: str, media_type: str | None
+) -> FileRef:
+    """A file named by a record, below ``root``. Refuses names leading outside ``root``."""
+    relative = PurePosixPath(value.replace("\\", "/"))
+    if relative.is_absolute() or ".." in relative.parts:
+        raise ConnectorError(
+            system_id,
+            f"collection {collection.id!r}: a record's {field!r} names a file outside its directory",
+        )
+    if not root.is_dir():
+        raise ConnectorError(
+            system_id,
+            f"collection {collection.id!r}: the directory for {field!r} files is missing "
+            f"({str(root)!r}); check systems.{system_id}.collections.{collection.id}.files.{field}.root",
+            transient=True,
+        )
+    path = root.joinpath(*relative.parts)
+    kind = media_type or mimetypes.guess_type(relative.name)[0] or "application/octet-stream"
+    size = path.stat().st_size if path.is_file() else None
+    return FileRef(field=field, name=relative.name, media_type=kind, open=lambda: path.open("rb"), size=size)
 
 
 # -- what every connector checks the same way ---------------------------------------------
@@ -235,14 +635,21 @@ def required_fields(system: System, collection: Collection) -> list[tuple[str, s
     for ref in system.references:
         for cid, field in (ref.child, ref.parent):
             if cid == collection.id:
-                needed.append((field, f"references ({ref.from_} -> {ref.to})"))
+                needed.append((field, f"references ({ref.label})"))
     return list(dict.fromkeys(needed))
 
 
 def looked_up_fields(system: System, collection: Collection) -> list[tuple[str, str]]:
     """(field, condition kind) for every field ``find`` looks records up by."""
     looked = [(f, i.type) for i in collection.searchable for f in i.fields]
-    looked += [(r.child[1], "exact") for r in system.references if r.child[0] == collection.id]
+    if getattr(collection, "find_by_name", True):
+        for identity in collection.identities_of("name"):
+            looked.append((identity.column, "name") if identity.column else (identity.fields[-1], "surname"))
+    for ref in system.references:
+        if ref.child_collection == collection.id:
+            looked.append((ref.child_field, "exact"))
+        if ref.parent_collection == collection.id and collection.key == [ref.parent_field]:
+            looked.append((ref.parent_field, "exact"))
     return list(dict.fromkeys(looked))
 
 
@@ -265,58 +672,8 @@ def _ref_text(value: Any) -> str:
     return str(int(text)) if digits.isdigit() else text
 
 
-def _get(chunk: dict[Any, str], value: Any) -> str | None:
+def _get(chunk: dict[Any, list[_Source]], value: Any) -> list[_Source] | None:
     try:
         return chunk.get(value)
     except TypeError:  # an unhashable value (a JSON column) can only match loosely
         return None
-
-
-def _matched_on(collection: Collection, row: dict[str, Any], lookup: Lookup) -> tuple[str, ...]:
-    """Which of the person's identifiers this row holds (the lookup ORs them)."""
-    matched = []
-    for identity in collection.searchable:
-        for field in identity.fields:
-            value = row.get(field)
-            if identity.type == "email" and looks_like_email(value) in lookup.emails:
-                matched.append("email")
-            elif identity.type == "phone" and looks_like_phone(value) in lookup.phones:
-                matched.append("phone")
-    return tuple(dict.fromkeys(matched))
-
-
-class _SeenKeys:
-    """Keys already yielded, kept only for collections that can be reached twice.
-
-    A collection reached by lookup and by a reference, by two references, through a shared
-    value, or in a cycle needs de-duplication; a leaf reached by one reference from its
-    parent's key (order lines) does not, so its keys are never held in memory however many
-    rows the person has.
-    """
-
-    def __init__(self, system: System) -> None:
-        incoming: dict[str, int] = defaultdict(int)
-        for ref in system.references:
-            incoming[ref.child[0]] += 1
-        # Reached through a field that is not its parent's key (tickets → show): many
-        # parents share a value, so the same row can come back.
-        shared = {
-            ref.child[0]
-            for ref in system.references
-            if system.collections[ref.parent[0]].key != [ref.parent[1]]
-        }
-        self._tracked = {
-            cid
-            for cid, c in system.collections.items()
-            if incoming[cid] + (1 if c.searchable else 0) > 1 or system.children_of(cid) or cid in shared
-        }
-        self._keys: dict[str, set[str]] = defaultdict(set)
-
-    def first_time(self, collection: str, key: str) -> bool:
-        if collection not in self._tracked:
-            return True
-        keys = self._keys[collection]
-        if key in keys:
-            return False
-        keys.add(key)
-        return True

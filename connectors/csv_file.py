@@ -25,18 +25,16 @@ from __future__ import annotations
 
 import codecs
 import csv
-import re
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-import phonenumbers
 from pydantic import Field, field_validator
 
 from connectors.base import (
     Condition,
     Connector,
+    condition_test,
     config_key,
     looked_up_fields,
     required_fields,
@@ -45,7 +43,6 @@ from connectors.base import (
 from connectors.csv_index import IndexSpec, SourceChanged, locate, seekable
 from dsar.config.models import Collection, System
 from dsar.errors import ConnectorError, DsarError
-from dsar.identity import looks_like_email, looks_like_phone
 
 if TYPE_CHECKING:
     from dsar.crypto import DataKey
@@ -132,7 +129,7 @@ class CsvConnector(Connector):
         self, collection: CsvCollection, conditions: Sequence[Condition]
     ) -> Iterator[dict[str, Any]]:
         """Stream every row matching any condition, as ``{header: text}`` (plus ``_line``)."""
-        tests = [(c.field, _matcher(c)) for c in conditions if c.values]
+        tests = [(c.field, condition_test(c)) for c in conditions if c.values]
         if not tests:
             return
         spec = self._index_spec(collection) if self.use_index else None
@@ -418,42 +415,3 @@ class _DecodedLines:
         line, _, self._pending = self._pending.partition("\n")
         self.count += 1
         return line + "\n"
-
-
-# -- matching ------------------------------------------------------------------------------------
-
-
-def _matcher(condition: Condition) -> Callable[[Any], bool]:
-    """A test for one cell. A cheap text test rules most cells out before the normaliser
-    (e-mail validation, phone parsing) runs, so a large file is scanned quickly."""
-    if condition.kind == "email":
-        emails = set(condition.values)
-        locals_ = {str(v).rpartition("@")[0] for v in emails}
-
-        def is_email(cell: Any) -> bool:
-            if not cell or "@" not in cell:
-                return False
-            folded = unicodedata.normalize("NFC", cell).casefold()
-            return any(part in folded for part in locals_) and looks_like_email(cell) in emails
-
-        return is_email
-    if condition.kind == "phone":
-        phones = set(condition.values)
-        nationals = {_national(str(v)) for v in phones}
-
-        def is_phone(cell: Any) -> bool:
-            if not cell:
-                return False
-            digits = re.sub(r"\D", "", cell)
-            return any(n in digits for n in nationals) and looks_like_phone(cell) in phones
-
-        return is_phone
-    texts = {str(v).strip() for v in condition.values}
-    return lambda cell: cell is not None and str(cell).strip() in texts
-
-
-def _national(e164: str) -> str:
-    try:
-        return str(phonenumbers.parse(e164, None).national_number)
-    except phonenumbers.NumberParseException:
-        return re.sub(r"\D", "", e164)

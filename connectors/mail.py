@@ -31,6 +31,7 @@ A message that can't be read at all, a mailbox gone away, an IMAP server down: e
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -43,9 +44,10 @@ from connectors.mail_index import Hit, IndexedMessage, MailIndex, RefreshStats, 
 from connectors.mail_sources import ImapSettings, ImapSource, MaildirSource, MailSource, MboxSource
 from dsar.config.models import Collection, ConfigModel, IdentityField, LocalText, System, env_name
 from dsar.errors import ConnectorError
-from dsar.identity import looks_like_email, looks_like_phone, names_compatible
+from dsar.identity import looks_like_email, looks_like_phone
 from dsar.mail_message import ADDRESS_ROLES, MailMessage, MessageUnreadable, parse
-from dsar.records import Lookup, RawRecord
+from dsar.names import names_compatible
+from dsar.records import FileRef, Link, Lookup, RawRecord
 from dsar.redaction import Own, Redactor
 from dsar.textscan import email_key
 
@@ -235,11 +237,11 @@ class MailConnector(Connector):
         for record in self._records(lookup, None):
             yield record.fields
 
-    def find(self, lookup: Lookup, held: Any = None) -> Iterator[RawRecord]:
+    def find(self, lookup: Lookup, tracker: Any = None) -> Iterator[RawRecord]:
         """The person's messages (and candidates), oldest first, each with its redaction plan
-        and its ``.eml``. Messages don't reference each other as rows do, so ``held`` has no
-        order to decide."""
-        yield from self._records(lookup, lookup.name)
+        and its ``.eml``. A reply quoting one of the person's messages is reached from it (a
+        ``Link`` along ``In-Reply-To``), so it shares that message's fate."""
+        yield from self._records(lookup, lookup.name or None)
 
     # -- searching ------------------------------------------------------------------------------
 
@@ -272,13 +274,15 @@ class MailConnector(Connector):
         # First pass: the names written beside the person's addresses across all their
         # messages. An address someone else also uses under their own name (a family's, a
         # guardian's) can't by itself say a message is the person's.
-        shared = False
+        shared: str | None = None
         if name:
             for indexed in messages:
                 message = self._parse(source, indexed)
-                if any(not names_compatible(name, n) for n in _names_at(message, set(lookup.emails))):
-                    shared = True
+                other = next((n for n in _names_at(message, set(lookup.emails)) if not names_compatible(name, n)), None)
+                if other is not None:
+                    shared = other
                     break
+        yielded: dict[str, RawRecord] = {}  # Message-ID -> the person's message yielded
         for indexed in messages:
             raw = source.read(indexed.folder, indexed.locator, indexed.hint)
             message = self._parse(source, indexed, raw)
@@ -286,18 +290,35 @@ class MailConnector(Connector):
             matched = _matched_on(message, hit, lookup)
             if matched is None:
                 continue  # the index's hash matched, the message doesn't (it changed)
-            fields = _fields(message, indexed.folder, indexed.locator, lookup)
-            if shared and set(matched) == {"email"} and not fields["name_at_address"]:
-                matched = ("shared_address",)
             key = message_key(indexed.folder, indexed.locator)
-            yield RawRecord(
+            fields = _fields(message, indexed.folder, indexed.locator, lookup)
+            via = group = None
+            if matched == ("thread",):
+                parent = next((yielded[p] for p in message.parents if p in yielded), None)
+                if parent is None:
+                    continue  # its thread's message of the person's was not found first
+                via = Link(COLLECTION, parent.key, REPLY_REFERENCE, "down")
+                group = parent.group
+                matched = ()
+            elif matched == ("reference",):
+                continue  # a reply that neither names nor quotes them holds nothing of theirs
+            elif shared is not None and set(matched) == {"email"} and not fields["name_at_address"]:
+                # Found only by an address someone else also uses under their own name: the
+                # record says so, and matching holds it for a person to decide.
+                fields["name_at_address"] = shared
+            record = RawRecord(
                 collection=COLLECTION,
                 key=key,
                 fields=fields,
                 matched_on=matched,
+                via=via,
+                files=(_eml(key, raw),),
+                group=group,
                 redaction=redactor.plan(message).to_json(),
-                files={f"{key}.eml": raw},
             )
+            yield record
+            if message.message_id:
+                yielded[message.message_id] = record
 
     def _parse(self, source: MailSource, indexed: IndexedMessage, raw: bytes | None = None) -> MailMessage:
         if raw is None:
@@ -306,6 +327,13 @@ class MailConnector(Connector):
             return parse(raw, with_data=True)
         except MessageUnreadable as exc:
             raise ConnectorError(self.system.id, f"a message in folder {indexed.folder!r} can't be read") from exc
+
+
+REPLY_REFERENCE = "messages.in_reply_to -> messages.message_id"
+
+
+def _eml(key: str, raw: bytes) -> FileRef:
+    return FileRef(field="eml", name=f"{key}.eml", media_type="message/rfc822", open=lambda: io.BytesIO(raw), size=len(raw))
 
 
 def _matched_on(message: MailMessage, hit: Hit, lookup: Lookup) -> tuple[str, ...] | None:

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING
 
 from connectors.mail_sources import MailSource, Stored
 from dsar.errors import DecryptionError
-from dsar.identity import fold_name
 from dsar.mail_message import MailMessage, MessageUnreadable, parse
+from dsar.names import fold_name
 from dsar.textscan import email_key, find_identifiers
 
 if TYPE_CHECKING:

@@ -1,20 +1,15 @@
 """SQL systems (SQLite, PostgreSQL, MariaDB/MySQL) searched with SQLAlchemy Core.
 
 One ``SELECT <every column> FROM <table> WHERE c1 OR c2 …`` per collection, with bound
-``IN`` lists shaped so the indexes the schema provides serve them (docs/architecture.md,
-"SQL lookups"):
-
-==========  ===================================  ===============================
-condition   SQLite / PostgreSQL                  MariaDB / MySQL
-==========  ===================================  ===============================
-email       ``lower(trim(col)) IN (:v…)``        ``col IN (:v…)`` (``_ci``, PAD SPACE)
-phone       ``col IN (:every spelling…)``        same
-exact       ``col IN (:v…)``                     same
-==========  ===================================  ===============================
+``IN`` lists compared with normalised expressions of the columns, so expression indexes serve
+them (``connectors.sql_expressions`` has the table; docs/architecture.md, "SQL lookups"):
+e-mails and names by ``lower(trim(col))``, phones by the column's digits (``91234567``,
+``4791234567``, ``004791234567``), references by the plain column.
 
 The rest lives beside this module, one job each: ``sql_engines`` (URL, read-only bounded
 sessions per dialect), ``sql_errors`` (driver errors as ``ConnectorError`` naming the class
-and code, never the driver's message, which can quote the values searched for) and
+and code, never the driver's message, which can quote the values searched for),
+``sql_expressions`` (the compared expressions and the indexes that serve them) and
 ``sql_audit`` (indexes and collations behind ``audit_schema``).
 """
 
@@ -33,9 +28,11 @@ from connectors.base import Condition, Connector, config_key, required_fields
 from connectors.sql_audit import audit_schema
 from connectors.sql_engines import create_engine
 from connectors.sql_errors import database_errors, error_name
+from connectors.sql_expressions import folded, phone_digits
 from dsar.config.models import Collection, ConfigModel, System, env_name  # noqa: F401 - Collection: base of SqlCollection
 from dsar.errors import ConnectorError
-from dsar.identity import phone_variants
+from dsar.identity import email_spellings, phone_digit_forms
+from dsar.names import lookup_forms
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -81,6 +78,10 @@ class SqlCollection(Collection):
 
     table: str = Field(min_length=1)
     schema_: str | None = Field(default=None, alias="schema")
+    find_by_name: bool = Field(
+        default=True,
+        description="Look the table up by the asked name for candidates (held for review).",
+    )
 
 
 class SqlSystem(System):
@@ -212,7 +213,9 @@ class SqlConnector(Connector):
         ]
         if not clauses:
             return None
-        columns = [_raw(c).label(c.name) if raw else c for c in table.c]
+        # A digits column is the database's index helper, a copy of the phone: not data.
+        helpers = {i.digits_column for i in collection.identities_of("phone") if i.digits_column}
+        columns = [_raw(c).label(c.name) if raw else c for c in table.c if c.name not in helpers]
         return sa.select(*columns).select_from(table).where(sa.or_(*clauses))
 
     def _clause(
@@ -220,20 +223,23 @@ class SqlConnector(Connector):
     ) -> sa.ColumnElement[bool] | None:
         column = self._column(collection, table, condition.field)
         target = _raw(column) if raw else column
+        dialect = self.engine.dialect.name
         if condition.kind == "email":
-            values = sorted({str(v) for v in condition.values})
-            if self.engine.dialect.name in ("mysql", "mariadb"):
-                # The _ci collation folds case and PAD SPACE ignores trailing blanks, so the
-                # plain index on the column serves the lookup.
-                return target.in_(values) if values else None
-            return sa.func.lower(sa.func.trim(target)).in_(values) if values else None
+            # Every spelling lower-cased: the database folds more than our rule does, and
+            # every row it returns is checked again (connectors.base.row_matches).
+            values = sorted({s for v in condition.values for s in email_spellings(str(v))})
+            return folded(target, dialect).in_(values) if values else None
         if condition.kind == "phone":
-            spellings = sorted({s for v in condition.values for s in phone_variants(str(v))})
-            values = spellings if raw else _coerce(column, spellings)
-        else:
-            values = (
-                list(dict.fromkeys(condition.values)) if raw else _coerce(column, condition.values)
-            )
+            values = sorted({d for v in condition.values for d in phone_digit_forms(str(v))})
+            digits_column = _digits_column(collection, condition.field)
+            if digits_column is not None and dialect in ("mysql", "mariadb"):
+                return self._column(collection, table, digits_column).in_(values)
+            return phone_digits(target, dialect, text=_is_text(column)).in_(values)
+        if condition.kind in ("name", "surname"):
+            fulls, surnames = lookup_forms(str(condition.values[0]))
+            values = fulls if condition.kind == "name" else surnames
+            return folded(target, dialect).in_(values) if values else None
+        values = list(dict.fromkeys(condition.values)) if raw else _coerce(column, condition.values)
         return target.in_(values) if values else None
 
     def _table(self, collection: SqlCollection) -> sa.Table:
@@ -296,6 +302,20 @@ class SqlConnector(Connector):
 
 
 # -- statement helpers -------------------------------------------------------------------------
+
+
+def _digits_column(collection: Collection, field: str) -> str | None:
+    for identity in collection.identities_of("phone"):
+        if identity.column == field:
+            return identity.digits_column
+    return None
+
+
+def _is_text(column: sa.Column[Any]) -> bool:
+    try:
+        return column.type.python_type is str
+    except NotImplementedError:
+        return True
 
 
 def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from connectors.base import config_key, looked_up_fields, unexplained_warning
+from connectors.sql_expressions import expression_sql, folded, index_statement, phone_digits
 
 if TYPE_CHECKING:
     from connectors.sql import SqlCollection as Collection
@@ -34,7 +35,8 @@ def audit_schema(system: System, conn: sa.Connection) -> list[str]:
         for column, kind in looked_up_fields(system, collection):
             if column in columns:
                 warnings.extend(_index_warnings(system, conn, collection, column, kind, leads))
-        warning = unexplained_warning(system, collection, columns)
+        helpers = {i.digits_column for i in collection.identities_of("phone") if i.digits_column}
+        warning = unexplained_warning(system, collection, [c for c in columns if c not in helpers])
         if warning:
             warnings.append(warning)
     return warnings
@@ -48,23 +50,36 @@ def _index_warnings(
     kind: str,
     leads: set[str],
 ) -> list[str]:
-    dialect = conn.dialect.name
+    """A warning (with the statement that fixes it) when no index serves the lookup ``find``
+    runs on ``column``: the expression ``connectors.sql_expressions`` compares, or the column."""
+    dialect = conn.dialect
     where = f"{config_key(system, collection)} (table {collection.table!r})"
-    expression = f"lower(trim({column}))"
-    if kind == "email" and dialect in ("sqlite", "postgresql"):
-        if _normal(expression) in leads:
-            return []
-        return [
-            f"{where}: e-mail column {column!r} has no index on {expression}, so every "
-            f"lookup scans the table; CREATE INDEX ON {collection.table} ({expression})"
-        ]
+    statement = index_statement(str(collection.table), column, kind, dialect)
+    what = {"email": "e-mail", "phone": "phone", "name": "name", "surname": "surname"}.get(kind, "reference")
     warnings = []
+    if kind == "phone" and dialect.name in ("mysql", "mariadb"):
+        digits = next((i.digits_column for i in collection.identities_of("phone") if i.column == column), None)
+        if digits is None or _normal(digits) not in leads:
+            warnings.append(
+                f"{where}: phone column {column!r} has no indexed digits column, so every lookup "
+                f"scans the table (and reads every spelling of the number); {statement}"
+            )
+        return warnings
+    if kind in ("email", "name", "surname", "phone") and dialect.name in ("sqlite", "postgresql"):
+        col = sa.column(column)
+        expr = phone_digits(col, dialect.name) if kind == "phone" else folded(col, dialect.name)
+        if _normal(expression_sql(expr, dialect)) not in leads:
+            warnings.append(
+                f"{where}: {what} column {column!r} has no index on the expression lookups compare, "
+                f"so every lookup scans the table; {statement}"
+            )
+        return warnings
     if _normal(column) not in leads:
         warnings.append(
-            f"{where}: column {column!r} ({kind} lookup) has no index leading with it, so "
-            f"every lookup scans the table; CREATE INDEX ON {collection.table} ({column})"
+            f"{where}: column {column!r} ({what} lookup) has no index leading with it, so "
+            f"every lookup scans the table; {statement}"
         )
-    if kind == "email" and dialect in ("mysql", "mariadb"):
+    if kind == "email" and dialect.name in ("mysql", "mariadb"):
         collation = _mysql_collation(conn, str(collection.table), collection.schema_, column)
         if collation and not _case_insensitive_pad_space(collation):
             warnings.append(
@@ -151,9 +166,14 @@ def _first_indexed_expression(create_sql: str) -> str | None:
     match = re.search(r"\bON\s+\S+?\s*\(", create_sql, re.IGNORECASE)
     if not match:
         return None
-    depth, start = 0, match.end()
+    depth, start, quoted = 0, match.end(), False
     for position in range(start, len(create_sql)):
         char = create_sql[position]
+        if char == "'":
+            quoted = not quoted  # '' inside a literal toggles twice: still inside
+            continue
+        if quoted:
+            continue
         if char == "(":
             depth += 1
         elif char == ")" and depth > 0:

@@ -16,11 +16,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dsar.config.models import ControllerConfig, System
+from dsar.deadlines import today_oslo
 from dsar.delivery import discard_password, seal_password
+from dsar.matching import Resolution
 from dsar.records import Finding
 from dsar.report import Answer, SystemReport
 from dsar.staging import Staging
 from dsar.store import AccessRequest, RequestStore, SystemRunView
+from dsar.store.states import RequestStatus
 from dsar.workspace import Workspace
 
 
@@ -29,7 +32,7 @@ class AnswerOutcome:
     """What the flow reports back: ids, counts, statuses and a path — no personal data."""
 
     request_id: str
-    status: str
+    status: RequestStatus
     package: Path
     records: int
     complete: bool
@@ -75,7 +78,10 @@ def answer_request(
     )
     failed = tuple(s.system.id for s in answer.systems if s.status == "failed")
     awaiting = sum(s.held for s in answer.systems if s.status == "needs_review")
-    status = "complete" if answer.complete else ("incomplete" if failed else "needs_review")
+    if answer.complete:
+        status = RequestStatus.COMPLETE
+    else:
+        status = RequestStatus.INCOMPLETE if failed else RequestStatus.NEEDS_REVIEW
     store.set_status(request.id, status, "flow", package=info.path.name, records=info.records)
     return AnswerOutcome(request.id, status, info.path, info.records, info.complete, failed, awaiting)
 
@@ -90,17 +96,19 @@ def build_answer(
 ) -> tuple[Answer, Callable[[Finding], bool]]:
     """The facts of the answer, and which staged findings it releases."""
     runs = store.system_runs(request.id)
-    decisions: dict[str, dict[str, str | None]] = defaultdict(dict)  # system -> review key -> decision
+    decisions: dict[str, dict[str, str | None]] = defaultdict(dict)  # system -> group -> decision
     for item in store.review_items(request.id):
         decisions[item.system_id][item.record_ref] = item.decision
+    verdicts = {
+        system.id: _Released.of(workspace.staging, request.id, system.id, decisions[system.id])
+        for system in controller.systems.values()
+    }
 
     def released(finding: Finding) -> bool:
-        if finding.status == "confirmed":
-            return True
-        return decisions[finding.system].get(finding.review_key or "") == "accepted"
+        return verdicts[finding.system].includes(finding)
 
     reports = [
-        _report(workspace.staging, request.id, system, runs.get(system.id), decisions[system.id])
+        _report(workspace.staging, request.id, system, runs.get(system.id), verdicts[system.id])
         for system in controller.systems.values()
     ]
     answer = Answer(
@@ -111,7 +119,7 @@ def build_answer(
         subject_email=request.person.emails[0] if request.person.emails else None,
         requested_by=request.requested_by,
         received_on=request.received_on,
-        answered_on=today or date.today(),
+        answered_on=today or today_oslo(),
         generated_at=datetime.now(UTC),
         systems=reports,
         password_channel=request.password_channel,  # type: ignore[arg-type]
@@ -119,12 +127,45 @@ def build_answer(
     return answer, released
 
 
+@dataclass(frozen=True)
+class _Released:
+    """Which staged findings of one system the answer releases: the system's group verdicts
+    with staff's decisions applied (accepted groups join, rejected ones never do)."""
+
+    resolution: Resolution | None
+    groups: frozenset[str]
+    decisions: dict[str, str | None]
+
+    @classmethod
+    def of(cls, staging: Staging, request_id: str, system_id: str, decisions: dict[str, str | None]) -> _Released:
+        resolution = staging.resolution(request_id, system_id) if staging.is_staged(request_id, system_id) else None
+        groups = resolution.released(decisions) if resolution is not None else set()
+        return cls(resolution, frozenset(groups), decisions)
+
+    def includes(self, finding: Finding) -> bool:
+        if self.resolution is None:
+            if finding.status == "confirmed":
+                return True
+            return self.decisions.get(finding.group or "") == "accepted"
+        return self.resolution.is_released(finding.group, set(self.groups))
+
+    def waiting(self) -> int:
+        """Groups that wait for a decision on their own evidence."""
+        if self.resolution is None:
+            return sum(1 for d in self.decisions.values() if d is None)
+        return sum(
+            1
+            for gid, verdict in self.resolution.verdicts.items()
+            if gid not in self.groups and verdict.needs_decision and self.decisions.get(gid) is None
+        )
+
+
 def _report(
     staging: Staging,
     request_id: str,
     system: System,
     run: SystemRunView | None,
-    decisions: dict[str, str | None],
+    verdict: _Released,
 ) -> SystemReport:
     """One system's outcome. Held records follow their review decision: accepted ones join
     the answer, rejected ones are dropped, undecided ones keep the system waiting."""
@@ -132,18 +173,14 @@ def _report(
         error = run.error if run is not None and run.error else "not searched"
         return SystemReport(system=system, status="failed", error=error)
     collections = dict(run.collections)
-    waiting = 0
     if run.held:
-        # Only a system with weak matches pays for this pass over its staged findings.
+        # Only a system with held records pays for this pass over its staged findings.
+        collections = {}
         for collection in staging.collections(request_id, system.id):
-            for finding in staging.read(request_id, system.id, collection):
-                if finding.status != "held":
-                    continue
-                decision = decisions.get(finding.review_key or "")
-                if decision == "accepted":
-                    collections[collection] = collections.get(collection, 0) + 1
-                elif decision != "rejected":
-                    waiting += 1
+            count = sum(1 for f in staging.read(request_id, system.id, collection) if verdict.includes(f))
+            if count:
+                collections[collection] = count
+    waiting = verdict.waiting()
     status = "needs_review" if waiting else ("complete" if any(collections.values()) else "nothing_found")
     return SystemReport(
         system=system,

@@ -24,13 +24,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
-
-import holidays
+from zoneinfo import ZoneInfo
 
 from dsar.errors import InputError
 
+OSLO = ZoneInfo("Europe/Oslo")
 MAX_EXTENSION_MONTHS = 2  # GDPR Art. 12(3): "by two further months where necessary"
 MAX_PROMISED_DAYS = 365
 _SATURDAY = 5
@@ -59,6 +60,15 @@ class Pause:
     answered_on: date | None = None
 
 
+def today_oslo(now: datetime | None = None) -> date:
+    """Today in Norway. Every "today" a deadline is decided or shown against is this one:
+    a server running on UTC would otherwise be a day behind for an hour or two each night."""
+    moment = now if now is not None else datetime.now(OSLO)
+    if moment.tzinfo is None:
+        raise ValueError("a naive time can't be placed in Norway; give a timezone-aware time")
+    return moment.astimezone(OSLO).date()
+
+
 def add_calendar_months(start: date, months: int) -> date:
     """The same date ``months`` calendar months later (earlier, if negative).
 
@@ -76,6 +86,8 @@ def _public_holidays(year: int) -> frozenset[date]:
     # include_sundays=False: `holidays` can mark every Sunday as a "helligdag"; weekends are
     # handled in is_working_day instead so the rule is visible here and does not depend on a
     # library default. Easter Sunday and Whit Sunday stay listed, which is harmless.
+    import holidays  # on first use: the CLI's quick refusals never need a calendar
+
     return frozenset(holidays.Norway(years=year, include_sundays=False))
 
 
@@ -95,6 +107,13 @@ def next_working_day(d: date) -> date:
     """``d`` itself if it is a working day, else the first working day after it."""
     while not is_working_day(d):
         d += timedelta(days=1)
+    return d
+
+
+def previous_working_day(d: date) -> date:
+    """``d`` itself if it is a working day, else the last working day before it."""
+    while not is_working_day(d):
+        d -= timedelta(days=1)
     return d
 
 
@@ -147,6 +166,13 @@ class Deadlines:
         """
         return self.first_deadline
 
+    @property
+    def send_by(self) -> date:
+        """The day staff must send the answer: ``due``, or the working day before it when a
+        promise falls on a weekend or holiday (nobody is at work to send it then). The legal
+        and extended deadlines are working days already."""
+        return previous_working_day(self.due)
+
     def days_left(self, today: date) -> int:
         """Calendar days from ``today`` to ``due``: 0 on the due day, negative when overdue.
 
@@ -191,7 +217,7 @@ def compute_deadlines(
 
     suspended = any(p.answered_on is None for p in pauses)
     if suspended and today is None:
-        today = date.today()  # read at call time, never at import
+        today = today_oslo()  # read at call time, never at import
     paused_days = _paused_days(received, pauses, today)
     pause = timedelta(days=paused_days)
 
@@ -256,3 +282,132 @@ def _paused_days(received: date, pauses: Sequence[Pause], today: date | None) ->
             total += (end - start).days
             covered_until = end
     return total
+
+
+def check_pause_dates(received: date, asked_on: date, today: date) -> None:
+    """A pause can't start before the request arrived nor in the future."""
+    if asked_on < received:
+        raise DeadlineInputError(
+            f"a pause can't start ({asked_on.isoformat()}) before the request was received ({received.isoformat()})"
+        )
+    if asked_on > today:
+        raise DeadlineInputError(f"the pause starts in the future ({asked_on.isoformat()}); today is {today.isoformat()}")
+
+
+def check_resume_date(asked_on: date, answered_on: date, today: date) -> None:
+    """The person's answer can't arrive before the question nor in the future."""
+    if answered_on < asked_on:
+        raise DeadlineInputError(
+            f"the answer ({answered_on.isoformat()}) can't arrive before the question was asked ({asked_on.isoformat()})"
+        )
+    if answered_on > today:
+        raise DeadlineInputError(f"the answer date is in the future ({answered_on.isoformat()}); today is {today.isoformat()}")
+
+
+def check_extension(deadlines: Deadlines, current_months: int, months: int, notified_on: date, today: date) -> None:
+    """Refuse an extension the law or common sense does not allow; changes nothing.
+
+    Art. 12(3): at most two further months, the person told (with reasons) within the first
+    period. An extension never shortens a deadline already given to the person, and the
+    notice date is a real day between receipt and today.
+    """
+    if not 1 <= months <= MAX_EXTENSION_MONTHS:
+        raise DeadlineInputError(
+            f"an extension is 1 or {MAX_EXTENSION_MONTHS} further months (got {months}; GDPR Art. 12(3))"
+        )
+    if months <= current_months:
+        raise DeadlineInputError(
+            f"the request is already extended by {current_months} month(s); {months} would not move the "
+            "deadline later, and a deadline given to the person is never shortened"
+        )
+    if notified_on < deadlines.received:
+        raise DeadlineInputError(
+            f"the notice date {notified_on.isoformat()} is before the request was received "
+            f"({deadlines.received.isoformat()})"
+        )
+    if notified_on > today:
+        raise DeadlineInputError(
+            f"the notice date {notified_on.isoformat()} is in the future; today is {today.isoformat()}"
+        )
+    if notified_on > deadlines.extension_notice_by:
+        raise DeadlineInputError(
+            f"the person must be told before the first deadline ({deadlines.extension_notice_by.isoformat()}); "
+            "it can no longer be extended"
+        )
+
+
+class Tone(StrEnum):
+    """How a request stands against its deadline: the colour staff see."""
+
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    EXTENDED = "extended"
+    PAUSED = "paused"
+    ANSWERED_ON_TIME = "answered_on_time"
+    ANSWERED_LATE = "answered_late"
+
+    @property
+    def label(self) -> str:
+        return TONE_LABELS[self]
+
+
+TONE_LABELS = {
+    Tone.ON_TRACK: "I rute",
+    Tone.DUE_SOON: "Frist innen 7 dager",
+    Tone.OVERDUE: "Fristen er passert",
+    Tone.EXTENDED: "Forlenget",
+    Tone.PAUSED: "Klokken står",
+    Tone.ANSWERED_ON_TIME: "Besvart i tide",
+    Tone.ANSWERED_LATE: "Besvart for sent",
+}
+DUE_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A request's deadline as staff see it on ``today``.
+
+    ``days_left``  calendar days to ``send_by``; ``None`` once answered (the clock stopped).
+    ``on_time``    answered on or before ``due``; ``None`` while unanswered.
+    """
+
+    deadlines: Deadlines
+    today: date
+    answered_on: date | None
+    days_left: int | None
+    on_time: bool | None
+    tone: Tone
+
+    @property
+    def due(self) -> date:
+        return self.deadlines.due
+
+    @property
+    def send_by(self) -> date:
+        return self.deadlines.send_by
+
+
+def clock(deadlines: Deadlines, today: date, answered_on: date | None = None) -> Clock:
+    """Where ``deadlines`` stand on ``today``, or where they stood when answered.
+
+    An answered request stops counting: it is on time when answered by ``due``. Otherwise
+    the tone is, first match wins: clock paused, overdue (past the send-by day), due within
+    seven days, extended, on track.
+    """
+    if answered_on is not None:
+        on_time = answered_on <= deadlines.due
+        tone = Tone.ANSWERED_ON_TIME if on_time else Tone.ANSWERED_LATE
+        return Clock(deadlines, today, answered_on, None, on_time, tone)
+    days = (deadlines.send_by - today).days
+    if deadlines.suspended:
+        tone = Tone.PAUSED
+    elif days < 0:
+        tone = Tone.OVERDUE
+    elif days <= DUE_SOON_DAYS:
+        tone = Tone.DUE_SOON
+    elif deadlines.extended is not None:
+        tone = Tone.EXTENDED
+    else:
+        tone = Tone.ON_TRACK
+    return Clock(deadlines, today, None, days, None, tone)

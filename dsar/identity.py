@@ -1,9 +1,15 @@
 """Normalising the identifiers a person gives and the ones systems hold.
 
 Systems spell the same person differently: ``Kari.Nordmann@Example.no `` and
-``kari.nordmann@example.no``; ``+47 912 34 567``, ``004791234567`` and ``91234567``;
-``Ødegård`` and ``Odegard``; ``Nordmann, Kari``. Lookups compare normalised forms, and SQL
-lookups ask for every common spelling of a phone number at once so a plain index serves them.
+``kari.nordmann@example.no``; ``+47 912 34 567``, ``004791234567``, ``(+47) 91 23 45 67`` and
+``91234567`` (or the number 91234567.0 in a spreadsheet); a birth date as ``1985-03-04``,
+``04.03.1985``, ``4.3.85`` or inside a fødselsnummer. Lookups compare normalised forms.
+Names have their own module (``dsar.names``).
+
+E-mail rule (documented, because it decides what counts as the person's mailbox): the local
+part is compared as written except for the case of ASCII letters; the domain in its IDNA
+(A-label) form, lower-cased. Nothing else is folded: ``große@`` and ``grosse@``, ``\u212aari@``
+(Kelvin sign) and ``kari@`` are different mailboxes, as mail servers treat them.
 
 Error messages never repeat the value (it is personal data); they say which field is wrong.
 """
@@ -11,8 +17,7 @@ Error messages never repeat the value (it is personal data); they say which fiel
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -20,28 +25,33 @@ from email_validator import EmailNotValidError, validate_email
 from dsar.errors import InputError
 
 DEFAULT_REGION = "NO"
+MAX_EMAIL = 254
+MAX_PHONE = 40
+_ASCII_UPPER = str.maketrans({chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)})
 
-# Letters NFKD does not decompose, folded the way Norwegians write them without them.
-_FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss", "đ": "d", "ł": "l", "þ": "th"})
+
+# -- e-mail ------------------------------------------------------------------------------------
 
 
 def normalize_email(value: str) -> str:
-    """The comparable form of an e-mail address: trimmed and lower-cased.
-
-    The local part is case-sensitive by the RFC, but no Norwegian mail system treats it so,
-    and the people asking don't either.
-    """
+    """The comparable form of an e-mail address (see the module's rule); ``InputError`` if
+    it is not an address."""
     candidate = value.strip()
+    if len(candidate) > MAX_EMAIL or "@" not in candidate:
+        raise InputError("the e-mail address is not valid (check for typos and missing '@')")
     try:
         validated = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError:
         raise InputError("the e-mail address is not valid (check for typos and missing '@')") from None
-    return validated.normalized.casefold()
+    # email-validator NFC-normalises the local part (turning the Kelvin sign into K): take the
+    # local part as written instead, and fold only its ASCII letters.
+    local = candidate.rpartition("@")[0]
+    return f"{local.translate(_ASCII_UPPER)}@{validated.ascii_domain.lower()}"
 
 
 def looks_like_email(value: object) -> str | None:
     """The normalised e-mail in a system's field, or None when it isn't one."""
-    if not isinstance(value, str) or "@" not in value:
+    if not isinstance(value, str) or "@" not in value or len(value) > 2 * MAX_EMAIL:
         return None
     try:
         return normalize_email(value)
@@ -49,25 +59,78 @@ def looks_like_email(value: object) -> str | None:
         return None
 
 
-def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
-    """The E.164 form (``+4791234567``) of a phone number; Norwegian unless a prefix says else."""
+def email_spellings(normalised: str) -> list[str]:
+    """Lower-cased spellings of a normalised address a database may hold: with the domain as
+    A-label and as U-label (``bø.no``). A SQL ``lower(…)`` lookup is given these; every row
+    it returns is checked again with ``looks_like_email``."""
+    local, _, domain = normalised.rpartition("@")
+    spellings = {normalised.lower()}
+    try:
+        spellings.add(f"{local}@{domain.encode('ascii').decode('idna')}".lower())
+    except UnicodeError:
+        pass
+    return sorted(spellings)
+
+
+# -- phone -------------------------------------------------------------------------------------
+
+PHONE_INVALID = "the phone number is not valid (give 8 digits, or + and the country code)"
+
+
+def _parse_phone(value: str, region: str = DEFAULT_REGION) -> phonenumbers.PhoneNumber:
     cleaned = value.strip()
+    if len(cleaned) > MAX_PHONE:
+        raise InputError(PHONE_INVALID)
+    if re.fullmatch(r"\d+\.0+", cleaned):  # a spreadsheet's number typed as a number
+        cleaned = cleaned.split(".")[0]
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException:
-        raise InputError("the phone number is not valid (give 8 digits or +47…)") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InputError("the phone number is not valid (give 8 digits or +47…)")
+        raise InputError(PHONE_INVALID) from None
+    national = str(number.national_number)
+    if number.country_code == 47:
+        # Any 8-digit Norwegian number is possible: numbering plans move faster than the
+        # library that knows them (42 72 59 53 was refused that way).
+        if len(national) != 8:
+            raise InputError(PHONE_INVALID)
+    elif not phonenumbers.is_possible_number(number):
+        raise InputError(PHONE_INVALID)
+    return number
+
+
+def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
+    """The E.164 form (``+4791234567``) of a phone number; Norwegian unless a prefix says else.
+
+    Accepted when the number is *possible* (any 8-digit Norwegian number, a foreign number of a
+    valid length), not only when the numbering plan lists it: ``phone_note`` says which.
+    """
+    number = _parse_phone(value, region)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_note(e164: str) -> str | None:
+    """A note for staff when a number is possible but not in the numbering plan we know."""
+    number = phonenumbers.parse(e164, None)
+    if phonenumbers.is_valid_number(number):
+        return None
+    return "nummeret finnes ikke i nummerplanen vi kjenner; det brukes likevel i søket"
 
 
 def looks_like_phone(value: object) -> str | None:
     """The E.164 form of a phone number in a system's field, or None when it isn't one."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int):
         value = str(value)
-    if not isinstance(value, str) or not re.search(r"\d{5}", re.sub(r"\D", "", value) or "x"):
+    elif isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = str(int(value))
+    if not isinstance(value, str) or len(value) > 2 * MAX_PHONE:
+        return None
+    if len(re.sub(r"\D", "", value)) < 5:
         return None
     try:
         return normalize_phone(value)
@@ -75,79 +138,117 @@ def looks_like_phone(value: object) -> str | None:
         return None
 
 
-def phone_variants(e164: str) -> list[str]:
-    """Every common way a system may have stored this number, for an indexed ``IN`` lookup.
+def phone_digit_forms(e164: str) -> list[str]:
+    """The digits a system may hold for this number once every other character is stripped:
+    ``91234567``, ``4791234567``, ``004791234567`` (and a trunk ``0`` for countries that dial
+    one). SQL lookups compare a digits-only expression of the column with these."""
+    number = phonenumbers.parse(e164, None)
+    national = str(number.national_number)
+    cc = str(number.country_code)
+    forms = {national, cc + national, "00" + cc + national}
+    if cc != "47":
+        forms.add("0" + national)
+    return sorted(forms)
 
-    Norwegian numbers are kept as ``91234567``, ``+4791234567``, ``004791234567``,
-    ``4791234567``, ``+47 912 34 567``, ``912 34 567``, ``91 23 45 67`` and the like.
-    """
+
+def phone_variants(e164: str) -> list[str]:
+    """Common ways a system may have written this number, for sources that can only compare
+    whole values (an API's exact search). SQL compares digits instead (``phone_digit_forms``)."""
     number = phonenumbers.parse(e164, None)
     national = str(number.national_number)
     cc = str(number.country_code)
     intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     natfmt = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     variants = {
-        e164,
-        "00" + e164[1:],
-        e164[1:],
-        intl,
-        "00" + intl[1:],
-        natfmt,
-        national,
-        f"+{cc} {national}",
-        f"00{cc} {national}",
-        f"({'+'}{cc}) {national}",
+        e164, "00" + e164[1:], e164[1:], intl, "00" + intl[1:], natfmt, national,
+        f"+{cc} {national}", f"00{cc} {national}", f"(+{cc}) {national}",
     }
     if cc == "47" and len(national) == 8:
-        # Mobile style 912 34 567 and landline style 51 89 51 51, with and without +47.
         groups = (
             f"{national[:3]} {national[3:5]} {national[5:]}",
             f"{national[:2]} {national[2:4]} {national[4:6]} {national[6:]}",
             f"{national[:4]} {national[4:]}",
         )
         for g in groups:
-            variants.update({g, f"+47 {g}", f"0047 {g}", f"47 {g}"})
+            variants.update({g, f"+47 {g}", f"0047 {g}", f"47 {g}", f"(+47) {g}"})
     return sorted(variants)
 
 
-def fold_name(value: str) -> str:
-    """A name reduced for comparison: ``"Ødegård, Kari-Anne"`` → ``"kari anne odegard"``."""
+# -- dates -------------------------------------------------------------------------------------
+
+_DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_birthdate(value: str, today: date | None = None) -> date:
+    """A birth date as staff type it: ``YYYY-MM-DD``, ``DD.MM.YYYY`` or ``D.M.YYYY``."""
     text = value.strip()
-    if text.count(",") == 1:
-        last, first = (part.strip() for part in text.split(","))
-        text = f"{first} {last}"
-    text = text.casefold().translate(_FOLD)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return " ".join(text.split())
-
-
-def names_compatible(asked: str, held: str, threshold: float = 88.0) -> bool:
-    """Whether a name a system holds can be the asking person's.
-
-    A part of the name ("Kari", "Nordmann") is compatible; another first name under the same
-    surname (a family sharing an e-mail) is not.
-    """
-    from rapidfuzz import fuzz
-
-    a, b = fold_name(asked), fold_name(held)
-    if not a or not b:
-        return True
-    return fuzz.token_set_ratio(a, b) >= threshold
-
-
-def parse_birthdate(value: str) -> date:
-    """A birth date as ``YYYY-MM-DD`` or Norwegian ``DD.MM.YYYY``."""
-    text = value.strip()
-    try:
-        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
-            d, m, y = (int(p) for p in text.split("."))
-            parsed = date(y, m, d)
-        else:
-            parsed = date.fromisoformat(text)
-    except ValueError:
-        raise InputError("the birth date is not a date (give YYYY-MM-DD or DD.MM.YYYY)") from None
-    if parsed > date.today() or parsed.year < 1900:
+    parsed = None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}", text):
+        parsed = as_date(text)
+    if parsed is None:
+        raise InputError("the birth date is not a date (give YYYY-MM-DD or DD.MM.YYYY)")
+    if parsed > (today or date.today()) or parsed.year < 1900:
         raise InputError("the birth date is not plausible")
     return parsed
+
+
+def as_date(value: object, today: date | None = None) -> date | None:
+    """A date in a system's field, in the ways Norwegian systems write one, or None.
+
+    ``date``/``datetime`` objects; ISO (``1985-03-04``, ``1985-03-04T10:00:00``,
+    ``1985-03-04 10:00``); ``04.03.1985``, ``4.3.1985``, ``04/03/1985``, ``4.3.85`` (two-digit
+    years in the past century when they would otherwise lie ahead of ``today``); ``19850304``.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()[:40]
+    try:
+        if m := _ISO.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _DMY.match(text):
+            day, month, year = int(m[1]), int(m[2]), int(m[3])
+            if len(m[3]) == 2:
+                now = today or date.today()
+                year += 2000 if 2000 + year <= now.year else 1900
+            return date(year, month, day)
+        if re.fullmatch(r"(19|20)\d{6}", text):
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+    return None
+
+
+def national_id(value: object) -> str | None:
+    """A valid Norwegian fødselsnummer or D-number in a field (11 digits, checksums), or None."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.no import fodselsnummer
+
+    if isinstance(value, int):
+        value = f"{value:011d}"
+    if not isinstance(value, str):
+        return None
+    try:
+        return fodselsnummer.validate(value)
+    except ValidationError:
+        return None
+
+
+def national_id_birthdate(number: str) -> date | None:
+    """The birth date a fødselsnummer encodes (D-numbers included), or None."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.no import fodselsnummer
+
+    try:
+        return fodselsnummer.get_birth_date(number)
+    except (ValidationError, ValueError):
+        return None
+
+
+def age_on(birthdate: date, day: date) -> int:
+    """Whole years of age on ``day``."""
+    return day.year - birthdate.year - ((day.month, day.day) < (birthdate.month, birthdate.day))

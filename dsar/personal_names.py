@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from dsar.identity import fold_name
+from dsar.names import fold_name
 
 KnownName = Callable[[str], bool]
 

@@ -1,7 +1,9 @@
 """The shapes records take on their way from a system into the package.
 
-``Lookup``    what a connector is asked for: the person's normalised e-mails and phones.
-``RawRecord`` what a connector yields: one row of one collection, and how it was found.
+``Lookup``    what a connector is asked for: the person's normalised e-mails and phones (and the
+              name, for candidates).
+``RawRecord`` what a connector yields: one row of one collection, how it was reached (``Link``)
+              and the files that belong to it (``FileRef``).
 ``Finding``   a record after matching and shaping: staged (encrypted) and later packed.
 """
 
@@ -11,21 +13,22 @@ import base64
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import field as dc_field
+from typing import Any, BinaryIO, Literal
 
 KEY_SEPARATOR = "/"
 
 
 @dataclass(frozen=True)
 class Lookup:
-    """The person's identifiers in comparable form (see ``dsar.identity``)."""
+    """The person's identifiers in comparable form (see ``dsar.identity``), and the name the
+    request gives (used only to find *candidates*, never to confirm a record)."""
 
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
-    name: str | None = field(default=None, repr=False)
-    """The person's name: never a lookup by itself; mail uses it for candidates and to keep
-    the person's own name in a redacted copy."""
+    name: str = field(default="", repr=False)
 
     def values(self, identity_type: str) -> tuple[str, ...]:
         if identity_type == "email":
@@ -38,24 +41,61 @@ class Lookup:
         return bool(self.emails or self.phones)
 
 
-@dataclass(frozen=True)
-class RawRecord:
-    """One row as a system holds it.
+Direction = Literal["down", "up"]
 
-    ``matched_on``: identity types whose lookup found it (``("email",)``); empty when the row
-    was reached by following a reference, and ``via`` then names the parent
-    ``(collection, key)``.
+
+@dataclass(frozen=True)
+class Link:
+    """How a record was reached by a reference: from ``(collection, key)``, along
+    ``reference`` (``"child.col -> parent.col"``), ``down`` to a child or ``up`` to a parent."""
+
+    collection: str
+    key: str
+    reference: str
+    direction: Direction
+
+    def __str__(self) -> str:
+        return f"{self.collection}{KEY_SEPARATOR}{self.key}"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file that belongs to a record (an uploaded photo, a call recording).
+
+    ``name`` is a safe file name for the package; ``open()`` returns a binary stream the
+    caller closes. ``size`` is known for local files, None for streamed downloads.
+    """
+
+    field: str
+    name: str
+    media_type: str
+    open: Callable[[], BinaryIO] = dc_field(compare=False, repr=False)
+    size: int | None = None
+
+
+@dataclass
+class RawRecord:
+    """One row as a system holds it, and how the search reached it.
+
+    ``matched_on``: identifier kinds that found it by lookup (``("email",)``; ``("name",)``
+    for a candidate found by name alone). ``via``: the reference it was reached by, when it
+    wasn't found by lookup. ``shared``: the record can be reached more than once (several
+    references, a lookup and a reference, a value many rows share). ``files``: files that
+    belong to it. ``group`` is set by whoever consumes the stream (the matching step) before
+    asking for the next record; the search uses it to carry a record's fate to the records
+    reached from it.
     """
 
     collection: str
     key: str
     fields: dict[str, Any]
     matched_on: tuple[str, ...] = ()
-    via: tuple[str, str] | None = None
+    via: Link | None = None
+    shared: bool = False
+    files: tuple[FileRef, ...] = ()
+    group: str | None = None
     redaction: list[dict[str, Any]] | None = None
-    """Others' data to black out of this record when it is released (``dsar.redaction``)."""
-    files: dict[str, bytes] = field(default_factory=dict, repr=False)
-    """Files that belong to the record (a message's ``.eml``), staged encrypted beside it."""
+    """Others' data to black out of the record when it is released (``dsar.redaction``): mail."""
 
 
 Status = Literal["confirmed", "held"]
@@ -65,11 +105,12 @@ Status = Literal["confirmed", "held"]
 class Finding:
     """A record of the person's, ready to stage.
 
-    ``status`` is ``confirmed`` (released in the package) or ``held``: a weak match (the name
-    differs, a shared family address) that a person must decide on; ``reason`` says why.
-    ``review_key`` (``"<collection>/<key>"``) names the held record a person decides on; the
-    records reached from it (its orders, their lines) carry the same key and follow that
-    decision.
+    ``group`` names the record whose evidence decides this one's fate (``"<collection>/<key>"``):
+    itself when it says who it is about, or the record it was reached from. Whether a group is
+    released is decided when the system's search ends (``dsar.matching.Resolution``) and, for a
+    weak match, by a person (``dsar review``). ``status`` is the verdict known when the record
+    was staged: ``held`` ones never become confirmed by themselves. ``files`` lists the staged
+    files that belong to the record.
     """
 
     system: str
@@ -80,10 +121,10 @@ class Finding:
     reason: str | None = None
     matched_on: list[str] = field(default_factory=list)
     via: str | None = None
-    review_key: str | None = None
+    group: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
     redaction: list[dict[str, Any]] | None = None
-    files: dict[str, bytes] = field(default_factory=dict, repr=False)
-    """Staged beside the finding, not in it (``Staging.read_file``); empty when read back."""
+    """The redaction plan decided at search time (mail), applied when the package is built."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,13 +136,15 @@ class Finding:
             "reason": self.reason,
             "matched_on": self.matched_on,
             "via": self.via,
-            "review_key": self.review_key,
+            "group": self.group,
+            "files": self.files,
             **({"redaction": self.redaction} if self.redaction is not None else {}),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
-        return cls(**data)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
 
 
 def make_key(values: list[Any]) -> str:

@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsar.identity import fold_name
 from dsar.mail_message import ADDRESS_ROLES, MailMessage
+from dsar.names import fold_name
 from dsar.personal_names import KnownName, find_names, is_own_name
 from dsar.textscan import email_key, find_identifiers
 

@@ -21,7 +21,7 @@ class SystemReport:
     """One system's outcome for one request.
 
     ``collections`` counts what is released per collection (confirmed, or held and then
-    accepted by staff), and ``records`` is their sum; ``held`` counts weak matches still
+    accepted by staff), and ``records`` is their sum; ``held`` counts groups of weak matches still
     waiting for a decision; ``error`` is a safe message
     (no personal data) when the system could not be searched.
     """

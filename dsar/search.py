@@ -8,30 +8,111 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from connectors import connector_for
 from connectors.base import Connector
 from dsar.config.models import System
 from dsar.errorlog import record_unexpected
 from dsar.errors import ConnectorError
-from dsar.matching import Classifier
-from dsar.records import Finding
+from dsar.identity import looks_like_email, looks_like_phone
+from dsar.matching import REASONS, Resolution, Resolver
+from dsar.records import FileRef, Finding
 from dsar.shaping import shape
 from dsar.store import AccessRequest, Person, RequestStore, SystemRunView
 from dsar.workspace import Workspace
 
 
-def findings(connector: Connector, system: System, person: Person) -> Iterator[Finding]:
-    """The person's records in ``system`` as findings: found, matched, shaped.
+class Search:
+    """The person's records in one system as findings: found, judged, shaped.
 
     The one search pipeline: the flow stages what this yields, and the benchmarks and the
-    accuracy measurement time and count exactly this.
+    accuracy measurement count exactly this. Iterate it once; then ``resolution`` says which
+    groups of findings are released, and ``suggestions`` lists e-mails and phones found in
+    released records that the request didn't give (offered to staff for a second search,
+    never searched on their own).
     """
-    classifier = Classifier(system.id, person.subject(), system.collections)
-    for raw in connector.find(person.lookup(), held=classifier.is_held):
-        finding = classifier.classify(raw)
-        finding.fields = shape(finding.fields, system.collections[finding.collection])
-        yield finding
+
+    def __init__(self, connector: Connector, system: System, person: Person) -> None:
+        self._connector = connector
+        self._system = system
+        self._person = person
+        self._resolver = Resolver(system, person.subject())
+        self._seen_identifiers: dict[str, set[tuple[str, str]]] = {}
+        self.resolution: Resolution | None = None
+
+    def __iter__(self) -> Iterator[tuple[Finding, tuple[FileRef, ...]]]:
+        lookup = self._person.lookup()
+        for raw in self._connector.find(lookup, tracker=self._resolver):
+            finding = self._resolver.place(raw)
+            self._note_identifiers(finding)
+            finding.fields = shape(finding.fields, self._system.collections[finding.collection])
+            yield finding, raw.files
+        self.resolution = self._resolver.resolution()
+
+    def _note_identifiers(self, finding: Finding) -> None:
+        collection = self._system.collections[finding.collection]
+        known = set(self._person.emails) | set(self._person.phones)
+        for identity in collection.searchable:
+            for field in identity.fields:
+                normalise = looks_like_email if identity.type == "email" else looks_like_phone
+                value = normalise(finding.fields.get(field))
+                if value and value not in known:
+                    group = finding.group or ""
+                    self._seen_identifiers.setdefault(group, set()).add((identity.type, value))
+
+    @property
+    def suggestions(self) -> list[tuple[str, str]]:
+        """(kind, normalised value) found in released records only."""
+        if self.resolution is None:
+            return []
+        released = self.resolution.released()
+        found = {
+            item
+            for group, items in self._seen_identifiers.items()
+            if self.resolution.is_released(group or None, released)
+            for item in items
+        }
+        return sorted(found)
+
+
+def final_findings(connector: Connector, system: System, person: Person) -> list[Finding]:
+    """Every finding with its final status (released or held, and why) — for tests and the
+    accuracy benchmark, which need the verdict rather than a stream."""
+    search = Search(connector, system, person)
+    found = [finding for finding, _ in search]
+    resolution = search.resolution
+    assert resolution is not None
+    released = resolution.released()
+    for finding in found:
+        if resolution.is_released(finding.group, released):
+            finding.status, finding.reason = "confirmed", None
+        else:
+            root = resolution.root(finding.group)
+            verdict = resolution.verdicts.get(root or "")
+            finding.status = "held"
+            finding.reason = verdict.reason if verdict else "reached_from_held"
+    return found
+
+
+@dataclass(frozen=True)
+class ReviewRef:
+    """A group held for a person to decide: its name, why, and the evidence (no values)."""
+
+    ref: str
+    reason: str
+    evidence: dict[str, object]
+
+
+def review_refs(resolution: Resolution) -> list[ReviewRef]:
+    """The groups that wait for a decision on their own evidence. Groups held only because
+    they were reached from a held one follow that decision and need none of their own."""
+    released = resolution.released()
+    return [
+        ReviewRef(gid, verdict.reason, verdict.evidence())
+        for gid, verdict in sorted(resolution.verdicts.items())
+        if gid not in released and verdict.needs_decision
+    ]
 
 
 def search_system(
@@ -47,18 +128,17 @@ def search_system(
     store.system_started(request.id, system.id)
     stager = workspace.staging.begin(request.id, system.id)
     deadline = time.monotonic() + system.timeout_seconds
-    review_refs: dict[str, str] = {}
     try:
         with connector_for(system, workspace) as connector:
-            for finding in findings(connector, system, request.person):
+            search = Search(connector, system, request.person)
+            for finding, files in search:
                 if time.monotonic() > deadline:
                     raise ConnectorError(
                         system.id, f"timed out after {system.timeout_seconds:g} s", transient=True
                     )
-                stager.add(finding)
-                if finding.status == "held" and finding.reason != "parent_held":
-                    review_refs[finding.review_key or ""] = finding.reason or "held"
-        counts = stager.commit()
+                stager.add(finding, files)
+            assert search.resolution is not None
+            counts = stager.commit(search.resolution)
     except ConnectorError as exc:
         stager.abort()
         store.system_failed(request.id, system.id, str(exc))
@@ -78,5 +158,11 @@ def search_system(
         system.id,
         confirmed=dict(counts.confirmed),
         held=dict(counts.held),
-        review_refs=sorted(review_refs.items()),
+        review_refs=[(r.ref, r.reason, r.evidence) for r in review_refs(search.resolution)],
+        suggestions=search.suggestions,
+        files=counts.files,
+        files_missing=counts.files_missing,
     )
+
+
+__all__ = ["REASONS", "Search", "final_findings", "review_refs", "search_system"]

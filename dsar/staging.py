@@ -1,6 +1,11 @@
 """Staged findings: what a system search found, encrypted, until the package is built.
 
-Layout: ``staging/<request>/<system>/<collection>.jsonl.enc``, one JSON finding per line.
+Layout::
+
+    staging/<request>/<system>/<collection>.jsonl.enc   one JSON finding per line
+    staging/<request>/<system>/files/<n>.enc            files that belong to findings
+    staging/<request>/<system>/resolution.json.enc      which groups of findings are released
+
 A system's findings appear all at once: they are written to ``<system>.partial/`` and the
 directory is renamed into place when the search finished, so a crash mid-search leaves
 nothing that looks like a result, and a re-run knows exactly which systems are done.
@@ -8,19 +13,23 @@ nothing that looks like a result, and a re-run knows exactly which systems are d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from dsar.crypto import DataKey, EncryptedWriter, read_encrypted, read_lines
-from dsar.records import Finding
+from dsar.matching import Resolution
+from dsar.records import FileRef, Finding
 
 SUFFIX = ".jsonl.enc"
+RESOLUTION = "resolution.json.enc"
 FILES = "files"
-"""Subdirectory holding the files that belong to findings (a message's ``.eml``), encrypted."""
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -29,6 +38,8 @@ class StagedCounts:
 
     confirmed: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)
+    files: int = 0
+    files_missing: int = 0
 
 
 class SystemStager:
@@ -41,27 +52,61 @@ class SystemStager:
         self._partial.mkdir(parents=True)
         self._key = key
         self._writers: dict[str, EncryptedWriter] = {}
-        self.counts = StagedCounts()
+        self._per_group: Counter[tuple[str, str | None, str]] = Counter()
+        self._files = 0
+        self._missing = 0
 
-    def add(self, finding: Finding) -> None:
+    def add(self, finding: Finding, files: tuple[FileRef, ...] = ()) -> None:
+        for ref in files:
+            finding.files.append(self._stage_file(ref))
         writer = self._writers.get(finding.collection)
         if writer is None:
             writer = EncryptedWriter(self._partial / f"{finding.collection}{SUFFIX}", self._key)
             self._writers[finding.collection] = writer
         writer.write(json.dumps(finding.to_json(), ensure_ascii=False).encode() + b"\n")
-        for name, data in finding.files.items():
-            (self._partial / FILES).mkdir(exist_ok=True)
-            with EncryptedWriter(self._partial / FILES / f"{_safe(name)}.enc", self._key) as out:
-                out.write(data)
-        bucket = self.counts.confirmed if finding.status == "confirmed" else self.counts.held
-        bucket[finding.collection] += 1
+        self._per_group[(finding.collection, finding.group, finding.status)] += 1
 
-    def commit(self) -> StagedCounts:
+    def _stage_file(self, ref: FileRef) -> dict[str, object]:
+        """Stream one file in, encrypted; a file that is gone is noted, not fatal."""
+        info: dict[str, object] = {"field": ref.field, "name": ref.name, "media_type": ref.media_type}
+        try:
+            source: BinaryIO = ref.open()
+        except FileNotFoundError:
+            self._missing += 1
+            return {**info, "missing": True}
+        self._files += 1
+        relative = f"{FILES}/{self._files}.enc"
+        (self._partial / FILES).mkdir(exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with source, EncryptedWriter(self._partial / relative, self._key) as writer:
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                writer.write(chunk)
+        return {**info, "staged": relative, "size": size, "sha256": digest.hexdigest()}
+
+    def commit(self, resolution: Resolution | None = None) -> StagedCounts:
+        """Make the findings visible; counts follow ``resolution`` (each finding's own status
+        when there is none: a caller that doesn't judge groups)."""
         for writer in self._writers.values():
             writer.close()
+        counts = StagedCounts(files=self._files, files_missing=self._missing)
+        released = resolution.released() if resolution is not None else None
+        for (collection, group, status), n in self._per_group.items():
+            if resolution is None or released is None:
+                ok = status == "confirmed"
+            else:
+                ok = resolution.is_released(group, released)
+            if ok:
+                counts.confirmed[collection] += n
+            else:
+                counts.held[collection] += n
+        if resolution is not None:
+            with EncryptedWriter(self._partial / RESOLUTION, self._key) as writer:
+                writer.write(json.dumps(resolution.to_json()).encode())
         shutil.rmtree(self._final, ignore_errors=True)
         self._partial.rename(self._final)
-        return self.counts
+        return counts
 
     def abort(self) -> None:
         for writer in self._writers.values():
@@ -91,13 +136,6 @@ class Staging:
             return []
         return sorted(p.name[: -len(SUFFIX)] for p in directory.glob(f"*{SUFFIX}"))
 
-    def read_file(self, request_id: str, system_id: str, name: str) -> bytes | None:
-        """A file staged with a finding, or None."""
-        path = self.system_dir(request_id, system_id) / FILES / f"{_safe(name)}.enc"
-        if not path.exists():
-            return None
-        return b"".join(read_encrypted(path, self._key))
-
     def read(self, request_id: str, system_id: str, collection: str) -> Iterator[Finding]:
         path = self.system_dir(request_id, system_id) / f"{collection}{SUFFIX}"
         if not path.exists():
@@ -106,9 +144,16 @@ class Staging:
             if line:
                 yield Finding.from_json(json.loads(line))
 
+    def resolution(self, request_id: str, system_id: str) -> Resolution | None:
+        """The system's group verdicts; None for a system staged without them."""
+        path = self.system_dir(request_id, system_id) / RESOLUTION
+        if not path.exists():
+            return None
+        return Resolution.from_json(json.loads(b"".join(read_encrypted(path, self._key))))
 
-def _safe(name: str) -> str:
-    """A staged file's name: the connector's name for it, limited to what any filesystem takes."""
-    if not name or name.startswith(".") or "/" in name or "\\" in name or len(name) > 200:
-        raise ValueError("a staged file's name is a plain file name")
-    return name
+    def open_file(self, request_id: str, system_id: str, staged: str) -> Iterator[bytes]:
+        """A staged file's bytes, decrypted, in chunks."""
+        path = self.system_dir(request_id, system_id) / staged
+        if not path.resolve().is_relative_to(self.system_dir(request_id, system_id).resolve()):
+            raise ValueError("a staged file lies outside its system's staging")
+        return read_encrypted(path, self._key)

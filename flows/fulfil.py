@@ -20,7 +20,7 @@ from prefect.futures import wait
 
 from dsar.errorlog import record_unexpected
 from dsar.errors import ConnectorError, DsarError, RequestNotVerified
-from dsar.store.domain import RUNNABLE
+from dsar.store.states import RequestStatus, SystemStatus
 from flows.runtime import runtime
 
 T = TypeVar("T")
@@ -85,15 +85,14 @@ def _check(request_id: str) -> dict[str, Any]:
             f"(dsar request verify {request_id} --method …); nothing was searched"
         )
     controller = rt.workspace.config.controller(request.controller_id)
+    if request.state == RequestStatus.COMPLETE:
+        return {"status": RequestStatus.COMPLETE.value, "controller": request.controller_id, "pending": []}
+    if request.state != RequestStatus.RUNNING:
+        # The state machine refuses what can't run (delivered, closed) with a clear line.
+        rt.store.set_status(request_id, RequestStatus.RUNNING, "flow")
     runs = rt.store.prepare_runs(request_id, list(controller.systems))
-    if request.status == "complete":
-        return {"status": "complete", "controller": request.controller_id, "pending": []}
-    if request.status not in RUNNABLE:
-        raise RequestNotVerified(f"request {request_id} has status {request.status!r} and can't run")
-    if request.status != "running":
-        rt.store.set_status(request_id, "running", "flow")
     pending = [sid for sid, run in runs.items() if not run.done]
-    return {"status": "running", "controller": request.controller_id, "pending": pending}
+    return {"status": RequestStatus.RUNNING.value, "controller": request.controller_id, "pending": pending}
 
 
 @task(persist_result=False, cache_policy=NO_CACHE, retry_condition_fn=_retry_transient)
@@ -127,12 +126,12 @@ def _answer(request_id: str) -> dict[str, Any]:
     controller = rt.workspace.config.controller(request.controller_id)
     # A search that died without reporting (killed, cancelled) must not look like a result.
     for system_id, run in rt.store.system_runs(request_id).items():
-        if run.status in ("running", "pending"):
+        if run.status in (SystemStatus.RUNNING, SystemStatus.PENDING):
             rt.store.system_failed(request_id, system_id, "the search did not finish; run again")
     outcome = answer_request(rt.workspace, rt.store, request, controller)
     return {
         "request_id": request_id,
-        "status": outcome.status,
+        "status": outcome.status.value,
         "package": str(outcome.package),
         "records": outcome.records,
         "complete": outcome.complete,
@@ -152,7 +151,7 @@ def fulfil_request(request_id: str) -> dict[str, Any]:
     """Answer access request ``request_id``: search every system, then package and letter."""
     logger = get_run_logger()
     plan = check_request(request_id)
-    if plan["status"] == "complete":
+    if plan["status"] == RequestStatus.COMPLETE:
         logger.info("request %s is already complete; nothing to do", request_id)
         return _already_complete(request_id)
 
@@ -181,7 +180,7 @@ def _already_complete(request_id: str) -> dict[str, Any]:
     package = runtime().store.latest_package(request_id)
     return {
         "request_id": request_id,
-        "status": "complete",
+        "status": RequestStatus.COMPLETE.value,
         "package": package.path if package else None,
         "records": package.records if package else 0,
         "complete": True,

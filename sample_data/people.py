@@ -243,7 +243,7 @@ def personal_email(rng: random.Random, person: Person) -> str:
 
 def _relate(rng: random.Random, block: list[Person]) -> None:
     """Families, children, namesakes and phone-only people, inside one block."""
-    from dsar.identity import names_compatible
+    from dsar.names import names_compatible
 
     free = list(range(len(block)))
     rng.shuffle(free)
@@ -322,7 +322,7 @@ def namesake_key(first_name: str, last_name: str) -> str:
     ``people.csv``'s ``namesake_of`` and the demo's choice of an unambiguous person
     (``sample_data.subjects``) both use it, so they agree on who has a namesake.
     """
-    from dsar.identity import fold_name
+    from dsar.names import fold_name
 
     given = first_name.replace("-", " ").split()[0]
     return fold_name(f"{given} {last_name}")

@@ -6,10 +6,13 @@ lookups" table in ``docs/architecture.md``) and inserts rows with ``executemany`
 a time. Which columns get which index is read from the system's configuration, so schema
 and configuration can't disagree:
 
-- e-mail identity: an expression index on ``lower(trim(col))`` (SQLite, PostgreSQL); a plain
-  index on MariaDB/MySQL, whose ``_ci`` collation already ignores case and trailing spaces;
-- phone identity, reference fields and foreign-key columns: a plain index, unless the column
-  already leads the primary key.
+- e-mail and name identities: an expression index on ``lower(trim(col))`` (SQLite,
+  PostgreSQL); a plain index on MariaDB/MySQL, whose ``_ci`` collation already ignores case and
+  trailing spaces;
+- phone identity: an expression index on the column's digits (SQLite, PostgreSQL); on
+  MariaDB a generated column of the digits with an index (the identity's ``digits_column``);
+- reference fields and foreign-key columns: a plain index, unless the column already leads
+  the primary key.
 """
 
 from __future__ import annotations
@@ -44,20 +47,20 @@ def engine_for(url: str) -> sa.Engine:
 
 
 def lookup_indexes(metadata: sa.MetaData, system: System, dialect: str) -> list[sa.Index]:
-    """The indexes a connector's lookups need, from the system's configuration, by name."""
+    """The indexes a connector's lookups need, from the system's configuration, by name:
+    the expressions ``connectors.sql_expressions`` compares (as ``dsar check`` advises), and
+    plain indexes for references and foreign keys."""
+    from connectors.base import looked_up_fields
+    from connectors.sql_expressions import folded, phone_digits
+
     wanted: dict[str, dict[str, str]] = defaultdict(dict)  # table -> column -> kind
-    by_collection = {cid: c.table for cid, c in system.collections.items()}
     for collection in system.collections.values():
-        for identity in collection.identities:
-            if identity.type in ("email", "phone"):
-                for column in identity.fields:
-                    wanted[collection.table or ""][column] = identity.type
-    for ref in system.references:
-        for collection_id, column in (ref.child, ref.parent):
-            wanted[by_collection[collection_id] or ""].setdefault(column, "plain")
+        table_name = str(getattr(collection, "table", ""))
+        for column, kind in looked_up_fields(system, collection):
+            wanted[table_name].setdefault(column, kind)
     for table in metadata.tables.values():
         for fk in table.foreign_keys:
-            wanted[table.name].setdefault(fk.parent.name, "plain")
+            wanted[table.name].setdefault(fk.parent.name, "exact")
 
     indexes = []
     for table_name, columns in wanted.items():
@@ -65,13 +68,29 @@ def lookup_indexes(metadata: sa.MetaData, system: System, dialect: str) -> list[
         leading = next(iter(table.primary_key.columns)).name
         for column_name, kind in columns.items():
             column = table.c[column_name]
-            if kind == "email" and dialect in EMAIL_INDEX_DIALECTS:
+            text = column.type.python_type is str
+            if kind == "phone" and dialect in EMAIL_INDEX_DIALECTS:
                 indexes.append(sa.Index(
-                    f"ix_{table_name}_{column_name}_norm", sa.func.lower(sa.func.trim(column))
+                    f"ix_{table_name}_{column_name}_digits", phone_digits(column, dialect, text=text), _table=table
                 ))
+            elif kind in ("email", "name", "surname") and dialect in EMAIL_INDEX_DIALECTS:
+                indexes.append(sa.Index(f"ix_{table_name}_{column_name}_norm", folded(column, dialect)))
+            elif kind == "phone":
+                continue  # MariaDB: an indexed generated column (digits_columns)
             elif column_name != leading:
                 indexes.append(sa.Index(f"ix_{table_name}_{column_name}", column))
     return sorted(indexes, key=lambda index: str(index.name))
+
+
+def digits_columns(system: System) -> list[tuple[str, str, str]]:
+    """(table, phone column, digits column) for every phone identity that names a
+    ``digits_column``: MariaDB can't index an expression, so it gets a generated column."""
+    return [
+        (str(getattr(collection, "table", "")), str(identity.column), identity.digits_column)
+        for collection in system.collections.values()
+        for identity in collection.identities_of("phone")
+        if identity.digits_column and identity.column
+    ]
 
 
 class SqlSink:
@@ -93,6 +112,12 @@ class SqlSink:
             metadata.create_all(conn)
             # Created one by one in name order (a table keeps its indexes in a set), so the
             # same seed gives the same database file.
+            if engine.dialect.name in ("mysql", "mariadb"):
+                for table, column, digits in digits_columns(system):
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table} ADD COLUMN {digits} VARCHAR(32) AS "
+                        f"(REGEXP_REPLACE({column}, '[^0-9]', '')) PERSISTENT, ADD INDEX ix_{table}_{digits} ({digits})"
+                    )
             for index in lookup_indexes(metadata, system, engine.dialect.name):
                 index.create(conn)
 

@@ -25,7 +25,10 @@ import sqlalchemy as sa
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="dsar-test-prefect-")
 atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], True)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+# A new Prefect 3.9 server database is built by running its migrations (~17 s here).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 PG_ADMIN_URL = os.environ.get("DSAR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_ADMIN_URL = os.environ.get("DSAR_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
@@ -106,7 +109,8 @@ def prefect_harness() -> Iterator[Path]:
     from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # A fresh server migrates its database first (~17 s here, more on a busy machine).
+    with prefect_test_harness(server_startup_timeout=180):
         url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
         yield Path(url.split(":///", 1)[1])
 

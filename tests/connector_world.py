@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from connectors import connector_for
 from connectors.csv_file import CsvConnector
+from connectors.sql_expressions import phone_digits
 from dsar.config.models import System
 from dsar.records import Lookup, RawRecord
 from dsar.workspace import Workspace
@@ -70,7 +71,17 @@ def define(metadata: sa.MetaData, schema: str | None = None) -> dict[str, sa.Tab
         "ix_shop_customers_email_lower", sa.func.lower(sa.func.trim(customers.c.email))
     ).ddl_if(dialect=("sqlite", "postgresql"))
     sa.Index("ix_shop_customers_email", customers.c.email).ddl_if(dialect=("mysql", "mariadb"))
-    sa.Index("ix_shop_customers_phone", customers.c.phone)
+    # Candidates by name look the surname up (a name kept in parts).
+    sa.Index(
+        "ix_shop_customers_last_name_lower", sa.func.lower(sa.func.trim(customers.c.last_name))
+    ).ddl_if(dialect=("sqlite", "postgresql"))
+    sa.Index("ix_shop_customers_last_name", customers.c.last_name).ddl_if(dialect=("mysql", "mariadb"))
+    # Phones are compared by their digits (connectors.sql_expressions); MariaDB can't index an
+    # expression, so build() gives it a generated column (digits_column in the configuration).
+    for dialect in ("sqlite", "postgresql"):
+        sa.Index(
+            f"ix_shop_customers_phone_digits_{dialect}", phone_digits(customers.c.phone, dialect), _table=customers
+        ).ddl_if(dialect=dialect)
     orders = sa.Table(
         "shop_orders",
         metadata,
@@ -101,6 +112,11 @@ def build(url: str, schema: str | None = None) -> None:
         if schema:
             conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
         metadata.create_all(conn)
+        if conn.dialect.name in ("mysql", "mariadb"):
+            conn.exec_driver_sql(
+                f"ALTER TABLE {tables['customers'].fullname} ADD COLUMN phone_digits VARCHAR(32) "
+                "AS (REGEXP_REPLACE(phone, '[^0-9]', '')) PERSISTENT, ADD INDEX ix_shop_customers_phone_digits (phone_digits)"
+            )
         conn.execute(tables["customers"].insert(), _customers())
         conn.execute(tables["orders"].insert(), _orders())
         conn.execute(tables["order_lines"].insert(), _lines())
@@ -215,13 +231,13 @@ def shop_config(connection: dict[str, Any], schema: str | None = None) -> dict[s
                 "key": "customer_id",
                 "identities": [
                     {"type": "email", "column": "email"},
-                    {"type": "phone", "column": "phone"},
+                    {"type": "phone", "column": "phone", "digits_column": "phone_digits"},
                     {"type": "name", "columns": ["first_name", "last_name"]},
                 ],
                 "fields": {
                     c: c.replace("_", " ")
                     for c in (
-                        "customer_id", "first_name", "last_name", "email", "phone", "created_at"
+                        "customer_id", "first_name", "last_name", "email", "phone", "created_at",
                     )
                 },
                 "secret": {"password_hash": "Passord (lagret som hash)"},
@@ -261,9 +277,14 @@ Found = tuple[str, str, tuple[str, ...], tuple[str, str] | None]
 """(collection, key, matched_on, via) of one record."""
 
 
+def via_of(record: RawRecord) -> tuple[str, str] | None:
+    """The record a reference reached this one from, as (collection, key)."""
+    return (record.via.collection, record.via.key) if record.via else None
+
+
 def found(records: list[RawRecord]) -> set[Found]:
     """What identifies each record a search returned, and how it was reached."""
-    return {(r.collection, r.key, r.matched_on, r.via) for r in records}
+    return {(r.collection, r.key, r.matched_on, via_of(r)) for r in records}
 
 
 def expected_for(customers: dict[int, tuple[str, ...]]) -> set[Found]:

@@ -2,7 +2,7 @@
 
 Kari Nordmann has a customer account, two orders with lines, and a newsletter subscription.
 Ola and Eva Nordmann share her family e-mail in the shop (weak matches for Kari's request).
-Per Hansen is a stranger. The real sample world (``sample_data``) is bigger and fuzzier;
+Per Hansen is a stranger; so is Kari Nordvik, whose name is near Kari's but not hers. The real sample world (``sample_data``) is bigger and fuzzier;
 this one makes every expected count obvious.
 """
 
@@ -123,7 +123,7 @@ def build(workspace: Path) -> Path:
             "(1, 'Kari', 'Nordmann', 'Kari.Nordmann@Example.no ', '+47 912 34 567', '$argon2id$secret'),"
             "(2, 'Ola', 'Nordmann', ?, '98765432', '$argon2id$other'),"
             "(3, 'Per', 'Hansen', 'per.hansen@example.no', '41234567', '$argon2id$third'),"
-            "(4, 'Kari', 'Nordmann', ?, NULL, NULL),"
+            "(4, 'Kari', 'Nordvik', ?, NULL, NULL),"
             "(5, 'Eva', 'Nordmann', ?, NULL, NULL)",
             (FAMILY_EMAIL, "kari.n@example.no", FAMILY_EMAIL),
         )

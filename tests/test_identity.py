@@ -6,14 +6,16 @@ import pytest
 
 from dsar.errors import InputError
 from dsar.identity import (
-    fold_name,
+    as_date,
+    looks_like_email,
     looks_like_phone,
-    names_compatible,
     normalize_email,
     normalize_phone,
     parse_birthdate,
+    phone_note,
     phone_variants,
 )
+from dsar.names import fold_name, names_compatible
 
 
 @pytest.mark.parametrize(
@@ -40,6 +42,51 @@ def test_norwegian_phone_spellings(raw):
     assert raw in phone_variants("+4791234567") or raw.replace(" ", "") in phone_variants("+4791234567")
 
 
+# Each pair: two spellings that are different mailboxes and must stay so.
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("große@example.no", "grosse@example.no"),  # ß is not ss to a mail server
+        ("\u212aari@example.no", "kari@example.no"),  # the Kelvin sign is not K
+        ("Øystein@example.no", "øystein@example.no"),  # non-ASCII case is not folded
+    ],
+)
+def test_email_folding_never_merges_mailboxes(a, b):
+    assert normalize_email(a) != normalize_email(b)
+
+
+def test_email_domain_compared_in_its_idna_form():
+    assert normalize_email("Kari@BØ.no") == normalize_email("kari@xn--b-5ga.no") == "kari@xn--b-5ga.no"
+    assert looks_like_email(" KARI@bø.NO ") == "kari@xn--b-5ga.no"
+
+
+# Numbers the numbering plan doesn't list are possible, so accepted (with a note for staff).
+@pytest.mark.parametrize("raw", ["42 72 59 53", "49417978", "+47 427 25 953", "(+47) 42 72 59 53"])
+def test_possible_norwegian_numbers_are_accepted(raw):
+    e164 = normalize_phone(raw)
+    assert len(e164) == 11 and e164.startswith("+47")
+    assert phone_note(e164) is not None
+    assert phone_note(normalize_phone("912 34 567")) is None
+
+
+@pytest.mark.parametrize("cell, e164", [(91234567, "+4791234567"), (91234567.0, "+4791234567"), ("91234567.0", "+4791234567"), ("(+47) 91 72 52 02", "+4791725202")])
+def test_phone_cells_as_spreadsheets_type_them(cell, e164):
+    assert looks_like_phone(cell) == e164
+
+
+@pytest.mark.parametrize(
+    "cell, iso",
+    [
+        ("1985-03-04", "1985-03-04"), ("1985-03-04T10:00:00", "1985-03-04"), ("04.03.1985", "1985-03-04"),
+        ("4.3.1985", "1985-03-04"), ("4.3.85", "1985-03-04"), ("04/03/1985", "1985-03-04"), ("19850304", "1985-03-04"),
+        ("2.5.09", "2009-05-02"), ("31.02.1985", None), ("soon", None),
+    ],
+)
+def test_dates_as_norwegian_systems_write_them(cell, iso):
+    parsed = as_date(cell)
+    assert (parsed.isoformat() if parsed else None) == iso
+
+
 @pytest.mark.parametrize("raw", ["123", "9123456", "abcdefgh", "+47 1234 5678 999"])
 def test_malformed_phone_is_refused_without_echo(raw):
     with pytest.raises(InputError) as err:
@@ -58,6 +105,10 @@ def test_malformed_phone_is_refused_without_echo(raw):
         ("Kari Anne Nordmann", "Kari Nordmann", True),  # middle name left out
         ("Kari Nordmann", "Ola Nordmann", False),  # a family sharing an e-mail
         ("Kari Nordmann", "Per Hansen", False),
+        ("Kari Ødegård", "Kari Oedegaard", True),
+        ("Åse Aasen", "Aase Åsen", True),
+        ("Kari Nordmann", "Kari Nordmann-Berg", True),  # a double surname
+        ("Kari Nordmann", "Nordmann Kari", True),  # surname first without a comma
     ],
 )
 def test_names_compatible(asked, held, same):

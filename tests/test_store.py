@@ -111,7 +111,7 @@ def test_system_outcomes_review_and_summary(store):
         "nettbutikk",
         confirmed={"customers": 1, "orders": 3},
         held={"customers": 1},
-        review_refs=[("customers/77", "name_differs")],
+        review_refs=[("customers/77", "name_differs", {"conflicts": ["name_differs"]})],
     )
     store.system_started(request.id, "nyhetsbrev")
     store.system_failed(request.id, "nyhetsbrev", "system 'nyhetsbrev': file not found")
@@ -154,12 +154,12 @@ def test_audit_details_carry_no_personal_data(store):
 
 def test_extension_must_be_notified_before_the_first_deadline(store):
     request = register(store)
-    extended = store.extend(request.id, 2, "mange systemer", request.due, "tester")
+    extended = store.extend(request.id, 2, "mange systemer", request.due, "tester", today=request.due)
     assert extended.due_extended is not None and extended.due == extended.due_extended
     assert extended.due > request.due
     later = register(store)
     with pytest.raises(InputError, match="before the first deadline"):
-        store.extend(later.id, 1, "for sent", date(2027, 1, 15), "tester")
+        store.extend(later.id, 1, "for sent", date(2027, 1, 15), "tester", today=date(2027, 1, 15))
 
 
 def test_unknown_request(store):
@@ -169,21 +169,21 @@ def test_unknown_request(store):
 
 def test_a_pause_stops_the_clock(store):
     request = register(store)  # received 2 Nov 2026, due 2 Dec
-    paused = store.pause(request.id, date(2026, 11, 5), "ba om bekreftelse av adresse", "tester")
+    paused = store.pause(request.id, date(2026, 11, 5), "ba om bekreftelse av adresse", "tester", today=date(2026, 11, 5))
     # While waiting, the days left stand still however many days pass.
     left = [store.summaries(date(2026, 11, d))[0] for d in (6, 20)]
     assert all(s.paused for s in left) and left[0].days_left == left[1].days_left
     with pytest.raises(InputError, match="already paused"):
-        store.pause(request.id, date(2026, 11, 6), "igjen", "tester")
-    resumed = store.resume(request.id, date(2026, 11, 15), "tester")  # stood still 10 days
+        store.pause(request.id, date(2026, 11, 6), "igjen", "tester", today=date(2026, 11, 6))
+    resumed = store.resume(request.id, date(2026, 11, 15), "tester", today=date(2026, 11, 15))  # stood still 10 days
     # Law: 2 Dec + 10 days = Sat 12 Dec, moved to Mon 14 Dec. The promise (30 days + 10) is
     # not a legal period and is not moved: Sat 12 Dec, the earlier, is due.
     assert (resumed.due_legal, resumed.due_promised, resumed.due) == (
         date(2026, 12, 14), date(2026, 12, 12), date(2026, 12, 12)
     )
     assert paused.due >= request.due
-    again = store.extend(request.id, 1, "mange systemer", date(2026, 12, 1), "tester")
+    again = store.extend(request.id, 1, "mange systemer", date(2026, 12, 1), "tester", today=date(2026, 12, 1))
     assert again.due_promised == date(2026, 12, 12)  # recomputing never drifts
     with pytest.raises(InputError, match="not paused"):
-        store.resume(request.id, date(2026, 11, 16), "tester")
+        store.resume(request.id, date(2026, 11, 16), "tester", today=date(2026, 11, 16))
     assert [e.action for e in store.audit_log(request.id)][-3:] == ["paused", "resumed", "extended"]

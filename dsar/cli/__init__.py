@@ -6,13 +6,13 @@ Messages to staff are in bokmål; ids, statuses and JSON keys stay in English.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
 from dsar.cli import requests as requests_cli
 from dsar.cli import review as review_cli
+from dsar.cli import users as users_cli
 from dsar.cli.common import (
     JsonOption,
     WorkspaceOption,
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(requests_cli.app, name="request")
 app.add_typer(review_cli.app, name="review")
+app.add_typer(users_cli.app, name="user")
 
 RUN_COLUMNS = ["id", "controller", "status", "package", "password"]
 
@@ -64,13 +65,23 @@ def run(
     request_id: Annotated[str, typer.Argument(help="Request id.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
+    leave_password: Annotated[
+        bool,
+        typer.Option(
+            "--leave-password",
+            help="Leave the new package's password sealed for 'dsar password' or the dashboard.",
+        ),
+    ] = False,
 ) -> None:
-    """Search every system for a request and build its package; prints the password once."""
+    """Search every system for a request and build its package; prints the password once.
+
+    Progress goes to stderr system by system; a refusal is one line, before Prefect starts."""
     with friendly_errors(json):
         from dsar.cli.running import run_request
 
         ws = open_workspace(workspace)
-        _show_result(run_request(ws, request_id), json)
+        say = None if json else (lambda line: typer.echo(line, err=True))
+        _show_result(run_request(ws, request_id, say=say, take=not leave_password), json)
 
 
 @app.command()
@@ -92,48 +103,49 @@ def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
     if as_json:
         emit_json(result)
         return
-    for key in ("status", "package", "password"):
-        value = shown_path(result[key]) if key == "package" else result[key]
-        typer.echo(f"{key}: {value if value is not None else '-'}")
-    for key in ("records", "failed_systems", "awaiting_review", "note"):
-        if result.get(key):
-            typer.echo(f"{key}: {result[key]}")
+    from dsar.store.states import RequestStatus
+
+    state = RequestStatus(result["status"])
+    typer.echo(f"status:  {state.label} ({state.value})")
+    typer.echo(f"pakke:   {shown_path(result['package']) or '-'}")
+    if result.get("password"):
+        typer.echo(f"passord: {result['password']}")
+    elif result.get("package"):
+        typer.echo("passord: (vist da pakken ble laget; dsar repackage lager ny pakke med nytt passord)")
+    if result.get("records"):
+        typer.echo(f"poster:  {result['records']}")
+    if result.get("failed_systems"):
+        typer.echo(f"feilet:  {', '.join(result['failed_systems'])} (svaret er ufullstendig; kjør på nytt senere)")
+    if result.get("awaiting_review"):
+        typer.echo(f"til vurdering: {result['awaiting_review']} (dsar review list {result['id']})")
+    if result.get("note"):
+        typer.echo(f"merk:    {result['note']}")
 
 
 @app.command()
 def status(
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
+    controller: Annotated[str | None, typer.Option(help="Only this controller's requests.")] = None,
+    names: Annotated[bool, typer.Option("--names/--no-names", help="Show the persons' names (terminal only).")] = True,
 ) -> None:
-    """Every request, soonest due first: status, received, due and days left."""
+    """Every request, what to send next first: name, state, the day to send it, days left.
+
+    The same states and colours as the dashboard. Names are opened from the sealed store for
+    the terminal only; ``--json`` (for scripts) carries ids, dates and statuses."""
     with friendly_errors(json):
+        from dsar.cli.status import show_status, status_rows
+        from dsar.deadlines import today_oslo
         from dsar.store import open_store
 
         ws = open_workspace(workspace)
-        rows = [
-            {
-                "id": s.id,
-                "controller": s.controller_id,
-                "status": s.status,
-                "received": s.received_on,
-                "due": s.due,
-                "days_left": s.days_left,
-                "due_legal": s.due_legal,
-                "due_promised": s.due_promised,
-                "due_extended": s.due_extended,
-                "failed_systems": list(s.failed_systems),
-                "held": s.held,
-                "paused": s.paused,
-            }
-            for s in open_store(ws).summaries(date.today())
-        ]
+        summaries = open_store(ws).summaries(
+            today_oslo(), controllers=[controller] if controller else None, with_names=names and not json
+        )
         if json:
-            emit_json(rows)
+            emit_json(status_rows(summaries))
         else:
-            emit_table(
-                [{**r, "status": r["status"] + (" (pause)" if r["paused"] else "")} for r in rows],
-                ["id", "controller", "status", "received", "due", "days_left", "failed_systems"],
-            )
+            show_status(summaries)
 
 
 @app.command()
@@ -174,6 +186,7 @@ def check(
     """Validate the configuration and reach every system; lists problems to fix."""
     with friendly_errors(json):
         from connectors import connector_for
+        from connectors.base import SearchPlan
 
         ws = open_workspace(workspace)
         rows = []
@@ -182,6 +195,14 @@ def check(
                 with connector_for(system, ws) as connector:
                     ok, problem = connector.check()
                     warnings = connector.audit_schema() if ok else []
+                reached = SearchPlan.of(system).reachable() if system.searched_by_identity else {}
+                for cid in system.collections:
+                    if system.searched_by_identity and not reached.get(cid):
+                        warnings.append(
+                            f"systems.{system.id}.collections.{cid}: no identifier reaches it (no e-mail, "
+                            "phone or name identity, and no reference to a collection that has one); "
+                            "its records are never found"
+                        )
                 rows.append(
                     {
                         "controller": controller.id,
@@ -189,12 +210,18 @@ def check(
                         "ok": ok,
                         "problem": problem,
                         "warnings": warnings,
+                        "reached": {cid: reached.get(cid, []) for cid in system.collections},
                     }
                 )
         if json:
             emit_json(rows)
         else:
             emit_table(rows, ["controller", "system", "ok", "problem"])
+            typer.echo("")
+            typer.echo("Slik nås samlingene:")
+            for row in rows:
+                for cid, how in row["reached"].items():
+                    typer.echo(f"  {row['controller']}/{row['system']}.{cid}: {'; '.join(how) or 'NÅS IKKE'}")
             for row in rows:
                 for warning in row["warnings"]:
                     typer.echo(f"advarsel: {row['controller']}/{row['system']}: {warning}", err=True)
@@ -239,6 +266,20 @@ def index(
             emit_table(rows, ["controller", "system", "messages", "added", "removed", "broken", "seconds", "per_second"])
         if any(r["broken"] for r in rows):
             typer.echo("advarsel: noen meldinger kan ikke leses; innsyn i disse systemene blir ufullstendige", err=True)
+
+
+@app.command()
+def dashboard(
+    workspace: WorkspaceOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on; keep it local or behind TLS.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8150,
+) -> None:
+    """The staff dashboard in a browser: deadlines, requests, review, delivery (login needed)."""
+    with friendly_errors():
+        from dsar.dashboard.server import serve
+
+        ws = open_workspace(workspace)
+        serve(ws, host=host, port=port)
 
 
 @app.command("keys-init")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from dsar.cli.common import open_workspace
 from dsar.config.models import ControllerConfig
 from dsar.crypto import DataKey
+from dsar.deadlines import today_oslo
 from dsar.secrets import has_secret, store_secret
 from dsar.store import AccessRequest, RequestStore
 from dsar.workspace import Workspace
@@ -63,7 +63,7 @@ def register_demo_request(
             phones=[subject.get("phone") or ""],
             birthdate=subject.get("birthdate"),
         ),
-        received_on=date.today(),
+        received_on=today_oslo(),
         channel="email",
         actor=actor,
         verification_method="email-code",

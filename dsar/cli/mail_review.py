@@ -57,7 +57,8 @@ def message_preview(ws: Workspace, request_id: str, only: str | None, key: str) 
         for finding in _findings(ws, request_id, system):
             if finding.key != key:
                 continue
-            raw = ws.staging.read_file(request_id, system, f"{key}.eml")
+            staged = next((f for f in finding.files if f.get("field") == "eml" and f.get("staged")), None)
+            raw = b"".join(ws.staging.open_file(request_id, system, str(staged["staged"]))) if staged else None
             if raw is None:
                 raise InputError(f"message {key} of {system} is not staged; run the request again")
             message = parse(raw)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, friendly_errors, open_workspace, parse_date
+from dsar.deadlines import today_oslo
 from dsar.store import Person, open_store
-from dsar.store.domain import CHANNELS, PASSWORD_CHANNELS, VERIFICATION_METHODS
+from dsar.store.domain import CHANNELS, CLOSE_REASONS, DELIVERY_CHANNELS, PASSWORD_CHANNELS, VERIFICATION_METHODS
 
 app = typer.Typer(help="Register and verify access requests.", no_args_is_help=True)
 
@@ -24,7 +24,7 @@ def new(
     phone: Annotated[list[str] | None, typer.Option(help="Phone to search by (repeatable).")] = None,
     birthdate: Annotated[str | None, typer.Option(help="Birth date of the person the data is about.")] = None,
     received: Annotated[str | None, typer.Option(help="Day the request reached the controller (YYYY-MM-DD); default today.")] = None,
-    verified_by: Annotated[str | None, typer.Option(help=f"How identity was verified: {METHODS}. Omit while verification is pending.")] = None,
+    verified_by: Annotated[str | None, typer.Option("--method", "--verified-by", help=f"How identity was verified: {METHODS}. Omit while verification is pending.")] = None,
     on_behalf_of: Annotated[str | None, typer.Option(help="Name of the person the data is about, when someone else asks (a guardian, an agent).")] = None,
     relation: Annotated[str | None, typer.Option(help="With --on-behalf-of: guardian (child under 15) or agent.")] = None,
     mandate: Annotated[str | None, typer.Option(help="Agent's written mandate: its reference.")] = None,
@@ -52,7 +52,7 @@ def new(
         request = store.register(
             controller=config.controller,
             person=person,
-            received_on=parse_date(received, "--received") or date.today(),
+            received_on=parse_date(received, "--received") or today_oslo(),
             channel=channel,
             actor=actor,
             verification_method=verified_by,
@@ -62,15 +62,59 @@ def new(
             language=language,
             password_channel=password_by,
         )
-        out = {"id": request.id, "status": request.status, "due": request.due}
+        notes = _notes(person)
+        out = {"id": request.id, "status": request.status, "due": request.due, "notes": notes}
         if json:
             emit_json(out)
         else:
             typer.echo(request.id)
+            for note in notes:
+                typer.echo(f"Merk: {note}", err=True)
             if not request.verified:
                 typer.echo(
                     f"Venter på identitetskontroll: dsar request verify {request.id} --method …", err=True
                 )
+
+
+def _notes(person: Person) -> list[str]:
+    """What staff should know about the identifiers given (nothing is refused for these)."""
+    from dsar.identity import phone_note
+    from dsar.names import Name
+
+    notes = [f"telefon {i + 1}: {n}" for i, p in enumerate(person.phones) if (n := phone_note(p))]
+    if not Name.parse(person.name).informative:
+        notes.append(
+            "navnet skiller ikke personer fra hverandre (ett ord, initialer eller tomt): "
+            "alle poster med navn holdes tilbake for vurdering"
+        )
+    return notes
+
+
+@app.command("add-identifier")
+def add_identifier(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    email: Annotated[list[str] | None, typer.Option(help="E-mail the person confirmed is theirs (repeatable).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(help="Phone the person confirmed is theirs (repeatable).")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add identifiers for a second search (see 'dsar review suggestions'); every system is
+    searched again on the next run."""
+    with friendly_errors(json):
+        from dsar.errors import InputError
+
+        if not (email or phone):
+            raise InputError("give --email or --phone")
+        ws = open_workspace(workspace)
+        given = Person.from_given("-", emails=email or [], phones=phone or [])
+        request = open_store(ws).add_identifiers(
+            request_id, emails=given.emails, phones=given.phones, actor=actor
+        )
+        if json:
+            emit_json({"id": request.id, "status": request.status})
+        else:
+            typer.echo(f"{request.id}: lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
 
 
 @app.command("verify")
@@ -105,7 +149,7 @@ def extend(
     with friendly_errors(json):
         ws = open_workspace(workspace)
         request = open_store(ws).extend(
-            request_id, months, reason, parse_date(notified, "--notified") or date.today(), actor
+            request_id, months, reason, parse_date(notified, "--notified") or today_oslo(), actor
         )
         _show_due(request, json)
 
@@ -122,7 +166,7 @@ def pause(
     """Stop the clock while waiting for the person's answer (EDPB Guidelines 01/2022 §159)."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
-        request = open_store(ws).pause(request_id, parse_date(asked, "--asked") or date.today(), reason, actor)
+        request = open_store(ws).pause(request_id, parse_date(asked, "--asked") or today_oslo(), reason, actor)
         _show_due(request, json)
 
 
@@ -137,8 +181,47 @@ def resume(
     """Start the clock again: the due dates move by the days it stood still."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
-        request = open_store(ws).resume(request_id, parse_date(answered, "--answered") or date.today(), actor)
+        request = open_store(ws).resume(request_id, parse_date(answered, "--answered") or today_oslo(), actor)
         _show_due(request, json)
+
+
+@app.command("deliver")
+def deliver(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    channel: Annotated[str, typer.Option(help=f"How the package reached the person: {', '.join(DELIVERY_CHANNELS)}.")],
+    on: Annotated[str | None, typer.Option(help="Day it was sent (YYYY-MM-DD); default today.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Record that the answer was sent: the clock stops, on time or late."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).deliver(request_id, channel, parse_date(on, "--on") or today_oslo(), actor)
+        on_time = request.clock.on_time if request.clock else None
+        if json:
+            emit_json({"id": request.id, "status": request.status, "delivered_on": request.delivered_on, "due": request.due, "on_time": on_time})
+        else:
+            verdict = "i tide" if on_time else "for sent"
+            typer.echo(f"{request.id}: levert {request.delivered_on:%d.%m.%Y}, {verdict} (frist {request.due:%d.%m.%Y})")
+
+
+@app.command("close")
+def close(
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    reason: Annotated[str, typer.Option(help=f"Why: {', '.join(CLOSE_REASONS)}.")] = "answered",
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Close a request: answered (after delivery), withdrawn, unverified, refused, duplicate."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).close_request(request_id, reason, actor)
+        if json:
+            emit_json({"id": request.id, "status": request.status, "reason": reason})
+        else:
+            typer.echo(f"{request.id}: avsluttet ({CLOSE_REASONS[reason].lower()})")
 
 
 def _show_due(request, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -152,4 +235,5 @@ def _show_due(request, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     if as_json:
         emit_json(out)
     else:
-        typer.echo(f"{request.id}: frist {request.due.isoformat()}")
+        send_by = request.clock.send_by if request.clock else request.due
+        typer.echo(f"{request.id}: send innen {send_by:%d.%m.%Y} (frist {request.due:%d.%m.%Y})")

@@ -7,13 +7,33 @@ from typing import Annotated
 import typer
 
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, emit_table, friendly_errors, open_workspace
+from dsar.matching import REASONS
 
 app = typer.Typer(help="Decide on held records (weak matches).", no_args_is_help=True)
 
-REASONS = {
-    "name_differs": "navnet i systemet er et annet enn personens",
-    "birthdate_differs": "fødselsdatoen i systemet er en annen",
+EVIDENCE = {
+    "email": "e-post", "phone": "telefon", "name": "navn", "birthdate": "fødselsdato",
+    "national_id": "fødselsnummer",
 }
+
+
+def _evidence_line(evidence: dict[str, object]) -> str:
+    """What a held group's evidence says, in staff's words (kinds and counts, no values)."""
+    parts = []
+    matched = [EVIDENCE.get(str(m), str(m)) for m in evidence.get("matched_on", []) or []]  # type: ignore[union-attr]
+    if matched:
+        parts.append("funnet på " + ", ".join(matched))
+    agrees = [EVIDENCE.get(str(a), str(a)) for a in evidence.get("agrees", []) or []]  # type: ignore[union-attr]
+    if agrees:
+        parts.append("stemmer: " + ", ".join(agrees))
+    conflicts = [REASONS.get(str(c), str(c)) for c in evidence.get("conflicts", []) or []]  # type: ignore[union-attr]
+    if conflicts:
+        parts.append("avvik: " + ", ".join(conflicts))
+    if evidence.get("name_score") is not None:
+        parts.append(f"navnelikhet {evidence['name_score']} av 100")
+    if evidence.get("records"):
+        parts.append(f"{evidence['records']} poster")
+    return "; ".join(parts) or "-"
 
 
 @app.command("list")
@@ -34,6 +54,7 @@ def list_items(
                 "record": i.record_ref,
                 "reason": i.reason,
                 "why": REASONS.get(i.reason, i.reason),
+                "evidence": i.evidence if json else _evidence_line(i.evidence),
                 "decision": i.decision,
                 "decided_by": i.decided_by,
             }
@@ -42,7 +63,7 @@ def list_items(
         if json:
             emit_json(rows)
         else:
-            emit_table(rows, ["item", "system", "record", "why", "decision"])
+            emit_table(rows, ["item", "system", "record", "why", "evidence", "decision"])
 
 
 @app.command("show")
@@ -62,20 +83,29 @@ def show(
         match = next((i for i in store.review_items(request_id) if i.id == item), None)
         if match is None:
             raise InputError(f"request {request_id} has no review item {item}")
-        collection = match.record_ref.split("/", 1)[0]
         request = store.get(request_id)
+        resolution = ws.staging.resolution(request_id, match.system_id)
         records = [
             f
+            for collection in ws.staging.collections(request_id, match.system_id)
             for f in ws.staging.read(request_id, match.system_id, collection)
-            if f.review_key == match.record_ref
+            if (resolution.root(f.group) if resolution else f.group) == match.record_ref
         ]
         if json:
-            emit_json({"asked_name": request.person.name, "records": [r.fields for r in records]})
+            emit_json(
+                {
+                    "asked_name": request.person.name,
+                    "evidence": match.evidence,
+                    "records": [{"collection": r.collection, "key": r.key, "fields": r.fields} for r in records],
+                }
+            )
         else:
             typer.echo(f"Innsynet gjelder: {request.person.name}")
+            typer.echo(f"Holdt tilbake fordi {REASONS.get(match.reason, match.reason)} ({_evidence_line(match.evidence)})")
             for record in records:
+                typer.echo(f"- {record.collection} {record.key}")
                 for key, value in record.fields.items():
-                    typer.echo(f"  {key}: {value}")
+                    typer.echo(f"    {key}: {value}")
 
 
 @app.command("decide")
@@ -182,3 +212,25 @@ def redact(
             emit_json({"id": request_id, "system": system, "message": message, "added": True})
         else:
             typer.echo(f"{request_id}: lagt til sladding. Kjør 'dsar repackage {request_id}' for ny pakke.")
+
+
+@app.command("suggestions")
+def suggestions(
+    request_id: Annotated[str, typer.Argument()],
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """E-mails and phones found in the person's released records that the request didn't give.
+
+    They are never searched on their own: ask the person whether they are theirs, then add
+    them with 'dsar request add-identifier' and run the request again.
+    """
+    with friendly_errors(json):
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        rows = [{"kind": kind, "value": value} for kind, value in open_store(ws).suggestions(request_id)]
+        if json:
+            emit_json(rows)
+        else:
+            emit_table(rows, ["kind", "value"])

@@ -1,13 +1,22 @@
-"""Running a request's flow from the command line and handing the password over once."""
+"""Running a request's flow from the command line and handing the password over once.
+
+Every refusal is decided from the store before Prefect is imported: a mistyped id or an
+unverified request answers in one line, without starting Prefect's machinery. While the flow
+runs, a thread reads each system's outcome from the store and tells staff, system by system.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from dsar.cli.common import prepare_prefect
 from dsar.delivery import take_password
 from dsar.workspace import Workspace
+
+Say = Callable[[str], None]
 
 
 def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
@@ -22,14 +31,16 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
 
     store = open_store(workspace)
     request = store.get(request_id)
-    if request.status not in ("complete", "incomplete", "needs_review"):
+    if not request.state.has_package:
+        if request.state.answered:
+            raise InputError(f"request {request_id} is {request.status}; its answer was already delivered")
         raise InputError(f"request {request_id} has not been run yet: dsar run {request_id}")
     controller = workspace.config.controller(request.controller_id)
     outcome = answer_request(workspace, store, request, controller)
     return {
         "id": request_id,
         "controller": request.controller_id,
-        "status": outcome.status,
+        "status": outcome.status.value,
         "package": str(outcome.package),
         "password": take_password(workspace.data_key, outcome.package),
         "records": outcome.records,
@@ -40,19 +51,58 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
     }
 
 
-def run_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
+def check_runnable(workspace: Workspace, request_id: str) -> None:
+    """Refuse, with the flow's own words, what the flow would refuse; imports no Prefect.
+
+    Unknown id, unverified identity, a status the state machine can't run from (delivered,
+    closed). The flow checks again: this is for staff's sake, not the only guard.
+    """
+    from dsar.errors import RequestNotVerified
+    from dsar.store import open_store
+    from dsar.store.states import RequestStatus, check_transition
+
+    store = open_store(workspace)
+    try:
+        request = store.get(request_id)
+        if not request.verified:
+            raise RequestNotVerified(
+                f"request {request_id} is not verified: verify the person's identity first "
+                f"(dsar request verify {request_id} --method …); nothing was searched"
+            )
+        if request.state not in (RequestStatus.COMPLETE, RequestStatus.RUNNING):
+            check_transition(request_id, request.state, RequestStatus.RUNNING)
+        workspace.config.controller(request.controller_id)
+    finally:
+        store.close()
+
+
+def run_request(
+    workspace: Workspace, request_id: str, *, say: Say | None = None, take: bool = True
+) -> dict[str, Any]:
     """Run ``fulfil_request`` in this process and return what staff need to see.
 
-    The password is unsealed here, once: it is printed and gone from the workspace.
+    ``say`` gets progress lines (Prefect starting, each system as it starts and ends).
+    With ``take`` the password is unsealed here, once: it is printed and gone from the
+    workspace; without it, it waits sealed for ``dsar password`` or the dashboard.
     """
+    check_runnable(workspace, request_id)
+    if say:
+        say(f"{request_id}: starter Prefect …")
     prepare_prefect(workspace)
     from flows.fulfil import fulfil_request
     from flows.runtime import runtime
 
-    result = fulfil_request(request_id)
+    watcher = _ProgressWatcher(workspace, request_id, say) if say else None
+    if watcher:
+        watcher.start()
+    try:
+        result = fulfil_request(request_id)
+    finally:
+        if watcher:
+            watcher.stop()
     request = runtime().store.get(request_id)
     package = result.get("package")
-    password = take_password(workspace.data_key, Path(package)) if package else None
+    password = take_password(workspace.data_key, Path(package)) if package and take else None
     return {
         "id": request_id,
         "controller": request.controller_id,
@@ -67,3 +117,66 @@ def run_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
         if result.get("already_complete")
         else None,
     }
+
+
+class _ProgressWatcher:
+    """Polls ``system_runs`` and says each change once: ids, statuses and counts only."""
+
+    def __init__(self, workspace: Workspace, request_id: str, say: Say, interval: float = 0.5) -> None:
+        self._workspace = workspace
+        self._request_id = request_id
+        self._say = say
+        self._interval = interval
+        self._stop = threading.Event()
+        self._seen: dict[str, tuple[str, int]] = {}
+        self._thread = threading.Thread(target=self._loop, name="dsar-progress", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._poll()  # the last outcomes, even if the run ended between two polls
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._poll()
+
+    def _poll(self) -> None:
+        from dsar.store import open_store
+        from dsar.store.states import SystemStatus
+
+        try:
+            store = open_store(self._workspace)
+            try:
+                runs = store.system_runs(self._request_id)
+            finally:
+                store.close()
+        except Exception:  # a busy store must never break the run it watches
+            return
+        for system_id, run in runs.items():
+            key = (run.status, run.attempts)
+            if self._seen.get(system_id) == key:
+                continue
+            first = system_id not in self._seen
+            self._seen[system_id] = key
+            status = SystemStatus(run.status)
+            if first and status == SystemStatus.PENDING:
+                continue
+            self._say(f"  {system_id:<16} {progress_text(status, run.records, run.held, run.attempts)}")
+
+
+def progress_text(status: Any, records: int, held: int, attempts: int) -> str:
+    from dsar.store.states import SystemStatus
+
+    if status == SystemStatus.RUNNING:
+        return "søker …" if attempts <= 1 else f"søker (forsøk {attempts}) …"
+    if status == SystemStatus.COMPLETE:
+        text = f"ferdig: {records} {'post' if records == 1 else 'poster'}"
+        return text + (f", {held} holdt tilbake for vurdering" if held else "")
+    if status == SystemStatus.NOTHING_FOUND:
+        return "ferdig: ingenting funnet"
+    if status == SystemStatus.FAILED:
+        return "feilet (se dsar status)"
+    return SystemStatus(status).label

@@ -386,6 +386,14 @@ class System(_Model):
 
     _check_id = field_validator("id")(classmethod(lambda cls, v: slug(v)))
 
+    def __new__(cls, *args: Any, **data: Any) -> System:
+        """``System(connector="sql", …)`` makes the kind's model (``SqlSystem``)."""
+        if cls is System and "connector" in data:
+            from connectors import system_model
+
+            return super().__new__(system_model(data["connector"]))
+        return super().__new__(cls)
+
     @model_validator(mode="wrap")
     @classmethod
     def _by_kind(cls, data: Any, handler: Any) -> Any:
@@ -481,8 +489,28 @@ class KeySettings(_Model):
     _check_env = field_validator("data_key")(classmethod(lambda cls, v: env_name(v)))
 
 
+class NotifySettings(_Model):
+    """``[notify]``: where deadline warnings go (``flows/sla_watch.py``), over SMTP.
+
+    The SMTP password is never in the file: ``password_env`` names the secret (environment
+    variable or secret store) that holds it.
+    """
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "innsyn@localhost"
+    recipients: list[str] = Field(default_factory=list, description="The privacy team's addresses.")
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+    _check_env = field_validator("password_env")(classmethod(lambda cls, v: env_name(v)))
+
+
 class Settings(_Model):
     """``config/dsar.toml``: where the request store lives and which secret is the data key."""
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     keys: KeySettings = Field(default_factory=KeySettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)

@@ -7,9 +7,9 @@ The package is one AES-256 zip::
     svarbrev.pdf, svarbrev.html         the cover letter (cover-letter.* in English)
     data/<system>/<collection>.json     portable copy: metadata, field meanings, records
     data/<system>/<collection>.csv      the same as a table (UTF-8 with BOM, RFC 4180)
-    attachments/<system>/               files from the system: a mail system's messages as
-                                        redacted .eml files, each message's attachments
-                                        under attachments/<system>/<key>/
+    attachments/<system>/<collection>/<key>/<file>   files that belong to a record (photos,
+                                        recordings), stored as they are when already compressed
+                                        (a mail message: its redacted <key>.eml and its attachments)
     manifest.json                       systems, completeness, every file's SHA-256 and size
 
 Records come from staging as they are read and go into the zip as they are written, so
@@ -103,17 +103,12 @@ def build_package(
                 _check_count(export, written)
                 with package.member(export.csv_path) as out:
                     _check_count(export, export.write_csv(out))
+                export.write_files(package)
                 records += written
-            if system.records:
+            if system.records and not system.attachments:
                 package.directory(attachments_dir(system.id))
-            if system.mail and system.records:
-                from dsar.package.mail_files import write_messages
-
-                # Each released message as its redacted .eml, with its attachments.
-                released_messages = (f for c in system.with_records for f in source.read(system.id, c.collection, c.config))
-                redactions[system.id] = dict(
-                    write_messages(package, staging, answer.request_id, released_messages, source.redaction_changes)
-                )
+            if system.mail:
+                redactions[system.id] = dict(source.redaction_counts.get(system.id, {}))
 
         manifest = build_manifest(answer, systems, package.entries, redactions)
         package.write_bytes(MANIFEST, manifest_bytes(manifest))

@@ -7,7 +7,9 @@ CSV cell. Changing any of it changes ``FORMAT_VERSION``.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -19,8 +21,10 @@ FORMAT_VERSION = "1.0"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 SOURCE_FIELD = "_source"
+FILES_FIELD = "_files"
+"""A record's attached files: their paths in the package (or that one is missing)."""
 CSV_SOURCE_COLUMNS = ("_source_system", "_source_collection", "_source_key")
-RESERVED_COLUMNS = frozenset({SOURCE_FIELD, *CSV_SOURCE_COLUMNS})
+RESERVED_COLUMNS = frozenset({SOURCE_FIELD, FILES_FIELD, *CSV_SOURCE_COLUMNS})
 
 README_NAME = {"nb": "LES-MEG.txt", "en": "README.txt"}
 LETTER_STEM = {"nb": "svarbrev", "en": "cover-letter"}
@@ -58,6 +62,22 @@ def data_path(system: str, collection: str, extension: str) -> str:
 
 def attachments_dir(system: str) -> str:
     return f"attachments/{system}/"
+
+
+def attachment_path(system: str, collection: str, key: str, name: str) -> str:
+    """``attachments/<system>/<collection>/<key>/<name>`` with the key and name made safe as
+    file names on every system a person may unpack on; a key that had to change gets a short
+    digest of itself, so two records never share a folder."""
+    folder = _safe_name(key)
+    if folder != key:
+        folder += "-" + hashlib.sha256(key.encode()).hexdigest()[:8]
+    path = PurePosixPath(name)
+    suffix = re.sub(r"[^A-Za-z0-9.]", "", path.suffix)[:12]
+    return f"attachments/{system}/{collection}/{folder}/{_safe_name(path.stem)[:60]}{suffix}"
+
+
+def _safe_name(text: str) -> str:
+    return (re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "fil")[:80]
 
 
 def letter_names(language: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,13 +23,15 @@ from dsar.config.models import Collection, Language, LocalText
 from dsar.errors import DsarError
 from dsar.package.formats import (
     CSV_SOURCE_COLUMNS,
+    FILES_FIELD,
     FORMAT_VERSION,
     RESERVED_COLUMNS,
     SOURCE_FIELD,
+    attachment_path,
     csv_cell,
     data_path,
 )
-from dsar.package.zipwriter import MemberWriter
+from dsar.package.zipwriter import EncryptedZip, MemberWriter
 from dsar.records import Finding
 from dsar.shaping import shape
 from dsar.staging import Staging
@@ -45,6 +48,8 @@ class ReleasedRecords:
     released: Released
     redaction_changes: Mapping[tuple[str, str], tuple[set[int], list[str]]] = field(default_factory=dict)
     """Staff's changes to mail redactions (``dsar.package.mail_files``)."""
+    redaction_counts: dict[str, Counter[str]] = field(default_factory=dict)
+    """Filled while the files are written: per system, redactions by kind (counts only)."""
 
     def read(self, system: str, collection: str, config: Collection | None) -> Iterator[Finding]:
         for finding in self.staging.read(self.request_id, system, collection):
@@ -94,6 +99,8 @@ class CollectionExport:
     columns: list[str]
     records: int
     fields: dict[str, FieldInfo]
+    attachments: int = 0
+    attachments_missing: int = 0
 
     @classmethod
     def scan(
@@ -105,12 +112,17 @@ class CollectionExport:
         language: Language,
     ) -> CollectionExport:
         seen: dict[str, None] = {}
-        count = 0
+        count = attached = missing = 0
         for finding in source.read(system, collection, config):
             count += 1
             for name in finding.fields:
                 if name not in seen:
                     seen[name] = None
+            for info in finding.files:
+                if info.get("missing"):
+                    missing += 1
+                else:
+                    attached += 1
         clashes = sorted(RESERVED_COLUMNS.intersection(seen))
         if clashes:
             # Provenance must not be overwritten by (or confused with) a column of that name.
@@ -128,6 +140,8 @@ class CollectionExport:
             columns=columns,
             records=count,
             fields={name: _field_info(config, name, language) for name in columns},
+            attachments=attached,
+            attachments_missing=missing,
         )
 
     # -- what the person reads about the collection -------------------------------------
@@ -175,6 +189,8 @@ class CollectionExport:
         written = 0
         for finding in self.source.read(self.system, self.collection, self.config):
             record = {SOURCE_FIELD: _source(finding), **finding.fields}
+            if finding.files:
+                record[FILES_FIELD] = self._files_of(finding)
             out.write_text(("\n    " if written == 0 else ",\n    ") + _dumps(record))
             written += 1
         out.write_text("\n  ]\n}\n" if written else "]\n}\n")
@@ -185,18 +201,65 @@ class CollectionExport:
         # The BOM makes Excel read UTF-8 (æøå) instead of guessing a Windows code page.
         out.write("\ufeff".encode())
         writer = csv.writer(_TextOut(out), lineterminator="\r\n")
-        writer.writerow([*CSV_SOURCE_COLUMNS, *self.columns])
+        files = self.attachments + self.attachments_missing > 0
+        writer.writerow([*CSV_SOURCE_COLUMNS, *self.columns, *([FILES_FIELD] if files else [])])
         written = 0
         for finding in self.source.read(self.system, self.collection, self.config):
-            writer.writerow(
-                [
-                    finding.system,
-                    finding.collection,
-                    finding.key,
-                    *(csv_cell(finding.fields.get(name)) for name in self.columns),
-                ]
-            )
+            row = [
+                finding.system,
+                finding.collection,
+                finding.key,
+                *(csv_cell(finding.fields.get(name)) for name in self.columns),
+            ]
+            if files:
+                row.append(" | ".join(f.get("path") or f"({f['name']}: mangler)" for f in self._files_of(finding)))
+            writer.writerow(row)
             written += 1
+        return written
+
+    def _files_of(self, finding: Finding) -> list[dict[str, Any]]:
+        """A record's attached files as the package names them (no staging paths)."""
+        out = []
+        for info in finding.files:
+            if info.get("missing"):
+                out.append({"name": info["name"], "field": info["field"], "missing": True})
+            else:
+                out.append(
+                    {
+                        "path": attachment_path(self.system, self.collection, finding.key, str(info["name"])),
+                        "name": info["name"],
+                        "field": info["field"],
+                        "media_type": info["media_type"],
+                        "size": info["size"],
+                        "sha256": info["sha256"],
+                    }
+                )
+        return out
+
+    def write_files(self, package: EncryptedZip) -> int:
+        """Stream every released record's files into the package, checking each against the
+        digest taken when it was staged. Media are stored as they are (not deflated)."""
+        written = 0
+        for finding in self.source.read(self.system, self.collection, self.config):
+            if finding.redaction is not None:
+                # A mail message: its .eml is written redacted, never as it was staged.
+                from dsar.package.mail_files import write_message
+
+                written += write_message(package, self.source, finding)
+                continue
+            for info in finding.files:
+                if info.get("missing"):
+                    continue
+                path = attachment_path(self.system, self.collection, finding.key, str(info["name"]))
+                with package.member(path) as out:
+                    for chunk in self.source.staging.open_file(self.source.request_id, self.system, str(info["staged"])):
+                        out.write(chunk)
+                if package.entries[-1].sha256 != info["sha256"]:
+                    raise DsarError(
+                        f"a staged file of system {self.system!r}, collection {self.collection!r} "
+                        "does not match the digest taken when it was found; search the system again"
+                    )
+                written += 1
         return written
 
     def html_rows(self, words: dict[str, Any]) -> Iterator[Markup]:
@@ -208,6 +271,8 @@ class CollectionExport:
                 css = ' class="art9"' if name in special else ""
                 value = finding.fields.get(name)
                 cells.append(f"<td{css}>{_html_value(value, self.fields[name], words)}</td>")
+            if self.attachments + self.attachments_missing:
+                cells.append(f'<td class="files">{_html_files(self._files_of(finding), words)}</td>')
             yield Markup("<tr>" + "".join(cells) + "</tr>\n")
 
 
@@ -260,6 +325,28 @@ def _html_value(value: Any, info: FieldInfo, words: dict[str, Any]) -> str:
     return str(escape(text))
 
 
+def _html_files(files: list[dict[str, Any]], words: dict[str, Any]) -> str:
+    """Images inline, sound and video playable, anything else a link — all local files."""
+    parts = []
+    for info in files:
+        name = escape(info["name"])
+        if info.get("missing"):
+            parts.append(f'<span class="missing">{name}: {escape(words["file_missing"])}</span>')
+            continue
+        href = escape(info["path"])
+        kind = str(info.get("media_type") or "")
+        if kind.startswith("image/"):
+            media = f'<img src="{href}" alt="{name}" loading="lazy">'
+        elif kind.startswith("audio/"):
+            media = f'<audio controls preload="none" src="{href}"></audio>'
+        elif kind.startswith("video/"):
+            media = f'<video controls preload="none" src="{href}"></video>'
+        else:
+            media = ""
+        parts.append(f'<figure>{media}<figcaption><a href="{href}">{name}</a></figcaption></figure>')
+    return "".join(parts)
+
+
 @dataclass
 class SystemExport:
     """A system as the package presents it: its outcome and its collections' exports."""
@@ -275,6 +362,14 @@ class SystemExport:
     @property
     def records(self) -> int:
         return sum(c.records for c in self.collections)
+
+    @property
+    def attachments(self) -> int:
+        return sum(c.attachments for c in self.collections)
+
+    @property
+    def attachments_missing(self) -> int:
+        return sum(c.attachments_missing for c in self.collections)
 
     @property
     def with_records(self) -> list[CollectionExport]:

@@ -41,6 +41,9 @@ LABELS: dict[str, dict[str, Any]] = {
             "(GDPR art. 9). De er med fordi du har rett til dem, og sendes bare kryptert."
         ),
         "masked": "Bare første 6 og siste 4 sifre vises (PCI DSS).",
+        "record_files": "Filer",
+        "files_note": "bilder, lydopptak og andre filer som hører til posten",
+        "file_missing": "filen er oppført i systemet, men finnes ikke lenger",
         "codes": "Koder",
         "not_exported": "Lagret, men ikke utlevert",
         "not_exported_note": (
@@ -97,6 +100,9 @@ LABELS: dict[str, dict[str, Any]] = {
             "only ever sent encrypted."
         ),
         "masked": "Only the first 6 and last 4 digits are shown (PCI DSS).",
+        "record_files": "Files",
+        "files_note": "images, recordings and other files that belong to the record",
+        "file_missing": "the file is listed in the system but no longer exists",
         "codes": "Codes",
         "not_exported": "Stored but not released",
         "not_exported_note": (

@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from dsar.matching import Subject
-from dsar.records import Lookup
+from dsar.deadlines import Clock
+from dsar.store.states import LABELS, RUNNABLE, RequestStatus, SystemStatus
+
+if TYPE_CHECKING:  # imported where used: the CLI answers a refusal without loading matching
+    from dsar.matching import Subject
+    from dsar.records import Lookup
 
 RELATIONS = {
     "self": "Personen selv",
@@ -40,15 +45,23 @@ PASSWORD_CHANNELS = {
     "post": "Brev i posten",
     "digipost": "Digipost",
 }
-STATUSES = {
-    "awaiting_verification": "Venter på identitetskontroll",
-    "registered": "Registrert",
-    "running": "Søker",
-    "complete": "Fullført",
-    "incomplete": "Ufullstendig",
-    "needs_review": "Venter på vurdering",
+DELIVERY_CHANNELS = {
+    # How the (encrypted) package reached the person; the password goes by another channel.
+    "email": "E-post (kryptert pakke)",
+    "digipost": "Digipost",
+    "post": "Brev med minnepinne",
+    "in-person": "Utlevert ved oppmøte",
+    "portal": "Nedlasting i kundeportal",
 }
-RUNNABLE = frozenset({"registered", "running", "incomplete", "needs_review"})
+CLOSE_REASONS = {
+    "answered": "Besvart",
+    "withdrawn": "Trukket av personen",
+    "unverified": "Identiteten kunne ikke bekreftes",
+    "refused": "Avslått (art. 12 nr. 5)",
+    "duplicate": "Duplikat av et annet krav",
+}
+STATUSES = {s.value: label for s, label in LABELS.items()}  # kept for callers that list them
+__all__ = ["RUNNABLE", "RequestStatus", "SystemStatus"]  # re-exported: the state machine's names
 
 
 @dataclass(frozen=True)
@@ -81,9 +94,13 @@ class Person:
         )
 
     def lookup(self) -> Lookup:
+        from dsar.records import Lookup
+
         return Lookup(emails=self.emails, phones=self.phones, name=self.name)
 
     def subject(self) -> Subject:
+        from dsar.matching import Subject
+
         return Subject(name=self.name, birthdate=self.birthdate)
 
 
@@ -110,6 +127,19 @@ class AccessRequest:
     extension_months: int
     created_at: datetime
     completed_at: datetime | None
+    extension_notified_on: date | None = None
+    extension_reason: str | None = field(default=None, repr=False)
+    delivered_on: date | None = None
+    delivery_channel: str | None = None
+    delivered_by: str | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    paused: bool = False
+    clock: Clock | None = None  # the deadline on the day it was read (Oslo)
+
+    @property
+    def state(self) -> RequestStatus:
+        return RequestStatus(self.status)
 
     @property
     def verified(self) -> bool:
@@ -126,16 +156,19 @@ class SystemRunView:
     attempts: int
     error: str | None
     finished_at: datetime | None
+    files: int = 0
+    files_missing: int = 0
 
     @property
     def done(self) -> bool:
         """Searched successfully: a re-run leaves it alone."""
-        return self.status in ("complete", "nothing_found")
+        return SystemStatus(self.status).done
 
 
 @dataclass(frozen=True)
 class RequestSummary:
-    """One line of the status list: no personal data."""
+    """One line of the status list. ``person_name`` is filled only when asked for (the
+    dashboard and ``dsar status`` on a terminal) and never printed by ``repr``."""
 
     id: str
     controller_id: str
@@ -145,10 +178,21 @@ class RequestSummary:
     due_legal: date
     due_promised: date | None
     due_extended: date | None
-    days_left: int
+    days_left: int | None  # to the send-by day; None once answered (the clock stopped)
     failed_systems: tuple[str, ...]
     held: int
     paused: bool = False
+    send_by: date | None = None
+    tone: str = "on_track"
+    delivered_on: date | None = None
+    delivery_channel: str | None = None
+    on_time: bool | None = None
+    systems: tuple[tuple[str, str], ...] = ()  # (system id, its search status), in order
+    person_name: str | None = field(default=None, repr=False)
+
+    @property
+    def state(self) -> RequestStatus:
+        return RequestStatus(self.status)
 
 
 @dataclass(frozen=True)
@@ -159,6 +203,7 @@ class ReviewItemView:
     reason: str
     decision: str | None
     decided_by: str | None
+    evidence: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -97,10 +97,19 @@ class Request(Base):
     extension_months: Mapped[int] = mapped_column(Integer, default=0)
     extension_reason_sealed: Mapped[str | None] = mapped_column(Text)
     extension_notified_on: Mapped[date | None] = mapped_column(Date)
+    # E-mails and phones found in the person's released records that the request didn't give:
+    # offered to staff for a second search, never searched on their own.
+    suggestions_sealed: Mapped[str | None] = mapped_column(Text)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The answer reached the person (the clock stops): when, how, and who sent it.
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    delivery_channel: Mapped[str | None] = mapped_column(String(24))
+    delivered_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    close_reason: Mapped[str | None] = mapped_column(String(24))
 
     system_runs: Mapped[list[SystemRun]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="SystemRun.position"
@@ -134,6 +143,8 @@ class SystemRun(Base):
     held: Mapped[int] = mapped_column(Integer, default=0)
     collections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    files_missing: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -142,7 +153,8 @@ class SystemRun(Base):
 
 
 class ReviewItem(Base):
-    """A weak match held back until a person decides (the name differs, a shared address)."""
+    """A group of records held back until a person decides (the name differs, a shared
+    address, found by name alone); ``record_ref`` names the group's first record."""
 
     __tablename__ = "review_items"
     __table_args__ = (UniqueConstraint("request_id", "system_id", "record_ref"),)
@@ -152,6 +164,9 @@ class ReviewItem(Base):
     system_id: Mapped[str] = mapped_column(String(63))
     record_ref: Mapped[str] = mapped_column(String(255), doc="'<collection>/<key>'")
     reason: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, doc="which identifiers matched, how closely, what conflicts; never values"
+    )
     decision: Mapped[str | None] = mapped_column(String(16))
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -203,3 +218,33 @@ class RedactionChange(Base):
     text_sealed: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StaffUser(Base):
+    """A member of the privacy team who may use the dashboard.
+
+    ``password_hash`` is an argon2id hash (``dsar.staff``); ``controllers`` is ``None`` for
+    staff who see every controller, else the list of controller ids they may see and act on.
+    """
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    controllers: Mapped[list[str] | None] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    """A logged-in browser. Only the SHA-256 of the cookie's token is stored, so a copy of
+    the store does not log anyone in; the CSRF token is bound to the session."""
+
+    __tablename__ = "staff_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -21,15 +21,25 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from dsar.config.models import Controller
 from dsar.crypto import DataKey
-from dsar.deadlines import Deadlines, compute_deadlines
+from dsar.deadlines import (
+    OSLO,
+    Deadlines,
+    check_extension,
+    check_pause_dates,
+    check_resume_date,
+    clock,
+    compute_deadlines,
+    today_oslo,
+)
 from dsar.deadlines import Pause as DeadlinePause
 from dsar.errors import InputError, RequestNotFound
 from dsar.paths import MIGRATIONS
 from dsar.store.domain import (
     CHANNELS,
+    CLOSE_REASONS,
+    DELIVERY_CHANNELS,
     PASSWORD_CHANNELS,
     RELATIONS,
-    STATUSES,
     VERIFICATION_METHODS,
     AccessRequest,
     AuditEntry,
@@ -49,6 +59,7 @@ from dsar.store.models import (
     SystemRun,
     utcnow,
 )
+from dsar.store.states import RequestStatus, SystemStatus, check_transition
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
@@ -81,6 +92,8 @@ class RequestStore:
         with self._sessions.begin() as session:
             yield session
 
+    transaction = _session  # for the store's companions (dsar.staff): one transaction
+
     # -- sealing -------------------------------------------------------------------------
 
     def _seal(self, value: Any, column: str) -> str | None:
@@ -112,7 +125,7 @@ class RequestStore:
         today: date | None = None,
     ) -> AccessRequest:
         """Register a request as it reached the controller. Refuses bad input, changes nothing."""
-        today = today or date.today()
+        today = today or today_oslo()
         _enum(channel, CHANNELS, "channel")
         _enum(relation, RELATIONS, "relation")
         if verification_method is not None:
@@ -128,6 +141,8 @@ class RequestStore:
             raise InputError("an agent acts on a written mandate: give its reference")
         if received_on > today:
             raise InputError("the received date is in the future")
+        if relation == "guardian":
+            _check_guardian(person, received_on)
         language = language or controller.default_language
         if language not in controller.languages:
             raise InputError(
@@ -139,12 +154,12 @@ class RequestStore:
             raise InputError("the password goes by SMS, but no phone number is given")
 
         verified_at = datetime.now(UTC) if verification_method else None
-        status = "registered" if verification_method else "awaiting_verification"
+        status = RequestStatus.REGISTERED if verification_method else RequestStatus.AWAITING_VERIFICATION
         for _ in range(5):
             row = Request(
                 id=_new_request_id(received_on),
                 controller_id=controller.id,
-                status=status,
+                status=status.value,
                 language=language,
                 subject_name_sealed=self._seal(person.name, "subject_name"),
                 subject_emails_sealed=self._seal(list(person.emails), "subject_emails"),
@@ -192,104 +207,185 @@ class RequestStore:
     def verify(self, request_id: str, method: str, actor: str) -> AccessRequest:
         _enum(method, VERIFICATION_METHODS, "verification method")
         with self._session() as session:
-            row = self._row(session, request_id)
+            row = self._row(session, request_id, for_update=True)
+            if row.status not in (RequestStatus.AWAITING_VERIFICATION, RequestStatus.REGISTERED):
+                raise InputError(f"request {request_id} is {row.status}; its verification can no longer change")
             row.verification_method = method
             row.verified_at = datetime.now(UTC)
             row.verified_by = actor
-            if row.status == "awaiting_verification":
-                row.status = "registered"
+            if row.status == RequestStatus.AWAITING_VERIFICATION:
+                self._transition(session, row, RequestStatus.REGISTERED, actor)
             self._audit(session, request_id, actor, "verified", method=method)
         return self.get(request_id)
 
-    def get(self, request_id: str) -> AccessRequest:
+    def get(self, request_id: str, today: date | None = None) -> AccessRequest:
         with self._session() as session:
-            return self._view(self._row(session, request_id))
+            return self._view(self._row(session, request_id), today)
 
-    def set_status(self, request_id: str, status: str, actor: str, **detail: Any) -> None:
-        _enum(status, STATUSES, "status")
+    def set_status(self, request_id: str, status: str | RequestStatus, actor: str, **detail: Any) -> None:
+        """Move a request to ``status`` if the state machine allows it (``dsar.store.states``);
+        otherwise ``InvalidTransition`` and nothing changes."""
         with self._session() as session:
-            row = self._row(session, request_id)
-            previous = row.status
-            row.status = status
-            if status == "complete" and previous != "complete":
-                row.completed_at = datetime.now(UTC)  # a rebuilt package does not move it
-            self._audit(session, request_id, actor, "status", previous=previous, status=status, **detail)
+            row = self._row(session, request_id, for_update=True)
+            self._transition(session, row, status, actor, **detail)
 
-    def summaries(self, today: date | None = None) -> list[RequestSummary]:
-        """Every request, soonest due first: what the staff must answer next."""
-        today = today or date.today()
+    def _transition(self, session: Session, row: Request, status: str | RequestStatus, actor: str, **detail: Any) -> None:
+        """The one place a request's status is written: checked, stamped and audited in the
+        caller's transaction, on a row the caller read ``FOR UPDATE``."""
+        previous = RequestStatus(row.status)
+        target = check_transition(row.id, previous, status)
+        row.status = target.value
+        if target == RequestStatus.COMPLETE and previous != RequestStatus.COMPLETE:
+            row.completed_at = datetime.now(UTC)  # a rebuilt package does not move it
+        if target == RequestStatus.CLOSED:
+            row.closed_at = datetime.now(UTC)
+        self._audit(session, row.id, actor, "status", previous=previous.value, status=target.value, **detail)
+
+    def summaries(
+        self,
+        today: date | None = None,
+        *,
+        controllers: Sequence[str] | None = None,
+        with_names: bool = False,
+    ) -> list[RequestSummary]:
+        """Requests, what staff must answer next first: open ones by the day to send them,
+        then answered ones, newest answer first. ``controllers`` limits the list (a staff
+        member's controllers); ``with_names`` opens each person's name (for staff screens)."""
+        today = today or today_oslo()
         with self._session() as session:
-            rows = session.scalars(
+            query = (
                 select(Request)
                 .options(selectinload(Request.system_runs), selectinload(Request.pauses))
                 .order_by(Request.due, Request.id)
-            ).all()
-            return [self._summary(r, today) for r in rows]
+            )
+            if controllers is not None:
+                query = query.where(Request.controller_id.in_(list(controllers)))
+            summaries = [self._summary(r, today, with_names) for r in session.scalars(query).all()]
+        # Sorted here, not by the stored column: a paused request's dates move every day.
+        open_ = sorted((s for s in summaries if s.days_left is not None), key=lambda s: (s.send_by, s.id))
+        answered = sorted(
+            (s for s in summaries if s.days_left is None),
+            key=lambda s: (s.delivered_on or s.received_on, s.id),
+            reverse=True,
+        )
+        return open_ + answered
 
-    def _summary(self, row: Request, today: date) -> RequestSummary:
-        paused = any(p.answered_on is None for p in row.pauses)
-        # While paused the clock stands still: the due date moves a day for every day of waiting.
-        due = _deadlines(row, today).due if paused else row.due
+    def _summary(self, row: Request, today: date, with_names: bool = False) -> RequestSummary:
+        deadlines = _deadlines(row, _clock_day(row, today))
+        state = clock(deadlines, today, _answered_on(row))
         return RequestSummary(
             id=row.id,
             controller_id=row.controller_id,
             status=row.status,
             received_on=row.received_on,
-            due=due,
-            due_legal=row.due_legal,
-            due_promised=row.due_promised,
-            due_extended=row.due_extended,
-            days_left=(due - today).days,
-            failed_systems=tuple(s.system_id for s in row.system_runs if s.status == "failed"),
+            due=deadlines.due,
+            due_legal=deadlines.legal,
+            due_promised=deadlines.promised,
+            due_extended=deadlines.extended,
+            days_left=state.days_left,
+            failed_systems=tuple(s.system_id for s in row.system_runs if s.status == SystemStatus.FAILED),
             held=sum(s.held for s in row.system_runs),
-            paused=paused,
+            paused=deadlines.suspended,
+            send_by=deadlines.send_by,
+            tone=state.tone.value,
+            delivered_on=row.delivered_on,
+            delivery_channel=row.delivery_channel,
+            on_time=state.on_time,
+            systems=tuple((s.system_id, s.status) for s in row.system_runs),
+            person_name=self._open(row.subject_name_sealed, "subject_name") if with_names else None,
         )
+
+    # -- answering -----------------------------------------------------------------------
+
+    def deliver(self, request_id: str, channel: str, delivered_on: date, actor: str, today: date | None = None) -> AccessRequest:
+        """The answer reached the person by ``channel`` on ``delivered_on``: the clock stops."""
+        today = today or today_oslo()
+        _enum(channel, DELIVERY_CHANNELS, "delivery channel")
+        with self._session() as session:
+            row = self._row(session, request_id, for_update=True)
+            if delivered_on < row.received_on:
+                raise InputError(
+                    f"the delivery date {delivered_on.isoformat()} is before the request was received "
+                    f"({row.received_on.isoformat()})"
+                )
+            if delivered_on > today:
+                raise InputError(f"the delivery date {delivered_on.isoformat()} is in the future")
+            self._transition(session, row, RequestStatus.DELIVERED, actor, channel=channel)
+            row.delivered_on = delivered_on
+            row.delivery_channel = channel
+            row.delivered_by = actor
+            # An open pause ends with the answer: nothing is awaited from the person any more.
+            for pause in row.pauses:
+                if pause.answered_on is None:
+                    pause.answered_on = max(delivered_on, pause.asked_on)
+            session.flush()
+            _apply_deadlines(row, delivered_on)
+            on_time = delivered_on <= row.due
+            self._audit(
+                session, request_id, actor, "delivered", channel=channel, delivered_on=delivered_on.isoformat(),
+                due=row.due.isoformat(), on_time=on_time,
+            )
+        return self.get(request_id)
+
+    def close_request(self, request_id: str, reason: str, actor: str) -> AccessRequest:
+        """No more work on the request: answered, withdrawn, refused or a duplicate."""
+        _enum(reason, CLOSE_REASONS, "reason for closing")
+        with self._session() as session:
+            row = self._row(session, request_id, for_update=True)
+            if reason == "answered" and row.status != RequestStatus.DELIVERED:
+                raise InputError(f"request {request_id} has not been delivered; mark it delivered before closing it as answered")
+            self._transition(session, row, RequestStatus.CLOSED, actor, reason=reason)
+            row.close_reason = reason
+        return self.get(request_id)
 
     # -- deadlines -----------------------------------------------------------------------
 
-    def extend(self, request_id: str, months: int, reason: str, notified_on: date, actor: str) -> AccessRequest:
-        """Extend by up to two further months (Art. 12(3)); the person must be told first."""
+    def extend(
+        self, request_id: str, months: int, reason: str, notified_on: date, actor: str, today: date | None = None
+    ) -> AccessRequest:
+        """Extend by up to two further months (Art. 12(3)); the person must be told first.
+        Never shortens a deadline; refuses a notice date before receipt or in the future."""
+        today = today or today_oslo()
+        if not reason or not reason.strip():
+            raise InputError("give the reason for the extension: the person is told why")
         with self._session() as session:
-            row = self._row(session, request_id)
-            notice_by = _deadlines(row).extension_notice_by
-            if notified_on > notice_by:
-                raise InputError(
-                    f"the extension must be notified before the first deadline ({notice_by}); "
-                    "it can no longer be extended"
-                )
+            row = self._row(session, request_id, for_update=True)
+            _open_for_clock(row, "extended")
+            check_extension(_deadlines(row, today), row.extension_months, months, notified_on, today)
             row.extension_months = months
             row.extension_reason_sealed = self._seal(reason, "extension_reason")
             row.extension_notified_on = notified_on
-            _apply_deadlines(row)
+            _apply_deadlines(row, today)
             self._audit(session, request_id, actor, "extended", months=months, due=row.due.isoformat())
         return self.get(request_id)
 
-    def pause(self, request_id: str, asked_on: date, reason: str, actor: str) -> AccessRequest:
+    def pause(self, request_id: str, asked_on: date, reason: str, actor: str, today: date | None = None) -> AccessRequest:
         """The controller asked the person for what it needs to identify them or to
         understand the request: the clock stands still until the answer (EDPB §159)."""
+        today = today or today_oslo()
         with self._session() as session:
-            row = self._row(session, request_id)
+            row = self._row(session, request_id, for_update=True)
+            _open_for_clock(row, "paused")
             if any(p.answered_on is None for p in row.pauses):
                 raise InputError(f"request {request_id} is already paused; resume it first")
-            if asked_on < row.received_on:
-                raise InputError("a pause can't start before the request was received")
+            check_pause_dates(row.received_on, asked_on, today)
             row.pauses.append(Pause(asked_on=asked_on, reason_sealed=self._seal(reason, "pause_reason")))
             session.flush()
-            _apply_deadlines(row)
+            _apply_deadlines(row, today)
             self._audit(session, request_id, actor, "paused", asked_on=asked_on.isoformat())
         return self.get(request_id)
 
-    def resume(self, request_id: str, answered_on: date, actor: str) -> AccessRequest:
+    def resume(self, request_id: str, answered_on: date, actor: str, today: date | None = None) -> AccessRequest:
+        today = today or today_oslo()
         with self._session() as session:
-            row = self._row(session, request_id)
+            row = self._row(session, request_id, for_update=True)
             open_pause = next((p for p in row.pauses if p.answered_on is None), None)
             if open_pause is None:
                 raise InputError(f"request {request_id} is not paused")
-            if answered_on < open_pause.asked_on:
-                raise InputError("the answer can't arrive before the question was asked")
+            check_resume_date(open_pause.asked_on, answered_on, today)
             open_pause.answered_on = answered_on
             session.flush()
-            _apply_deadlines(row)
+            _apply_deadlines(row, today)
             self._audit(
                 session, request_id, actor, "resumed", answered_on=answered_on.isoformat(), due=row.due.isoformat()
             )
@@ -304,7 +400,7 @@ class RequestStore:
             existing = {s.system_id: s for s in row.system_runs}
             for position, system_id in enumerate(system_ids):
                 if system_id not in existing:
-                    run = SystemRun(system_id=system_id, position=position, status="pending")
+                    run = SystemRun(system_id=system_id, position=position, status=SystemStatus.PENDING.value)
                     row.system_runs.append(run)
                     existing[system_id] = run
             session.flush()
@@ -318,7 +414,7 @@ class RequestStore:
     def system_started(self, request_id: str, system_id: str) -> None:
         with self._session() as session:
             run = self._run(session, request_id, system_id)
-            run.status = "running"
+            run.status = SystemStatus.RUNNING.value
             run.attempts += 1
             run.error = None
             run.started_at = datetime.now(UTC)
@@ -331,29 +427,45 @@ class RequestStore:
         *,
         confirmed: dict[str, int],
         held: dict[str, int],
-        review_refs: Sequence[tuple[str, str]],
+        review_refs: Sequence[tuple[str, str, dict[str, Any]]],
+        suggestions: Sequence[tuple[str, str]] = (),
+        files: int = 0,
+        files_missing: int = 0,
     ) -> SystemRunView:
-        """Record a finished search; held records become review items (ref, reason)."""
+        """Record a finished search; held groups become review items (ref, reason, evidence);
+        identifiers found in released records join the request's suggestions (sealed)."""
         records, held_count = sum(confirmed.values()), sum(held.values())
         with self._session() as session:
             run = self._run(session, request_id, system_id)
-            run.status = "complete" if records or held_count else "nothing_found"
+            run.status = (SystemStatus.COMPLETE if records or held_count else SystemStatus.NOTHING_FOUND).value
             run.records = records
             run.held = held_count
             run.collections = dict(confirmed)
+            run.files = files
+            run.files_missing = files_missing
             run.error = None
             run.finished_at = datetime.now(UTC)
-            known = set(
-                session.scalars(
-                    select(ReviewItem.record_ref).where(
-                        ReviewItem.request_id == request_id, ReviewItem.system_id == system_id
-                    )
+            known = {
+                item.record_ref: item
+                for item in session.scalars(
+                    select(ReviewItem).where(ReviewItem.request_id == request_id, ReviewItem.system_id == system_id)
                 )
-            )
-            for ref, reason in review_refs:
-                if ref not in known:
-                    session.add(ReviewItem(request_id=request_id, system_id=system_id, record_ref=ref, reason=reason))
-                    known.add(ref)
+            }
+            for ref, reason, evidence in review_refs:
+                item = known.get(ref)
+                if item is None:
+                    session.add(
+                        ReviewItem(
+                            request_id=request_id, system_id=system_id, record_ref=ref, reason=reason, evidence=evidence
+                        )
+                    )
+                else:  # searched again: the decision stands, the evidence is today's
+                    item.reason, item.evidence = reason, evidence
+            if suggestions:
+                row = self._row(session, request_id)
+                merged = {tuple(s) for s in (self._open(row.suggestions_sealed, "suggestions") or [])}
+                merged |= {(kind, value) for kind, value in suggestions}
+                row.suggestions_sealed = self._seal(sorted(merged), "suggestions")
             self._audit(
                 session,
                 request_id,
@@ -362,14 +474,92 @@ class RequestStore:
                 system=system_id,
                 records=records,
                 held=held_count,
+                files=files,
+                files_missing=files_missing,
+                suggestions=len(suggestions),
                 status=run.status,
             )
+            return _run_view(run)
+
+    def suggestions(self, request_id: str) -> list[tuple[str, str]]:
+        """(kind, value) found in the person's released records that the request didn't give."""
+        with self._session() as session:
+            row = self._row(session, request_id)
+            known = set(self._open(row.subject_emails_sealed, "subject_emails")) | set(
+                self._open(row.subject_phones_sealed, "subject_phones")
+            )
+            return [
+                (kind, value)
+                for kind, value in (self._open(row.suggestions_sealed, "suggestions") or [])
+                if value not in known
+            ]
+
+    def add_identifiers(
+        self, request_id: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (), actor: str
+    ) -> AccessRequest:
+        """Staff add e-mails or phones (checked and normalised by ``Person.from_given``) the
+        person has confirmed are theirs; every system is searched again on the next run."""
+        with self._session() as session:
+            row = self._row(session, request_id, for_update=True)
+            old_emails = list(self._open(row.subject_emails_sealed, "subject_emails"))
+            old_phones = list(self._open(row.subject_phones_sealed, "subject_phones"))
+            new_emails = [e for e in emails if e not in old_emails]
+            new_phones = [p for p in phones if p not in old_phones]
+            if not (new_emails or new_phones):
+                raise InputError("the request already has these identifiers; nothing changed")
+            if RequestStatus(row.status) == RequestStatus.COMPLETE:
+                self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
+            elif not RequestStatus(row.status).runnable:
+                raise InputError(f"request {request_id} is {row.status}: a second search is no longer possible")
+            row.subject_emails_sealed = self._seal(old_emails + new_emails, "subject_emails")
+            row.subject_phones_sealed = self._seal(old_phones + new_phones, "subject_phones")
+            for run in row.system_runs:
+                run.status = SystemStatus.PENDING.value
+            self._audit(
+                session, request_id, actor, "identifiers_added", emails=len(new_emails), phones=len(new_phones)
+            )
+        return self.get(request_id)
+
+    def manual_finished(
+        self, request_id: str, system_id: str, *, documents: int, added: int, actor: str
+    ) -> SystemRunView:
+        """Staff finished searching a system by hand: ``documents`` attached in all (0: they
+        confirmed nothing was found). The next run builds the answer with it."""
+        with self._session() as session:
+            run = self._run(session, request_id, system_id)
+            run.status = (SystemStatus.COMPLETE if documents else SystemStatus.NOTHING_FOUND).value
+            run.records = documents
+            run.held = 0
+            run.files = documents
+            run.collections = {"dokumenter": documents} if documents else {}
+            run.error = None
+            run.finished_at = datetime.now(UTC)
+            self._audit(
+                session,
+                request_id,
+                actor,
+                "manual_attached" if added else "manual_nothing_found",
+                system=system_id,
+                added=added,
+                documents=documents,
+            )
+            return _run_view(run)
+
+    def system_waiting(self, request_id: str, system_id: str) -> SystemRunView:
+        """A manual system is a staff task: it waits until staff attach or confirm."""
+        with self._session() as session:
+            run = self._run(session, request_id, system_id)
+            if run.status != SystemStatus.WAITING:
+                self._audit(session, request_id, "flow", "system_waiting", system=system_id)
+            run.status = SystemStatus.WAITING.value
+            run.error = None
+            run.finished_at = None
             return _run_view(run)
 
     def system_failed(self, request_id: str, system_id: str, error: str) -> None:
         with self._session() as session:
             run = self._run(session, request_id, system_id)
-            run.status = "failed"
+            run.status = SystemStatus.FAILED.value
             run.error = error
             run.finished_at = datetime.now(UTC)
             self._audit(session, request_id, "flow", "system_failed", system=system_id, error=error)
@@ -383,7 +573,7 @@ class RequestStore:
                 select(ReviewItem).where(ReviewItem.request_id == request_id).order_by(ReviewItem.id)
             )
             return [
-                ReviewItemView(i.id, i.system_id, i.record_ref, i.reason, i.decision, i.decided_by)
+                ReviewItemView(i.id, i.system_id, i.record_ref, i.reason, i.decision, i.decided_by, dict(i.evidence or {}))
                 for i in items
             ]
 
@@ -476,6 +666,16 @@ class RequestStore:
             )
             return [AuditEntry(r.at, r.actor, r.action, dict(r.detail)) for r in rows]
 
+    def audit(self, request_id: str | None, actor: str, action: str, **detail: Any) -> None:
+        """Record an action that changes nothing in the store (a download, a password shown)."""
+        with self._session() as session:
+            self._audit(session, request_id, actor, action, **detail)
+
+    def pauses(self, request_id: str) -> list[tuple[date, date | None]]:
+        """(asked, answered) of each pause, oldest first; the reasons stay sealed."""
+        with self._session() as session:
+            return [(p.asked_on, p.answered_on) for p in self._row(session, request_id).pauses]
+
     @staticmethod
     def _audit(session: Session, request_id: str | None, actor: str, action: str, **detail: Any) -> None:
         session.add(AuditEvent(request_id=request_id, at=utcnow(), actor=actor, action=action, detail=detail))
@@ -483,8 +683,11 @@ class RequestStore:
     # -- rows ----------------------------------------------------------------------------
 
     @staticmethod
-    def _row(session: Session, request_id: str) -> Request:
-        row = session.get(Request, request_id)
+    def _row(session: Session, request_id: str, *, for_update: bool = False) -> Request:
+        # FOR UPDATE where a status or deadline changes: the row stays ours until commit
+        # (PostgreSQL, MariaDB; SQLite serialises writers anyway). The per-request lock of
+        # issue 8 belongs here.
+        row = session.get(Request, request_id, with_for_update=for_update or None)
         if row is None:
             raise RequestNotFound(f"no request {request_id!r} in this workspace")
         return row
@@ -496,8 +699,10 @@ class RequestStore:
             raise RequestNotFound(f"request {request_id!r} has no system {system_id!r}")
         return run
 
-    def _view(self, row: Request) -> AccessRequest:
+    def _view(self, row: Request, today: date | None = None) -> AccessRequest:
         birthdate = self._open(row.subject_birthdate_sealed, "subject_birthdate")
+        today = today or today_oslo()
+        deadlines = _deadlines(row, _clock_day(row, today))
         return AccessRequest(
             id=row.id,
             controller_id=row.controller_id,
@@ -518,13 +723,43 @@ class RequestStore:
             verification_method=row.verification_method,
             verified_at=row.verified_at,
             verified_by=row.verified_by,
-            due_legal=row.due_legal,
-            due_promised=row.due_promised,
-            due_extended=row.due_extended,
-            due=row.due,
+            # Derived afresh: while the clock stands still the stored dates are a day old
+            # every day.
+            due_legal=deadlines.legal,
+            due_promised=deadlines.promised,
+            due_extended=deadlines.extended,
+            due=deadlines.due,
             extension_months=row.extension_months,
             created_at=row.created_at,
             completed_at=row.completed_at,
+            extension_notified_on=row.extension_notified_on,
+            extension_reason=self._open(row.extension_reason_sealed, "extension_reason"),
+            delivered_on=row.delivered_on,
+            delivery_channel=row.delivery_channel,
+            delivered_by=row.delivered_by,
+            closed_at=row.closed_at,
+            close_reason=row.close_reason,
+            paused=deadlines.suspended,
+            clock=clock(deadlines, today, _answered_on(row)),
+        )
+
+
+GUARDIAN_AGE = 18
+"""Parental responsibility ends at 18 (barnelova § 30); the consent age for the information
+society services of seed 002 is 15, so a guardian asks for a child under 15 there, and may for
+a child up to 18 where the processing rests on anything else."""
+
+
+def _check_guardian(person: Person, received_on: date) -> None:
+    """A guardian asks only for a child: the birth date must say so."""
+    from dsar.identity import age_on
+
+    if person.birthdate is None:
+        raise InputError("a guardian asks on behalf of a child: give the child's birth date (--birthdate)")
+    if age_on(person.birthdate, received_on) >= GUARDIAN_AGE:
+        raise InputError(
+            "the person the request is about was 18 or older when it was received: a guardian can't "
+            "ask for an adult's data; the person asks, or an agent with a written mandate"
         )
 
 
@@ -540,8 +775,30 @@ def _deadlines(row: Request, today: date | None = None) -> Deadlines:
     )
 
 
-def _apply_deadlines(row: Request) -> None:
-    deadlines = _deadlines(row)
+def _answered_on(row: Request) -> date | None:
+    """The day the clock stopped: delivered, or closed without an answer (withdrawn…)."""
+    if row.delivered_on is not None:
+        return row.delivered_on
+    if row.closed_at is not None:
+        return row.closed_at.astimezone(OSLO).date()
+    return None
+
+
+def _clock_day(row: Request, today: date) -> date:
+    """The day an open pause is counted up to: today, or the day the clock stopped."""
+    answered = _answered_on(row)
+    return answered if answered is not None and answered < today else today
+
+
+def _open_for_clock(row: Request, action: str) -> None:
+    if RequestStatus(row.status).answered:
+        raise InputError(f"request {row.id} is {row.status}; its deadline can't be {action} any more")
+
+
+def _apply_deadlines(row: Request, today: date | None = None) -> None:
+    """Store the derived dates (so lists can sort and index by them) whenever what they are
+    derived from changes: receipt, promise, extension, pauses."""
+    deadlines = _deadlines(row, today)
     row.due_legal = deadlines.legal
     row.due_promised = deadlines.promised
     row.due_extended = deadlines.extended
@@ -556,6 +813,8 @@ def _run_view(run: SystemRun) -> SystemRunView:
         held=run.held,
         collections=dict(run.collections or {}),
         attempts=run.attempts,
+        files=run.files or 0,
+        files_missing=run.files_missing or 0,
         error=run.error,
         finished_at=run.finished_at,
     )
@@ -577,8 +836,44 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _head_revision() -> str | None:
+    """The newest migration's id, read from the migration files (without importing Alembic):
+    the one revision no other names as its ``down_revision``."""
+    import re
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if (rev := re.search(r"^revision = ['\"](\w+)['\"]", text, re.MULTILINE)) is not None:
+            revisions.add(rev.group(1))
+        if (down := re.search(r"^down_revision = ['\"](\w+)['\"]", text, re.MULTILINE)) is not None:
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    head = _head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
+    except SQLAlchemyError:
+        return False  # a new database: no version table yet
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the store's schema to the newest migration (no-op when it is there)."""
+    """Bring the store's schema to the newest migration (no-op when it is there).
+
+    A store already at the newest revision is recognised without loading Alembic, so a
+    command that only reads (or refuses) answers quickly."""
+    if _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
 

@@ -1,0 +1,120 @@
+"""``dsar user``: staff accounts for the dashboard (argon2 hashes; passwords never echoed)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, emit_table, friendly_errors, open_workspace
+
+app = typer.Typer(help="Staff accounts for the dashboard.", no_args_is_help=True)
+
+
+def _read_password(from_stdin: bool) -> str:
+    from dsar.errors import InputError
+
+    if from_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise InputError("no password on standard input")
+        return password
+    first = typer.prompt("Passord", hide_input=True)
+    second = typer.prompt("Gjenta passordet", hide_input=True)
+    if first != second:
+        raise InputError("the two passwords differ; nothing was changed")
+    return first
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Login name, e.g. kari.n")],
+    controller: Annotated[
+        list[str] | None, typer.Option(help="Limit to this controller (repeatable); default all.")
+    ] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "admin",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Create a staff account; the password is asked on the terminal (or read from stdin)."""
+    with friendly_errors(json):
+        from dsar.staff import StaffDirectory, check_name
+        from dsar.store import open_store
+
+        check_name(name)
+        ws = open_workspace(workspace)
+        for controller_id in controller or []:
+            ws.config.controller(controller_id)  # an unknown id is refused by name
+        password = _read_password(password_stdin)
+        staff = StaffDirectory(open_store(ws)).add(name, password, controllers=controller or None, actor=actor)
+        if json:
+            emit_json({"name": staff.name, "controllers": list(staff.controllers) if staff.controllers else None})
+        else:
+            scope = ", ".join(staff.controllers) if staff.controllers else "alle virksomheter"
+            typer.echo(f"{staff.name}: opprettet ({scope})")
+
+
+@app.command("list")
+def list_staff(workspace: WorkspaceOption = None, json: JsonOption = False) -> None:
+    """Staff accounts and what they may see."""
+    with friendly_errors(json):
+        from dsar.staff import StaffDirectory
+        from dsar.store import open_store
+
+        rows = [
+            {
+                "name": staff.name,
+                "controllers": list(staff.controllers) if staff.controllers else None,
+                "active": active,
+            }
+            for staff, active in StaffDirectory(open_store(open_workspace(workspace))).list()
+        ]
+        if json:
+            emit_json(rows)
+        else:
+            emit_table(
+                [
+                    {
+                        "navn": r["name"],
+                        "virksomheter": ", ".join(r["controllers"]) if r["controllers"] else "alle",
+                        "aktiv": "ja" if r["active"] else "nei",
+                    }
+                    for r in rows
+                ],
+                ["navn", "virksomheter", "aktiv"],
+            )
+
+
+@app.command("password")
+def password(
+    name: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "admin",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Set a new password; the member's open sessions end."""
+    with friendly_errors():
+        from dsar.staff import StaffDirectory
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        StaffDirectory(open_store(ws)).set_password(name, _read_password(password_stdin), actor)
+        typer.echo(f"{name}: nytt passord satt")
+
+
+@app.command("disable")
+def disable(
+    name: Annotated[str, typer.Argument()],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "admin",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Close an account (kept for the audit); its sessions end."""
+    with friendly_errors():
+        from dsar.staff import StaffDirectory
+        from dsar.store import open_store
+
+        StaffDirectory(open_store(open_workspace(workspace))).disable(name, actor)
+        typer.echo(f"{name}: deaktivert")

@@ -1,0 +1,171 @@
+"""Comparing a name a system holds with the name a request gives.
+
+A name corroborates or contradicts a record found by e-mail or phone; it never confirms a
+record alone. So the question is asked carefully:
+
+- A name says something only when it is *informative*: at least two words of two letters or
+  more. An empty, one-word (``Rosseland``), initials-only (``K. N.``) or unreadable name
+  (``?``, ``-``) never agrees with anything: records with a name are then held for review.
+- Spellings are brought together before comparing: letter case, accents and NFD/NFC forms,
+  ``æ``/``ae``, ``ø``/``oe``/``o``, ``å``/``aa``/``a``, ``Etternavn, Fornavn``, hyphens.
+- Two names *agree* when the asked first name and one part of the asked surname both occur
+  in the held name (middle names may be missing on either side; one typo in a long word is
+  forgiven). A held name that is only the asked first name or surname is *partial*: it
+  neither confirms nor contradicts. Anything else *differs*: another first name under the
+  same surname is the family sharing an e-mail.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "œ": "oe"})
+# Transliterations written without the Norwegian letters, brought to one form. Applied to both
+# sides alike, so a rare false equality ("joel"/"jol") costs nothing.
+_DIGRAPHS = (("aa", "a"), ("oe", "o"), ("ue", "u"))
+MAX_NAME = 200
+
+
+class NameMatch(Enum):
+    AGREE = "agree"
+    PARTIAL = "partial"
+    DIFFER = "differ"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name as comparable words; each word is a tuple of its hyphen-separated parts."""
+
+    words: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def parse(cls, value: object) -> Name:
+        text = str(value or "")[:MAX_NAME].strip()
+        if text.count(",") == 1:
+            last, first = (part.strip() for part in text.split(","))
+            text = f"{first} {last}"
+        words = []
+        for word in re.split(r"[\s,;/]+", text):
+            parts = tuple(p for p in (canonical(part) for part in word.split("-")) if p)
+            if parts:
+                words.append(parts)
+        return cls(tuple(words))
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(part for word in self.words for part in word)
+
+    @property
+    def informative(self) -> bool:
+        """Two words of two letters or more: enough to tell one person from another."""
+        return sum(1 for word in self.words if any(len(p) >= 2 for p in word)) >= 2
+
+    @property
+    def first(self) -> str:
+        return self.words[0][0]
+
+    @property
+    def surname_parts(self) -> tuple[str, ...]:
+        return self.words[-1]
+
+
+def canonical(token: str) -> str:
+    """One word in its comparable form: ``Ødegård`` → ``odegard``, ``Aasen`` → ``asen``."""
+    text = unicodedata.normalize("NFKC", token).casefold().translate(_LETTERS)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and (ch.isalnum()))
+    for digraph, single in _DIGRAPHS:
+        text = text.replace(digraph, single)
+    return text
+
+
+def fold_name(value: str) -> str:
+    """A name reduced for display-free comparison: ``"Ødegård, Kari-Anne"`` → ``"kari anne odegard"``."""
+    return " ".join(Name.parse(value).tokens)
+
+
+def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
+    """How a held name relates to the asked one, and a 0–100 score of how closely."""
+    a, h = Name.parse(asked), Name.parse(held)
+    if not h.tokens:
+        return NameMatch.UNKNOWN, 0
+    score = _score(a, h)
+    if not a.informative:
+        return NameMatch.UNKNOWN, score
+    held_tokens = h.tokens
+    first_ok = any(_same(a.first, t) for t in held_tokens)
+    initial_ok = any(len(t) == 1 and t == a.first[0] for t in held_tokens)
+    last_ok = any(_same(p, t) for p in a.surname_parts for t in held_tokens) or any(
+        _same(p, t) for p in h.surname_parts for t in a.tokens[1:]
+    )
+    if first_ok and last_ok:
+        return NameMatch.AGREE, score
+    if initial_ok and last_ok:
+        return NameMatch.PARTIAL, score  # "K. Nordmann" may be Kari or Knut
+    if len(h.words) == 1 and len(h.tokens) == 1:
+        only = held_tokens[0]
+        if _same(only, a.first) or any(_same(only, p) for p in a.surname_parts):
+            return NameMatch.PARTIAL, score
+    return NameMatch.DIFFER, score
+
+
+def names_compatible(asked: str, held: str) -> bool:
+    """Whether a held name can be the asking person's (agrees, or only part of it)."""
+    return compare_names(asked, held)[0] in (NameMatch.AGREE, NameMatch.PARTIAL)
+
+
+def lookup_forms(asked: str) -> tuple[list[str], list[str]]:
+    """Lower-case spellings a register may hold, for an exact (indexed) name lookup:
+    (full names, surnames). Full names in both orders and ``Etternavn, Fornavn``, with and
+    without the asked middle names, with ``ø``/``å``/``æ`` written both ways."""
+    name = Name.parse(asked)
+    if not name.informative:
+        return [], []
+    raw_words = [w for w in re.split(r"[\s,]+", _reorder(str(asked)[:MAX_NAME])) if w]
+    first, last = raw_words[0], raw_words[-1]
+    middles = raw_words[1:-1]
+    fulls = {
+        f"{first} {last}", f"{last} {first}", f"{last}, {first}",
+        " ".join(raw_words), f"{last}, {' '.join(raw_words[:-1])}",
+    }
+    if middles:
+        fulls.add(f"{' '.join(raw_words[:-1])} {last}")
+    forms = {variant for full in fulls for variant in _spellings(full.lower())}
+    surnames = {variant for part in [last, *last.split("-")] for variant in _spellings(part.lower())}
+    return sorted(forms), sorted(surnames)
+
+
+def _reorder(text: str) -> str:
+    if text.count(",") == 1:
+        last, first = (part.strip() for part in text.split(","))
+        return f"{first} {last}"
+    return text.strip()
+
+
+def _spellings(text: str) -> set[str]:
+    """The text with Norwegian letters as written, and as written without them."""
+    plain = unicodedata.normalize("NFC", text)
+    out = {plain}
+    for mapping in ({"ø": "o", "å": "a", "æ": "ae"}, {"ø": "oe", "å": "aa", "æ": "ae"}):
+        out.add("".join(mapping.get(ch, ch) for ch in plain))
+    return out
+
+
+def _same(x: str, y: str) -> bool:
+    if x == y:
+        return True
+    if min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 1:
+        return False
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(x, y) <= 1
+
+
+def _score(a: Name, h: Name) -> int:
+    from rapidfuzz import fuzz
+
+    return int(round(fuzz.token_set_ratio(" ".join(a.tokens), " ".join(h.tokens))))

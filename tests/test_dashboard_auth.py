@@ -1,0 +1,157 @@
+"""The dashboard's doors: nothing without a login, no form without its CSRF token, a staff
+member limited to one controller sees nothing of another; refusals change nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dsar.deadlines import today_oslo
+from dsar.store import Person, open_store
+from tests import dashboard_world, flow_world
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    workspace = dashboard_world.build(tmp_path)
+    monkeypatch.setenv("DSAR_WORKSPACE", str(tmp_path))
+    return workspace
+
+
+@pytest.fixture
+def app(ws):
+    from dsar.dashboard.app import create_app
+
+    return create_app(ws)
+
+
+def register(ws, controller: str, name: str = "Kari Nordmann") -> str:
+    config = ws.config.controller(controller)
+    store = open_store(ws)
+    request = store.register(
+        controller=config.controller,
+        person=Person.from_given(name, emails=[flow_world.KARI["email"]]),
+        received_on=today_oslo(),
+        channel="email",
+        actor="test",
+        verification_method="bankid",
+    )
+    return request.id
+
+
+def login(client: TestClient, name: str = "kari.n") -> str:
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    response = client.post("/login", data={"csrf": token, "name": name, "password": dashboard_world.PASSWORD},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    page = client.get("/").text
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def every_route(app) -> list[tuple[str, str]]:
+    routes = []
+    for route in app.routes:
+        for method in sorted(getattr(route, "methods", None) or []):
+            if method in ("HEAD",) or route.path == "/login":
+                continue
+            path = (
+                route.path.replace("{request_id}", "INN-2026-AAAAAA").replace("{item_id}", "1")
+                .replace("{kind}", "pdf").replace("{name}", "dashboard.css")
+            )
+            routes.append((method, path))
+    return routes
+
+
+def test_every_route_needs_a_login(app, ws):
+    routes = every_route(app)
+    assert len(routes) >= 20
+    with TestClient(app) as client:
+        for method, path in routes:
+            response = client.request(method, path, follow_redirects=False)
+            if method == "GET" and response.status_code == 303:
+                assert response.headers["location"] == "/login", path
+            else:
+                assert response.status_code == 401, (method, path, response.status_code)
+        # Static files and unknown paths too: nothing is served to a stranger.
+        assert client.get("/static/progress.js").status_code == 401
+        assert client.get("/no/such/page", follow_redirects=False).status_code in (401, 303)
+
+
+def test_the_session_cookie_is_httponly_and_samesite(app):
+    with TestClient(app) as client:
+        form = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        response = client.post("/login", data={"csrf": token, "name": "kari.n", "password": dashboard_world.PASSWORD},
+                               follow_redirects=False)
+        cookie = response.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert "content-security-policy" in response.headers
+
+
+def test_a_wrong_password_logs_nobody_in(app, ws):
+    with TestClient(app) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        response = client.post("/login", data={"csrf": token, "name": "kari.n", "password": "feil"}, follow_redirects=False)
+        assert response.status_code == 401 and "dsar_session" not in response.headers.get("set-cookie", "")
+    assert open_store(ws).audit_log  # the failed login is audited without a request id
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(app, ws):
+    request_id = register(ws, "testbutikk")
+    with TestClient(app) as client:
+        csrf = login(client)
+        for data in ({}, {"csrf": "forged"}):
+            response = client.post(f"/requests/{request_id}/pause", data={**data, "reason": "x"}, follow_redirects=False)
+            assert response.status_code == 403
+        assert not open_store(ws).get(request_id).paused
+        # The login form too has its own token.
+        client.cookies.clear()
+        assert client.post("/login", data={"name": "kari.n", "password": dashboard_world.PASSWORD}).status_code == 403
+        # With the token it works.
+        csrf = login(client)
+        client.post(f"/requests/{request_id}/pause", data={"csrf": csrf, "reason": "adresse"})
+        assert open_store(ws).get(request_id).paused
+
+
+def test_staff_limited_to_one_controller_see_no_other(app, ws):
+    mine = register(ws, "annenbutikk", "Ola Hansen")
+    theirs = register(ws, "testbutikk", "Kari Nordmann")
+    with TestClient(app) as client:
+        csrf = login(client, "ola.n")
+        listing = client.get("/").text
+        assert mine in listing and theirs not in listing and "Kari Nordmann" not in listing
+        assert "testbutikk" not in client.get("/?virksomhet=testbutikk").text.split("<table", 1)[-1]
+        assert client.get(f"/requests/{theirs}").status_code == 404
+        assert client.get(f"/requests/{theirs}/progress.json").status_code == 404
+        assert client.get(f"/requests/{theirs}/package").status_code == 404
+        response = client.post(f"/requests/{theirs}/close", data={"csrf": csrf, "reason": "withdrawn"})
+        assert response.status_code == 404 and open_store(ws).get(theirs).status == "registered"
+        assert "testbutikk" not in client.get("/requests/new").text
+        refused = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "X Y", "emails": "x@example.no"})
+        assert refused.status_code == 400
+        assert "testbutikk" not in client.get("/report").text
+        assert client.get(f"/requests/{mine}").status_code == 200
+
+
+def test_actions_are_audited_with_the_staff_members_name(app, ws):
+    request_id = register(ws, "testbutikk")
+    with TestClient(app) as client:
+        csrf = login(client)
+        today = today_oslo().isoformat()
+        client.post(f"/requests/{request_id}/extend", data={"csrf": csrf, "months": "1", "reason": "mange systemer", "notified_on": today})
+        notice = client.get(f"/requests/{request_id}/extension-notice.pdf?lang=en")
+        assert notice.status_code == 200 and notice.content.startswith(b"%PDF")
+        assert "attachment" in notice.headers["content-disposition"]
+        html = client.get(f"/requests/{request_id}/extension-notice.html?lang=nb").text
+        assert "én måned" in html and "mange systemer" in html
+        # A refusal is shown, and changes nothing: an extension never shortens.
+        page = client.post(f"/requests/{request_id}/extend", data={"csrf": csrf, "months": "1", "reason": "igjen"}).text
+        assert "never shortened" in page
+    log = open_store(ws).audit_log(request_id)
+    assert [(e.actor, e.action) for e in log if e.action in ("extended", "notice_downloaded")] == [
+        ("kari.n", "extended"), ("kari.n", "notice_downloaded"), ("kari.n", "notice_downloaded")
+    ]
