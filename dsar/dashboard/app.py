@@ -562,7 +562,7 @@ def _evidence(workspace: Workspace, request_id: str, items: list[Any]) -> dict[i
         by_ref = {i.record_ref: i.id for i in group}
         try:
             for finding in workspace.staging.read(request_id, system_id, collection):
-                item_id = by_ref.get(finding.review_key or "")
+                item_id = by_ref.get(finding.group or "")
                 if item_id is not None:
                     out.setdefault(item_id, []).append(
                         {k: ("" if v is None else str(v))[:200] for k, v in finding.fields.items()}
