@@ -21,6 +21,8 @@ COMMANDS = [
     ["bench.accuracy", "--scale", "1"],
     ["bench.mail"],
     ["bench.mail_accuracy", "--scale", "1"],
+    ["bench.letter"],
+    ["bench.prefect_overhead"],
 ]
 
 

@@ -46,10 +46,14 @@ def ensure_world(
     seed: int = 2026,
     sql_urls: Mapping[str, str] | None = None,
     rebuild: bool = False,
+    world_name: str = "default",
 ) -> tuple[Path, bool]:
     """Build the sample world in ``root`` unless one with the same parameters is there (or
     ``rebuild``), and make sure its data key exists (``dsar demo``'s way, in the bench
     secret store: ``use_bench_secrets``).
+
+    ``world_name``: ``default`` (``sample_data.generate``, the five controllers) or ``unseen``
+    (``sample_data.unseen``: organisations the product has never seen; no ``sql_urls``).
 
     Returns (root, built_now).
     """
@@ -58,16 +62,24 @@ def ensure_world(
 
     use_bench_secrets()
     wanted = {"scale": scale, "seed": seed, "sql_urls": dict(sql_urls or {})}
+    if world_name != "default":
+        wanted["world"] = world_name
     marker = root / MARKER
     built = rebuild or not (marker.is_file() and json.loads(marker.read_text()) == wanted)
     if built:
         from sample_data.generate import build_world
+        from sample_data.unseen import build_unseen
 
         marker.unlink(missing_ok=True)  # an interrupted build must not look finished
-        say(f"building the sample world at scale {scale:g} in {root} (scale 100: a few minutes) …")
+        say(f"building the {world_name} world at scale {scale:g} in {root} (scale 100: a few minutes) …")
         started = time.perf_counter()
-        world = build_world(root, scale=scale, seed=seed, sql_urls=sql_urls)
-        say(f"built world scale {scale:g} in {root}: {world.people} people, "
+        if world_name == "unseen":
+            if sql_urls:
+                raise ValueError("the unseen world is built on SQLite only")
+            world = build_unseen(root, scale=scale, seed=seed)
+        else:
+            world = build_world(root, scale=scale, seed=seed, sql_urls=sql_urls)
+        say(f"built {world_name} world scale {scale:g} in {root}: {world.people} people, "
             f"{world.total_records} records, {time.perf_counter() - started:.0f} s")
         marker.write_text(json.dumps(wanted))
     ensure_data_key(Workspace(root))

@@ -1,6 +1,10 @@
 """Accuracy of the search against the sample world's ground truth, for every person.
 
-    python -m bench.accuracy [--scale 1] [--seed 2026]
+    python -m bench.accuracy [--world default|unseen] [--scale 1] [--seed 2026] [--json]
+
+``--world unseen`` measures ``sample_data.unseen``: organisations the product has never seen,
+with the hard cases in realistic proportions (the default world was written beside the
+matcher). ``--json`` prints the figures to stdout, machine-readably (progress goes to stderr).
 
 Every person of ``people.csv`` asks every controller, with the identifiers they would give
 (their canonical e-mail and phone, name and birth date, through ``Person.from_given`` as
@@ -21,6 +25,18 @@ missed          in the person's ground truth but not found at all
 released foreign confirmed but not the person's: another person's data would leave (must be 0)
 held foreign    not the person's and held: the weak-match rules stopping it
 
+and summed up, per system and overall, as
+
+recall               (released own + held own) / truth: the person's records found at all
+auto recall          released own / truth: found and released without a person deciding
+wrong_auto_included  released foreign: another person's record released without review
+review load          (held own + held foreign) / (released own + released foreign): the work
+                     left to staff, as a share of what is released
+over-holding         held own (and as a share of truth): the person's own records held back
+
+Identifiers the request form refuses (``Person.from_given`` raises ``InputError``) are
+dropped one by one, as staff would have to, and counted (``refused_identifiers``).
+
 ``tests/test_accuracy.py`` runs ``evaluate`` on a small world and asserts on it.
 """
 
@@ -28,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -69,6 +86,42 @@ class Tally:
     def recall_found(self) -> float:
         return self.found_own / self.truth if self.truth else 1.0
 
+    @property
+    def held(self) -> int:
+        return sum(self.held_own.values()) + sum(self.held_foreign.values())
+
+    @property
+    def released(self) -> int:
+        return self.released_own + self.released_foreign
+
+    @property
+    def review_load(self) -> float | None:
+        """Held records as a share of released records; None when some are held and none released."""
+        if self.released:
+            return self.held / self.released
+        return None if self.held else 0.0
+
+    @property
+    def over_holding(self) -> int:
+        return sum(self.held_own.values())
+
+    def figures(self) -> dict[str, Any]:
+        """The headline figures, as ``--json`` prints them."""
+        return {
+            "truth": self.truth,
+            "recall": self.recall_found,
+            "auto_recall": self.recall_released,
+            "wrong_auto_included": self.released_foreign,
+            "review_load": self.review_load,
+            "over_holding": self.over_holding,
+            "over_holding_share": self.over_holding / self.truth if self.truth else 0.0,
+            "released_own": self.released_own,
+            "held_own": dict(self.held_own),
+            "missed": self.missed,
+            "released_foreign": self.released_foreign,
+            "held_foreign": dict(self.held_foreign),
+        }
+
 
 @dataclass
 class Evaluation:
@@ -84,6 +137,8 @@ class Evaluation:
     held_own_by_relation: Counter[str] = field(default_factory=Counter)
     held_foreign_by_relation: Counter[str] = field(default_factory=Counter)
     """Held records counted by the asking person's relation in people.csv."""
+    refused_identifiers: Counter[str] = field(default_factory=Counter)
+    """Identifiers people gave that the request form refused (``email``/``phone``), per person."""
     missed_examples: list[tuple[str, str, str, str]] = field(default_factory=list)
     foreign_examples: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     """(asking person, system, collection, key, owners) of foreign records released."""
@@ -103,20 +158,46 @@ def relation(person: dict[str, str]) -> str:
         return "child (guardian's e-mail)"
     if person["shares_email_with"]:
         return "shares e-mail (family or guardian)"
+    if person.get("same_first_name_as"):
+        return "same name as parent or child (Jr./Sr.)"
     if person["namesake_of"]:
         return "namesake"
     if person["phone_only"]:
         return "phone only"
+    if person.get("changed_email"):
+        return "changed e-mail"
     return "none"
 
 
-def asker(person: dict[str, str]) -> Any:
-    """The request's person, as ``dsar demo`` and ``dsar request new`` make it."""
+def asker(person: dict[str, str]) -> tuple[Any, list[str]]:
+    """The request's person, as ``dsar request new`` makes it, and the kinds of the
+    identifiers it refused.
+
+    A world whose people.csv lists every identifier given (``emails``, ``phones``, ``"; "``
+    between them) gives them all; otherwise the one ``email`` and ``phone``. An identifier
+    the form refuses is left out, as staff would have to.
+    """
+    from dsar.errors import InputError
     from dsar.store import Person
 
-    return Person.from_given(
-        person["name"], emails=[person["email"]], phones=[person["phone"]], birthdate=person["birthdate"]
-    )
+    def given(many: str, one: str) -> list[str]:
+        if many in person:
+            return [v for v in person[many].split("; ") if v]
+        return [person[one]] if person[one] else []
+
+    emails, phones, refused = [], [], []
+    for kind, values, accepted in (("email", given("emails", "email"), emails),
+                                   ("phone", given("phones", "phone"), phones)):
+        for value in values:
+            try:
+                Person.from_given("", emails=[value] if kind == "email" else [],
+                                  phones=[value] if kind == "phone" else [])
+            except InputError:
+                refused.append(kind)
+            else:
+                accepted.append(value)
+    subject = Person.from_given(person["name"], emails=emails, phones=phones, birthdate=person["birthdate"] or None)
+    return subject, refused
 
 
 def evaluate(
@@ -147,6 +228,10 @@ def evaluate(
 
     workspace = Workspace(root)
     result = Evaluation(people=len(people), requests=0, systems={})
+    subjects = {}
+    for person in people:
+        subjects[person["person_id"]], refused = asker(person)
+        result.refused_identifiers.update(refused)
     held_requests: set[tuple[str, str]] = set()
     for controller_id, controller in workspace.config.controllers.items():
         result.requests += len(people)
@@ -156,7 +241,7 @@ def evaluate(
             with connector_for(system, workspace) as connector:
                 for person in people:
                     pid = person["person_id"]
-                    subject = asker(person)
+                    subject = subjects[pid]
                     mine = truth[where].get(pid, set())
                     tally.truth += len(mine)
                     result.truth_by_relation[relation(person)] += len(mine)
@@ -200,6 +285,17 @@ def report(result: Evaluation) -> str:
         f"{result.people} people × {len(result.systems)} systems "
         f"({result.requests} person × controller requests), {result.seconds:.0f} s",
         "",
+        "| system | recall | auto recall | wrong_auto_included | review load | over-holding (own held) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, tally in [*result.systems.items(), ("**all**", result.total)]:
+        lines.append(
+            f"| {name} | {100 * tally.recall_found:.2f} % | {100 * tally.recall_released:.2f} % | "
+            f"{tally.released_foreign:,} | "
+            f"{'–' if tally.review_load is None else f'{100 * tally.review_load:.1f} %'} | {tally.over_holding:,} "
+            f"({100 * tally.over_holding / tally.truth if tally.truth else 0:.1f} %) |")
+    lines += [
+        "",
         "| system | truth records | released own | held own | missed | recall released | found (released + held) | released foreign | held foreign (reasons) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -227,6 +323,8 @@ def report(result: Evaluation) -> str:
         f"foreign records held: {sum(total.held_foreign.values()):,} — by the asker's relation: "
         + (", ".join(f"{r} {n}" for r, n in result.held_foreign_by_relation.most_common()) or "none"),
         f"requests that would wait for review (anything held): {result.requests_with_held:,} of {result.requests:,}",
+        "identifiers refused by the request form: "
+        + (", ".join(f"{k} {n:,}" for k, n in result.refused_identifiers.most_common()) or "none"),
     ]
     if result.missed_examples:
         lines.append("missed (first): " + "; ".join("/".join(x) for x in result.missed_examples))
@@ -240,16 +338,26 @@ def main(argv: list[str] | None = None) -> int:
     from bench._common import bench_dir, ensure_world, machine, machine_line, say, write_results
 
     parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--world", choices=("default", "unseen"), default="default",
+                        help="default: the five sample controllers; unseen: sample_data.unseen")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
     args = parser.parse_args(argv)
-    root, _ = ensure_world(bench_dir() / f"accuracy-ws{args.scale:g}-{args.seed}", scale=args.scale, seed=args.seed)
+    name = "accuracy" if args.world == "default" else f"accuracy-{args.world}"
+    root, _ = ensure_world(bench_dir() / f"{name}-ws{args.scale:g}-{args.seed}", scale=args.scale, seed=args.seed,
+                           world_name=args.world)
     info = machine()
-    print(f"{machine_line(info)}\nworld scale {args.scale:g}, seed {args.seed}\n")
+    if not args.json:
+        print(f"{machine_line(info)}\n{args.world} world, scale {args.scale:g}, seed {args.seed}\n")
     result = evaluate(root, progress=say)
-    print(report(result))
+    if not args.json:
+        print(report(result))
     data = {
-        "machine": info, "scale": args.scale, "seed": args.seed, "people": result.people,
+        "machine": info, "world": args.world, "scale": args.scale, "seed": args.seed, "people": result.people,
+        "overall": result.total.figures(),
+        "per_system": {k: t.figures() for k, t in result.systems.items()},
+        "refused_identifiers": dict(result.refused_identifiers),
         "requests": result.requests, "requests_with_held": result.requests_with_held, "seconds": result.seconds,
         "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign)}
                     for k, t in result.systems.items()},
@@ -259,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         "held_foreign_by_relation": dict(result.held_foreign_by_relation),
         "missed_examples": result.missed_examples, "foreign_examples": result.foreign_examples,
     }
-    say(f"results in {write_results(f'accuracy-scale{args.scale:g}', data)}")
+    say(f"results in {write_results(f'{name}-scale{args.scale:g}', data)}")
+    if args.json:
+        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     return 0
 
 

@@ -130,7 +130,7 @@ def _instrument() -> list[tuple[str, float, float]]:
     dsar.answer.answer_request = timed("answer", dsar.answer.answer_request)
     dsar.letter.render_letter_pdf = timed("pdf", dsar.letter.render_letter_pdf)
 
-    # Prefect 3.8 runs a flow's heartbeat in a thread started as
+    # Prefect 3.9.1 (as 3.8) runs a flow's heartbeat in a thread started as
     # Thread(target=context.run, args=(heartbeat_loop,)) and joins it when the run ends; the
     # thread sleeps in 1-s steps, so the join can wait up to a second. Only that join is timed.
     join = threading.Thread.join
@@ -158,7 +158,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str, float]:
+def start_server(home: Path, database_url: str | None = None) -> tuple[subprocess.Popen[bytes], str, float]:
+    """``prefect server start`` in ``home`` (SQLite there, or ``database_url``); (process, API
+    URL, seconds until ``/api/health`` answered)."""
     port = free_port()
     env = _base_env()
     env.update({
@@ -167,6 +169,8 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str, float]:
         "PREFECT_SERVER_API_PORT": str(port),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     })
+    if database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
     log = (home / "server.log").open("wb")
     started = time.perf_counter()
     process = subprocess.Popen(

@@ -19,7 +19,7 @@ memory), read after the floor build and after the real build; a fresh process pe
 means no run inherits another's peak. The data key is the bench's (``DSAR_DATA_KEY`` in
 ``<bench dir>/secrets`` unless the environment names one); there is no workspace here, so it
 is made with ``DataKey.generate`` and ``store_secret`` rather than ``dsar demo``'s helper. The letter is a fixed small HTML/PDF pair (as in
-tests/test_package.py): rendering it (WeasyPrint) costs the same whatever N is.
+tests/test_package.py): rendering it (Typst) costs the same whatever N is.
 """
 
 from __future__ import annotations

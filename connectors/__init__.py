@@ -23,6 +23,8 @@ REGISTRY = {
     "sql": "connectors.sql:SqlConnector",
     "csv": "connectors.csv_file:CsvConnector",
     "mail": "connectors.mail:MailConnector",
+    "xlsx": "connectors.spreadsheet:SpreadsheetConnector",
+    "manual": "connectors.manual:ManualConnector",
 }
 
 

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from dsar.crypto import DataKey
 
 LINE_KEY = "_line"
+MAX_CELL = 64 * 1024 * 1024
+"""A cell may be long (a pasted e-mail, a note): the csv module's 128 KiB default would fail
+the whole system over one cell. 64 MiB still stops a file that is not CSV at all."""
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -164,7 +167,13 @@ class CsvConnector(Connector):
         references are followed by; None when the encoding can't be read from an offset."""
         if not seekable(collection.encoding):
             return None
-        fields = [(f, kind) for f, kind in looked_up_fields(self.system, collection) if f != LINE_KEY]
+        # Names are compared by meaning (dsar.names), not by a keyed hash of the cell: a name
+        # lookup reads the file.
+        fields = [
+            (f, kind)
+            for f, kind in looked_up_fields(self.system, collection)
+            if f != LINE_KEY and kind in ("email", "phone", "exact")
+        ]
         return IndexSpec(
             encoding=codecs.lookup(collection.encoding).name,
             delimiter=collection.delimiter,
@@ -268,6 +277,15 @@ class CsvConnector(Connector):
         missing = [(c, key) for c, key in needed if c not in header]
         if missing:
             column, key = missing[0]
+            other = next((d for d in (";", ",", "\t", "|") if d != collection.delimiter and len(header) == 1 and d in header[0]), None)
+            if other is not None:
+                # A ';' export read with the default ',' has one column holding everything.
+                shown = "\\t" if other == "\t" else other
+                raise self._broken(
+                    collection, 1,
+                    f"the header has one column that holds {other!r}: the file looks {other!r}-separated; "
+                    f"set {config_key(self.system, collection)}.delimiter = \"{shown}\"",
+                )
             raise self._broken(
                 collection, 1, f"column {column!r} is not in the header; check {key}"
             )
@@ -339,6 +357,8 @@ class CsvConnector(Connector):
         try:
             handle.seek(offset)
             lines = _DecodedLines(handle, collection.encoding, offset)
+            if csv.field_size_limit() < MAX_CELL:
+                csv.field_size_limit(MAX_CELL)
             reader = csv.reader(lines, delimiter=collection.delimiter, strict=True)
             while True:
                 start, at = line + lines.count, lines.position

@@ -8,7 +8,6 @@ staff may send while the rest is chased.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from pathlib import Path
 from dsar.config.models import ControllerConfig, System
 from dsar.deadlines import today_oslo
 from dsar.delivery import discard_password, seal_password
+from dsar.errors import DiskFull
+from dsar.faults import checkpoint
 from dsar.matching import Resolution
 from dsar.records import Finding
 from dsar.report import Answer, SystemReport
@@ -38,6 +39,8 @@ class AnswerOutcome:
     complete: bool
     failed_systems: tuple[str, ...]
     awaiting_review: int
+    waiting_systems: tuple[str, ...] = ()
+    """Systems staff search by hand that they have not finished (``connectors.manual``)."""
 
 
 def answer_request(
@@ -54,12 +57,15 @@ def answer_request(
 
     answer, released = build_answer(workspace, store, request, controller, today=today)
     letter_html = render_letter_html(answer)
-    letter_pdf = render_letter_pdf(letter_html)
+    letter_pdf = render_letter_pdf(answer)
+    checkpoint("letter")
     password = generate_password()
-    dest = _package_path(workspace, request.id, complete=answer.complete)
-    # Sealed first: a package must never exist whose password nobody can be given.
-    seal_password(workspace.data_key, dest, password)
+    directory = workspace.exports_dir / request.id
+    directory.mkdir(parents=True, exist_ok=True)
+    dest = store.reserve_package(request.id, directory, complete=answer.complete)
     try:
+        # Sealed first: a package must never exist whose password nobody can be given.
+        seal_password(workspace.data_key, dest, password)
         info = build_package(
             answer,
             workspace.staging,
@@ -70,20 +76,29 @@ def answer_request(
             released=released,
             redaction_changes=store.redaction_changes(request.id),
         )
-    except BaseException:
+    except BaseException as exc:
         discard_password(dest)
+        store.package_failed(request.id, dest)
+        full = _disk_full(exc, directory)
+        if full is not None:
+            raise full from None
         raise
+    checkpoint("package-built")
     store.record_package(
         request.id, path=info.path, sha256=info.sha256, size=info.size, records=info.records, complete=info.complete
     )
+    checkpoint("status")
     failed = tuple(s.system.id for s in answer.systems if s.status == "failed")
+    waiting = tuple(s.system.id for s in answer.systems if s.status == "waiting")
     awaiting = sum(s.held for s in answer.systems if s.status == "needs_review")
     if answer.complete:
         status = RequestStatus.COMPLETE
     else:
-        status = RequestStatus.INCOMPLETE if failed else RequestStatus.NEEDS_REVIEW
+        # A system that failed or waits for staff's own search leaves the answer incomplete
+        # (staff act next); only decisions on held records left: it needs review.
+        status = RequestStatus.INCOMPLETE if failed or waiting else RequestStatus.NEEDS_REVIEW
     store.set_status(request.id, status, "flow", package=info.path.name, records=info.records)
-    return AnswerOutcome(request.id, status, info.path, info.records, info.complete, failed, awaiting)
+    return AnswerOutcome(request.id, status, info.path, info.records, info.complete, failed, awaiting, waiting)
 
 
 def build_answer(
@@ -94,7 +109,21 @@ def build_answer(
     *,
     today: date | None = None,
 ) -> tuple[Answer, Callable[[Finding], bool]]:
-    """The facts of the answer, and which staged findings it releases."""
+    """The facts of the answer, and which staged findings it releases.
+
+    Completeness is proved, not assumed: a system counts as searched only while its staging
+    holds exactly what its search wrote (``Staging.verify``). Staging that went missing or
+    was changed makes the system failed — searched again on the next run — so no package
+    states "complete" over data it doesn't hold.
+    """
+    runs = store.system_runs(request.id)
+    for system_id, run in runs.items():
+        if run.done and run.staged is not None:
+            problem = workspace.staging.verify(request.id, system_id, run.staged)
+            if problem is not None:
+                store.system_failed(
+                    request.id, system_id, f"system {system_id!r}: {problem}; it is searched again on the next run"
+                )
     runs = store.system_runs(request.id)
     decisions: dict[str, dict[str, str | None]] = defaultdict(dict)  # system -> group -> decision
     for item in store.review_items(request.id):
@@ -169,6 +198,8 @@ def _report(
 ) -> SystemReport:
     """One system's outcome. Held records follow their review decision: accepted ones join
     the answer, rejected ones are dropped, undecided ones keep the system waiting."""
+    if run is not None and run.status == "waiting":
+        return SystemReport(system=system, status="waiting")
     if run is None or not run.done:
         error = run.error if run is not None and run.error else "not searched"
         return SystemReport(system=system, status="failed", error=error)
@@ -190,12 +221,13 @@ def _report(
     )
 
 
-def _package_path(workspace: Workspace, request_id: str, *, complete: bool) -> Path:
-    """The next free name: one more than the highest number used so far (a package, its
-    sealed password or a build left unfinished), so no package is ever replaced."""
-    directory = workspace.exports_dir / request_id
-    directory.mkdir(parents=True, exist_ok=True)
-    used = re.compile(rf"{re.escape(request_id)}-(\d+)")
-    numbers = [int(m.group(1)) for p in directory.iterdir() if (m := used.match(p.name))]
-    suffix = "" if complete else "-delvis"
-    return directory / f"{request_id}-{max(numbers, default=0) + 1}{suffix}.zip"
+def _disk_full(exc: BaseException, directory: Path) -> DiskFull | None:
+    """A full disk (or quota) as a clear error naming the directory; None for anything else."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(
+            f"the disk holding {directory} is full; nothing of this package was kept. Free space "
+            "and run the request again"
+        )
+    return None

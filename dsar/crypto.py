@@ -15,6 +15,7 @@ a random nonce.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -105,7 +106,12 @@ class EncryptedWriter:
         salt = secrets.token_bytes(_SALT)
         self._aead = AESGCM(key._derive(salt, b"dsar-stream-v1"))
         self._handle: BinaryIO = open(self._partial, "wb")  # noqa: SIM115 - closed in close()
-        self._handle.write(MAGIC + key.fingerprint + salt)
+        header = MAGIC + key.fingerprint + salt
+        self._handle.write(header)
+        self._digest = hashlib.sha256(header)
+        self.size = len(header)
+        """Bytes of the encrypted file, and (after ``close``) ``sha256``: what is on disk."""
+        self.sha256 = ""
         self._buffer = bytearray()
         self._counter = 0
         self.plaintext_bytes = 0
@@ -119,7 +125,10 @@ class EncryptedWriter:
 
     def _emit(self, chunk: bytes, last: bool) -> None:
         ct = self._aead.encrypt(_nonce(self._counter, last), chunk, None)
-        self._handle.write(struct.pack(">I", len(ct)) + ct)
+        block = struct.pack(">I", len(ct)) + ct
+        self._handle.write(block)
+        self._digest.update(block)
+        self.size += len(block)
         self._counter += 1
 
     def close(self) -> None:
@@ -129,10 +138,14 @@ class EncryptedWriter:
         os.fsync(self._handle.fileno())
         self._handle.close()
         os.replace(self._partial, self.path)
+        self.sha256 = self._digest.hexdigest()
 
     def abort(self) -> None:
-        self._handle.close()
-        self._partial.unlink(missing_ok=True)
+        # Cleaning up must not fail in turn (a full disk refuses the close's flush).
+        with contextlib.suppress(OSError):
+            self._handle.close()
+        with contextlib.suppress(OSError):
+            self._partial.unlink(missing_ok=True)
 
     def __enter__(self) -> EncryptedWriter:
         return self

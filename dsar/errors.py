@@ -55,3 +55,15 @@ class ConnectorError(DsarError):
         self.system = system
         self.transient = transient
         super().__init__(f"system {system!r}: {message}")
+
+
+class RequestBusy(DsarError):
+    """Another run holds the request (``dsar.store`` leases): a second one is refused."""
+
+
+class WrongDataKey(DsarError):
+    """The configured data key is not the key the store was sealed with."""
+
+
+class DiskFull(DsarError):
+    """A write failed for lack of space; the message names the directory, not the data."""

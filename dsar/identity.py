@@ -78,6 +78,8 @@ PHONE_INVALID = "the phone number is not valid (give 8 digits, or + and the coun
 
 
 def _parse_phone(value: str, region: str = DEFAULT_REGION) -> phonenumbers.PhoneNumber:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a spreadsheet's number typed as a number
     cleaned = value.strip()
     if len(cleaned) > MAX_PHONE:
         raise InputError(PHONE_INVALID)

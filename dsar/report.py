@@ -12,7 +12,8 @@ from typing import Literal
 
 from dsar.config.models import Controller, Language, System
 
-SystemStatus = Literal["complete", "nothing_found", "failed", "needs_review"]
+SystemStatus = Literal["complete", "nothing_found", "failed", "needs_review", "waiting"]
+"""``waiting``: a system staff search by hand, not done yet (``connectors.manual``)."""
 PasswordChannel = Literal["sms", "phone", "post", "digipost"]
 
 
@@ -39,6 +40,11 @@ class SystemReport:
     @property
     def has_data(self) -> bool:
         return self.records > 0
+
+    @property
+    def by_staff(self) -> bool:
+        """Searched (or to be searched) by staff rather than by the product."""
+        return not self.system.searched_by_identity
 
 
 @dataclass(frozen=True)
@@ -76,5 +82,6 @@ class Answer:
 
     @property
     def not_searched(self) -> list[SystemReport]:
-        """Systems that failed or still wait for review: the answer is partial without them."""
-        return [s for s in self.systems if s.status in ("failed", "needs_review")]
+        """Systems that failed, wait for staff's own search, or still wait for review: the
+        answer is partial without them."""
+        return [s for s in self.systems if s.status in ("failed", "needs_review", "waiting")]

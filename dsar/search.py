@@ -6,6 +6,7 @@ request store; the findings in staging, all or nothing.
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from connectors import connector_for
 from connectors.base import Connector
 from dsar.config.models import System
 from dsar.errorlog import record_unexpected
-from dsar.errors import ConnectorError
+from dsar.errors import ConnectorError, DiskFull
+from dsar.faults import checkpoint
 from dsar.identity import looks_like_email, looks_like_phone
 from dsar.matching import REASONS, Resolution, Resolver
 from dsar.records import FileRef, Finding
@@ -125,7 +127,10 @@ def search_system(
     unexpected error's details are written encrypted under ``logs/`` instead
     (``dsar.errorlog``).
     """
+    if not system.searched_by_identity:
+        return store.system_waiting(request.id, system.id)  # a staff task (connectors.manual)
     store.system_started(request.id, system.id)
+    checkpoint("search-started")
     stager = workspace.staging.begin(request.id, system.id)
     deadline = time.monotonic() + system.timeout_seconds
     try:
@@ -137,16 +142,25 @@ def search_system(
                         system.id, f"timed out after {system.timeout_seconds:g} s", transient=True
                     )
                 stager.add(finding, files)
+                checkpoint("staging")
             assert search.resolution is not None
             counts = stager.commit(search.resolution)
+            checkpoint("search-committed")
     except ConnectorError as exc:
         stager.abort()
         store.system_failed(request.id, system.id, str(exc))
         raise
     except Exception as exc:
+        stager.abort()
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            message = (
+                f"the disk holding {workspace.staging_dir} is full; nothing of this search was kept. "
+                "Free space and run the request again"
+            )
+            store.system_failed(request.id, system.id, message)
+            raise DiskFull(message) from None
         # A bug or an unforeseen library error: its text may hold record values, so it goes
         # to an encrypted file, and the store and Prefect get only its type.
-        stager.abort()
         message = record_unexpected(workspace, request.id, f"search-{system.id}", exc)
         store.system_failed(request.id, system.id, message)
         raise ConnectorError(system.id, message) from exc
@@ -162,6 +176,7 @@ def search_system(
         suggestions=search.suggestions,
         files=counts.files,
         files_missing=counts.files_missing,
+        staged=counts.written,
     )
 
 

@@ -40,6 +40,19 @@ class StagedCounts:
     held: Counter[str] = field(default_factory=Counter)
     files: int = 0
     files_missing: int = 0
+    written: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Every staged file, relative to the system's staging: its size and SHA-256 on disk.
+    The store keeps this; the answer proves staging still holds exactly it (``verify``)."""
+
+
+def _digest_of(path: Path) -> dict[str, object]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"size": size, "sha256": digest.hexdigest()}
 
 
 class SystemStager:
@@ -55,6 +68,7 @@ class SystemStager:
         self._per_group: Counter[tuple[str, str | None, str]] = Counter()
         self._files = 0
         self._missing = 0
+        self._written: dict[str, dict[str, object]] = {}
 
     def add(self, finding: Finding, files: tuple[FileRef, ...] = ()) -> None:
         for ref in files:
@@ -65,6 +79,24 @@ class SystemStager:
             self._writers[finding.collection] = writer
         writer.write(json.dumps(finding.to_json(), ensure_ascii=False).encode() + b"\n")
         self._per_group[(finding.collection, finding.group, finding.status)] += 1
+
+    def carry_over(self, finding: Finding, staged_dir: Path) -> None:
+        """Stage again a finding already staged in ``staged_dir`` (a system's committed
+        staging), its encrypted files copied as they are: nothing is decrypted."""
+        files = []
+        for info in finding.files:
+            if info.get("staged"):
+                self._files += 1
+                relative = f"{FILES}/{self._files}.enc"
+                (self._partial / FILES).mkdir(exist_ok=True)
+                shutil.copyfile(staged_dir / str(info["staged"]), self._partial / relative)
+                self._written[relative] = _digest_of(self._partial / relative)
+                info = {**info, "staged": relative}
+            elif info.get("missing"):
+                self._missing += 1
+            files.append(info)
+        finding.files = files
+        self.add(finding)
 
     def _stage_file(self, ref: FileRef) -> dict[str, object]:
         """Stream one file in, encrypted; a file that is gone is noted, not fatal."""
@@ -83,6 +115,7 @@ class SystemStager:
                 digest.update(chunk)
                 size += len(chunk)
                 writer.write(chunk)
+        self._written[relative] = {"size": writer.size, "sha256": writer.sha256}
         return {**info, "staged": relative, "size": size, "sha256": digest.hexdigest()}
 
     def commit(self, resolution: Resolution | None = None) -> StagedCounts:
@@ -90,6 +123,7 @@ class SystemStager:
         when there is none: a caller that doesn't judge groups)."""
         for writer in self._writers.values():
             writer.close()
+            self._written[writer.path.name] = {"size": writer.size, "sha256": writer.sha256}
         counts = StagedCounts(files=self._files, files_missing=self._missing)
         released = resolution.released() if resolution is not None else None
         for (collection, group, status), n in self._per_group.items():
@@ -104,6 +138,8 @@ class SystemStager:
         if resolution is not None:
             with EncryptedWriter(self._partial / RESOLUTION, self._key) as writer:
                 writer.write(json.dumps(resolution.to_json()).encode())
+            self._written[RESOLUTION] = {"size": writer.size, "sha256": writer.sha256}
+        counts.written = dict(sorted(self._written.items()))
         shutil.rmtree(self._final, ignore_errors=True)
         self._partial.rename(self._final)
         return counts
@@ -150,6 +186,27 @@ class Staging:
         if not path.exists():
             return None
         return Resolution.from_json(json.loads(b"".join(read_encrypted(path, self._key))))
+
+    def verify(self, request_id: str, system_id: str, expected: dict[str, dict[str, object]]) -> str | None:
+        """Whether the system's staging holds exactly the files the store says were written
+        (each file's size and SHA-256 on disk); a safe description of the first difference,
+        or None. Staging that went missing, a deleted or changed collection, or a file added
+        all show here, before a package could be built without them."""
+        directory = self.system_dir(request_id, system_id)
+        if not directory.is_dir():
+            return "its staging is gone"
+        present = {
+            str(p.relative_to(directory)): p for p in directory.rglob("*") if p.is_file()
+        }
+        for name, facts in expected.items():
+            path = present.pop(name, None)
+            if path is None:
+                return f"staged file {name} is missing"
+            if _digest_of(path) != facts:
+                return f"staged file {name} was changed"
+        if present:
+            return f"staging holds files nobody wrote ({len(present)})"
+        return None
 
     def open_file(self, request_id: str, system_id: str, staged: str) -> Iterator[bytes]:
         """A staged file's bytes, decrypted, in chunks."""

@@ -128,7 +128,13 @@ def _answer(request_id: str) -> dict[str, Any]:
     for system_id, run in rt.store.system_runs(request_id).items():
         if run.status in (SystemStatus.RUNNING, SystemStatus.PENDING):
             rt.store.system_failed(request_id, system_id, "the search did not finish; run again")
-    outcome = answer_request(rt.workspace, rt.store, request, controller)
+    try:
+        outcome = answer_request(rt.workspace, rt.store, request, controller)
+    except Exception:
+        # No package was built: the request must not stay "running" as if work went on.
+        if rt.store.get(request_id).state == RequestStatus.RUNNING:
+            rt.store.set_status(request_id, RequestStatus.INCOMPLETE, "flow", reason="answer_failed")
+        raise
     return {
         "request_id": request_id,
         "status": outcome.status.value,
@@ -149,6 +155,15 @@ def _answer(request_id: str) -> dict[str, Any]:
 )
 def fulfil_request(request_id: str) -> dict[str, Any]:
     """Answer access request ``request_id``: search every system, then package and letter."""
+    from dsar.leases import run_lease
+
+    rt = runtime()
+    # One run of a request at a time, on any number of workers: a second one is refused.
+    with run_lease(rt.workspace, rt.store, request_id):
+        return _fulfil(request_id)
+
+
+def _fulfil(request_id: str) -> dict[str, Any]:
     logger = get_run_logger()
     plan = check_request(request_id)
     if plan["status"] == RequestStatus.COMPLETE:

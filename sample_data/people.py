@@ -42,6 +42,7 @@ BLOCK_SIZE = 1000
 MEMBERSHIP: dict[str, dict[str, float]] = {
     "stavanger-sentrum/medlemsregister": {"stavanger": 0.06, "gjovik": 0.0, "other": 0.01},
     "stavanger-sentrum/kundeklubb": {"stavanger": 0.25, "gjovik": 0.01, "other": 0.04},
+    "stavanger-sentrum/arrangementer": {"stavanger": 0.05, "gjovik": 0.0, "other": 0.01},
     "stavanger-foto/nettbutikk": {"stavanger": 0.35, "gjovik": 0.08, "other": 0.15},
     "stavanger-foto/fotolab": {"stavanger": 0.18, "gjovik": 0.03, "other": 0.06},
     "stavanger-foto/nyhetsbrev": {"stavanger": 0.25, "gjovik": 0.04, "other": 0.08},
@@ -50,6 +51,17 @@ MEMBERSHIP: dict[str, dict[str, float]] = {
     "janteloppet/kundearkiv": {"stavanger": 0.12, "gjovik": 0.12, "other": 0.2},
 }
 REGIONS = (("stavanger", 0.5), ("gjovik", 0.25), ("other", 0.25))
+
+# A controller's regulars: people who appear in every one of its systems (a member company's
+# owner who also sells at the market and is in the SMS club). Every controller has some, so
+# the demo can ask for a person found in all of its systems.
+REGULARS: dict[str, dict[str, float]] = {
+    "stavanger-sentrum": {"stavanger": 0.02, "gjovik": 0.0, "other": 0.0},
+    "stavanger-foto": {"stavanger": 0.02, "gjovik": 0.0, "other": 0.005},
+    "gjovik-kultursenter": {"stavanger": 0.0, "gjovik": 0.03, "other": 0.0},
+    "stavanger-mediebank": {"stavanger": 0.02, "gjovik": 0.0, "other": 0.0},
+    "janteloppet": {"stavanger": 0.01, "gjovik": 0.01, "other": 0.01},
+}
 
 # Systems that always hold a name beside the e-mail: a shared family e-mail may appear there.
 NAMED_SYSTEMS = (
@@ -172,6 +184,12 @@ def _base_person(rng: random.Random, number: int, mobile_index: int) -> Person:
     for system, by_region in MEMBERSHIP.items():
         if rng.random() < by_region[region]:
             person.memberships.add(system)
+    for controller, by_region in REGULARS.items():
+        if rng.random() < by_region[region]:
+            # "<controller>/regular" tells the worlds to give them every kind of record too
+            # (a call recording, media that are still in the bank).
+            person.memberships |= {s for s in MEMBERSHIP if s.startswith(f"{controller}/")}
+            person.memberships.add(f"{controller}/regular")
     return person
 
 

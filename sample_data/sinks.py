@@ -177,6 +177,52 @@ class CsvSink:
         self._handle.close()
 
 
+class XlsxSink:
+    """One sheet of a workbook staff keep: a title row, a blank row, the header, the rows.
+
+    ``add`` returns the row's number in the sheet as Excel shows it (the ``_row`` key). The
+    workbook's properties carry a fixed time, so the same seed gives the same file.
+    """
+
+    def __init__(self, path: Path, header: list[str], *, sheet: str, header_row: int, title: str) -> None:
+        from openpyxl import Workbook
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.header = header
+        self._book = Workbook(write_only=True)
+        self._sheet = self._book.create_sheet(sheet)
+        self._sheet.append([title])
+        for _ in range(header_row - 2):
+            self._sheet.append([])
+        self._sheet.append(header)
+        self._row = header_row
+        self.count = 0
+
+    def add(self, row: dict[str, Any]) -> int:
+        self._sheet.append([row.get(c) for c in self.header])
+        self._row += 1
+        self.count += 1
+        return self._row
+
+    def close(self) -> None:
+        import datetime as dt
+        import zipfile
+
+        fixed = dt.datetime(2026, 11, 1, 12, 0)
+        self._book.properties.created = fixed
+        self._book.properties.modified = fixed
+        self._book.save(self.path)
+        # Zip members carry the time they were written: rewrite them with a fixed one.
+        members = []
+        with zipfile.ZipFile(self.path) as source:
+            for info in source.infolist():
+                members.append((info.filename, source.read(info.filename)))
+        with zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED) as out:
+            for name, data in members:
+                out.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 1, 12, 0, 0)), data, zipfile.ZIP_DEFLATED)
+
+
 class GroundTruth:
     """``ground_truth.csv``: which record belongs to whom, one line per (person, record)."""
 

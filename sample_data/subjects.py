@@ -21,17 +21,19 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
     """``{person_id, name, email, phone, birthdate}`` of the demo's person for a controller.
 
     Deterministic for a given world: among the eligible people, the one with records in the
-    most systems of the controller, then the lowest person id. A controller with a single
+    most systems of the controller, then in the most collections, then the lowest person id. A controller with a single
     system (so far) needs records in that one. Raises ``LookupError`` when no one qualifies
     (a world built at a very small scale).
     """
     sources = Path(workspace) / "sources"
     wanted = min(2, _system_count(Path(workspace), controller_id))
     systems: dict[str, set[str]] = defaultdict(set)
+    collections: dict[str, set[tuple[str, str]]] = defaultdict(set)
     with (sources / "ground_truth.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["controller"] == controller_id:
                 systems[row["person_id"]].add(row["system"])
+                collections[row["person_id"]].add((row["system"], row["collection"]))
     if not systems:
         raise LookupError(f"no one has records with controller {controller_id!r}")
 
@@ -60,7 +62,11 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
         raise LookupError(
             f"no unambiguous person with records in {wanted} systems of {controller_id!r}"
         )
-    chosen = min(eligible, key=lambda p: (-len(systems[p["person_id"]]), p["person_id"]))
+    # The most systems, then the most kinds of record (photos, recordings), then the lowest id.
+    chosen = min(
+        eligible,
+        key=lambda p: (-len(systems[p["person_id"]]), -len(collections[p["person_id"]]), p["person_id"]),
+    )
     return {
         "person_id": chosen["person_id"],
         "name": chosen["name"],

@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 7z opens the AES packages in tests (Debian's unzip can't); WeasyPrint needs pango and
-# harfbuzz; pdftoppm renders letters to look at; chromium runs the browser tests; the mail
-# tests start their own Dovecot IMAP server (the package's system service is not used).
+# 7z opens the AES packages in tests (Debian's unzip can't); the letters are set in
+# Liberation Sans and DejaVu; WeasyPrint (bench/letter.py's before-and-after) needs pango
+# and harfbuzz; pdftoppm renders letters to look at; chromium runs the browser tests.
+# The mail tests start their own Dovecot IMAP server (the package's system service is not used).
 DEBIAN_PACKAGES=(p7zip-full libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
                  fonts-dejavu-core fonts-liberation poppler-utils chromium dovecot-imapd)
 
@@ -30,7 +31,7 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python -m pip install -q -e ".[test,bench]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -202,3 +202,30 @@ def test_a_large_file_is_streamed(tmp_path: Path, use_index: bool) -> None:
         tracemalloc.stop()
     assert [r.key for r in records] == ["999999"]
     assert peak < 1_000_000, f"peak {peak / 1e6:.1f} MB"
+
+
+# -- exports as SMS providers and staff really write them ----------------------------------------
+
+
+def test_a_cell_over_128_kib_is_data_not_a_broken_file(workspace: Workspace) -> None:
+    note = "lang merknad " * 20_000  # ~260 KB in one quoted cell
+    write(workspace.root, "customers.csv", CUSTOMERS.replace('"deler e-post\nmed kona"', f'"{note}"'))
+    with connector(workspace) as csv:
+        records = {(r.collection, r.key): r.fields for r in csv.find(PERSON)}
+    assert records[("customers", "3")]["merknad"] == note
+
+
+def test_an_export_read_with_the_wrong_delimiter_says_which_to_set(workspace: Workspace) -> None:
+    changes = {"delimiter": ","}
+    with connector(workspace, customers=changes) as csv, pytest.raises(ConnectorError) as err:
+        list(csv.find(PERSON))
+    assert "looks ';'-separated" in str(err.value) and "collections.customers.delimiter" in str(err.value)
+    assert_names_no_value(err.value)
+
+
+def test_a_utf8_export_with_a_byte_order_mark_reads_like_any_other(workspace: Workspace) -> None:
+    for name, text in CSV_FILES.items():
+        write(workspace.root, name, text, encoding="utf-8-sig")
+    utf8 = {"encoding": "utf-8"}
+    with connector(workspace, customers=utf8, orders=utf8, newsletter=utf8) as csv:
+        assert found(list(csv.find(PERSON))) == EXPECTED

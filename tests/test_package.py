@@ -355,8 +355,8 @@ def test_manifest_states_the_answer(built: Built) -> None:
     assert systems["nettbutikk"]["records"] == 4
     assert systems["nettbutikk"]["held"] == 1
     assert systems["nyhetsbrev"] == {
-        "id": "nyhetsbrev", "title": "Nyhetsbrev", "status": "nothing_found",
-        "records": 0, "held": 0, "collections": [],
+        "id": "nyhetsbrev", "title": "Nyhetsbrev", "status": "nothing_found", "searched_by": "dsar",
+        "records": 0, "held": 0, "attachments": 0, "attachments_missing": 0, "collections": [],
     }  # fmt: skip
 
 
@@ -665,3 +665,59 @@ def test_a_column_named_like_the_provenance_columns_is_refused(tmp_path: Path, d
         build_package(_answer(), staging, tmp_path / "p.zip", password=generate_password(),
                       letter_html=LETTER_HTML, letter_pdf=LETTER_PDF)
     assert not (tmp_path / "p.zip").exists()
+
+
+# ------------------------------------------------------------------------ attached files
+
+
+def test_attached_files_are_stored_linked_and_shown(tmp_path: Path, data_key) -> None:
+    """A photo and a recording go in as they are (stored, not deflated), each record links its
+    files, index.html shows the photo and plays the sound offline, and a file the system lists
+    but no longer has is stated, not silently left out."""
+    from dsar.records import FileRef
+    from sample_data.media import write_photo, write_sound
+
+    photo, sound = tmp_path / "IMG 0001.JPG", tmp_path / "opptak.wav"
+    write_photo(photo, "test")
+    write_sound(sound, "test")
+    staging = Staging(tmp_path / "staging", data_key)
+    _stage(staging)
+    stager = staging.begin(REQUEST, "crm")
+    stager.add(
+        Finding(system="crm", collection="contacts", key="7/2", fields={"email": "ase@example.no"}),
+        (
+            FileRef("photo", photo.name, "image/jpeg", lambda: photo.open("rb"), photo.stat().st_size),
+            FileRef("audio", sound.name, "audio/wav", lambda: sound.open("rb"), sound.stat().st_size),
+            FileRef("scan", "borte.pdf", "application/pdf", lambda: (tmp_path / "borte.pdf").open("rb")),
+        ),
+    )
+    stager.commit()
+    answer = _answer()
+    answer.systems[1] = SystemReport(system=_crm(), status="complete", collections={"contacts": 1})
+    password = generate_password()
+    info = build_package(
+        answer, staging, tmp_path / "pkg.zip", password=password, letter_html=LETTER_HTML, letter_pdf=LETTER_PDF
+    )
+    root = tmp_path / "out"
+    assert _seven_zip("x", f"-p{password}", f"-o{root}", "-y", str(info.path)).returncode == 0
+
+    [record] = json.loads((root / "data" / "crm" / "contacts.json").read_text(encoding="utf-8"))["records"]
+    image, audio, gone = record["_files"]
+    assert gone == {"name": "borte.pdf", "field": "scan", "missing": True}
+    assert (root / image["path"]).read_bytes() == photo.read_bytes()
+    assert (root / audio["path"]).read_bytes() == sound.read_bytes()
+    assert image["path"].startswith("attachments/crm/contacts/7_2-") and image["path"].endswith("/IMG_0001.JPG")
+    with pyzipper.AESZipFile(info.path) as package:
+        package.setpassword(password.encode())
+        assert package.getinfo(image["path"]).compress_type == pyzipper.ZIP_STORED
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    crm = next(s for s in manifest["systems"] if s["id"] == "crm")
+    assert (crm["attachments"], crm["attachments_missing"]) == (2, 1)
+    listed = {f["path"]: f for f in manifest["files"]}
+    assert listed[image["path"]]["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    with (root / "data" / "crm" / "contacts.csv").open(encoding="utf-8-sig", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert image["path"] in row["_files"] and "borte.pdf" in row["_files"]
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert f'<img src="{image["path"]}"' in index and f'<audio controls preload="none" src="{audio["path"]}"' in index
+    assert "finnes ikke lenger" in index

@@ -69,6 +69,12 @@ def rows_of(
             for line, row in enumerate(reader, start=1):
                 yield str(line), {"_line": line, **row}
         return
+    if system.connector == "xlsx":
+        from connectors.spreadsheet import SpreadsheetConnector
+
+        for row in SpreadsheetConnector(system, workspace)._rows(collection):  # type: ignore[arg-type]
+            yield make_key([row[k] for k in collection.key]), row
+        return
     path = workspace.resolve_path((system.connection.url or "").removeprefix("sqlite:///"))
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         conn.row_factory = sqlite3.Row

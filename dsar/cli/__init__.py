@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from dsar.cli import manual as manual_cli
 from dsar.cli import requests as requests_cli
 from dsar.cli import review as review_cli
 from dsar.cli import users as users_cli
@@ -22,6 +23,7 @@ from dsar.cli.common import (
     open_workspace,
     shown_path,
 )
+from dsar.workspace import Workspace
 
 app = typer.Typer(
     help="Innsyn (GDPR art. 15): registrer, kjør og følg opp innsynskrav.",
@@ -31,6 +33,7 @@ app = typer.Typer(
 app.add_typer(requests_cli.app, name="request")
 app.add_typer(review_cli.app, name="review")
 app.add_typer(users_cli.app, name="user")
+app.add_typer(manual_cli.app, name="manual")
 
 RUN_COLUMNS = ["id", "controller", "status", "package", "password"]
 
@@ -189,7 +192,7 @@ def check(
         from connectors.base import SearchPlan
 
         ws = open_workspace(workspace)
-        rows = []
+        rows = [_store_row(ws)]
         for controller in ws.config.controllers.values():
             for system in controller.systems.values():
                 with connector_for(system, ws) as connector:
@@ -280,6 +283,41 @@ def dashboard(
 
         ws = open_workspace(workspace)
         serve(ws, host=host, port=port)
+
+
+def _store_row(ws: Workspace) -> dict[str, object]:
+    """The request store reachable, migrated, and sealed with the configured data key."""
+    from dsar.errors import DsarError
+    from dsar.store import open_store
+
+    row: dict[str, object] = {"controller": "-", "system": "request store", "ok": True, "problem": None,
+                              "warnings": [], "reached": {}}
+    try:
+        open_store(ws).close()
+    except DsarError as exc:
+        row["ok"], row["problem"] = False, str(exc)
+    return row
+
+
+@app.command("keys-rotate")
+def keys_rotate(workspace: WorkspaceOption = None, json: JsonOption = False) -> None:
+    """Move the workspace to a new data key: the store, staging, sealed passwords and logs are
+    sealed again; the old key is kept beside the new one until you remove it."""
+    with friendly_errors(json):
+        from dsar.keys import rotate
+
+        ws = open_workspace(workspace)
+        result = rotate(ws)
+        if json:
+            emit_json({"values": result.values, "files": result.files, "passwords": result.passwords,
+                       "indexes_dropped": result.indexes_dropped, "notes": result.notes})
+        else:
+            typer.echo(
+                f"Ny datanøkkel: {result.values} verdier i lageret, {result.files} filer og "
+                f"{result.passwords} passord forseglet på nytt; {result.indexes_dropped} søkeindekser bygges på nytt."
+            )
+            for note in result.notes:
+                typer.echo(f"Merk: {note}")
 
 
 @app.command("keys-init")

@@ -47,6 +47,12 @@ def prepare_prefect(workspace: Workspace) -> None:
     # The console stays quiet for staff; the run's own lines (ids and counts) still reach
     # Prefect's database, where operators look.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    if "prefect" not in sys.modules and not os.environ.get("PREFECT_API_URL"):
+        # Our own temporary server rather than Prefect's: it dies with this process, even
+        # when the process is killed outright (dsar.prefect_server).
+        from dsar.prefect_server import start
+
+        start(Path(os.environ["PREFECT_HOME"]))
 
 
 def shown_path(path: str | None) -> str | None:

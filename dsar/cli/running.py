@@ -27,6 +27,7 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
     """
     from dsar.answer import answer_request
     from dsar.errors import InputError
+    from dsar.leases import run_lease
     from dsar.store import open_store
 
     store = open_store(workspace)
@@ -36,7 +37,8 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
             raise InputError(f"request {request_id} is {request.status}; its answer was already delivered")
         raise InputError(f"request {request_id} has not been run yet: dsar run {request_id}")
     controller = workspace.config.controller(request.controller_id)
-    outcome = answer_request(workspace, store, request, controller)
+    with run_lease(workspace, store, request_id):
+        outcome = answer_request(workspace, store, request, controller)
     return {
         "id": request_id,
         "controller": request.controller_id,
@@ -72,6 +74,11 @@ def check_runnable(workspace: Workspace, request_id: str) -> None:
         if request.state not in (RequestStatus.COMPLETE, RequestStatus.RUNNING):
             check_transition(request_id, request.state, RequestStatus.RUNNING)
         workspace.config.controller(request.controller_id)
+        holder = store.run_holder(request_id)
+        if holder is not None:
+            from dsar.errors import RequestBusy
+
+            raise RequestBusy(f"request {request_id} is being run (by {holder}); wait for it to finish")
     finally:
         store.close()
 

@@ -32,7 +32,8 @@ def status_rows(summaries: Sequence[RequestSummary]) -> list[dict[str, Any]]:
             "id": s.id,
             "controller": s.controller_id,
             "status": s.status,
-            "state": s.state.label,
+            "state": "Avbrutt – kjør på nytt" if s.interrupted else s.state.label,
+            "interrupted": s.interrupted,
             "received": s.received_on,
             "due": s.due,
             "send_by": s.send_by,
@@ -123,6 +124,8 @@ def show_status(summaries: Sequence[RequestSummary]) -> None:
 
 def _state_text(s: RequestSummary) -> str:
     state = RequestStatus(s.status)
+    if s.interrupted:
+        return "Avbrutt – kjør på nytt (dsar run)"
     text = state.label
     if state.waiting_for_staff and state != RequestStatus.REGISTERED:
         text += " – venter på saksbehandler"

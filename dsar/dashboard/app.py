@@ -69,11 +69,9 @@ def _csp() -> str:
 
 
 
-REASONS = {
-    "name_differs": "Navnet i systemet er et annet enn personens",
-    "birthdate_differs": "Fødselsdatoen i systemet er en annen",
-    "parent_held": "Henger sammen med en annen holdt post",
-}
+from dsar.matching import REASONS as _MATCH_REASONS  # noqa: E402 - the matching's own words
+
+REASONS = {reason: text[0].upper() + text[1:] for reason, text in _MATCH_REASONS.items()}
 ACTIONS = {
     "registered": "Registrert",
     "verified": "Identitet bekreftet",
@@ -81,6 +79,10 @@ ACTIONS = {
     "system_started": "System søkes",
     "system_finished": "System ferdig",
     "system_failed": "System feilet",
+    "system_waiting": "System venter på manuelt søk",
+    "manual_attached": "Dokumenter lagt ved (manuelt søk)",
+    "manual_nothing_found": "Manuelt søk: ingenting funnet",
+    "identifiers_added": "Nye identifikatorer lagt til (nytt søk)",
     "review_decided": "Vurdering",
     "package_built": "Pakke laget",
     "paused": "Klokken stoppet",
@@ -434,7 +436,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         store.audit(req.id, me.staff.name, "notice_downloaded", language=language, format=kind)
         name = f"{req.id}-forlengelse-{language}"
         if kind == "pdf":
-            return Response(render_notice_pdf(html), media_type="application/pdf",
+            return Response(render_notice_pdf(req, controller, language), media_type="application/pdf",  # type: ignore[arg-type]
                             headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
         if kind == "html":
             return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{name}.html"'})
@@ -454,7 +456,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         html = render_letter_html(answer)
         store.audit(req.id, me.staff.name, "letter_downloaded", format=kind)
         if kind == "pdf":
-            return Response(render_letter_pdf(html), media_type="application/pdf",
+            return Response(render_letter_pdf(answer), media_type="application/pdf",
                             headers={"Content-Disposition": f'attachment; filename="{req.id}-svarbrev.pdf"'})
         return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{req.id}-svarbrev.html"'})
 
@@ -553,20 +555,22 @@ def _systems(store: RequestStore, request_id: str, controller: Any) -> list[dict
 
 def _evidence(workspace: Workspace, request_id: str, items: list[Any]) -> dict[int, list[dict[str, Any]]]:
     """The held records' own fields, for staff to judge (decrypted from staging, shown only
-    on this page; the template escapes every value)."""
-    wanted: dict[tuple[str, str], list[Any]] = {}
+    on this page; the template escapes every value). A review item names a group of records
+    (``dsar.matching``): every staged record whose group resolves to it is shown."""
+    by_system: dict[str, dict[str, int]] = {}
     for item in items:
-        wanted.setdefault((item.system_id, item.record_ref.split("/", 1)[0]), []).append(item)
+        by_system.setdefault(item.system_id, {})[item.record_ref] = item.id
     out: dict[int, list[dict[str, Any]]] = {}
-    for (system_id, collection), group in wanted.items():
-        by_ref = {i.record_ref: i.id for i in group}
+    for system_id, by_ref in by_system.items():
         try:
-            for finding in workspace.staging.read(request_id, system_id, collection):
-                item_id = by_ref.get(finding.group or "")
-                if item_id is not None:
-                    out.setdefault(item_id, []).append(
-                        {k: ("" if v is None else str(v))[:200] for k, v in finding.fields.items()}
-                    )
+            resolution = workspace.staging.resolution(request_id, system_id)
+            for collection in workspace.staging.collections(request_id, system_id):
+                for finding in workspace.staging.read(request_id, system_id, collection):
+                    root = resolution.root(finding.group) if resolution else finding.group
+                    item_id = by_ref.get(root or "")
+                    if item_id is not None:
+                        fields = {k: ("" if v is None else str(v))[:200] for k, v in finding.fields.items()}
+                        out.setdefault(item_id, []).append({"(samling)": collection, **fields})
         except DsarError:
             continue
     return out

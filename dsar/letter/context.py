@@ -121,8 +121,9 @@ def build_context(answer: Answer) -> LetterContext:
         intro = t("intro_self", received=received)
 
     sections = [_section(report, lang, t) for report in answer.with_data]
-    # A system that failed was not searched; one waiting for review was, in part.
-    n_searched = sum(1 for s in answer.systems if s.status != "failed")
+    # A system that failed (or waits for staff's own search) was not searched; one waiting
+    # for review was, in part.
+    n_searched = sum(1 for s in answer.systems if s.status not in ("failed", "waiting"))
     searched = t.systems(n_searched)
     if sections:
         found = t.found_in(len(sections), n_searched)
@@ -151,7 +152,7 @@ def build_context(answer: Answer) -> LetterContext:
         pending=[
             Pending(
                 title=s.system.title.get(lang),
-                reason=t("partial_failed" if s.status == "failed" else "partial_review"),
+                reason=t({"failed": "partial_failed", "waiting": "partial_manual"}.get(s.status, "partial_review")),
             )
             for s in answer.not_searched
         ],

@@ -4,12 +4,13 @@ GDPR Art. 12(3): the period may be extended by two further months where necessar
 into account the complexity and number of requests; the controller informs the person of any
 extension within one month of receipt, together with the reasons for the delay. Staff send
 this letter (bokmål or English) before the first deadline; the dashboard renders it from the
-request store as HTML and as PDF through the cover letter's own renderer.
+request store as HTML (Jinja2) and as PDF (Typst, on the cover letter's frame).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 
 from dsar.config.models import Controller, Language
 from dsar.deadlines import today_oslo
@@ -127,10 +128,16 @@ def render_notice_html(request: AccessRequest, controller: Controller, language:
     return environment("letter").get_template("extension.html.j2").render(c=context, t=context.t)
 
 
-def render_notice_pdf(html: str) -> bytes:
-    from dsar.letter import render_letter_pdf
+def render_notice_pdf(request: AccessRequest, controller: Controller, language: Language) -> bytes:
+    """The notice as a tagged PDF/UA-1 (Typst, ``templates/letter/extension.typ``), the same
+    texts as ``render_notice_html``; ``InputError`` unless the request was extended."""
+    from dsar.letter.pdf import plain, utc_parts
+    from dsar.letter.typeset import typeset
 
-    return render_letter_pdf(html)
+    context = notice_context(request, controller, language)
+    values = {f.name: plain(getattr(context, f.name)) for f in fields(context) if f.name != "t"}
+    pdf, _warnings = typeset("extension.typ", {"letter": values, "t": context.t, "created": utc_parts(datetime.now(UTC))})
+    return pdf
 
 
 def _clean(text: str) -> str:

@@ -1,56 +1,54 @@
-"""The cover letter as PDF (WeasyPrint), with no network access.
+"""The cover letter as PDF: ``Answer`` → context → ``templates/letter/letter.typ`` (Typst).
 
-The letter HTML is self-contained; the only files WeasyPrint may read are those under
-``templates/letter/`` (fonts come from the system through fontconfig). Any other URL is
-refused rather than fetched; WeasyPrint then logs a warning and leaves the resource out.
+The PDF is made from the same ``LetterContext`` as the HTML letter (``render_letter_html``),
+so both say the same thing in the same order; ``letter.typ`` lays it out as ``letter.css``
+does. It is a tagged PDF/UA-1 with the letter's language, title, author and date, set in
+the fonts the HTML names. See ``dsar.letter.typeset`` for how Typst is run.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
 
-from dsar.errors import DsarError
-from dsar.letter.render import templates_dir
+from dsar.letter.context import LetterContext, build_context
+from dsar.letter.typeset import typeset
+from dsar.report import Answer
 
-
-class LetterResourceRefused(DsarError):
-    """The letter referred to a resource outside ``templates/letter/``."""
+TEMPLATE = "letter.typ"
 
 
-def check_local(url: str) -> None:
-    """Raise ``LetterResourceRefused`` unless ``url`` is a file under ``templates/letter/``."""
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        path = Path(url2pathname(parsed.path)).resolve()
-        if path.is_relative_to(templates_dir().resolve()):
-            return
-    # The URL is not repeated: it could come from text in the letter.
-    raise LetterResourceRefused(
-        "the letter refers to a resource outside templates/letter/; "
-        "only local template files may be used"
-    )
+def render_letter_pdf(answer: Answer) -> bytes:
+    """A4 PDF of the cover letter for ``answer`` in ``answer.language`` (milliseconds)."""
+    pdf, _warnings = typeset(TEMPLATE, letter_data(build_context(answer)))
+    return pdf
 
 
-@cache
-def _fetcher_class() -> type:
-    # Built on first use: WeasyPrint is slow to import and only the PDF step needs it.
-    from weasyprint.urls import URLFetcher
+def letter_data(context: LetterContext) -> dict[str, Any]:
+    """What ``letter.typ`` reads: the context's values, the fixed phrases, the time made."""
+    t = context.t
+    values = {
+        f.name: plain(getattr(context, f.name)) for f in dataclasses.fields(context) if f.name != "t"
+    }
+    return {
+        "letter": values,
+        "t": t.fixed(),
+        "consent": t("right_consent", systems=context.consent_systems) if context.consent_systems else None,
+        "created": utc_parts(datetime.fromisoformat(context.generated_at)),
+    }
 
-    class LocalOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
-            check_local(url)
-            return super().fetch(url, headers)
 
-    return LocalOnlyFetcher
+def utc_parts(when: datetime) -> list[int]:
+    """``[year, month, day, hour, minute, second]`` in UTC: the PDF's creation date."""
+    utc = when.astimezone(UTC)
+    return [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second]
 
 
-def render_letter_pdf(html: str) -> bytes:
-    """A4 PDF of ``html`` (from ``render_letter_html``); takes about a second."""
-    from weasyprint import HTML
-
-    fetcher = _fetcher_class()(allowed_protocols=["file"])
-    document = HTML(string=html, base_url=str(templates_dir()) + "/", url_fetcher=fetcher)
-    return document.write_pdf()
+def plain(value: Any) -> Any:
+    """Dataclasses (sections, letterhead, …) as dicts, lists as lists, text as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

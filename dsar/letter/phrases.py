@@ -9,6 +9,7 @@ name put into a phrase can never become markup.
 from __future__ import annotations
 
 from datetime import date
+from string import Formatter
 
 from dsar.config.models import Language
 from dsar.i18n import format_date, format_int
@@ -59,6 +60,7 @@ _PHRASES: dict[Language, dict[str, str]] = {
             "svaret:"
         ),
         "partial_failed": "kunne ikke søkes ennå",
+        "partial_manual": "søkes gjennom for hånd av våre ansatte, og er ikke ferdig ennå",
         "partial_review": "noen mulige treff må kontrolleres manuelt før de kan utleveres",
         "partial_rest": (
             "Vi sender deg resten av svaret så snart disse systemene er gjennomgått. "
@@ -247,6 +249,7 @@ _PHRASES: dict[Language, dict[str, str]] = {
             "answer:"
         ),
         "partial_failed": "could not be searched yet",
+        "partial_manual": "is being searched by hand by our staff, and is not finished yet",
         "partial_review": "some possible matches must be checked by a person before release",
         "partial_rest": (
             "We will send you the rest of the answer as soon as these systems have been dealt "
@@ -408,6 +411,14 @@ class Phrases:
 
     def __call__(self, key: str, **values: object) -> str:
         return self._table[key].format(**values)
+
+    def fixed(self) -> dict[str, str]:
+        """Every phrase without a placeholder, by key: what a template may show as it is."""
+        return {
+            key: text
+            for key, text in self._table.items()
+            if not any(name is not None for _, name, _, _ in Formatter().parse(text))
+        }
 
     def records(self, n: int) -> str:
         """``"1 registrering"`` / ``"1 234 registreringer"``."""

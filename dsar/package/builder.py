@@ -25,6 +25,7 @@ from pathlib import Path
 
 from dsar.config.models import Language
 from dsar.errors import DsarError
+from dsar.faults import checkpoint
 from dsar.i18n import in_oslo
 from dsar.package import texts
 from dsar.package.formats import INDEX, MANIFEST, attachments_dir, letter_names
@@ -90,6 +91,7 @@ def build_package(
         with package.member(INDEX) as out:
             write_index(out, answer, systems)
         package.write_bytes(letter_pdf_name, letter_pdf)
+        checkpoint("packaging")
         package.write_bytes(letter_html_name, letter_html.encode("utf-8"))
 
         records = 0
@@ -125,7 +127,7 @@ def _scan_system(
 ) -> SystemExport:
     system = report.system
     collections: list[CollectionExport] = []
-    if report.status != "failed":
+    if report.status not in ("failed", "waiting"):
         # A failed system's search did not finish, so nothing of it is staged; should an
         # older staging exist, the package must not contradict "could not be searched".
         staged = set(source.staging.collections(source.request_id, system.id))
@@ -142,6 +144,7 @@ def _scan_system(
         held=report.held,
         collections=collections,
         mail=system.connector == "mail",
+        by_staff=report.by_staff,
     )
 
 

@@ -15,8 +15,10 @@ from typing import Any
 
 import pyzipper
 
-FORMAT_VERSION = "1.0"
-"""Version of the package layout, ``manifest.json`` and the data files' JSON shape."""
+FORMAT_VERSION = "1.1"
+"""Version of the package layout, ``manifest.json`` and the data files' JSON shape. 1.1 added
+attached files (``attachments/``, ``_files`` in records, counts in the manifest) and who
+searched each system (``searched_by``)."""
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"

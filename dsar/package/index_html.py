@@ -38,7 +38,7 @@ def write_index(out: MemberWriter, answer: Answer, systems: list[SystemExport]) 
         "answered_on": format_date(answer.answered_on, language),
         "generated_at": format_datetime(answer.generated_at, language),
         "complete": answer.complete,
-        "missing": [s for s in systems if s.status in ("failed", "needs_review")],
+        "missing": [s for s in systems if s.status in ("failed", "needs_review", "waiting")],
         "nothing_found": [s for s in systems if s.status == "nothing_found" and not s.records],
         # Whatever was staged is shown, so the page never omits what data/ holds.
         "with_data": [s for s in systems if s.collections],

@@ -45,8 +45,11 @@ def _system(system: SystemExport, redactions: dict[str, int] | None = None) -> d
         "id": system.id,
         "title": system.title,
         "status": system.status,
+        "searched_by": "staff" if system.by_staff else "dsar",
         "records": system.records,
         "held": system.held,
+        "attachments": system.attachments,
+        "attachments_missing": system.attachments_missing,
     }
     if redactions is not None:
         out["redactions"] = {kind: redactions.get(kind, 0) for kind in ("email", "phone", "name", "added", "lifted")}

@@ -356,6 +356,7 @@ class SystemExport:
     status: str
     held: int
     collections: list[CollectionExport]
+    by_staff: bool = False
     mail: bool = False
     """A mail system: its messages go into ``attachments/`` as redacted ``.eml`` files too."""
 

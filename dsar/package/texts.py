@@ -66,6 +66,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "nothing_found": "ingen opplysninger funnet",
             "failed": "kunne ikke søkes",
             "needs_review": "venter på manuell vurdering",
+            "waiting": "søkes gjennom for hånd av saksbehandler",
         },
     },
     "en": {
@@ -125,6 +126,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "nothing_found": "nothing found",
             "failed": "could not be searched",
             "needs_review": "awaiting manual review",
+            "waiting": "being searched by hand by staff",
         },
     },
 }

@@ -179,6 +179,9 @@ class EncryptedZip:
         if self._open_member is not None:
             with contextlib.suppress(Exception):
                 self._open_member.close()
+            # A member whose close failed (a full disk) leaves the zip thinking it is still
+            # being written; it is dropped whole anyway.
+            self._zip._writing = False  # noqa: SLF001
         with contextlib.suppress(Exception):
             self._zip.close()
         with contextlib.suppress(Exception):

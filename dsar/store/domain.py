@@ -158,6 +158,8 @@ class SystemRunView:
     finished_at: datetime | None
     files: int = 0
     files_missing: int = 0
+    staged: dict[str, dict[str, object]] | None = None
+    """What the search wrote to staging (file -> size, SHA-256); None for older runs."""
 
     @property
     def done(self) -> bool:
@@ -189,6 +191,8 @@ class RequestSummary:
     on_time: bool | None = None
     systems: tuple[tuple[str, str], ...] = ()  # (system id, its search status), in order
     person_name: str | None = field(default=None, repr=False)
+    interrupted: bool = False
+    """Left ``running`` with nobody running it (the run was killed): run it again to go on."""
 
     @property
     def state(self) -> RequestStatus:

@@ -145,6 +145,9 @@ class SystemRun(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     files: Mapped[int] = mapped_column(Integer, default=0)
     files_missing: Mapped[int] = mapped_column(Integer, default=0)
+    staged: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="what staging must hold: per staged file, its size and SHA-256 (no data)"
+    )
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -177,14 +180,44 @@ class PackageRecord(Base):
 
     __tablename__ = "packages"
 
+    __table_args__ = (UniqueConstraint("request_id", "number"),)
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    number: Mapped[int | None] = mapped_column(Integer, doc="the n of <request>-<n>.zip; unique per request")
+    state: Mapped[str] = mapped_column(String(12), default="built", doc="building, built or failed")
     path: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     records: Mapped[int] = mapped_column(Integer)
     complete: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RunLease(Base):
+    """Who is running a request now: one row per request while a run holds it.
+
+    Taken with an INSERT (the primary key makes two runs' attempts collide in the database,
+    on any number of machines), renewed while the run works, deleted when it ends. A lease
+    whose holder is gone — past ``expires_at``, or a process on this machine that no longer
+    exists (killed) — may be taken over.
+    """
+
+    __tablename__ = "run_leases"
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128), doc="host:pid of the run")
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StoreMeta(Base):
+    """Facts about the store itself, e.g. the fingerprint of the data key it was sealed with."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class AuditEvent(Base):

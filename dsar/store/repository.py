@@ -7,10 +7,14 @@ data key on the way in and opened on the way out; audit details carry ids and co
 from __future__ import annotations
 
 import json
+import random
+import re
 import secrets
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +60,8 @@ from dsar.store.models import (
     RedactionChange,
     Request,
     ReviewItem,
+    RunLease,
+    StoreMeta,
     SystemRun,
     utcnow,
 )
@@ -83,6 +89,103 @@ class RequestStore:
         if migrate:
             upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.check_key()
+
+    # -- the data key --------------------------------------------------------------------
+
+    KEY_CHECK = "data_key_fingerprint"
+
+    def check_key(self) -> None:
+        """Refuse a data key the store was not sealed with, before anything is written.
+
+        The store keeps the key's fingerprint (never the key). A store from before it kept one
+        proves the key by opening one sealed value, then records the fingerprint.
+        """
+        from dsar.errors import DecryptionError, WrongDataKey
+
+        fingerprint = self._key.fingerprint.hex()
+        with self._session() as session:
+            meta = session.get(StoreMeta, self.KEY_CHECK)
+            if meta is not None:
+                if meta.value != fingerprint:
+                    raise WrongDataKey(
+                        "the data key is not the key this store was sealed with (its fingerprint "
+                        "differs); point DSAR_DATA_KEY or the secret store at the store's key, or use "
+                        "dsar keys-rotate to move to a new one; nothing was written"
+                    )
+                return
+            sample = session.scalars(select(Request.subject_name_sealed).limit(1)).first()
+            if sample is not None:
+                try:
+                    self._open(sample, "subject_name")
+                except DecryptionError:
+                    raise WrongDataKey(
+                        "the data key can't open this store's sealed data; point DSAR_DATA_KEY or the "
+                        "secret store at the store's key; nothing was written"
+                    ) from None
+            session.add(StoreMeta(key=self.KEY_CHECK, value=fingerprint))
+
+    # -- run leases ----------------------------------------------------------------------
+
+    def acquire_run(self, request_id: str, holder: str, *, ttl_seconds: float = 900) -> None:
+        """Take the request for one run; ``RequestBusy`` while another live run holds it.
+
+        The INSERT is the lock: the primary key lets only one run hold a request, across
+        processes and machines. A lease past its expiry, or held by a process on this machine
+        that no longer exists, is taken over.
+        """
+        from dsar.errors import RequestBusy
+
+        now = datetime.now(UTC)
+        expires = now + timedelta(seconds=ttl_seconds)
+        for _ in range(3):
+            with self._session() as session:
+                self._row(session, request_id)
+                lease = session.get(RunLease, request_id, with_for_update=True)
+                if lease is None:
+                    session.add(RunLease(request_id=request_id, holder=holder, acquired_at=now, expires_at=expires))
+                    try:
+                        session.flush()
+                    except IntegrityError:
+                        session.rollback()
+                        continue
+                    self._audit(session, request_id, holder, "run_lease_taken")
+                    return
+                if lease.holder != holder and _alive(lease.holder) and lease.expires_at > now:
+                    since = lease.acquired_at.astimezone(OSLO).strftime("%H:%M")
+                    raise RequestBusy(
+                        f"request {request_id} is being run (since {since}, by {lease.holder}); "
+                        "wait for it to finish, then run it again if needed"
+                    )
+                previous = lease.holder
+                lease.holder, lease.acquired_at, lease.expires_at = holder, now, expires
+                self._audit(session, request_id, holder, "run_lease_taken", after=previous)
+                return
+        raise RequestBusy(f"request {request_id} is being run; try again in a moment")
+
+    def renew_run(self, request_id: str, holder: str, *, ttl_seconds: float = 900) -> bool:
+        """Extend a lease this holder has; False when it has lost it."""
+        with self._session() as session:
+            lease = session.get(RunLease, request_id, with_for_update=True)
+            if lease is None or lease.holder != holder:
+                return False
+            lease.expires_at = datetime.now(UTC) + timedelta(seconds=ttl_seconds)
+            return True
+
+    def release_run(self, request_id: str, holder: str) -> None:
+        with self._session() as session:
+            lease = session.get(RunLease, request_id, with_for_update=True)
+            if lease is not None and lease.holder == holder:
+                session.delete(lease)
+
+    def run_holder(self, request_id: str) -> str | None:
+        """The live holder of a request's lease, or None (no run, or one that died)."""
+        with self._session() as session:
+            lease = session.get(RunLease, request_id)
+            if lease is None or lease.expires_at <= datetime.now(UTC) or not _alive(lease.holder):
+                return None
+            return lease.holder
 
     def close(self) -> None:
         self.engine.dispose()
@@ -260,7 +363,16 @@ class RequestStore:
             )
             if controllers is not None:
                 query = query.where(Request.controller_id.in_(list(controllers)))
-            summaries = [self._summary(r, today, with_names) for r in session.scalars(query).all()]
+            now = datetime.now(UTC)
+            running = {
+                lease.request_id
+                for lease in session.scalars(select(RunLease))
+                if lease.expires_at > now and _alive(lease.holder)
+            }
+            summaries = [
+                replace(self._summary(r, today, with_names), interrupted=r.status == "running" and r.id not in running)
+                for r in session.scalars(query).all()
+            ]
         # Sorted here, not by the stored column: a paused request's dates move every day.
         open_ = sorted((s for s in summaries if s.days_left is not None), key=lambda s: (s.send_by, s.id))
         answered = sorted(
@@ -431,6 +543,7 @@ class RequestStore:
         suggestions: Sequence[tuple[str, str]] = (),
         files: int = 0,
         files_missing: int = 0,
+        staged: dict[str, dict[str, object]] | None = None,
     ) -> SystemRunView:
         """Record a finished search; held groups become review items (ref, reason, evidence);
         identifiers found in released records join the request's suggestions (sealed)."""
@@ -443,6 +556,7 @@ class RequestStore:
             run.collections = dict(confirmed)
             run.files = files
             run.files_missing = files_missing
+            run.staged = staged
             run.error = None
             run.finished_at = datetime.now(UTC)
             known = {
@@ -521,7 +635,14 @@ class RequestStore:
         return self.get(request_id)
 
     def manual_finished(
-        self, request_id: str, system_id: str, *, documents: int, added: int, actor: str
+        self,
+        request_id: str,
+        system_id: str,
+        *,
+        documents: int,
+        added: int,
+        actor: str,
+        staged: dict[str, dict[str, object]] | None = None,
     ) -> SystemRunView:
         """Staff finished searching a system by hand: ``documents`` attached in all (0: they
         confirmed nothing was found). The next run builds the answer with it."""
@@ -531,6 +652,7 @@ class RequestStore:
             run.records = documents
             run.held = 0
             run.files = documents
+            run.staged = staged
             run.collections = {"dokumenter": documents} if documents else {}
             run.error = None
             run.finished_at = datetime.now(UTC)
@@ -631,16 +753,59 @@ class RequestStore:
 
     # -- packages ------------------------------------------------------------------------
 
+    def reserve_package(self, request_id: str, directory: Path, *, complete: bool) -> Path:
+        """The next package's path, its number reserved in the store (never reused, never two
+        builds with one number): one more than any number the store or the directory knows."""
+        used = re.compile(rf"{re.escape(request_id)}-(\d+)")
+        on_disk = [int(m.group(1)) for p in directory.iterdir() if (m := used.match(p.name))] if directory.is_dir() else []
+        for attempt in range(100):
+            if attempt:
+                time.sleep(random.uniform(0.005, 0.05))  # two builds met: draw again, apart
+            with self._session() as session:
+                # The request's row locked (PostgreSQL, MariaDB) serialises builds of one
+                # request; SQLite serialises writers, and the unique key settles the rest.
+                self._row(session, request_id, for_update=True)
+                numbers = session.scalars(
+                    select(PackageRecord.number).where(PackageRecord.request_id == request_id)
+                ).all()
+                number = max([n or 0 for n in numbers] + on_disk + [0]) + 1
+                suffix = "" if complete else "-delvis"
+                path = directory / f"{request_id}-{number}{suffix}.zip"
+                session.add(
+                    PackageRecord(
+                        request_id=request_id, number=number, state="building", path=str(path),
+                        sha256="", size=0, records=0, complete=complete,
+                    )
+                )
+                try:
+                    session.flush()
+                except IntegrityError:
+                    session.rollback()
+                    continue
+                return path
+        raise RuntimeError(f"could not reserve a package number for {request_id}")
+
+    def package_failed(self, request_id: str, path: Path) -> None:
+        with self._session() as session:
+            row = session.scalars(
+                select(PackageRecord).where(PackageRecord.request_id == request_id, PackageRecord.path == str(path))
+            ).first()
+            if row is not None and row.state == "building":
+                row.state = "failed"
+                self._audit(session, request_id, "flow", "package_failed", file=path.name)
+
     def record_package(
         self, request_id: str, *, path: Path, sha256: str, size: int, records: int, complete: bool
     ) -> None:
         with self._session() as session:
             self._row(session, request_id)
-            session.add(
-                PackageRecord(
-                    request_id=request_id, path=str(path), sha256=sha256, size=size, records=records, complete=complete
-                )
-            )
+            row = session.scalars(
+                select(PackageRecord).where(PackageRecord.request_id == request_id, PackageRecord.path == str(path))
+            ).first()
+            if row is None:
+                row = PackageRecord(request_id=request_id, path=str(path))
+                session.add(row)
+            row.state, row.sha256, row.size, row.records, row.complete = "built", sha256, size, records, complete
             self._audit(
                 session, request_id, "flow", "package_built", file=path.name, records=records, complete=complete, sha256=sha256
             )
@@ -649,7 +814,7 @@ class RequestStore:
         with self._session() as session:
             row = session.scalars(
                 select(PackageRecord)
-                .where(PackageRecord.request_id == request_id)
+                .where(PackageRecord.request_id == request_id, PackageRecord.state == "built")
                 .order_by(PackageRecord.id.desc())
                 .limit(1)
             ).first()
@@ -763,6 +928,24 @@ def _check_guardian(person: Person, received_on: date) -> None:
         )
 
 
+def _alive(holder: str) -> bool:
+    """Whether a lease's holder may still be running: a process on another machine is taken
+    at its word until the lease expires; one on this machine must exist."""
+    import os
+    import socket
+
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _deadlines(row: Request, today: date | None = None) -> Deadlines:
     """A request's deadlines, from what they are derived from: receipt, promise, extension,
     pauses. The due-date columns are this, stored so the status list can sort by them."""
@@ -815,6 +998,7 @@ def _run_view(run: SystemRun) -> SystemRunView:
         attempts=run.attempts,
         files=run.files or 0,
         files_missing=run.files_missing or 0,
+        staged=run.staged,
         error=run.error,
         finished_at=run.finished_at,
     )

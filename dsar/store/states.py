@@ -162,4 +162,5 @@ SYSTEM_LABELS: dict[SystemStatus, str] = {
     SystemStatus.COMPLETE: "ferdig",
     SystemStatus.NOTHING_FOUND: "ingenting funnet",
     SystemStatus.FAILED: "feilet",
+    SystemStatus.WAITING: "venter på saksbehandler (søkes for hånd)",
 }

@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from dsar.config.models import Collection, ControllerConfig
 from dsar.records import make_key
 from dsar.workspace import Workspace
 from sample_data.people import Person
-from sample_data.sinks import CsvSink, GroundTruth, SqlSink, engine_for
+from sample_data.sinks import CsvSink, GroundTruth, SqlSink, XlsxSink, engine_for
 
 
 @dataclass
@@ -51,7 +52,7 @@ class ControllerWorld(ABC):
         self.ctx = ctx
         self.config = config
         self._sql: dict[str, SqlSink] = {}
-        self._csv: dict[tuple[str, str], CsvSink] = {}
+        self._csv: dict[tuple[str, str], CsvSink | XlsxSink] = {}
         self._mail: dict[str, Any] = {}  # system id -> sample_data.mail.MailArchive
         self._ids: defaultdict[str, int] = defaultdict(int)
 
@@ -62,8 +63,12 @@ class ControllerWorld(ABC):
         """The tables of a SQL system, columns exactly as the configuration explains them."""
 
     def csv_header(self, system_id: str, collection_id: str) -> list[str]:
-        """The columns of a CSV collection, in file order."""
+        """The columns of a CSV or spreadsheet collection, in file order."""
         raise NotImplementedError(f"{self.controller_id}/{system_id} has no CSV collections")
+
+    def open_system(self, system_id: str) -> None:  # noqa: B027 - optional
+        """Prepare a system of a kind the shared plumbing doesn't write (an API's data, a mail
+        archive, files): the world that has one overrides this."""
 
     def start(self, rng: random.Random) -> None:  # noqa: B027 - optional
         """Rows that belong to no one in particular (shows, events), before any person."""
@@ -90,7 +95,7 @@ class ControllerWorld(ABC):
                 from sample_data.mail import OFFICES, MailArchive
 
                 self._mail[system_id] = MailArchive(workspace.root, OFFICES[self.controller_id], self.ctx.truth)
-            else:
+            elif system.connector == "csv":
                 for collection_id, collection in system.collections.items():
                     self._csv[(system_id, collection_id)] = CsvSink(
                         workspace.resolve_path(collection.path or ""),
@@ -98,6 +103,17 @@ class ControllerWorld(ABC):
                         delimiter=collection.delimiter,
                         encoding=collection.encoding,
                     )
+            elif system.connector == "xlsx":
+                for collection_id, collection in system.collections.items():
+                    self._csv[(system_id, collection_id)] = XlsxSink(
+                        workspace.resolve_path(collection.path),
+                        self.csv_header(system_id, collection_id),
+                        sheet=collection.sheet or "Ark1",
+                        header_row=collection.header_row,
+                        title=collection.title.get("nb"),
+                    )
+            else:
+                self.open_system(system_id)
 
     def close(self) -> None:
         for sink in self._sql.values():
@@ -152,6 +168,11 @@ class ControllerWorld(ABC):
 
     def own(self, system_id: str, collection_id: str, key: str, person: Person) -> None:
         self.ctx.truth.add(person.person_id, self.controller_id, system_id, collection_id, key)
+
+    def file_path(self, system_id: str, collection_id: str, field: str, value: str) -> Path:
+        """Where the file a record's ``field`` names lies, as the configuration's ``files`` says."""
+        spec = self.collection(system_id, collection_id).files[field]
+        return self.ctx.workspace.resolve_path(spec.root or "") / value
 
     def in_(self, person: Person, system_id: str) -> bool:
         return person.in_system(f"{self.controller_id}/{system_id}")

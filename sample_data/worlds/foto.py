@@ -5,7 +5,8 @@ lines, shipments through Posten or PostNord, and repair cases sent to authorised
 A customer's address is sometimes filled in from 1881.no or Brønnøysundregistrene.
 
 Photo lab (lab.stavangerfoto.no): photo orders are kept one year, uploaded images six months;
-older rows simply are not there. The image files themselves come in a later issue.
+older rows simply are not there. Each upload's image file lies under ``sources/stavanger-foto/lab/``
+as ``stored_path`` names it (a small JPEG made from the upload's number).
 
 Newsletter: the mailing tool's two exports — subscribers (one line per address: a family
 sharing an address is one subscriber) and click tracking, which names the subscriber by id.
@@ -19,6 +20,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from sample_data import spelling
+from sample_data.media import write_photo
 from sample_data.people import AS_OF, Person, ascii_local
 from sample_data.worlds.base import ControllerWorld
 from sample_data.worlds.common import TIMESTAMP, after, count, moment_between, money, pick
@@ -360,13 +362,14 @@ class FotoWorld(ControllerWorld):
                     "upload_id": upload_id,
                     "photo_order_id": photo_order_id,
                     "original_filename": rng.choice(("IMG_", "DSC_", "PXL_", "DSCF")) + f"{rng.randint(1, 9999):04d}.JPG",
-                    "stored_path": f"uploads/{uploaded:%Y/%m}/{photo_order_id:07d}-{upload_id:08d}.jpg",
+                    "stored_path": (stored := f"uploads/{uploaded:%Y/%m}/{photo_order_id:07d}-{upload_id:08d}.jpg"),
                     "uploaded_at": uploaded,
                     "delete_after": uploaded.date() + timedelta(days=182),
                     "width_px": width,
                     "height_px": height,
                     "size_bytes": rng.randint(1_500_000, 14_000_000),
                 }, owners=[person])
+                write_photo(self.file_path("fotolab", "photo_uploads", "stored_path", stored), f"upload-{upload_id}")
                 uploads.append(upload_id)
         items = max(1, min(len(uploads), 6)) if uploads else rng.randint(1, 3)
         for item_no in range(1, items + 1):

@@ -4,7 +4,8 @@ Customer archive: contacts with company, industry, job title, nationality, dieta
 (special category: may reveal health or religion), event participation, feedback, notes,
 campaign messages, survey answers, interests, marketing choices, the log of rights
 exercised, web usage (IP, OS, browser, language), devices, chat transcripts and call
-recordings' metadata (the audio files come in a later issue).
+recordings (metadata, and the audio under ``sources/janteloppet/recordings/``: a short WAV made
+from the recording's number).
 
 Web shop: orders with billing address and payment details (never card numbers: payment
 happens on the card processor's or bank's own page), and their lines.
@@ -19,6 +20,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from sample_data import spelling
+from sample_data.media import write_sound
 from sample_data.people import AS_OF, Person
 from sample_data.worlds.base import ControllerWorld
 from sample_data.worlds.common import TIMESTAMP, after, count, ipv4, moment_between, money, pick, slug
@@ -388,7 +390,7 @@ class JanteloppetWorld(ControllerWorld):
                         "[Kunde] Takk, jeg sender en e-post."
                     ),
                 })
-        if rng.random() < 0.15:
+        if rng.random() < 0.15 or self.in_(person, "regular"):
             for _ in range(rng.randint(1, 3)):
                 recording_id = self.next_id("recording")
                 called = moment_between(rng, created, AS_OF)
@@ -399,8 +401,9 @@ class JanteloppetWorld(ControllerWorld):
                     "caller_number": spelling.phone(person.phone, "e164"),
                     "duration_seconds": rng.randint(40, 1500),
                     "agent": rng.choice(STAFF),
-                    "audio_file": f"calls/{called:%Y/%m}/{recording_id:08d}.wav",
+                    "audio_file": (audio := f"calls/{called:%Y/%m}/{recording_id:08d}.wav"),
                 })
+                write_sound(self.file_path("kundearkiv", "call_recordings", "audio_file", audio), f"call-{recording_id}")
         return customer_id, company
 
     def _shop_order(self, rng: random.Random, person: Person, customer_id: int, company: str) -> None:

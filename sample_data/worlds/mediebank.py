@@ -2,8 +2,9 @@
 
 A consent is sent as a form to the person photographed; they choose the uses they accept.
 Withdrawals are kept as documentation. ``consent_media`` names the media items that show the
-person; a group photo is listed under every consent of the people in it. The media-bank
-user accounts (a vendor API) and the media files come in later issues.
+person; a group photo is listed under every consent of the people in it. The media files lie under
+``sources/stavanger-mediebank/media/`` (JPEG photos, WAV sound, short clips as animated GIF —
+the sample world has no video encoder); material removed after a withdrawal is gone from there.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from dsar.config.models import ControllerConfig
 from sample_data import spelling
+from sample_data.media import write_clip, write_photo, write_sound
 from sample_data.people import AS_OF, Person
 from sample_data.worlds.base import BuildContext, ControllerWorld
 from sample_data.worlds.common import TIMESTAMP, after, count, moment_between, pick
@@ -98,7 +100,8 @@ class MediebankWorld(ControllerWorld):
             signed = None
         uses = rng.sample(USES, rng.randint(1, 5)) if signed else []
         # At least one withdrawal in every world, however small.
-        withdrawn_all = signed is not None and (rng.random() < 0.07 or not self.last_id("withdrawal"))
+        regular = self.in_(person, "regular")
+        withdrawn_all = signed is not None and not regular and (rng.random() < 0.07 or not self.last_id("withdrawal"))
         withdrawn_some = signed is not None and not withdrawn_all and len(uses) > 1 and rng.random() < 0.08
         status = ("WITHDRAWN" if withdrawn_all else "PARTLY_WITHDRAWN" if withdrawn_some
                   else "ACTIVE" if signed else "PENDING")
@@ -135,12 +138,20 @@ class MediebankWorld(ControllerWorld):
                 "material_removed_at": removed_at,
             }, owners=[person])
         media = list(group[2]) if group else []
-        for _ in range(count(rng, 2.5, low=1, high=12)):
+        for n in range(count(rng, 2.5, low=1, high=12) + (2 if regular else 0)):
             media_id = self.next_id("media")
             kind = pick(rng, {"PHOTO": 0.8, "VIDEO": 0.15, "AUDIO": 0.05})
-            extension = {"PHOTO": "jpg", "VIDEO": "mp4", "AUDIO": "wav"}[kind]
+            if regular and n < 3:  # a regular has one of each kind
+                kind = ("PHOTO", "VIDEO", "AUDIO")[n]
+            extension = {"PHOTO": "jpg", "VIDEO": "gif", "AUDIO": "wav"}[kind]
             media.append((media_id, kind, f"SK{shot:%Y%m%d}_{media_id:07d}.{extension}"))
         for media_id, kind, file_name in media:
+            removed = withdrawn_all and removed_at
+            if not removed:  # material removed after a withdrawal is gone from the folder
+                path = self.file_path("samtykkeregister", "consent_media", "file_name", file_name)
+                if not path.exists():  # a group photo is listed under several consents
+                    writer = {"PHOTO": write_photo, "VIDEO": write_clip, "AUDIO": write_sound}[kind]
+                    writer(path, f"media-{media_id}")
             self.emit("samtykkeregister", "consent_media", {
                 "consent_id": consent_id,
                 "media_id": media_id,

@@ -9,6 +9,11 @@ identifiers.
 SMS customer club: the SMS provider's export — ``;``-separated, Windows-1252, one line per
 sign-up (a person who left and joined again has two lines); names are whatever the person
 texted, often nothing or a first name only.
+
+Event participants: the workbook staff keep for Marked i Sentrum and Food Court under Fjåge i
+Vågen — a title row, a blank row, then one row per participation: name (sometimes "Etternavn,
+Fornavn"), company, e-mail, phone (often typed as a number), event, date, role, fee and the
+invoice number.
 """
 
 from __future__ import annotations
@@ -36,6 +41,18 @@ CATEGORIES = {
 ROLES = ("Daglig leder", "Butikksjef", "Markedsansvarlig", "Eier", "Regnskapsansvarlig")
 STREETS = ("Søregata", "Kirkegata", "Skagen", "Klubbgata", "Kongsgårdbakken", "Øvre Holmegate",
            "Breigata", "Nytorget", "Torget", "Valberggata", "Hospitalsgata", "Pedersgata")
+EVENTS = (
+    ("Marked i Sentrum – vårmarked", date(2025, 5, 3)),
+    ("Marked i Sentrum – julemarked", date(2025, 12, 6)),
+    ("Food Court, Fjåge i Vågen", date(2026, 6, 20)),
+    ("Marked i Sentrum – vårmarked", date(2026, 5, 2)),
+    ("Food Court, Fjåge i Vågen", date(2025, 6, 21)),
+)
+EVENT_ROLES = ("Utstiller", "Matbod", "Samarbeidspartner", "Frivillig")
+EVENT_COLUMNS = (
+    "Navn", "Bedrift", "E-post", "Telefon", "Arrangement", "Dato", "Rolle",
+    "Deltakeravgift (kr)", "Fakturanr", "Betalt",
+)
 SMS_KEYWORD = "STAVANGERBY"
 SMS_SHORT_CODE = "26001"
 
@@ -103,6 +120,8 @@ class SentrumWorld(ControllerWorld):
         return md
 
     def csv_header(self, system_id: str, collection_id: str) -> list[str]:
+        if system_id == "arrangementer":
+            return list(EVENT_COLUMNS)
         return ["Navn", "Mobilnummer", "Kodeord", "Kortkode", "Innmeldt", "Utmeldt"]
 
     def add_block(self, block: list[Person], rng: random.Random) -> None:
@@ -117,6 +136,8 @@ class SentrumWorld(ControllerWorld):
         for person in block:
             if self.in_(person, "kundeklubb"):
                 self._club(rng, person)
+            if self.in_(person, "arrangementer"):
+                self._events(rng, person)
 
     # -- member register ---------------------------------------------------------------
 
@@ -229,6 +250,29 @@ class SentrumWorld(ControllerWorld):
             if left is None:
                 break
             joined = moment_between(rng, left, AS_OF)
+
+    # -- event participants ------------------------------------------------------------
+
+    def _events(self, rng: random.Random, person: Person) -> None:
+        for event, day in rng.sample(EVENTS, rng.randint(1, 3)):
+            role = rng.choice(EVENT_ROLES)
+            fee = 0 if role in ("Frivillig", "Samarbeidspartner") else rng.choice((750, 1200, 2500, 4000))
+            invoice = self.next_id("event-invoice") + 24000 if fee else None
+            phone = person.phone.removeprefix("+47")
+            self.emit("arrangementer", "deltakere", {
+                "Navn": spelling.full_name(rng, person),
+                "Bedrift": f"{person.last_name} {rng.choice(('Keramikk', 'Mat', 'Design', 'Bakst'))}"
+                if rng.random() < 0.5 else None,
+                "E-post": spelling.email_as_typed(rng, person.email) if person.email and rng.random() < 0.9 else None,
+                # Staff type numbers as numbers about half the time: Excel keeps 91234567.
+                "Telefon": int(phone) if rng.random() < 0.5 else spelling.phone_as_typed(rng, person.phone),
+                "Arrangement": event,
+                "Dato": day,
+                "Rolle": role,
+                "Deltakeravgift (kr)": fee,
+                "Fakturanr": invoice,
+                "Betalt": ("Ja" if rng.random() < 0.9 else "Nei") if fee else None,
+            }, owners=[person])
 
     @staticmethod
     def _texted_name(rng: random.Random, person: Person) -> str:

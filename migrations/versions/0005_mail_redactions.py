@@ -5,15 +5,15 @@ changes live here and apply when the next package is built, without searching ag
 lifted redaction names the target by its number; an added text is personal data and is
 sealed with the data key like every other identifier in the store.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
