@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = []
     small_connector, small_system = connectors["small"]
     for pid, (name, email, phone) in sorted(group.items()):
-        person = asker({"name": name, "email": email, "phone": phone, "birthdate": "1980-01-01"})
+        person = asker({"name": name, "email": email, "phone": phone, "birthdate": "1980-01-01"})[0]
         if any(f.status == "confirmed" for f in findings(small_connector, small_system, person)):
             chosen.append((pid, person))
         if len(chosen) >= args.people:

@@ -111,7 +111,7 @@ def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
                     mine = truth[(controller_id, system.id)].get(pid, set())
                     result.truth += len(mine)
                     found = set()
-                    search = Search(connector, system, asker(person))
+                    search = Search(connector, system, asker(person)[0])
                     staged = list(search)
                     assert search.resolution is not None
                     released = search.resolution.released()
