@@ -19,6 +19,8 @@ COMMANDS = [
     ["bench.package_memory"],
     ["bench.flow"],
     ["bench.accuracy", "--scale", "1"],
+    ["bench.mail"],
+    ["bench.mail_accuracy", "--scale", "1"],
     ["bench.letter"],
     ["bench.prefect_overhead"],
 ]

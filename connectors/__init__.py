@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 REGISTRY = {
     "sql": "connectors.sql:SqlConnector",
     "csv": "connectors.csv_file:CsvConnector",
+    "mail": "connectors.mail:MailConnector",
     "xlsx": "connectors.spreadsheet:SpreadsheetConnector",
     "manual": "connectors.manual:ManualConnector",
 }

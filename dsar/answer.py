@@ -74,6 +74,7 @@ def answer_request(
             letter_html=letter_html,
             letter_pdf=letter_pdf,
             released=released,
+            redaction_changes=store.redaction_changes(request.id),
         )
     except BaseException as exc:
         discard_password(dest)

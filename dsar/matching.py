@@ -277,6 +277,7 @@ class Resolver:
             matched_on=list(raw.matched_on),
             via=str(raw.via) if raw.via else None,
             group=group,
+            redaction=raw.redaction,
         )
 
     def doubtful(self, group: str | None) -> bool:

@@ -94,6 +94,8 @@ class RawRecord:
     shared: bool = False
     files: tuple[FileRef, ...] = ()
     group: str | None = None
+    redaction: list[dict[str, Any]] | None = None
+    """Others' data to black out of the record when it is released (``dsar.redaction``): mail."""
 
 
 Status = Literal["confirmed", "held"]
@@ -121,6 +123,8 @@ class Finding:
     via: str | None = None
     group: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
+    redaction: list[dict[str, Any]] | None = None
+    """The redaction plan decided at search time (mail), applied when the package is built."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,6 +138,7 @@ class Finding:
             "via": self.via,
             "group": self.group,
             "files": self.files,
+            **({"redaction": self.redaction} if self.redaction is not None else {}),
         }
 
     @classmethod

@@ -6,6 +6,7 @@
     <workspace>/staging/<request>/…         encrypted staged findings
     <workspace>/exports/<request>/…         encrypted packages and sealed passwords
     <workspace>/cache/csv-index/…           CSV lookup indexes (keyed hashes, no values)
+    <workspace>/cache/mail-index/…          mail archive indexes (keyed hashes, no values)
     <workspace>/logs/                       encrypted details of unexpected search errors
     <workspace>/prefect/                    Prefect's home when the CLI runs flows
 

@@ -7,6 +7,7 @@
     sources/<controller-id>/…                 SQLite databases and CSV exports
     sources/people.csv                        everyone, as they would present themselves
     sources/ground_truth.csv                  which record belongs to whom
+    sources/mail_truth.jsonl                  per message: every identifier in it, and whose
 
 The same seed and scale give the same world, byte for byte. ``sql_urls`` moves chosen SQL
 systems (``"<controller-id>/<system-id>"``) to a PostgreSQL or MariaDB database instead of
@@ -118,6 +119,7 @@ def build_world(
         shutil.rmtree(sources / world_cls.controller_id, ignore_errors=True)
     sources.mkdir(parents=True, exist_ok=True)
 
+    (sources / "mail_truth.jsonl").unlink(missing_ok=True)  # mail archives append to it
     truth = GroundTruth(sources / "ground_truth.csv")
     ctx = BuildContext(workspace=Workspace(root), scale=scale, truth=truth, sql_urls=urls)
     worlds: list[ControllerWorld] = []
@@ -138,6 +140,7 @@ def build_world(
                 writer.writerows(_person_row(p) for p in block)
                 for world in worlds:
                     world.add_block(block, random.Random(f"{seed}:{world.controller_id}:{block_no}"))
+                    world.add_mail(block, random.Random(f"{seed}:{world.controller_id}:mail:{block_no}"))
         for world in worlds:
             world.close()
     finally:

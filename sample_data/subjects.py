@@ -47,8 +47,16 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
             if len(systems[person["person_id"]]) >= wanted and _unambiguous(person):
                 candidates.append(person)
 
+    # Mail that names someone without their e-mail or phone (or a staff member of the same
+    # name) holds a candidate for review: not a person the demo can answer at once.
+    from sample_data.mail import name_only_people
+
+    named = name_only_people(Path(workspace), controller_id)
     eligible = [
-        p for p in candidates if names[namesake_key(p["first_name"], p["last_name"])] == 1
+        p for p in candidates
+        if names[namesake_key(p["first_name"], p["last_name"])] == 1
+        and p["person_id"] not in named
+        and f"name:{namesake_key(p['first_name'], p['last_name'])}" not in named
     ]
     if not eligible:
         raise LookupError(

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # 7z opens the AES packages in tests (Debian's unzip can't); the letters are set in
 # Liberation Sans and DejaVu; WeasyPrint (bench/letter.py's before-and-after) needs pango
 # and harfbuzz; pdftoppm renders letters to look at; chromium runs the browser tests.
+# The mail tests start their own Dovecot IMAP server (the package's system service is not used).
 DEBIAN_PACKAGES=(p7zip-full libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-                 fonts-dejavu-core fonts-liberation poppler-utils chromium)
+                 fonts-dejavu-core fonts-liberation poppler-utils chromium dovecot-imapd)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -70,8 +70,11 @@ def values_of(
 
 
 def collections(controllers: Controllers) -> Iterator[tuple[ControllerConfig, str, Collection]]:
+    """Tables and files (mail archives have tests of their own: tests/test_mail_*.py)."""
     for config in controllers.values():
         for system_id, system in config.systems.items():
+            if system.connector == "mail":
+                continue
             for collection in system.collections.values():
                 yield config, system_id, collection
 

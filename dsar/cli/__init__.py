@@ -232,6 +232,45 @@ def check(
             raise typer.Exit(code=1)
 
 
+@app.command("index")
+def index(
+    system: Annotated[str | None, typer.Option(help="Only this mail system (its id).")] = None,
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Build or refresh the index of the mail archives: only new mail is read."""
+    with friendly_errors(json):
+        from contextlib import ExitStack
+
+        from rich.console import Console
+        from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from dsar.cli.indexing import refresh_mail_indexes
+
+        ws = open_workspace(workspace)
+        with ExitStack() as stack:
+            bar = None
+            if not json:
+                bar = stack.enter_context(Progress(
+                    SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=False,
+                ))
+
+            def progress(label: str):  # type: ignore[no-untyped-def]
+                if bar is None:
+                    return None
+                task = bar.add_task(f"{label}: meldinger lest", total=None)
+                return lambda n: bar.advance(task, n)
+
+            rows = refresh_mail_indexes(ws, system, progress)
+        if json:
+            emit_json(rows)
+        else:
+            emit_table(rows, ["controller", "system", "messages", "added", "removed", "broken", "seconds", "per_second"])
+        if any(r["broken"] for r in rows):
+            typer.echo("advarsel: noen meldinger kan ikke leses; innsyn i disse systemene blir ufullstendige", err=True)
+
+
 @app.command()
 def dashboard(
     workspace: WorkspaceOption = None,

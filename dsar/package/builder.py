@@ -9,6 +9,7 @@ The package is one AES-256 zip::
     data/<system>/<collection>.csv      the same as a table (UTF-8 with BOM, RFC 4180)
     attachments/<system>/<collection>/<key>/<file>   files that belong to a record (photos,
                                         recordings), stored as they are when already compressed
+                                        (a mail message: its redacted <key>.eml and its attachments)
     manifest.json                       systems, completeness, every file's SHA-256 and size
 
 Records come from staging as they are read and go into the zip as they are written, so
@@ -18,7 +19,7 @@ written; held ones never leave. The zip appears at ``dest`` only when complete.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def build_package(
     letter_html: str,
     letter_pdf: bytes,
     released: Callable[[Finding], bool] = confirmed_only,
+    redaction_changes: Mapping[tuple[str, str], tuple[set[int], list[str]]] | None = None,
 ) -> PackageInfo:
     """Write the encrypted package of ``answer`` to ``dest`` and describe it.
 
@@ -76,7 +78,7 @@ def build_package(
     ``password`` is used for encryption only: it is not stored, logged or returned.
     """
     language = answer.language
-    source = ReleasedRecords(staging, answer.request_id, released)
+    source = ReleasedRecords(staging, answer.request_id, released, dict(redaction_changes or {}))
     systems = [_scan_system(report, source, language) for report in answer.systems]
     exported_at = answer.generated_at.isoformat()
     masked_note = texts.labels(language)["masked"]
@@ -93,6 +95,7 @@ def build_package(
         package.write_bytes(letter_html_name, letter_html.encode("utf-8"))
 
         records = 0
+        redactions: dict[str, dict[str, int]] = {}
         for system in systems:
             for export in system.with_records:
                 with package.member(export.json_path) as out:
@@ -106,8 +109,10 @@ def build_package(
                 records += written
             if system.records and not system.attachments:
                 package.directory(attachments_dir(system.id))
+            if system.mail:
+                redactions[system.id] = dict(source.redaction_counts.get(system.id, {}))
 
-        manifest = build_manifest(answer, systems, package.entries)
+        manifest = build_manifest(answer, systems, package.entries, redactions)
         package.write_bytes(MANIFEST, manifest_bytes(manifest))
         files = len(package.entries)
         sha256, size = package.finish()
@@ -138,6 +143,7 @@ def _scan_system(
         status=report.status,
         held=report.held,
         collections=collections,
+        mail=system.connector == "mail",
         by_staff=report.by_staff,
     )
 

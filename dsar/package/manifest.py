@@ -19,8 +19,13 @@ ENCRYPTION = "AES-256 (WinZip AE-2)"
 
 
 def build_manifest(
-    answer: Answer, systems: list[SystemExport], entries: list[MemberEntry]
+    answer: Answer,
+    systems: list[SystemExport],
+    entries: list[MemberEntry],
+    redactions: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, Any]:
+    """``redactions``: per mail system, how many places others' data was blacked out, by kind
+    (counts only, as every number here)."""
     controller = answer.controller
     return {
         "format_version": FORMAT_VERSION,
@@ -30,12 +35,12 @@ def build_manifest(
         "language": answer.language,
         "complete": answer.complete,
         "encryption": ENCRYPTION,
-        "systems": [_system(s) for s in systems],
+        "systems": [_system(s, (redactions or {}).get(s.id)) for s in systems],
         "files": [entry.to_json() for entry in entries],
     }
 
 
-def _system(system: SystemExport) -> dict[str, Any]:
+def _system(system: SystemExport, redactions: dict[str, int] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": system.id,
         "title": system.title,
@@ -46,6 +51,8 @@ def _system(system: SystemExport) -> dict[str, Any]:
         "attachments": system.attachments,
         "attachments_missing": system.attachments_missing,
     }
+    if redactions is not None:
+        out["redactions"] = {kind: redactions.get(kind, 0) for kind in ("email", "phone", "name", "added", "lifted")}
     out["collections"] = [
         {
             "id": c.collection,

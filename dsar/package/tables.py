@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,12 +46,20 @@ class ReleasedRecords:
     staging: Staging
     request_id: str
     released: Released
+    redaction_changes: Mapping[tuple[str, str], tuple[set[int], list[str]]] = field(default_factory=dict)
+    """Staff's changes to mail redactions (``dsar.package.mail_files``)."""
+    redaction_counts: dict[str, Counter[str]] = field(default_factory=dict)
+    """Filled while the files are written: per system, redactions by kind (counts only)."""
 
     def read(self, system: str, collection: str, config: Collection | None) -> Iterator[Finding]:
         for finding in self.staging.read(self.request_id, system, collection):
             if self.released(finding):
                 if config is not None:
                     finding.fields = shape(finding.fields, config)
+                if finding.redaction is not None:
+                    from dsar.package.mail_files import redact_fields
+
+                    redact_fields(finding, self.redaction_changes)
                 yield finding
 
 
@@ -232,6 +241,12 @@ class CollectionExport:
         digest taken when it was staged. Media are stored as they are (not deflated)."""
         written = 0
         for finding in self.source.read(self.system, self.collection, self.config):
+            if finding.redaction is not None:
+                # A mail message: its .eml is written redacted, never as it was staged.
+                from dsar.package.mail_files import write_message
+
+                written += write_message(package, self.source, finding)
+                continue
             for info in finding.files:
                 if info.get("missing"):
                     continue
@@ -342,6 +357,8 @@ class SystemExport:
     held: int
     collections: list[CollectionExport]
     by_staff: bool = False
+    mail: bool = False
+    """A mail system: its messages go into ``attachments/`` as redacted ``.eml`` files too."""
 
     @property
     def records(self) -> int:

@@ -236,6 +236,23 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class RedactionChange(Base):
+    """Staff lifted a redaction from a message (``target``: its number in the message's plan)
+    or added a text to black out (``text_sealed``). Applied when the next package is built."""
+
+    __tablename__ = "redaction_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    system_id: Mapped[str] = mapped_column(String(63))
+    record_key: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(8), doc="'lift' or 'add'")
+    target: Mapped[int | None] = mapped_column(Integer)
+    text_sealed: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class StaffUser(Base):
     """A member of the privacy team who may use the dashboard.
 

@@ -57,6 +57,7 @@ from dsar.store.models import (
     AuditEvent,
     PackageRecord,
     Pause,
+    RedactionChange,
     Request,
     ReviewItem,
     RunLease,
@@ -720,6 +721,43 @@ class RequestStore:
             self._audit(
                 session, request_id, actor, "review_decided", item=item_id, system=item.system_id, decision=decision
             )
+
+    # -- redactions (mail) ---------------------------------------------------------------
+
+    def change_redaction(
+        self, request_id: str, system_id: str, record_key: str, actor: str, *, lift: int | None = None, add: str | None = None
+    ) -> None:
+        """Lift redaction number ``lift`` of a message, or black out ``add`` as well.
+
+        The audit records who did what to which message, never the text added."""
+        if (lift is None) == (add is None or not add.strip()):
+            raise InputError("give either a redaction number to lift or a text to black out")
+        with self._session() as session:
+            self._row(session, request_id)
+            session.add(RedactionChange(
+                request_id=request_id, system_id=system_id, record_key=record_key,
+                action="lift" if lift is not None else "add", target=lift,
+                text_sealed=self._seal(add, "redaction_text") if add is not None else None, actor=actor,
+            ))
+            self._audit(
+                session, request_id, actor, "redaction_lifted" if lift is not None else "redaction_added",
+                system=system_id, record=record_key, **({"target": lift} if lift is not None else {}),
+            )
+
+    def redaction_changes(self, request_id: str) -> dict[tuple[str, str], tuple[set[int], list[str]]]:
+        """(system, record key) → (lifted redaction numbers, texts added), in the order given."""
+        out: dict[tuple[str, str], tuple[set[int], list[str]]] = {}
+        with self._session() as session:
+            rows = session.scalars(
+                select(RedactionChange).where(RedactionChange.request_id == request_id).order_by(RedactionChange.id)
+            )
+            for row in rows:
+                lifted, added = out.setdefault((row.system_id, row.record_key), (set(), []))
+                if row.action == "lift" and row.target is not None:
+                    lifted.add(row.target)
+                elif row.text_sealed is not None:
+                    added.append(self._open(row.text_sealed, "redaction_text"))
+        return out
 
     # -- packages ------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ class ControllerWorld(ABC):
         self.config = config
         self._sql: dict[str, SqlSink] = {}
         self._csv: dict[tuple[str, str], CsvSink | XlsxSink] = {}
+        self._mail: dict[str, Any] = {}  # system id -> sample_data.mail.MailArchive
         self._ids: defaultdict[str, int] = defaultdict(int)
 
     # -- what each controller gives ----------------------------------------------------
@@ -90,6 +91,10 @@ class ControllerWorld(ABC):
                     database.parent.mkdir(parents=True, exist_ok=True)
                     url = f"sqlite:///{database}"
                 self._sql[system_id] = SqlSink(self.ctx.engine(url), self.schema(system_id), system)
+            elif system.connector == "mail":
+                from sample_data.mail import OFFICES, MailArchive
+
+                self._mail[system_id] = MailArchive(workspace.root, OFFICES[self.controller_id], self.ctx.truth)
             elif system.connector == "csv":
                 for collection_id, collection in system.collections.items():
                     self._csv[(system_id, collection_id)] = CsvSink(
@@ -115,6 +120,16 @@ class ControllerWorld(ABC):
             sink.close()
         for sink in self._csv.values():
             sink.close()
+        for archive in self._mail.values():
+            archive.close()
+
+    def add_mail(self, block: list[Person], rng: random.Random) -> None:
+        """The mail of a block's people who are in this controller's other systems."""
+        if not self._mail:
+            return
+        members = [p for p in block if any(m.startswith(f"{self.controller_id}/") for m in p.memberships)]
+        for archive in self._mail.values():
+            archive.add_block(block, members, rng)
 
     def counts(self) -> dict[str, int]:
         """Rows written, per "system/collection"."""
@@ -129,6 +144,8 @@ class ControllerWorld(ABC):
                 result[f"{system_id}/{tables[table]}"] = count
         for (system_id, collection_id), sink in self._csv.items():
             result[f"{system_id}/{collection_id}"] = sink.count
+        for system_id, archive in self._mail.items():
+            result[f"{system_id}/messages"] = archive.count
         return result
 
     def collection(self, system_id: str, collection_id: str) -> Collection:

@@ -1,0 +1,467 @@
+"""The index of a mail archive: keyed hashes of who and what each message names.
+
+Searching a person's mail must not read the archive: the index is built once and refreshed
+incrementally (``refresh``) as mail arrives — new Maildir files, the grown tail of an mbox,
+IMAP UIDs above the last indexed — and a search reads only the messages it points at.
+
+Kept at ``cache/mail-index/<system>.sqlite`` in the workspace (a SQLite side table, one row
+per term). What it holds per message:
+
+- where it is (folder, locator, a hint) and its date;
+- terms: HMAC-SHA256 (16 bytes) of a normalised value under a random 256-bit key made for
+  this index and stored only sealed with the workspace's data key. Without the data key a
+  hash can't be tested against a guessed address or number; another data key makes the
+  index unreadable, and it is built anew. **No address, number or name is stored in clear.**
+
+Term kinds: the e-mail addresses of each address header by role (From, To, Cc, Bcc,
+Reply-To, Sender, Delivered-To); e-mails and phones written in the subject, the bodies and
+text attachments; names (display names, and pairs of capitalised words in texts, for
+name-only candidates); the message's own Message-ID and the ids it answers (threads).
+
+Messages that can't be read at all are listed (``broken``) so a search can say the archive
+is incomplete instead of silently missing them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from hashlib import blake2b
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from connectors.mail_sources import MailSource, Stored
+from dsar.errors import DecryptionError
+from dsar.mail_message import MailMessage, MessageUnreadable, parse
+from dsar.names import fold_name
+from dsar.textscan import email_key, find_identifiers
+
+if TYPE_CHECKING:
+    from dsar.crypto import DataKey
+
+FORMAT = "1"
+_KEY_CONTEXT = b"dsar-mail-index-v1"
+HASH_BYTES = 16
+BATCH = 500
+WRITE_BATCH = 2000
+
+ROLE_KIND = {"from": 1, "to": 2, "cc": 3, "bcc": 4, "reply-to": 5, "sender": 6, "delivered-to": 7}
+KIND_ROLE = {v: k for k, v in ROLE_KIND.items()}
+AUTHOR_ROLES = frozenset({"from", "sender", "reply-to"})
+"""Roles that make a message the person's own writing: replies to it are in their thread."""
+TEXT_EMAIL, TEXT_PHONE = 10, 11
+NAME_HEADER, NAME_TEXT = 20, 21
+MESSAGE_ID, PARENT = 30, 31
+
+_CAPITAL_RUN = re.compile(r"[A-ZÆØÅÄÖÜÉ][\wæøåÆØÅ'-]+(?:[ \u00a0]+[A-ZÆØÅÄÖÜÉ][\wæøåÆØÅ'-]+)+")
+_fold_cache: dict[str, str] = {}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folders (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, signature TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY, folder INTEGER NOT NULL, locator TEXT NOT NULL, hint TEXT NOT NULL,
+    date INTEGER, quotes INTEGER NOT NULL, message_id BLOB, UNIQUE (folder, locator));
+CREATE TABLE IF NOT EXISTS terms (
+    hash BLOB NOT NULL, kind INTEGER NOT NULL, message INTEGER NOT NULL,
+    PRIMARY KEY (hash, kind, message)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS terms_message ON terms (message);
+CREATE TABLE IF NOT EXISTS broken (
+    folder INTEGER NOT NULL, locator TEXT NOT NULL, PRIMARY KEY (folder, locator));
+"""
+
+
+@dataclass
+class RefreshStats:
+    """What a refresh did: counts only, safe to print and log."""
+
+    folders: int = 0
+    folders_changed: int = 0
+    added: int = 0
+    removed: int = 0
+    broken: int = 0
+    messages: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Hit:
+    """Why a message came up for a person: header roles, text, name, thread."""
+
+    message: int
+    roles: set[str] = field(default_factory=set)
+    in_text: set[str] = field(default_factory=set)
+    """"email" / "phone" where the person's identifier is written in subject, body or a text
+    attachment."""
+    name: bool = False
+    thread: bool = False
+
+
+@dataclass(frozen=True)
+class IndexedMessage:
+    id: int
+    folder: str
+    locator: str
+    hint: str
+    date: int | None
+    quotes: bool
+
+
+def _fold(word: str) -> str:
+    value = _fold_cache.get(word)
+    if value is None:
+        value = fold_name(word)
+        if len(_fold_cache) < 200_000:
+            _fold_cache[word] = value
+    return value
+
+
+def name_pairs(text: str) -> set[str]:
+    """Folded pairs of capitalised words (neighbours, and first-and-third of three): what a
+    name written as "Kari Nordmann" or "Kari Anne Nordmann" leaves in the index."""
+    pairs: set[str] = set()
+    for run in _CAPITAL_RUN.finditer(text):
+        words = [_fold(w) for w in run.group(0).split()]
+        for i in range(len(words) - 1):
+            pairs.add(f"{words[i]} {words[i + 1]}")
+            if i + 2 < len(words):
+                pairs.add(f"{words[i]} {words[i + 2]}")
+    return pairs
+
+
+def _distinct_texts(message: MailMessage) -> list[str]:
+    """Subject and texts, the HTML twin of a plain body left out (it says the same)."""
+    bodies = message.body_parts
+    has_plain = any(p.html is None for p in bodies)
+    return [message.subject, *(p.text for p in message.parts if p.text and not (has_plain and p.html is not None and not p.attachment))]
+
+
+def person_name_key(name: str) -> str | None:
+    """The pair a person's name is looked up by: first given name and last surname."""
+    words = fold_name(name).split()
+    return f"{words[0]} {words[-1]}" if len(words) >= 2 else None
+
+
+class MailIndex:
+    """One system's index. Open it with ``open``; it is a context manager."""
+
+    def __init__(self, path: Path, data_key: DataKey) -> None:
+        self.path = path
+        self._data_key = data_key
+        self._db: sqlite3.Connection | None = None
+        self._key = b""
+
+    # -- opening ------------------------------------------------------------------------
+
+    def open(self) -> MailIndex:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = _connect(self.path)
+        meta = dict(db.execute("SELECT name, value FROM meta"))
+        key = None
+        if meta.get("format") == FORMAT and "key" in meta:
+            try:
+                key = self._data_key.open_sealed(meta["key"], _KEY_CONTEXT)
+            except DecryptionError:
+                key = None
+        if key is None:
+            # New, another format, or sealed under another data key: start afresh.
+            db.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            db = _connect(self.path)
+            key = secrets.token_bytes(32)
+            with db:
+                db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
+                db.execute("INSERT INTO meta VALUES ('key', ?)", (self._data_key.seal(key, _KEY_CONTEXT),))
+        self._db = db
+        self._key = key
+        self.path.chmod(0o600)
+        return self
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> MailIndex:
+        return self.open() if self._db is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("the mail index is not open")
+        return self._db
+
+    def digest(self, kind: str, value: str) -> bytes:
+        # BLAKE2b in keyed mode is a MAC (a PRF under the key) and several times cheaper
+        # than HMAC-SHA256, which counts when every message leaves a few dozen terms.
+        return blake2b(f"{kind}\x00{value}".encode(), key=self._key, digest_size=HASH_BYTES).digest()
+
+    # -- keeping it current -------------------------------------------------------------
+
+    def stale_folders(self, source: MailSource) -> list[str]:
+        """Folders that are new, gone, or changed since they were indexed (cheap: a stat or
+        a STATUS per folder, no message read)."""
+        indexed = dict(self.db.execute("SELECT name, signature FROM folders"))
+        current = source.folders()
+        stale = [f for f in current if indexed.get(f) != source.signature(f)]
+        return stale + sorted(set(indexed) - set(current))
+
+    @property
+    def built(self) -> bool:
+        return self.db.execute("SELECT count(*) FROM folders").fetchone()[0] > 0
+
+    def refresh(
+        self,
+        source: MailSource,
+        *,
+        folders: Iterable[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> RefreshStats:
+        """Bring the index up to date with ``source`` (only ``folders`` when given): drop
+        what is gone, index what is new. Each folder is committed as it is finished."""
+        started = time.perf_counter()
+        stats = RefreshStats()
+        current = source.folders()
+        wanted = set(folders) if folders is not None else None
+        indexed = dict(self.db.execute("SELECT name, id FROM folders"))
+        for gone in sorted(set(indexed) - set(current)):
+            if wanted is None or gone in wanted:
+                with self.db:
+                    stats.removed += self._drop_folder(indexed[gone])
+        for folder in current:
+            if wanted is not None and folder not in wanted:
+                continue
+            stats.folders += 1
+            signature = source.signature(folder)
+            row = self.db.execute("SELECT id, signature FROM folders WHERE name = ?", (folder,)).fetchone()
+            if row is not None and row[1] == signature:
+                continue
+            stats.folders_changed += 1
+            folder_id = row[0] if row else self.db.execute("INSERT INTO folders (name) VALUES (?)", (folder,)).lastrowid
+            added, removed, broken = self._refresh_folder(source, folder, folder_id, progress)
+            stats.added += added
+            stats.removed += removed
+            stats.broken += broken
+            with self.db:
+                self.db.execute("UPDATE folders SET signature = ? WHERE id = ?", (signature, folder_id))
+        stats.messages = self.db.execute("SELECT count(*) FROM messages").fetchone()[0]
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _drop_folder(self, folder_id: int) -> int:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM messages WHERE folder = ?", (folder_id,))]
+        self._delete(ids)
+        self.db.execute("DELETE FROM broken WHERE folder = ?", (folder_id,))
+        self.db.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+        return len(ids)
+
+    def _delete(self, ids: list[int]) -> None:
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM terms WHERE message IN ({marks})", chunk)  # noqa: S608 - placeholders only
+            self.db.execute(f"DELETE FROM messages WHERE id IN ({marks})", chunk)  # noqa: S608
+
+    def _refresh_folder(
+        self, source: MailSource, folder: str, folder_id: int, progress: Callable[[int], None] | None
+    ) -> tuple[int, int, int]:
+        known = {loc: (mid, hint) for mid, loc, hint in self.db.execute(
+            "SELECT id, locator, hint FROM messages WHERE folder = ?", (folder_id,))}
+        broken_known = {loc for (loc,) in self.db.execute("SELECT locator FROM broken WHERE folder = ?", (folder_id,))}
+        listing = source.listing(folder)
+        gone = [mid for loc, (mid, _) in known.items() if loc not in listing]
+        if gone and hasattr(source, "format"):
+            # An mbox file rewritten (not just grown): offsets moved, so index it anew.
+            gone = [mid for mid, _ in known.values()]
+            known, broken_known = {}, set()
+        with self.db:
+            self._delete(gone)
+            self.db.execute("DELETE FROM broken WHERE folder = ?", (folder_id,))
+        still = {loc: hint for loc, (_, hint) in known.items() if loc in listing}
+        still.update({loc: "" for loc in broken_known if loc in listing})
+        added = broken = 0
+        messages: list[tuple] = []
+        terms: list[tuple[bytes, int, int]] = []
+        bad: list[tuple[int, str]] = []
+        next_id = (self.db.execute("SELECT max(id) FROM messages").fetchone()[0] or 0) + 1
+        for stored in source.read_new(folder, still):
+            row = self._entry(stored, folder_id, next_id, terms)
+            if row is None:
+                bad.append((folder_id, stored.locator))
+                broken += 1
+            else:
+                messages.append(row)
+                next_id += 1
+                added += 1
+            if progress is not None:
+                progress(1)
+            if len(messages) >= WRITE_BATCH:
+                self._write(messages, terms, bad)
+        self._write(messages, terms, bad)
+        # Messages known broken before and still there stay listed as broken.
+        with self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO broken VALUES (?, ?)",
+                [(folder_id, loc) for loc in broken_known if loc in listing],
+            )
+        return added, len(gone), broken
+
+    def _write(self, messages: list[tuple], terms: list[tuple[bytes, int, int]], bad: list[tuple[int, str]]) -> None:
+        with self.db:
+            self.db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)", messages)
+            self.db.executemany("INSERT OR IGNORE INTO terms VALUES (?, ?, ?)", terms)
+            self.db.executemany("INSERT OR IGNORE INTO broken VALUES (?, ?)", bad)
+        messages.clear()
+        terms.clear()
+        bad.clear()
+
+    def _entry(self, stored: Stored, folder_id: int, message_id: int, terms: list[tuple[bytes, int, int]]) -> tuple | None:
+        try:
+            message = parse(stored.raw)
+        except MessageUnreadable:
+            return None
+        digest = self.digest
+        seen: set[tuple[int, str, str]] = set()
+
+        def term(kind: int, group: str, value: str) -> None:
+            if (kind, group, value) not in seen:
+                seen.add((kind, group, value))
+                terms.append((digest(group, value), kind, message_id))
+
+        for role, pairs in message.addresses.items():
+            kind = ROLE_KIND[role]
+            for display, address in pairs:
+                key = email_key(address) if "@" in address else None
+                if key:
+                    term(kind, "email", key)
+                if display and "@" not in display:
+                    words = _fold(display).split()
+                    if len(words) >= 2:
+                        term(NAME_HEADER, "name", f"{words[0]} {words[-1]}")
+                        term(NAME_HEADER, "fullname", " ".join(words))
+        for text in _distinct_texts(message):
+            for found in find_identifiers(text):
+                term(TEXT_EMAIL if found.kind == "email" else TEXT_PHONE, found.kind, found.value)
+            for pair in name_pairs(text):
+                term(NAME_TEXT, "name", pair)
+        own_id = None
+        if message.message_id:
+            own_id = digest("msgid", message.message_id)
+            term(MESSAGE_ID, "msgid", message.message_id)
+        for parent in message.parents:
+            term(PARENT, "msgid", parent)
+        date = int(message.date.timestamp()) if message.date is not None else None
+        return (message_id, folder_id, stored.locator, stored.hint, date, int(message.quotes), own_id)
+
+    # -- searching ----------------------------------------------------------------------
+
+    def broken(self) -> list[tuple[str, str]]:
+        """(folder, locator) of every message that could not be read."""
+        return list(self.db.execute(
+            "SELECT f.name, b.locator FROM broken b JOIN folders f ON f.id = b.folder ORDER BY 1, 2"))
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM messages").fetchone()[0]
+
+    def known_name(self, folded: str) -> bool:
+        """Whether the archive's headers name someone so (a display name, folded)."""
+        row = self.db.execute(
+            "SELECT 1 FROM terms WHERE hash = ? AND kind = ? LIMIT 1",
+            (self.digest("fullname", folded), NAME_HEADER),
+        ).fetchone()
+        return row is not None
+
+    def find(self, emails: Iterable[str], phones: Iterable[str], name: str | None) -> dict[int, Hit]:
+        """Messages naming the person: by address header, by identifier in the text, by name
+        (candidates only), and replies in their threads (``Hit.thread``)."""
+        wanted: dict[bytes, str] = {}
+        for value in emails:
+            wanted[self.digest("email", value)] = "email"
+        for value in phones:
+            wanted[self.digest("phone", value)] = "phone"
+        name_key = person_name_key(name) if name else None
+        if name_key:
+            wanted[self.digest("name", name_key)] = "name"
+        hits: dict[int, Hit] = {}
+        for h, kind, message in self._terms(list(wanted)):
+            hit = hits.setdefault(message, Hit(message))
+            if kind in KIND_ROLE:
+                hit.roles.add(KIND_ROLE[kind])
+            elif kind in (TEXT_EMAIL, TEXT_PHONE):
+                hit.in_text.add(wanted[h])
+            elif kind in (NAME_HEADER, NAME_TEXT):
+                hit.name = True
+        # Threads: replies (to replies …) of a message the person wrote.
+        frontier = [m for m, hit in hits.items() if hit.roles & AUTHOR_ROLES]
+        for _ in range(50):
+            ids = self._message_ids(frontier)
+            if not ids:
+                break
+            frontier = []
+            for _, _, message in self._terms(ids, kinds=(PARENT,)):
+                hit = hits.get(message)
+                if hit is None or not (hit.roles or hit.in_text or hit.thread):
+                    hit = hits.setdefault(message, Hit(message))
+                    hit.thread = True
+                    frontier.append(message)
+        return hits
+
+    def _terms(self, hashes: list[bytes], kinds: tuple[int, ...] | None = None) -> Iterator[tuple[bytes, int, int]]:
+        for start in range(0, len(hashes), BATCH):
+            chunk = hashes[start : start + BATCH]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT hash, kind, message FROM terms WHERE hash IN ({marks})"  # noqa: S608 - placeholders only
+            for row in self.db.execute(sql, chunk):
+                if kinds is None or row[1] in kinds:
+                    yield row
+
+    def _message_ids(self, messages: list[int]) -> list[bytes]:
+        out = []
+        for start in range(0, len(messages), BATCH):
+            chunk = messages[start : start + BATCH]
+            marks = ",".join("?" * len(chunk))
+            out += [r[0] for r in self.db.execute(
+                f"SELECT message_id FROM messages WHERE id IN ({marks}) AND message_id IS NOT NULL", chunk)]  # noqa: S608
+        return out
+
+    def messages(self, ids: Iterable[int]) -> list[IndexedMessage]:
+        ids = sorted(ids)
+        out = []
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            marks = ",".join("?" * len(chunk))
+            out += [IndexedMessage(*row[:5], bool(row[5])) for row in self.db.execute(
+                "SELECT m.id, f.name, m.locator, m.hint, m.date, m.quotes FROM messages m "
+                f"JOIN folders f ON f.id = m.folder WHERE m.id IN ({marks})", chunk)]  # noqa: S608
+        return sorted(out, key=lambda m: (m.date or 0, m.id))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    # Terms arrive in hash order, i.e. at random places of the B-tree: a larger page cache
+    # keeps a big archive's build from waiting on the disk.
+    db.execute("PRAGMA cache_size=-65536")
+    db.executescript(SCHEMA)
+    return db
+
+
+def index_path(cache_dir: Path, system_id: str) -> Path:
+    return cache_dir / "mail-index" / f"{system_id}.sqlite"
+
+
+def open_index(path: Path, data_key: DataKey) -> MailIndex:
+    return MailIndex(path, data_key).open()
+
+
+__all__ = ["Hit", "IndexedMessage", "MailIndex", "RefreshStats", "index_path", "name_pairs", "open_index"]
