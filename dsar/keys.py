@@ -3,8 +3,8 @@
 Everything sealed or encrypted with the data key is opened with the old key and sealed again
 with the new one: the store's sealed columns (in one transaction, with the key fingerprint the
 store checks), staged findings and files, sealed package passwords and the encrypted logs of
-unexpected errors. The CSV lookup indexes (keyed hashes) are dropped; they are rebuilt on the
-next search.
+unexpected errors, staff's added redaction texts. The CSV and mail lookup indexes (keyed
+hashes) are dropped; they are rebuilt on the next search.
 
 The order makes an interrupted rotation safe to run again: the new key is first written to the
 secret store as ``<name>.next``; files are re-encrypted beside the old ones (``*.rotating``);
@@ -40,6 +40,7 @@ SEALED_COLUMNS = {
     ("requests", "extension_reason_sealed"): "extension_reason",
     ("requests", "suggestions_sealed"): "suggestions",
     ("pauses", "reason_sealed"): "pause_reason",
+    ("redaction_changes", "text_sealed"): "redaction_text",
 }
 
 
@@ -164,11 +165,14 @@ def _reencrypt_files(workspace: Workspace, old: DataKey, new: DataKey, result: R
             _write_private(target, new.seal(password, package.encode()))
             written.append(target)
             result.passwords += 1
-    index = workspace.root / "cache" / "csv-index"
-    if index.is_dir():
-        for path in index.rglob("*.idx"):
-            path.unlink()
-            result.indexes_dropped += 1
+    # Lookup indexes hold keyed hashes under a key sealed with the data key: dropped, and
+    # rebuilt by the next search (or dsar index).
+    for folder, pattern in (("csv-index", "*.idx"), ("mail-index", "*.sqlite*")):
+        index = workspace.root / "cache" / folder
+        if index.is_dir():
+            for path in index.rglob(pattern):
+                path.unlink()
+                result.indexes_dropped += 1
     return written
 
 
