@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from dsar.cli import audit as audit_cli
 from dsar.cli import manual as manual_cli
 from dsar.cli import requests as requests_cli
 from dsar.cli import review as review_cli
@@ -34,6 +35,7 @@ app.add_typer(requests_cli.app, name="request")
 app.add_typer(review_cli.app, name="review")
 app.add_typer(users_cli.app, name="user")
 app.add_typer(manual_cli.app, name="manual")
+app.add_typer(audit_cli.app, name="audit")
 
 RUN_COLUMNS = ["id", "controller", "status", "package", "password"]
 

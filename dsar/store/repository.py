@@ -38,6 +38,7 @@ from dsar.deadlines import (
 from dsar.deadlines import Pause as DeadlinePause
 from dsar.errors import InputError, RequestNotFound
 from dsar.paths import MIGRATIONS
+from dsar.store import audit_chain
 from dsar.store.domain import (
     CHANNELS,
     CLOSE_REASONS,
@@ -63,7 +64,6 @@ from dsar.store.models import (
     RunLease,
     StoreMeta,
     SystemRun,
-    utcnow,
 )
 from dsar.store.states import RequestStatus, SystemStatus, check_transition
 
@@ -857,6 +857,11 @@ class RequestStore:
             )
             return [AuditEntry(r.at, r.actor, r.action, dict(r.detail)) for r in rows]
 
+    def verify_audit(self) -> audit_chain.Verification:
+        """Walk the audit's hash chain: every edited, inserted or removed entry, named."""
+        with self._session() as session:
+            return audit_chain.verify(session)
+
     def audit(self, request_id: str | None, actor: str, action: str, **detail: Any) -> None:
         """Record an action that changes nothing in the store (a download, a password shown)."""
         with self._session() as session:
@@ -869,7 +874,7 @@ class RequestStore:
 
     @staticmethod
     def _audit(session: Session, request_id: str | None, actor: str, action: str, **detail: Any) -> None:
-        session.add(AuditEvent(request_id=request_id, at=utcnow(), actor=actor, action=action, detail=detail))
+        audit_chain.record(session, request_id, actor, action, detail)
 
     # -- rows ----------------------------------------------------------------------------
 

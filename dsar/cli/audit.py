@@ -1,0 +1,36 @@
+"""``dsar audit``: the audit log's hash chain checked end to end."""
+
+from __future__ import annotations
+
+import typer
+
+from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, friendly_errors, open_workspace
+
+app = typer.Typer(help="The audit log (hash-chained).", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify(workspace: WorkspaceOption = None, json: JsonOption = False) -> None:
+    """Check every audit entry against its hash and the one before it; exit 1 on any break
+    (an entry edited, inserted or removed)."""
+    with friendly_errors(json):
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        store = open_store(ws)
+        try:
+            result = store.verify_audit()
+        finally:
+            store.close()
+    if json:
+        emit_json({"ok": result.ok, "entries": result.entries, "head_seq": result.head_seq,
+                   "head_hash": result.head_hash,
+                   "problems": [{"seq": p.seq, "kind": p.what, "detail": p.detail} for p in result.problems]})
+    elif result.ok:
+        typer.echo(f"Revisjonsloggen er hel: {result.entries} oppføringer, siste hash {result.head_hash}.")
+    else:
+        typer.echo(f"Revisjonsloggen er endret: {len(result.problems)} brudd i kjeden.", err=True)
+        for problem in result.problems:
+            typer.echo(f"  {problem}", err=True)
+    if not result.ok:
+        raise typer.Exit(code=1)
