@@ -52,8 +52,12 @@ def has_secret(name: str) -> bool:
 
 def store_secret(name: str, value: str) -> Path:
     """Write a secret to the first secret-store directory, readable by the owner only."""
+    from dsar.private import private_dir, private_umask
+
+    private_umask()
     directory = secret_dirs()[0]
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(directory)
     path = directory / name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -23,6 +23,7 @@ from pathlib import Path
 from dsar.config.loader import Configuration, load_configuration
 from dsar.crypto import DataKey
 from dsar.errors import InputError
+from dsar.private import private_dir, private_umask
 from dsar.secrets import resolve_secret
 from dsar.staging import Staging
 
@@ -32,6 +33,11 @@ ENV_VAR = "DSAR_WORKSPACE"
 @dataclass
 class Workspace:
     root: Path
+
+    def __post_init__(self) -> None:
+        # Everything this process makes in the workspace is private (dsar.private).
+        private_umask()
+        private_dir(Path(self.root))
 
     @classmethod
     def from_env(cls, explicit: Path | str | None = None) -> Workspace:
