@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from dsar.errors import DsarError
+from dsar.safetext import escape_for_json_output, for_terminal
 from dsar.workspace import ENV_VAR, Workspace
 
 WorkspaceOption = Annotated[
@@ -74,7 +75,9 @@ def _default(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    # Values stay exact for scripts; C1 controls and bidi marks are \u-escaped so a terminal
+    # showing the output acts on none of them (dsar.safetext).
+    typer.echo(escape_for_json_output(json.dumps(data, ensure_ascii=False, indent=2, default=_default)))
 
 
 def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -89,13 +92,14 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
 
 
 def _cell(value: Any) -> str:
+    """One table cell, safe for the terminal: values may come from source systems."""
     if value is None:
         return "-"
     if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value) or "-"
+        return for_terminal(",".join(str(v) for v in value)) or "-"
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    return str(value)
+    return for_terminal(value)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import typer
 
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, emit_table, friendly_errors, open_workspace
 from dsar.matching import REASONS
+from dsar.safetext import for_terminal, for_terminal_block
 
 app = typer.Typer(help="Decide on held records (weak matches).", no_args_is_help=True)
 
@@ -100,12 +101,17 @@ def show(
                 }
             )
         else:
-            typer.echo(f"Innsynet gjelder: {request.person.name}")
-            typer.echo(f"Holdt tilbake fordi {REASONS.get(match.reason, match.reason)} ({_evidence_line(match.evidence)})")
+            # Every value here may come from a source system: shown through for_terminal, so
+            # an escape sequence in a field can't clear the screen or fake a line.
+            typer.echo(f"Innsynet gjelder: {for_terminal(request.person.name)}")
+            typer.echo(
+                f"Holdt tilbake fordi {REASONS.get(match.reason, match.reason)} "
+                f"({for_terminal(_evidence_line(match.evidence))})"
+            )
             for record in records:
-                typer.echo(f"- {record.collection} {record.key}")
+                typer.echo(f"- {for_terminal(record.collection)} {for_terminal(record.key)}")
                 for key, value in record.fields.items():
-                    typer.echo(f"    {key}: {value}")
+                    typer.echo(f"    {for_terminal(key)}: {for_terminal(value)}")
 
 
 @app.command("decide")
@@ -157,16 +163,17 @@ def redactions(
         if json:
             emit_json(preview)
             return
-        typer.echo(f"Innsynet gjelder: {preview['asked_name']}")
+        typer.echo(f"Innsynet gjelder: {for_terminal(preview['asked_name'])}")
         for part in preview["texts"]:
-            typer.echo(f"--- {part['where']} ---")
-            typer.echo(part["text"])
+            typer.echo(f"--- {for_terminal(part['where'])} ---")
+            typer.echo(for_terminal_block(part["text"]))
         typer.echo("--- sladdet ---")
         for target in preview["targets"]:
             state = "løftet" if target["lifted"] else "sladdet"
-            typer.echo(f"  #{target['id']} {target['kind']}: {', '.join(target['spellings'])} ({target['count']}x, {state})")
+            spellings = for_terminal(", ".join(target["spellings"]))
+            typer.echo(f"  #{target['id']} {target['kind']}: {spellings} ({target['count']}x, {state})")
         for text in preview["added"]:
-            typer.echo(f"  + {text} (lagt til)")
+            typer.echo(f"  + {for_terminal(text)} (lagt til)")
 
 
 @app.command("lift")

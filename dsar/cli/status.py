@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from dsar.deadlines import Tone
+from dsar.safetext import for_terminal
 from dsar.store.domain import DELIVERY_CHANNELS, RequestSummary
 from dsar.store.states import RequestStatus, SystemStatus
 
@@ -134,4 +135,4 @@ def _state_text(s: RequestSummary) -> str:
 
 def _plain(text: str) -> str:
     """A name as one safe terminal line: control characters (escapes) dropped."""
-    return "".join(ch for ch in text if ch.isprintable())[:40]
+    return "".join(ch for ch in for_terminal(text) if ch.isprintable())[:40]

@@ -8,13 +8,16 @@ template escapes them (names and register texts are untrusted).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from dsar.config.models import Collection, Controller, Language, LocalText, Register
 from dsar.i18n import format_int
 from dsar.letter.phrases import Phrases
 from dsar.report import Answer, SystemReport
+from dsar.safetext import for_letter
 
 # Legal bases are free text in the register, so consent is recognised by its words and by the
 # article it cites (Art. 6(1)(a), 9(2)(a)); the letter then offers withdrawing consent.
@@ -104,7 +107,25 @@ class LetterContext:
 
 
 def build_context(answer: Answer) -> LetterContext:
-    """Resolve ``answer`` into the letter's texts in ``answer.language``."""
+    """Resolve ``answer`` into the letter's texts in ``answer.language``, every text free of
+    control characters (``dsar.safetext.for_letter``): names and register texts are typed by
+    people, and an escape or a bidi override would garble the letter or reorder its words."""
+    return _cleaned(_build_context(answer))
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return for_letter(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{f.name: _cleaned(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        )
+    return value  # Phrases, numbers, booleans, None
+
+
+def _build_context(answer: Answer) -> LetterContext:
     lang = answer.language
     t = Phrases(lang)
     controller = answer.controller

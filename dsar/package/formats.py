@@ -92,15 +92,26 @@ def readme_name(language: str) -> str:
     return README_NAME[language]
 
 
+# A cell a spreadsheet would read as a formula (``=HYPERLINK(…)``, ``=cmd|…``, ``+``, ``-``,
+# ``@``) or that begins with a tab or CR (which some spreadsheets skip to reach a formula).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value: Any) -> str:
     """A value as a CSV cell: text as it is, ``None`` empty, lists and objects as JSON.
 
     Booleans and numbers are written as JSON writes them (``true``, ``12.5``), so the CSV
-    and the JSON of a collection agree. Values are not altered otherwise: the CSV is a
-    copy of the data, and cells that look like spreadsheet formulas stay as they are.
+    and the JSON of a collection agree. Text that a spreadsheet would run as a formula gets
+    one leading apostrophe, as OWASP recommends against CSV injection (the person opens this
+    file in Excel); the JSON keeps the value exactly, and the README says so.
     """
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return csv_text(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def csv_text(text: str) -> str:
+    """Text for a CSV cell, neutralised when a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text

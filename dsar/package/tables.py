@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from dsar.config.models import Collection, Language, LocalText
 from dsar.errors import DsarError
+from dsar.i18n import format_int
 from dsar.package.formats import (
     CSV_SOURCE_COLUMNS,
     FILES_FIELD,
@@ -29,6 +30,7 @@ from dsar.package.formats import (
     SOURCE_FIELD,
     attachment_path,
     csv_cell,
+    csv_text,
     data_path,
 )
 from dsar.package.zipwriter import EncryptedZip, MemberWriter
@@ -208,11 +210,13 @@ class CollectionExport:
             row = [
                 finding.system,
                 finding.collection,
-                finding.key,
+                csv_text(finding.key),  # a key is a source's value too
                 *(csv_cell(finding.fields.get(name)) for name in self.columns),
             ]
             if files:
-                row.append(" | ".join(f.get("path") or f"({f['name']}: mangler)" for f in self._files_of(finding)))
+                row.append(csv_text(
+                    " | ".join(f.get("path") or f"({f['name']}: mangler)" for f in self._files_of(finding))
+                ))
             writer.writerow(row)
             written += 1
         return written
@@ -266,14 +270,30 @@ class CollectionExport:
         """``<tr>`` per record, every value escaped: record text is untrusted."""
         special = {name for name, info in self.fields.items() if info.special_category}
         for finding in self.source.read(self.system, self.collection, self.config):
-            cells = [f'<td class="key">{escape(finding.key)}</td>']
+            cells = [f'<td class="key">{self._shortened(finding.key, words)}</td>']
             for name in self.columns:
                 css = ' class="art9"' if name in special else ""
                 value = finding.fields.get(name)
-                cells.append(f"<td{css}>{_html_value(value, self.fields[name], words)}</td>")
+                cells.append(f"<td{css}>{_html_value(value, self.fields[name], words, self._shortened)}</td>")
             if self.attachments + self.attachments_missing:
                 cells.append(f'<td class="files">{_html_files(self._files_of(finding), words)}</td>')
             yield Markup("<tr>" + "".join(cells) + "</tr>\n")
+
+
+    def _shortened(self, text: str, words: dict[str, Any]) -> str:
+        """``text`` escaped; a very long value (a planted 5 MB field would make the page
+        unusable) cut to ``HTML_VALUE_LIMIT`` characters, with a note where the whole is."""
+        if len(text) <= HTML_VALUE_LIMIT:
+            return str(escape(text))
+        note = words["shortened"].format(
+            shown=format_int(HTML_VALUE_LIMIT, self.language), total=format_int(len(text), self.language),
+            json=self.json_path, csv=self.csv_path,
+        )
+        return f'{escape(text[:HTML_VALUE_LIMIT])}… <span class="shortened">({escape(note)})</span>'
+
+
+# Characters of one value shown in index.html; the JSON and CSV hold every value whole.
+HTML_VALUE_LIMIT = 2000
 
 
 class _TextOut:
@@ -311,18 +331,20 @@ def _field_info(config: Collection | None, name: str, language: Language) -> Fie
     )
 
 
-def _html_value(value: Any, info: FieldInfo, words: dict[str, Any]) -> str:
+def _html_value(
+    value: Any, info: FieldInfo, words: dict[str, Any], shortened: Callable[[str, dict[str, Any]], str]
+) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(escape(words["yes"] if value else words["no"]))
     if isinstance(value, (dict, list)):
-        return f"<code>{escape(_dumps(value))}</code>"
+        return f"<code>{shortened(_dumps(value), words)}</code>"
     text = str(value)
     meaning = info.codes.get(text)
     if meaning is not None:
         return f'<span class="code">{escape(text)}</span> {escape(meaning)}'
-    return str(escape(text))
+    return shortened(text, words)
 
 
 def _html_files(files: list[dict[str, Any]], words: dict[str, Any]) -> str:

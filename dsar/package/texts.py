@@ -44,6 +44,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "record_files": "Filer",
         "files_note": "bilder, lydopptak og andre filer som hører til posten",
         "file_missing": "filen er oppført i systemet, men finnes ikke lenger",
+        "shortened": "forkortet her: {shown} av {total} tegn vises; hele verdien står i {json} og {csv}",
         "codes": "Koder",
         "not_exported": "Lagret, men ikke utlevert",
         "not_exported_note": (
@@ -104,6 +105,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "record_files": "Files",
         "files_note": "images, recordings and other files that belong to the record",
         "file_missing": "the file is listed in the system but no longer exists",
+        "shortened": "shortened here: {shown} of {total} characters shown; the whole value is in {json} and {csv}",
         "codes": "Codes",
         "not_exported": "Stored but not released",
         "not_exported_note": (

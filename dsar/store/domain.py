@@ -85,9 +85,10 @@ class Person:
         """The person as staff type them in: identifiers checked and normalised (an
         ``InputError`` names what is wrong), duplicates dropped, empty values ignored."""
         from dsar.identity import normalize_email, normalize_phone, parse_birthdate
+        from dsar.safetext import check_identifier
 
         return cls(
-            name=name.strip(),
+            name=check_identifier(name, "name"),
             emails=tuple(dict.fromkeys(normalize_email(e) for e in emails if e)),
             phones=tuple(dict.fromkeys(normalize_phone(p) for p in phones if p)),
             birthdate=parse_birthdate(birthdate) if birthdate else None,

@@ -38,6 +38,7 @@ from dsar.deadlines import (
 from dsar.deadlines import Pause as DeadlinePause
 from dsar.errors import InputError, RequestNotFound
 from dsar.paths import MIGRATIONS
+from dsar.safetext import MAX_REFERENCE, check_identifier
 from dsar.store import audit_chain
 from dsar.store.domain import (
     CHANNELS,
@@ -238,6 +239,10 @@ class RequestStore:
                 "give the person's e-mail or phone: systems are searched by those, "
                 "never by name alone"
             )
+        if requested_by is not None:
+            requested_by = check_identifier(requested_by, "name of who asked")
+        if mandate is not None:
+            mandate = check_identifier(mandate, "mandate reference", MAX_REFERENCE)
         if relation != "self" and not requested_by:
             raise InputError(f"relation {relation!r} needs the name of who asked")
         if relation == "agent" and not mandate:
