@@ -51,6 +51,16 @@ def _isolated_secrets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
             os.environ[key] = value
 
 
+@pytest.fixture(autouse=True)
+def _umask_restored() -> Iterator[None]:
+    """A workspace opened in a test makes the process's umask private (dsar.private); each
+    test starts with the umask the session had, so servers the tests start stay reachable."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
+
+
 @pytest.fixture
 def data_key():
     from dsar.crypto import DataKey

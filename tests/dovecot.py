@@ -40,6 +40,15 @@ class Dovecot:
     password: str = "hemmelig-test-passord"
 
     def start(self) -> Dovecot:
+        # Dovecot's own users read its configuration and password file: made readable under
+        # a usual umask, not the private one a workspace opened in this process sets.
+        previous = os.umask(0o022)
+        try:
+            return self._start()
+        finally:
+            os.umask(previous)
+
+    def _start(self) -> Dovecot:
         if not Path(DOVECOT).exists():
             raise RuntimeError("dovecot is not installed: run scripts/setup.sh (Debian package dovecot-imapd)")
         self.port = _free_port()
