@@ -111,7 +111,7 @@ def friendly_errors(as_json: bool = False) -> Iterator[None]:
         if as_json:
             emit_json({"error": str(exc), "kind": type(exc).__name__})
         else:
-            typer.echo(f"feil: {exc}", err=True)
+            typer.echo(f"feil: {for_terminal(exc)}", err=True)
         raise typer.Exit(code=2) from None
 
 
