@@ -92,3 +92,7 @@ def test_twenty_requests_on_two_workers_each_get_only_their_own(tmp_path, prefec
     assert released > 100
     assert {r["status"] for r in results} <= {"complete", "needs_review", "incomplete"}
     assert all(not Path(r["package"]).name.endswith(".partial") for r in results)
+    # The two workers wrote the audit at once: one chain, nothing forked or lost.
+    chain = open_store(workspace).verify_audit()
+    assert chain.ok, chain.problems
+    assert chain.entries > 20 * 4
