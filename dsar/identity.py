@@ -91,8 +91,14 @@ def _parse_phone(value: str, region: str = DEFAULT_REGION) -> phonenumbers.Phone
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException:
         raise InputError(PHONE_INVALID) from None
-    national = str(number.national_number)
+    national = phonenumbers.national_significant_number(number)  # leading zeros kept (Italy: 06 …)
+    if number.national_number == 0 or len(national) < 4:  # "0020000000", "+4901": no number
+        raise InputError(PHONE_INVALID)
     if number.country_code == 47:
+        # Norway dials no trunk 0: "0 1000 0000" would keep the zero in E.164 (+47010000000),
+        # a number none of its other spellings reach.
+        if number.italian_leading_zero:
+            raise InputError(PHONE_INVALID)
         # Any 8-digit Norwegian number is possible: numbering plans move faster than the
         # library that knows them (42 72 59 53 was refused that way).
         if len(national) != 8:
@@ -109,7 +115,15 @@ def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
     valid length), not only when the numbering plan lists it: ``phone_note`` says which.
     """
     number = _parse_phone(value, region)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # A number whose own E.164 form (or its 00 form) reads back as another number — zeros
+    # where a trunk prefix would be, found by fuzzing — is no number anyone can be reached at.
+    # Only a number with leading zeros can (the check costs two parses; sources hold millions).
+    for spelling in (e164, "00" + e164[1:]) if number.italian_leading_zero else ():
+        again = _parse_phone(spelling, region) if spelling != value else number
+        if phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164) != e164:
+            raise InputError(PHONE_INVALID)
+    return e164
 
 
 def phone_note(e164: str) -> str | None:
@@ -145,10 +159,10 @@ def phone_digit_forms(e164: str) -> list[str]:
     ``91234567``, ``4791234567``, ``004791234567`` (and a trunk ``0`` for countries that dial
     one). SQL lookups compare a digits-only expression of the column with these."""
     number = phonenumbers.parse(e164, None)
-    national = str(number.national_number)
+    national = phonenumbers.national_significant_number(number)  # leading zeros kept (Italy: 06 …)
     cc = str(number.country_code)
     forms = {national, cc + national, "00" + cc + national}
-    if cc != "47":
+    if cc != "47" and not national.startswith("0"):  # a trunk 0 not already in the number
         forms.add("0" + national)
     return sorted(forms)
 
@@ -157,7 +171,7 @@ def phone_variants(e164: str) -> list[str]:
     """Common ways a system may have written this number, for sources that can only compare
     whole values (an API's exact search). SQL compares digits instead (``phone_digit_forms``)."""
     number = phonenumbers.parse(e164, None)
-    national = str(number.national_number)
+    national = phonenumbers.national_significant_number(number)  # leading zeros kept (Italy: 06 …)
     cc = str(number.country_code)
     intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     natfmt = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

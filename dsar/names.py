@@ -78,8 +78,11 @@ def canonical(token: str) -> str:
     text = unicodedata.normalize("NFKC", token).casefold().translate(_LETTERS)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch) and (ch.isalnum()))
-    for digraph, single in _DIGRAPHS:
-        text = text.replace(digraph, single)
+    # Until none is left ("aaa" → "aa" → "a"), so a folded name folds to itself (a key
+    # stored folded, e.g. in the mail index, is found by the name folded again).
+    while any(digraph in text for digraph, _ in _DIGRAPHS):
+        for digraph, single in _DIGRAPHS:
+            text = text.replace(digraph, single)
     return text
 
 
