@@ -24,6 +24,7 @@ from dsar.cli.common import (
     open_workspace,
     shown_path,
 )
+from dsar.safetext import for_terminal
 from dsar.workspace import Workspace
 
 app = typer.Typer(
@@ -124,7 +125,7 @@ def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
     if result.get("awaiting_review"):
         typer.echo(f"til vurdering: {result['awaiting_review']} (dsar review list {result['id']})")
     if result.get("note"):
-        typer.echo(f"merk:    {result['note']}")
+        typer.echo(f"merk:    {for_terminal(result['note'])}")
 
 
 @app.command()
@@ -226,10 +227,10 @@ def check(
             typer.echo("Slik nås samlingene:")
             for row in rows:
                 for cid, how in row["reached"].items():
-                    typer.echo(f"  {row['controller']}/{row['system']}.{cid}: {'; '.join(how) or 'NÅS IKKE'}")
+                    typer.echo(for_terminal(f"  {row['controller']}/{row['system']}.{cid}: {'; '.join(how) or 'NÅS IKKE'}"))
             for row in rows:
                 for warning in row["warnings"]:
-                    typer.echo(f"advarsel: {row['controller']}/{row['system']}: {warning}", err=True)
+                    typer.echo(for_terminal(f"advarsel: {row['controller']}/{row['system']}: {warning}"), err=True)
         if not all(r["ok"] for r in rows):
             raise typer.Exit(code=1)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, emit_table, friendly_errors, open_workspace
+from dsar.safetext import for_terminal_block
 
 app = typer.Typer(help="Systems staff search by hand: what to do, attach what was found.", no_args_is_help=True)
 
@@ -48,7 +49,7 @@ def list_tasks(
         else:
             emit_table(rows, ["system", "status", "documents", "title"])
             for row in rows:
-                typer.echo(f"\n{row['system']}: {row['instructions']}")
+                typer.echo(f"\n{row['system']}: {for_terminal_block(row['instructions'])}")
 
 
 @app.command("attach")
