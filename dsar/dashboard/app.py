@@ -94,7 +94,27 @@ ACTIONS = {
     "package_downloaded": "Pakke lastet ned",
     "notice_downloaded": "Forlengelsesbrev lastet ned",
     "letter_downloaded": "Svarbrev lastet ned",
+    "run_lease_taken": "Kjøring tok over kravet",
+    "package_superseded": "Eldre pakke erstattet",
+    "package_failed": "Pakke feilet",
+    "redaction_added": "Sladding lagt til",
+    "redaction_lifted": "Sladding opphevet",
+    "staging_purged": "Mellomlager slettet (lagringstid)",
+    "exports_purged": "Pakker slettet (lagringstid)",
 }
+
+
+def audit_value(value: object) -> str:
+    """A detail value as staff read it: ja/nei, lists joined, never a Python repr."""
+    if value is True:
+        return "ja"
+    if value is False:
+        return "nei"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(audit_value(v) for v in value) or "–"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {audit_value(v)}" for k, v in value.items()) or "–"
+    return str(value)
 
 
 class NotLoggedIn(Exception):
@@ -129,6 +149,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         REASONS=REASONS, ACTIONS=ACTIONS, RequestStatus=RequestStatus, SystemStatus=SystemStatus,
         TONES={t.value: t.label for t in Tone},
     )
+    env.filters["audit_value"] = audit_value
     env.filters["d"] = lambda v: v.strftime("%d.%m.%Y") if v else "–"
     env.filters["dt"] = lambda v: in_oslo(v).strftime("%d.%m.%Y %H.%M") if v else "–"
     flashes: dict[str, list[tuple[str, str]]] = {}
