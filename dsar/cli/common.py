@@ -119,4 +119,4 @@ def parse_date(value: str | None, what: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{what} is not a date (give YYYY-MM-DD)") from None
+        raise InputError(f"{what} er ikke en dato (skriv ÅÅÅÅ-MM-DD)") from None
