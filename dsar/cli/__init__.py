@@ -56,7 +56,12 @@ def demo(
         if json:
             emit_json(results)
         else:
-            emit_table([{**r, "package": shown_path(r["package"])} for r in results], RUN_COLUMNS)
+            from dsar.store.states import RequestStatus
+
+            emit_table(
+                [{**r, "package": shown_path(r["package"]), "status": RequestStatus(r["status"]).label} for r in results],
+                RUN_COLUMNS,
+            )
             typer.echo(
                 "\nPassordene vises bare nå. Send dem i en annen kanal enn pakken (SMS/telefon).",
                 err=True,
