@@ -4,7 +4,7 @@
 the API key as password):
 
     GET /search-members?query=…              {"exact_matches": {"members": […]}, "full_search": {"members": […]}}
-                                             exact: the e-mail; full: fuzzy, names and near addresses too
+                                             exact: the e-mail; full: fuzzy (the exact ones, names, near addresses)
     GET /lists/{list}/members/{hash}         one member (404 when unknown)
     GET /lists/{list}/members/{hash}/interests?offset=&count=   {"interests": […], "total_items": n}
     GET /lists/{list}/members/{hash}/activity?offset=&count=    {"activity": […], "total_items": n}
@@ -138,7 +138,7 @@ class VendorApi:
             wanted = [query["list_id"]] if "list_id" in query else list(lists)
             members = [m for lid in wanted for m in lists.get(lid, {}).get("members", [])]
             exact = [m for m in members if m["email_address"].strip().lower() == asked.strip().lower()]
-            full = [m for m in members if m not in exact and _loosely(asked, _member_texts(m))]
+            full = [m for m in members if _loosely(asked, _member_texts(m))]
             return 200, {
                 "exact_matches": {"members": exact, "total_items": len(exact)},
                 "full_search": {"members": full, "total_items": len(full)},

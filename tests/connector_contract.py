@@ -210,6 +210,7 @@ def _build_api(root: Path) -> dict[str, Any]:
     from sample_data.vendor_api import VendorApi
 
     _stop_api(root)
+    (root / "sources").mkdir(parents=True, exist_ok=True)  # the vendor's data lives in the server
     os.environ[API_TOKEN_ENV] = API_TOKEN
     server = API_SERVERS[root] = VendorApi(api_data(), API_TOKEN).start()
     return api_system(server.url)
