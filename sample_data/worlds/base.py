@@ -12,6 +12,7 @@ what the configuration says is there.
 
 from __future__ import annotations
 
+import json
 import random
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -54,6 +55,8 @@ class ControllerWorld(ABC):
         self._sql: dict[str, SqlSink] = {}
         self._csv: dict[tuple[str, str], CsvSink | XlsxSink] = {}
         self._mail: dict[str, Any] = {}  # system id -> sample_data.mail.MailArchive
+        self._api: dict[str, dict[str, Any]] = {}  # system id -> the vendor's data (sample_data.vendor_api)
+        self._api_counts: defaultdict[str, int] = defaultdict(int)
         self._ids: defaultdict[str, int] = defaultdict(int)
 
     # -- what each controller gives ----------------------------------------------------
@@ -112,6 +115,8 @@ class ControllerWorld(ABC):
                         header_row=collection.header_row,
                         title=collection.title.get("nb"),
                     )
+            elif system.connector == "api":
+                self._api[system_id] = {}
             else:
                 self.open_system(system_id)
 
@@ -122,6 +127,11 @@ class ControllerWorld(ABC):
             sink.close()
         for archive in self._mail.values():
             archive.close()
+        for system_id, data in self._api.items():
+            # What the local vendor server (sample_data.vendor_api) serves.
+            path = self.ctx.workspace.root / "sources" / self.controller_id / f"{system_id}.api.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
 
     def add_mail(self, block: list[Person], rng: random.Random) -> None:
         """The mail of a block's people who are in this controller's other systems."""
@@ -146,6 +156,7 @@ class ControllerWorld(ABC):
             result[f"{system_id}/{collection_id}"] = sink.count
         for system_id, archive in self._mail.items():
             result[f"{system_id}/messages"] = archive.count
+        result.update(self._api_counts)
         return result
 
     def collection(self, system_id: str, collection_id: str) -> Collection:
@@ -165,6 +176,20 @@ class ControllerWorld(ABC):
         for person in owners:
             self.own(system_id, collection_id, key, person)
         return key
+
+    def api_data(self, system_id: str) -> dict[str, Any]:
+        """The vendor data of an API system, as ``sample_data.vendor_api`` serves it."""
+        return self._api[system_id]
+
+    def api_record(self, system_id: str, collection_id: str, key: list[Any], owners: Iterable[Person] = ()) -> str:
+        """Count one record the vendor serves (placed in ``api_data`` by the world) and give
+        its owners their ground-truth line; ``key`` holds the values of the collection's key
+        as the connector will read them."""
+        record_key = make_key(key)
+        self._api_counts[f"{system_id}/{collection_id}"] += 1
+        for person in owners:
+            self.own(system_id, collection_id, record_key, person)
+        return record_key
 
     def own(self, system_id: str, collection_id: str, key: str, person: Person) -> None:
         self.ctx.truth.add(person.person_id, self.controller_id, system_id, collection_id, key)
