@@ -269,7 +269,7 @@ class ApiConnector(Connector):
             for item in rows:
                 if not isinstance(item, dict):
                     raise ConnectorError(self.system.id, f"{where}: a record in the answer is not an object")
-                row = _flatten(item)
+                row = flatten_record(item)
                 if fill is not None and row.get(fill) in (None, ""):
                     row[fill] = value  # "the activity of member X": X is the one asked for
                 yield row
@@ -392,12 +392,12 @@ def _at(body: Any, path: str | None) -> Any:
     return value
 
 
-def _flatten(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_record(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested objects as dotted fields (``merge_fields.FNAME``); lists stay as they are."""
     row: dict[str, Any] = {}
     for name, value in item.items():
         if isinstance(value, dict) and value:
-            row.update(_flatten(value, f"{prefix}{name}."))
+            row.update(flatten_record(value, f"{prefix}{name}."))
         else:
             row[f"{prefix}{name}"] = value
     return row

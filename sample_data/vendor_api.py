@@ -276,6 +276,32 @@ def workspace_data(root: Path) -> dict[str, Any]:
     return data
 
 
+def sample_rows(root: Path, controller_id: str, system_id: str, collection_id: str) -> list[dict[str, Any]]:
+    """The records of one collection of the sample world's vendor data, as the API connector
+    reads them (nested objects flattened, a follow-on record with its parent's id): for
+    tests that compare the world with its configuration and ground truth."""
+    from connectors.http_api import flatten_record
+
+    path = Path(root) / "sources" / controller_id / f"{system_id}.api.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows: list[dict[str, Any]] = []
+    for the_list in data.get("mailchimp", {}).get("lists", {}).values():
+        if collection_id == "members":
+            rows += [flatten_record(m) for m in the_list["members"]]
+        else:
+            rows += [
+                {"member_id": member_id, **flatten_record(item)}
+                for member_id, items in the_list.get(collection_id, {}).items()
+                for item in items
+            ]
+    screentek = data.get("screentek", {})
+    if collection_id == "users":
+        rows += [flatten_record(u) for u in screentek.get("users", [])]
+    elif collection_id == "downloads":
+        rows += [flatten_record(o) for orders in screentek.get("orders", {}).values() for o in orders]
+    return rows
+
+
 BASE_URL_LINE = re.compile(r'^(base_url\s*=\s*")http://127\.0\.0\.1:\d+(/[^"]*")', re.M)
 TOKEN_ENV_LINE = re.compile(r'token_env\s*=\s*"([A-Z0-9_]+)"')
 
