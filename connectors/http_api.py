@@ -37,7 +37,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urljoin
 
 import httpx
@@ -47,6 +47,9 @@ from connectors.base import Condition, Connector, condition_test, config_key, or
 from dsar.config.models import Collection, ConfigModel, System, env_name
 from dsar.errors import ConnectorError, SecretMissing
 from dsar.secrets import resolve_secret
+
+if TYPE_CHECKING:
+    from dsar.workspace import Workspace
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_PAGES = 10_000
@@ -170,7 +173,7 @@ class ApiConnector(Connector):
     system: ApiSystem
     reference_chunk = None  # one request per value whatever the chunk
 
-    def __init__(self, system: System, workspace: Any) -> None:
+    def __init__(self, system: System, workspace: Workspace) -> None:
         super().__init__(system, workspace)
         self._client: httpx.Client | None = None
         # httpx logs every request's URL at INFO; the URL holds the e-mail looked up.
