@@ -338,3 +338,30 @@ def serving(root: Path) -> Iterator[VendorApi]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sample_data.vendor_api [--workspace DIR] -- COMMAND …``: run a command (a
+    ``dsar run`` or ``dsar dashboard`` on the demo's workspace) with the vendor APIs served."""
+    import argparse
+    import subprocess
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sample_data.vendor_api",
+        description="Run a command with the sample world's vendor APIs served on 127.0.0.1, the "
+        "workspace's API systems pointed at them and their tokens in the command's environment.",
+    )
+    parser.add_argument("--workspace", type=Path, default=Path("workspace"))
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give the command to run, after --")
+    with serving(args.workspace) as server:
+        print(f"Leverandør-API-ene svarer på {server.url}", file=sys.stderr)
+        return subprocess.run(command, check=False).returncode  # noqa: S603 - the operator's own command
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

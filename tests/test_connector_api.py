@@ -220,3 +220,17 @@ def test_mailchimp_exact_matches_by_phone(token, tmp_path) -> None:
         with connector_for(system, Workspace(root=tmp_path)) as api:
             found = keys(api.find(Lookup(phones=(PHONE,))))
     assert ("members", MEMBER_ID) in found and ("members", "c2") not in found
+
+
+def test_a_command_runs_with_the_vendor_apis_served_and_its_workspace_pointed_at_them(tmp_path) -> None:
+    import sys
+
+    from sample_data.vendor_api import main
+
+    config = tmp_path / "config" / "controllers" / "x.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('base_url = "http://127.0.0.1:1/screentek/api/v1"\ntoken_env = "DSAR_X_TOKEN"\n', encoding="utf-8")
+    probe = "import os, sys; sys.exit(0 if os.environ.get('DSAR_X_TOKEN') else 3)"
+    assert main(["--workspace", str(tmp_path), "--", sys.executable, "-c", probe]) == 0
+    assert "127.0.0.1:1/" not in config.read_text(encoding="utf-8")
+    assert "DSAR_X_TOKEN" not in __import__("os").environ
