@@ -15,7 +15,7 @@ the API key as password):
     GET /users/{id}                          {"data": {…}} (404 when unknown)
     GET /users/{id}/orders?page=&per_page=   {"data": […], "next": "/screentek/…?page=n+1…" | null}
 
-Data comes from JSON files the sample world writes (``sources/<controller>/*.api.json``, see
+Data comes from the JSON lines the sample world writes (``sources/<controller>/*.api.jsonl``, see
 ``sample_data.worlds``) or from a dict (tests). Faults can be injected for tests: HTTP 500,
 429 with ``Retry-After``, a slow answer (a timeout), for every request or the next ``n``.
 
@@ -44,7 +44,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 MAILCHIMP = "/mailchimp/3.0"
 SCREENTEK = "/screentek/api/v1"
-DATA_GLOB = "*.api.json"
+DATA_GLOB = "*.api.jsonl"
 
 
 @dataclass
@@ -263,17 +263,24 @@ def _loosely(asked: str, texts: list[str]) -> bool:
 
 
 def workspace_data(root: Path) -> dict[str, Any]:
-    """Every vendor's data the sample world wrote under ``root/sources``, merged."""
+    """Every vendor's data the sample world wrote under ``root/sources``, merged: each line of
+    a ``*.api.jsonl`` file is ``{"where": [...], "record": {...}}``, the record appended to the
+    list at that place (``["mailchimp", "lists", <id>, "members"]``)."""
     data: dict[str, Any] = {}
     for path in sorted((Path(root) / "sources").glob(f"*/{DATA_GLOB}")):
-        for vendor, content in json.loads(path.read_text(encoding="utf-8")).items():
-            mine = data.setdefault(vendor, {})
-            for key, value in content.items():
-                if isinstance(value, dict):
-                    mine.setdefault(key, {}).update(value)
-                else:
-                    mine.setdefault(key, []).extend(value)
+        _load_lines(path, data)
     return data
+
+
+def _load_lines(path: Path, data: dict[str, Any]) -> None:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            entry = json.loads(line)
+            *parents, last = entry["where"]
+            place = data
+            for step in parents:
+                place = place.setdefault(step, {})
+            place.setdefault(last, []).append(entry["record"])
 
 
 def sample_rows(root: Path, controller_id: str, system_id: str, collection_id: str) -> list[dict[str, Any]]:
@@ -282,8 +289,8 @@ def sample_rows(root: Path, controller_id: str, system_id: str, collection_id: s
     tests that compare the world with its configuration and ground truth."""
     from connectors.http_api import flatten_record
 
-    path = Path(root) / "sources" / controller_id / f"{system_id}.api.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = {}
+    _load_lines(Path(root) / "sources" / controller_id / f"{system_id}.api.jsonl", data)
     rows: list[dict[str, Any]] = []
     for the_list in data.get("mailchimp", {}).get("lists", {}).values():
         if collection_id == "members":

@@ -153,7 +153,7 @@ def test_workspace_layout(sample_world: World, controllers: Controllers) -> None
         system = config.systems[system_id]
         configured.add(f"{config.id}/{system_id}/{collection.id}")
         if system.connector == "api":  # the vendor's data, served by sample_data.vendor_api
-            assert (sample_world.sources_dir / config.id / f"{system_id}.api.json").is_file()
+            assert (sample_world.sources_dir / config.id / f"{system_id}.api.jsonl").is_file()
             continue
         where = system.connection.url if system.connector == "sql" else collection.path
         assert where is not None and "{workspace}/sources/" + config.id + "/" in where

@@ -55,7 +55,7 @@ class ControllerWorld(ABC):
         self._sql: dict[str, SqlSink] = {}
         self._csv: dict[tuple[str, str], CsvSink | XlsxSink] = {}
         self._mail: dict[str, Any] = {}  # system id -> sample_data.mail.MailArchive
-        self._api: dict[str, dict[str, Any]] = {}  # system id -> the vendor's data (sample_data.vendor_api)
+        self._api: dict[str, Any] = {}  # system id -> the vendor's data file (sample_data.vendor_api), open
         self._api_counts: defaultdict[str, int] = defaultdict(int)
         self._ids: defaultdict[str, int] = defaultdict(int)
 
@@ -116,7 +116,10 @@ class ControllerWorld(ABC):
                         title=collection.title.get("nb"),
                     )
             elif system.connector == "api":
-                self._api[system_id] = {}
+                # Written as it is made, one record a line: memory stays flat at any scale.
+                path = workspace.root / "sources" / self.controller_id / f"{system_id}.api.jsonl"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._api[system_id] = path.open("w", encoding="utf-8")
             else:
                 self.open_system(system_id)
 
@@ -127,11 +130,8 @@ class ControllerWorld(ABC):
             sink.close()
         for archive in self._mail.values():
             archive.close()
-        for system_id, data in self._api.items():
-            # What the local vendor server (sample_data.vendor_api) serves.
-            path = self.ctx.workspace.root / "sources" / self.controller_id / f"{system_id}.api.json"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+        for handle in self._api.values():
+            handle.close()
 
     def add_mail(self, block: list[Person], rng: random.Random) -> None:
         """The mail of a block's people who are in this controller's other systems."""
@@ -177,14 +177,21 @@ class ControllerWorld(ABC):
             self.own(system_id, collection_id, key, person)
         return key
 
-    def api_data(self, system_id: str) -> dict[str, Any]:
-        """The vendor data of an API system, as ``sample_data.vendor_api`` serves it."""
-        return self._api[system_id]
-
-    def api_record(self, system_id: str, collection_id: str, key: list[Any], owners: Iterable[Person] = ()) -> str:
-        """Count one record the vendor serves (placed in ``api_data`` by the world) and give
-        its owners their ground-truth line; ``key`` holds the values of the collection's key
-        as the connector will read them."""
+    def api_record(
+        self,
+        system_id: str,
+        collection_id: str,
+        where: list[str],
+        record: dict[str, Any],
+        key: list[Any],
+        owners: Iterable[Person] = (),
+    ) -> str:
+        """Write one record the vendor serves (``sample_data.vendor_api``): ``where`` is its
+        place in the vendor's data (``["mailchimp", "lists", <id>, "members"]``), ``key`` the
+        values of the collection's key as the connector will read them. Its owners get their
+        ground-truth line."""
+        line = {"where": where, "record": record}
+        self._api[system_id].write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         record_key = make_key(key)
         self._api_counts[f"{system_id}/{collection_id}"] += 1
         for person in owners:

@@ -10,7 +10,7 @@ profiling. Children are never profiled, and nor is an address shared by a family
 holds no name, so matching could not tell the family apart.
 
 Newsletter (Mailchimp, a vendor API served locally by ``sample_data.vendor_api`` from
-``sources/gjovik-kultursenter/nyhetsbrev.api.json``): one member per address (adults with an
+``sources/gjovik-kultursenter/nyhetsbrev.api.jsonl``): one member per address (adults with an
 address of their own), the interest groups they chose and their campaign activity.
 """
 
@@ -239,15 +239,14 @@ class GjovikWorld(ControllerWorld):
 
     def _subscriber(self, rng: random.Random, person: Person) -> None:
         """A Mailchimp-style list member, the interest groups they chose and their activity."""
-        data = self.api_data("nyhetsbrev").setdefault("mailchimp", {}).setdefault("lists", {})
-        the_list = data.setdefault(NEWSLETTER_LIST, {"members": [], "interests": {}, "activity": {}})
+        where = ["mailchimp", "lists", NEWSLETTER_LIST]
         email = spelling.email_as_typed(rng, person.email, sloppy=0.1).strip()
         member_id = hashlib.md5(email.lower().encode()).hexdigest()  # noqa: S324 - Mailchimp's subscriber hash
         first, last = spelling.name_parts(rng, person)
         signed_up = moment_between(rng, date(2016, 1, 1), AS_OF - timedelta(days=2))
         regular = self.in_(person, "regular")
         status = "subscribed" if regular or rng.random() < 0.85 else "unsubscribed"
-        the_list["members"].append({
+        self.api_record("nyhetsbrev", "members", [*where, "members"], {
             "id": member_id,
             "web_id": self.next_id("newsletter-member") + 100_000,
             "email_address": email,
@@ -265,14 +264,14 @@ class GjovikWorld(ControllerWorld):
             if status == "unsubscribed" else signed_up.isoformat(),
             "member_rating": rng.randint(1, 5),
             "location": {"country_code": "NO", "timezone": "Europe/Oslo"},
-        })
-        self.api_record("nyhetsbrev", "members", [member_id], [person])
+        }, [member_id], [person])
         chosen = rng.sample(NEWSLETTER_INTERESTS, rng.randint(1, 3) if regular else rng.randint(0, 3))
         for interest_id, category, name in chosen:
-            the_list["interests"].setdefault(member_id, []).append(
-                {"id": interest_id, "category": category, "name": name, "subscribed": True}
+            self.api_record(
+                "nyhetsbrev", "interests", [*where, "interests", member_id],
+                {"id": interest_id, "category": category, "name": name, "subscribed": True},
+                [member_id, interest_id], [person],
             )
-            self.api_record("nyhetsbrev", "interests", [member_id, interest_id], [person])
         moment = signed_up
         for _ in range(count(rng, 5.0, low=2 if regular else 0, high=20)):
             moment = after(rng, moment, min_minutes=600, max_minutes=60_000)
@@ -280,14 +279,13 @@ class GjovikWorld(ControllerWorld):
                 break
             campaign_id, title = rng.choice(NEWSLETTER_CAMPAIGNS)
             action = pick(rng, {"sent": 0.5, "open": 0.35, "click": 0.15})
-            the_list["activity"].setdefault(member_id, []).append({
+            self.api_record("nyhetsbrev", "activity", [*where, "activity", member_id], {
                 "action": action,
                 "timestamp": moment.isoformat(),
                 "campaign_id": campaign_id,
                 "title": title,
                 "url": "https://www.gjovikkultursenter.no/program" if action == "click" else None,
-            })
-            self.api_record("nyhetsbrev", "activity", [member_id, moment.isoformat(), action], [person])
+            }, [member_id, moment.isoformat(), action], [person])
 
     def _account(self, rng: random.Random, person: Person, guardian_account: int | None) -> int:
         account_id = self.next_id("account")

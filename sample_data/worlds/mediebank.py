@@ -1,6 +1,6 @@
 """Stavanger kommune, mediebank (seed 003): the consent register for photos, video and sound,
 and the media bank's user accounts and download orders (Screentek's API, served locally by
-``sample_data.vendor_api`` from ``sources/stavanger-mediebank/mediebank.api.json``).
+``sample_data.vendor_api`` from ``sources/stavanger-mediebank/mediebank.api.jsonl``).
 
 A consent is sent as a form to the person photographed; they choose the uses they accept.
 Withdrawals are kept as documentation. ``consent_media`` names the media items that show the
@@ -109,11 +109,10 @@ class MediebankWorld(ControllerWorld):
 
     def _account(self, rng: random.Random, person: Person) -> None:
         """A Screentek-style media bank user and their download orders."""
-        data = self.api_data("mediebank").setdefault("screentek", {"users": [], "orders": {}})
         user_id = self.next_id("mediebank-user") + 5000
         employee = rng.random() < 0.4
         created = moment_between(rng, date(2018, 1, 1), AS_OF - timedelta(days=2))
-        data["users"].append({
+        self.api_record("mediebank", "users", ["screentek", "users"], {
             "id": user_id,
             "name": spelling.full_name(rng, person, reversed_=0.0),
             "email": spelling.email_as_typed(rng, person.email, sloppy=0.1).strip(),
@@ -121,18 +120,16 @@ class MediebankWorld(ControllerWorld):
             "employee": employee,
             "created_at": created.isoformat(),
             "last_active_at": after(rng, created, min_minutes=60, max_minutes=500_000).isoformat(),
-        })
-        self.api_record("mediebank", "users", [user_id], [person])
+        }, [user_id], [person])
         regular = self.in_(person, "regular")
         moment = created
-        orders = data["orders"].setdefault(str(user_id), [])
         for _ in range(count(rng, 6.0, low=30 if regular else 1, high=60)):
             moment = after(rng, moment, min_minutes=30, max_minutes=40_000)
             if moment.date() >= AS_OF:
                 break
             order_id = self.next_id("mediebank-order") + 900_000
             kind = pick(rng, {"PHOTO": 0.8, "VIDEO": 0.15, "AUDIO": 0.05})
-            orders.append({
+            self.api_record("mediebank", "downloads", ["screentek", "orders", str(user_id)], {
                 "id": order_id,
                 "user_id": user_id,
                 "ordered_at": moment.isoformat(),
@@ -140,8 +137,7 @@ class MediebankWorld(ControllerWorld):
                 "file_title": f"{rng.choice(PROJECTS)} {rng.randint(2019, AS_OF.year)}",
                 "file_type": kind,
                 "purpose": rng.choice(DOWNLOAD_PURPOSES),
-            })
-            self.api_record("mediebank", "downloads", [order_id], [person])
+            }, [order_id], [person])
 
     def _consent(self, rng: random.Random, person: Person) -> None:
         consent_id = self.next_id("consent")
