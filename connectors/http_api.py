@@ -13,7 +13,9 @@ a list id; timeouts, retries and waits) and per collection the endpoints that gi
 
 Each endpoint says where its records are in the answer (``items``, a dotted path; a single
 object is one record) and how it pages: ``offset`` (offset/count, Mailchimp), ``page``
-(page numbers until a short or empty page) or ``next`` (a link to the next page). Nested
+(page numbers) or ``next`` (a link to the next page, followed only on the same host: the token
+goes with every request). Paging ends on an empty page, the stated ``total`` or a missing link,
+never on a short page (a vendor may cap the page size). Nested
 objects become dotted fields (``merge_fields.FNAME``), so every field can be explained.
 
 A vendor's search is fuzzy (Mailchimp's finds names and near addresses): every record that
@@ -38,7 +40,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from pydantic import Field, field_validator, model_validator
@@ -288,6 +290,11 @@ class ApiConnector(Connector):
                 if not link or link is _MISSING:
                     return
                 url, params = urljoin(url or "", str(link)), {}
+                if _origin(url) != _origin(self.system.connection.base_url):
+                    # The token goes with every request: never to a host the vendor names.
+                    raise ConnectorError(
+                        self.system.id, f"{where}: the next page's link leads to another host; not followed"
+                    )
             else:
                 return
         raise ConnectorError(self.system.id, f"{where}: paging did not end after {MAX_PAGES} pages")
@@ -404,6 +411,11 @@ def flatten_record(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             row[f"{prefix}{name}"] = value
     return row
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -234,3 +234,19 @@ def test_a_command_runs_with_the_vendor_apis_served_and_its_workspace_pointed_at
     assert main(["--workspace", str(tmp_path), "--", sys.executable, "-c", probe]) == 0
     assert "127.0.0.1:1/" not in config.read_text(encoding="utf-8")
     assert "DSAR_X_TOKEN" not in __import__("os").environ
+
+
+def test_a_next_link_to_another_host_is_not_followed_with_the_token(vendor, tmp_path, monkeypatch) -> None:
+    original = vendor.answer
+
+    def elsewhere(path: str, query: dict[str, str]):
+        status, body = original(path, query)
+        if path.endswith("/orders"):
+            body = {**body, "next": "http://attacker.invalid/steal?page=2"}
+        return status, body
+
+    monkeypatch.setattr(vendor, "answer", elsewhere)
+    api, _ = connector(vendor, tmp_path)
+    with api, pytest.raises(ConnectorError) as err:
+        list(api.find(Lookup(emails=(EMAIL,))))
+    assert "another host" in str(err.value) and "attacker" not in str(err.value)
