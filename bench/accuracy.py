@@ -206,7 +206,20 @@ def evaluate(
     person_ids: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
-    """Search the world in ``root`` for every person (or ``person_ids``) and score it."""
+    """Search the world in ``root`` for every person (or ``person_ids``) and score it; the
+    vendor APIs (``sample_data.vendor_api``) answer locally meanwhile."""
+    from sample_data.vendor_api import serving
+
+    with serving(root):
+        return _evaluate(root, person_ids=person_ids, progress=progress)
+
+
+def _evaluate(
+    root: Path,
+    *,
+    person_ids: Iterable[str] | None,
+    progress: Callable[[str], None] | None,
+) -> Evaluation:
     from connectors import connector_for
     from dsar.search import final_findings
     from dsar.workspace import Workspace

@@ -68,7 +68,10 @@ def child(root: Path) -> dict[str, Any]:
     from dsar.cli.demo import register_demo_request
     from dsar.delivery import take_password
     from dsar.store import open_store
+    from sample_data.vendor_api import serving
 
+    # The vendor APIs answer locally for as long as this child process runs (as in dsar demo).
+    contextlib.ExitStack().enter_context(serving(root))
     workspace = open_workspace(root)
     prepare_prefect(workspace)
     from flows.fulfil import fulfil_request

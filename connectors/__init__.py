@@ -25,6 +25,7 @@ REGISTRY = {
     "mail": "connectors.mail:MailConnector",
     "xlsx": "connectors.spreadsheet:SpreadsheetConnector",
     "manual": "connectors.manual:ManualConnector",
+    "api": "connectors.http_api:ApiConnector",
 }
 
 

@@ -243,7 +243,7 @@ def _disk_full(exc: BaseException, directory: Path) -> DiskFull | None:
 
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DiskFull(
-            f"the disk holding {directory} is full; nothing of this package was kept. Free space "
-            "and run the request again"
+            f"disken med {directory} er full; ingenting av denne pakken ble tatt vare på. Frigjør plass "
+            "og kjør kravet på nytt"
         )
     return None

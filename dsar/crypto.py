@@ -46,7 +46,7 @@ class DataKey:
 
     def __init__(self, raw: bytes) -> None:
         if len(raw) != 32:
-            raise SecretMissing("the data key must be 32 bytes (256 bits), base64-encoded")
+            raise SecretMissing("datanøkkelen må være 32 byte (256 bit), base64-kodet")
         self._raw = raw
         self.fingerprint = hashlib.sha256(b"dsar-key-id" + raw).digest()[:_FINGERPRINT]
         self._seal_aead = AESGCM(self._derive(b"", b"dsar-seal-v1"))
@@ -56,7 +56,7 @@ class DataKey:
         try:
             raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
         except (ValueError, TypeError) as exc:
-            raise SecretMissing("the data key is not valid base64") from exc
+            raise SecretMissing("datanøkkelen er ikke gyldig base64") from exc
         return cls(raw)
 
     @staticmethod

@@ -206,13 +206,13 @@ def compute_deadlines(
     """
     if promised_days is not None and not 1 <= promised_days <= MAX_PROMISED_DAYS:
         raise DeadlineInputError(
-            f"promised_days must be between 1 and {MAX_PROMISED_DAYS} (got {promised_days}); "
-            "give the number of calendar days the controller promises, or none"
+            f"lovet svartid må være mellom 1 og {MAX_PROMISED_DAYS} dager (fikk {promised_days}); "
+            "oppgi antall kalenderdager virksomheten lover, eller ingen"
         )
     if not 0 <= extension_months <= MAX_EXTENSION_MONTHS:
         raise DeadlineInputError(
-            f"extension_months must be between 0 and {MAX_EXTENSION_MONTHS} (got {extension_months}): "
-            "GDPR Art. 12(3) allows at most two further months"
+            f"forlengelse må være mellom 0 og {MAX_EXTENSION_MONTHS} måneder (fikk {extension_months}): "
+            "GDPR art. 12 nr. 3 tillater høyst to måneder til"
         )
 
     suspended = any(p.answered_on is None for p in pauses)
@@ -254,22 +254,22 @@ def _paused_days(received: date, pauses: Sequence[Pause], today: date | None) ->
     for number, p in enumerate(pauses, start=1):
         if p.asked_on < received:
             raise DeadlineInputError(
-                f"pause {number}: asked on {p.asked_on.isoformat()}, before the request was "
-                f"received on {received.isoformat()}; check the dates"
+                f"pause {number}: spurt {p.asked_on.isoformat()}, før kravet ble "
+                f"mottatt {received.isoformat()}; sjekk datoene"
             )
         end = p.answered_on
         if end is None:
             assert today is not None  # set by compute_deadlines whenever a pause is open
             if today < p.asked_on:
                 raise DeadlineInputError(
-                    f"pause {number}: asked on {p.asked_on.isoformat()}, after today "
-                    f"({today.isoformat()}); check the dates"
+                    f"pause {number}: spurt {p.asked_on.isoformat()}, etter i dag "
+                    f"({today.isoformat()}); sjekk datoene"
                 )
             end = today
         elif end < p.asked_on:
             raise DeadlineInputError(
-                f"pause {number}: answered on {end.isoformat()}, before it was asked on "
-                f"{p.asked_on.isoformat()}; check the dates"
+                f"pause {number}: svar {end.isoformat()}, før spørsmålet ble stilt "
+                f"{p.asked_on.isoformat()}; sjekk datoene"
             )
         spans.append((p.asked_on, end))
 
@@ -288,20 +288,20 @@ def check_pause_dates(received: date, asked_on: date, today: date) -> None:
     """A pause can't start before the request arrived nor in the future."""
     if asked_on < received:
         raise DeadlineInputError(
-            f"a pause can't start ({asked_on.isoformat()}) before the request was received ({received.isoformat()})"
+            f"klokken kan ikke stoppes ({asked_on.isoformat()}) før kravet ble mottatt ({received.isoformat()})"
         )
     if asked_on > today:
-        raise DeadlineInputError(f"the pause starts in the future ({asked_on.isoformat()}); today is {today.isoformat()}")
+        raise DeadlineInputError(f"pausen starter fram i tid ({asked_on.isoformat()}); i dag er {today.isoformat()}")
 
 
 def check_resume_date(asked_on: date, answered_on: date, today: date) -> None:
     """The person's answer can't arrive before the question nor in the future."""
     if answered_on < asked_on:
         raise DeadlineInputError(
-            f"the answer ({answered_on.isoformat()}) can't arrive before the question was asked ({asked_on.isoformat()})"
+            f"svaret ({answered_on.isoformat()}) kan ikke komme før spørsmålet ble stilt ({asked_on.isoformat()})"
         )
     if answered_on > today:
-        raise DeadlineInputError(f"the answer date is in the future ({answered_on.isoformat()}); today is {today.isoformat()}")
+        raise DeadlineInputError(f"svardatoen er fram i tid ({answered_on.isoformat()}); i dag er {today.isoformat()}")
 
 
 def check_extension(deadlines: Deadlines, current_months: int, months: int, notified_on: date, today: date) -> None:
@@ -313,26 +313,26 @@ def check_extension(deadlines: Deadlines, current_months: int, months: int, noti
     """
     if not 1 <= months <= MAX_EXTENSION_MONTHS:
         raise DeadlineInputError(
-            f"an extension is 1 or {MAX_EXTENSION_MONTHS} further months (got {months}; GDPR Art. 12(3))"
+            f"en forlengelse er 1 eller {MAX_EXTENSION_MONTHS} måneder til (fikk {months}; GDPR art. 12 nr. 3)"
         )
     if months <= current_months:
         raise DeadlineInputError(
-            f"the request is already extended by {current_months} month(s); {months} would not move the "
-            "deadline later, and a deadline given to the person is never shortened"
+            f"kravet er allerede forlenget med {current_months} måned(er); {months} flytter ikke "
+            "fristen senere, og en frist personen har fått, blir aldri kortere"
         )
     if notified_on < deadlines.received:
         raise DeadlineInputError(
-            f"the notice date {notified_on.isoformat()} is before the request was received "
+            f"varseldatoen {notified_on.isoformat()} er før kravet ble mottatt "
             f"({deadlines.received.isoformat()})"
         )
     if notified_on > today:
         raise DeadlineInputError(
-            f"the notice date {notified_on.isoformat()} is in the future; today is {today.isoformat()}"
+            f"varseldatoen {notified_on.isoformat()} er fram i tid; i dag er {today.isoformat()}"
         )
     if notified_on > deadlines.extension_notice_by:
         raise DeadlineInputError(
-            f"the person must be told before the first deadline ({deadlines.extension_notice_by.isoformat()}); "
-            "it can no longer be extended"
+            f"personen må varsles før den første fristen ({deadlines.extension_notice_by.isoformat()}); "
+            "kravet kan ikke lenger forlenges"
         )
 
 

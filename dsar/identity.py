@@ -38,11 +38,11 @@ def normalize_email(value: str) -> str:
     it is not an address."""
     candidate = value.strip()
     if len(candidate) > MAX_EMAIL or "@" not in candidate:
-        raise InputError("the e-mail address is not valid (check for typos and missing '@')")
+        raise InputError("e-postadressen er ikke gyldig (se etter skrivefeil og manglende '@')")
     try:
         validated = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError:
-        raise InputError("the e-mail address is not valid (check for typos and missing '@')") from None
+        raise InputError("e-postadressen er ikke gyldig (se etter skrivefeil og manglende '@')") from None
     # email-validator NFC-normalises the local part (turning the Kelvin sign into K): take the
     # local part as written instead, and fold only its ASCII letters.
     local = candidate.rpartition("@")[0]
@@ -74,7 +74,7 @@ def email_spellings(normalised: str) -> list[str]:
 
 # -- phone -------------------------------------------------------------------------------------
 
-PHONE_INVALID = "the phone number is not valid (give 8 digits, or + and the country code)"
+PHONE_INVALID = "telefonnummeret er ikke gyldig (skriv 8 sifre, eller + og landskoden)"
 
 
 def _parse_phone(value: str, region: str = DEFAULT_REGION) -> phonenumbers.PhoneNumber:
@@ -203,9 +203,9 @@ def parse_birthdate(value: str, today: date | None = None) -> date:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}", text):
         parsed = as_date(text)
     if parsed is None:
-        raise InputError("the birth date is not a date (give YYYY-MM-DD or DD.MM.YYYY)")
+        raise InputError("fødselsdatoen er ikke en dato (skriv ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)")
     if parsed > (today or date.today()) or parsed.year < 1900:
-        raise InputError("the birth date is not plausible")
+        raise InputError("fødselsdatoen er ikke mulig")
     return parsed
 
 

@@ -63,8 +63,8 @@ def rotate(workspace: Workspace) -> Rotation:
     name = workspace.config.settings.keys.data_key
     if os.environ.get(name):
         raise InputError(
-            f"the data key comes from the environment variable {name}: a rotation writes the new key "
-            "to the secret store, so unset the variable and keep the key there (dsar keys-init)"
+            f"datanøkkelen kommer fra miljøvariabelen {name}: et nøkkelbytte skriver den nye nøkkelen "
+            "til hemmelighetslageret, så fjern variabelen og hold nøkkelen der (dsar keys-init)"
         )
     store_dir = secret_dirs()[0]
     current, following = store_dir / name, store_dir / f"{name}.next"
@@ -72,7 +72,7 @@ def rotate(workspace: Workspace) -> Rotation:
         os.replace(following, current)  # the last step of a rotation that was cut short
         return Rotation(notes=["finished a rotation that was cut short before its last step"])
     if not current.is_file():
-        raise InputError(f"no data key in the secret store ({current}); nothing to rotate")
+        raise InputError(f"ingen datanøkkel i hemmelighetslageret ({current}); ingenting å bytte")
     old = DataKey.from_secret(current.read_text(encoding="utf-8"))
     if not following.is_file():
         _write_secret(following, DataKey.generate())
@@ -83,7 +83,7 @@ def rotate(workspace: Workspace) -> Rotation:
     try:
         with store._session() as session:  # noqa: SLF001 - the rotation is the store's own business
             if session.scalars(select(RunLease)).first() is not None:
-                raise InputError("a request is being run; rotate the key when no run is in progress")
+                raise InputError("et krav kjøres nå; bytt nøkkel når ingen kjøring pågår")
         tables = Base.metadata.tables
         files = _reencrypt_files(workspace, old, new, result)
         with store.engine.begin() as conn:

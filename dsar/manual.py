@@ -30,9 +30,9 @@ def manual_system(workspace: Workspace, store: RequestStore, request_id: str, sy
     controller = workspace.config.controller(request.controller_id)
     system = controller.systems.get(system_id)
     if system is None:
-        raise InputError(f"{controller.id} has no system {system_id!r}; it has: {', '.join(controller.systems)}")
+        raise InputError(f"{controller.id} har ikke noe system {system_id!r}; den har: {', '.join(controller.systems)}")
     if system.searched_by_identity:
-        raise InputError(f"system {system_id!r} is searched by the product, not by hand (dsar run {request_id})")
+        raise InputError(f"systemet {system_id!r} søkes av produktet, ikke for hånd (dsar run {request_id})")
     return system
 
 
@@ -50,10 +50,10 @@ def attach(
     """Add documents staff found in a manual system; they join the documents attached before."""
     system = manual_system(workspace, store, request_id, system_id)
     if not files:
-        raise InputError("give at least one file to attach (or use 'dsar manual none')")
+        raise InputError("oppgi minst én fil å legge ved (eller bruk 'dsar manual none')")
     for path in files:
         if not path.is_file():
-            raise InputError(f"no such file: {path.name!r}")
+            raise InputError(f"filen finnes ikke: {path.name!r}")
     note = _note(note)
     store.prepare_runs(request_id, [system_id])
     earlier = [
@@ -105,7 +105,7 @@ def confirm_nothing(
     store.prepare_runs(request_id, [system_id])
     if workspace.staging.collections(request_id, system_id):
         raise InputError(
-            f"documents were attached to {system_id!r} already; nothing-found would contradict them"
+            f"dokumenter er allerede lagt ved for {system_id!r}; «ingenting funnet» ville motsi dem"
         )
     counts = workspace.staging.begin(request_id, system_id).commit()
     return store.manual_finished(request_id, system_id, documents=0, added=0, actor=actor, staged=counts.written)
@@ -116,5 +116,5 @@ def _note(note: str | None) -> str | None:
         return None
     cleaned = "".join(ch for ch in note if ch.isprintable() or ch in "\n\t").strip()
     if len(cleaned) > MAX_NOTE:
-        raise InputError(f"the note is longer than {MAX_NOTE} characters")
+        raise InputError(f"merknaden er lengre enn {MAX_NOTE} tegn")
     return cleaned or None

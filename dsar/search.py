@@ -154,8 +154,8 @@ def search_system(
         stager.abort()
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             message = (
-                f"the disk holding {workspace.staging_dir} is full; nothing of this search was kept. "
-                "Free space and run the request again"
+                f"disken med {workspace.staging_dir} er full; ingenting av dette søket ble tatt vare på. "
+                "Frigjør plass og kjør kravet på nytt"
             )
             store.system_failed(request.id, system.id, message)
             raise DiskFull(message) from None

@@ -37,8 +37,8 @@ def resolve_secret(name: str) -> str:
             _refuse_open_permissions(path)
             return path.read_text(encoding="utf-8").strip()
     raise SecretMissing(
-        f"secret {name} is not set: export {name}=… or put it in {secret_dirs()[0]}/{name} "
-        "(mode 600)"
+        f"hemmeligheten {name} er ikke satt: export {name}=… eller legg den i {secret_dirs()[0]}/{name} "
+        "(modus 600)"
     )
 
 
@@ -69,5 +69,5 @@ def _refuse_open_permissions(path: Path) -> None:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SecretMissing(
-            f"secret file {path} is readable by others; run: chmod 600 {path}"
+            f"hemmelighetsfilen {path} kan leses av andre; kjør: chmod 600 {path}"
         )

@@ -58,14 +58,14 @@ def _digest(token: str) -> str:
 def check_name(name: str) -> str:
     if not _NAME.match(name):
         raise InputError(
-            "a staff name is 2-63 characters: lower-case letters, digits, '.', '_' or '-' (e.g. kari.n)"
+            "et brukernavn er 2–63 tegn: små bokstaver, sifre, '.', '_' eller '-' (f.eks. kari.n)"
         )
     return name
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"the password must be at least {MIN_PASSWORD} characters")
+        raise InputError(f"passordet må ha minst {MIN_PASSWORD} tegn")
 
 
 class StaffDirectory:
@@ -79,7 +79,7 @@ class StaffDirectory:
         check_password(password)
         with self._store.transaction() as session:
             if session.scalar(select(StaffUser).where(StaffUser.name == name)) is not None:
-                raise InputError(f"staff member {name!r} exists already")
+                raise InputError(f"saksbehandleren {name!r} finnes allerede")
             user = StaffUser(
                 name=name,
                 password_hash=_hasher().hash(password),
@@ -174,7 +174,7 @@ class StaffDirectory:
     def _user(session, name: str) -> StaffUser:  # type: ignore[no-untyped-def]
         user = session.scalar(select(StaffUser).where(StaffUser.name == name))
         if user is None:
-            raise InputError(f"no staff member {name!r}")
+            raise InputError(f"ingen saksbehandler {name!r}")
         return user
 
 

@@ -43,7 +43,7 @@ class Workspace:
     def from_env(cls, explicit: Path | str | None = None) -> Workspace:
         chosen = explicit or os.environ.get(ENV_VAR)
         if not chosen:
-            raise InputError(f"no workspace: give --workspace DIR or set {ENV_VAR}")
+            raise InputError(f"ikke noe arbeidsområde: oppgi --workspace MAPPE eller sett {ENV_VAR}")
         return cls(Path(chosen).expanduser().resolve())
 
     @property

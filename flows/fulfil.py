@@ -81,8 +81,8 @@ def _check(request_id: str) -> dict[str, Any]:
     request = rt.store.get(request_id)
     if not request.verified:
         raise RequestNotVerified(
-            f"request {request_id} is not verified: verify the person's identity first "
-            f"(dsar request verify {request_id} --method …); nothing was searched"
+            f"kravet {request_id} er ikke verifisert: bekreft personens identitet først "
+            f"(dsar request verify {request_id} --method …); ingenting ble søkt"
         )
     controller = rt.workspace.config.controller(request.controller_id)
     if request.state == RequestStatus.COMPLETE:

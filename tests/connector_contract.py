@@ -53,6 +53,8 @@ class ContractCase:
     """Make the source unreadable (gone, corrupt, unreachable)."""
     key: Callable[[str, int], str] = lambda collection, row_id: str(row_id)
     """The record key the kind gives a row (``_line`` for CSV counts data lines)."""
+    stop: Callable[[Path], None] = lambda root: None
+    """Release what ``build`` started (a server)."""
 
 
 def _system(kind: str, collections: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -159,8 +161,74 @@ def _break_xlsx(root: Path) -> None:
     (root / "sources" / "kontrakt.xlsx").unlink()
 
 
+# -- vendor HTTP API (sample_data.vendor_api, Screentek-style) ------------------------------------
+
+API_TOKEN_ENV = "DSAR_TEST_VENDOR_TOKEN"
+API_TOKEN = "kontrakt-token-Sx9fQ2vL"
+API_SERVERS: dict[Path, Any] = {}
+"""The server each workspace's API case runs, so breakers and ``stop`` can reach it."""
+
+
+def api_data() -> dict[str, Any]:
+    users = [{"id": i, "name": n, "email": e, "phone": p} for i, n, e, p in CUSTOMERS]
+    orders: dict[str, list[dict[str, Any]]] = {}
+    for order_id, customer_id, total in ORDERS:
+        orders.setdefault(str(customer_id), []).append({"id": order_id, "customer_id": customer_id, "total": total})
+    return {"screentek": {"users": users, "orders": orders}}
+
+
+def api_system(base_url: str, **connection: Any) -> dict[str, Any]:
+    """The contract world's API system: customers looked up by e-mail, phone and name; their
+    orders by customer, paged by next link."""
+
+    def search(param: str) -> dict[str, Any]:
+        return {"path": "/users", "params": {param: "{value}"}, "items": "data", "paging": "next"}
+
+    return _system(
+        "api",
+        {
+            "customers": {
+                "title": "Kunder", "key": "id", "identities": IDENTITIES, "fields": FIELDS,
+                "find": {"email": search("email"), "phone": search("phone"), "name": search("name")},
+                "by": {"id": {"path": "/users/{value}", "items": "data", "empty_on_404": True}},
+            },
+            "orders": {
+                "title": "Ordre", "key": "id", "fields": ORDER_FIELDS,
+                "by": {"customer_id": {"path": "/users/{customer_id}/orders", "items": "data",
+                                       "paging": "next", "page_size": 1}},
+            },
+        },
+        connection={"base_url": f"{base_url}/screentek/api/v1", "auth": "bearer", "token_env": API_TOKEN_ENV,
+                    "timeout_seconds": 1, "retries": 1, "backoff_seconds": 0.05, "max_wait_seconds": 5,
+                    **connection},
+    )
+
+
+def _build_api(root: Path) -> dict[str, Any]:
+    import os
+
+    from sample_data.vendor_api import VendorApi
+
+    _stop_api(root)
+    (root / "sources").mkdir(parents=True, exist_ok=True)  # the vendor's data lives in the server
+    os.environ[API_TOKEN_ENV] = API_TOKEN
+    server = API_SERVERS[root] = VendorApi(api_data(), API_TOKEN).start()
+    return api_system(server.url)
+
+
+def _break_api(root: Path) -> None:
+    API_SERVERS[root].fault("500")
+
+
+def _stop_api(root: Path) -> None:
+    server = API_SERVERS.pop(root, None)
+    if server is not None:
+        server.stop()
+
+
 CASES = [
     ContractCase("sql", _build_sql, _break_sql),
     ContractCase("csv", _build_csv, _break_csv),
     ContractCase("xlsx", _build_xlsx, _break_xlsx),
+    ContractCase("api", _build_api, _break_api, stop=_stop_api),
 ]

@@ -33,7 +33,7 @@ def new(*extra: str):
 def test_repackage_needs_a_run_first(ws):
     request_id = new("--email", "kari.nordmann@example.no", "--verified-by", "bankid").stdout.strip()
     result = runner.invoke(app, ["repackage", request_id])
-    assert result.exit_code == 2 and "has not been run yet" in result.stderr
+    assert result.exit_code == 2 and "er ikke kjørt ennå" in result.stderr
 
 
 def test_register_prints_the_id_and_json(ws):
@@ -55,14 +55,14 @@ def test_register_prints_the_id_and_json(ws):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--email", "kari.nordmann"], "e-mail address is not valid"),
-        (["--email", "kari@example.no", "--phone", "12"], "phone number is not valid"),
-        (["--phone", "abc"], "phone number is not valid"),
-        ([], "e-mail or phone"),  # a name alone is never searched
-        (["--email", "kari@example.no", "--verified-by", "id-copy"], "unknown verification method"),
-        (["--email", "kari@example.no", "--received", "31.12.2026"], "not a date"),
+        (["--email", "kari.nordmann"], "e-postadressen er ikke gyldig"),
+        (["--email", "kari@example.no", "--phone", "12"], "telefonnummeret er ikke gyldig"),
+        (["--phone", "abc"], "telefonnummeret er ikke gyldig"),
+        ([], "e-post eller telefon"),  # a name alone is never searched
+        (["--email", "kari@example.no", "--verified-by", "id-copy"], "ukjent verifiseringsmetode"),
+        (["--email", "kari@example.no", "--received", "31.12.2026"], "er ikke en dato"),
         (["--email", "kari@example.no", "--on-behalf-of", "Emma Nordmann"], "--relation guardian"),
-        (["--email", "kari@example.no", "--birthdate", "2031-01-01"], "birth date is not plausible"),
+        (["--email", "kari@example.no", "--birthdate", "2031-01-01"], "fødselsdatoen er ikke mulig"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(ws, args, message):
@@ -75,14 +75,14 @@ def test_bad_input_is_refused_and_changes_nothing(ws, args, message):
 
 def test_unknown_controller(ws):
     result = runner.invoke(app, ["request", "new", "--controller", "nope", "--name", "K", "--email", "k@example.no"])
-    assert result.exit_code == 2 and "unknown controller 'nope'" in result.stderr and "testbutikk" in result.stderr
+    assert result.exit_code == 2 and "ukjent virksomhet 'nope'" in result.stderr and "testbutikk" in result.stderr
 
 
 def test_errors_as_json(ws):
     result = new("--email", "kari.nordmann", "--json")
     assert result.exit_code == 2
     assert json.loads(result.stdout) == {
-        "error": "the e-mail address is not valid (check for typos and missing '@')",
+        "error": "e-postadressen er ikke gyldig (se etter skrivefeil og manglende '@')",
         "kind": "InputError",
     }
 
@@ -108,7 +108,7 @@ def test_run_verify_and_password_once(ws, prefect_harness):
     data = json.loads(result.stdout)
     assert data["status"] == "complete" and data["password"] and data["package"].endswith(".zip")
     again = runner.invoke(app, ["password", request_id])
-    assert again.exit_code == 2 and "already shown" in again.stderr and "dsar repackage" in again.stderr
+    assert again.exit_code == 2 and "allerede vist" in again.stderr and "dsar repackage" in again.stderr
     # A lost password: a new package from what was found, nothing searched again.
     rebuilt = json.loads(runner.invoke(app, ["repackage", request_id, "--json"]).stdout)
     assert rebuilt["status"] == "complete" and rebuilt["password"] and rebuilt["password"] != data["password"]

@@ -55,15 +55,15 @@ def test_an_unknown_id_is_one_line_without_prefect(ws):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy(),
                           timeout=120)
     assert done.stdout.strip().endswith("prefect not loaded"), done.stdout + done.stderr
-    assert done.stderr.strip().splitlines() == ["feil: no request 'NO-SUCH-ID' in this workspace"]
+    assert done.stderr.strip().splitlines() == ["feil: ingen krav 'NO-SUCH-ID' i dette arbeidsområdet"]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "NO-SUCH-ID"], "no request 'NO-SUCH-ID'"),
-        (["request", "deliver", "NO-SUCH-ID", "--channel", "email"], "no request"),
-        (["request", "close", "NO-SUCH-ID"], "no request"),
+        (["run", "NO-SUCH-ID"], "ingen krav 'NO-SUCH-ID'"),
+        (["request", "deliver", "NO-SUCH-ID", "--channel", "email"], "ingen krav"),
+        (["request", "close", "NO-SUCH-ID"], "ingen krav"),
         (["status", "--controller", "nope"], None),
     ],
 )
@@ -78,23 +78,23 @@ def test_refusals_are_one_line(ws, args, message):
 def test_unverified_and_closed_requests_are_refused_before_prefect(ws):
     unverified = new()
     result = runner.invoke(app, ["run", unverified])
-    assert result.exit_code == 2 and "is not verified" in result.stderr and "prefect" not in result.output.lower()
+    assert result.exit_code == 2 and "er ikke verifisert" in result.stderr and "prefect" not in result.output.lower()
     closed = new("--method", "bankid")
     assert runner.invoke(app, ["request", "close", closed, "--reason", "withdrawn"]).exit_code == 0
     result = runner.invoke(app, ["run", closed])
-    assert result.exit_code == 2 and "it is closed" in result.stderr
+    assert result.exit_code == 2 and "det er avsluttet" in result.stderr
 
 
 def test_extension_validations_on_the_command_line(ws):
     request_id = new("--method", "bankid")
     assert runner.invoke(app, ["request", "extend", request_id, "--months", "2", "--reason", "mange"]).exit_code == 0
     shorter = runner.invoke(app, ["request", "extend", request_id, "--months", "1", "--reason", "mange"])
-    assert shorter.exit_code == 2 and "never shortened" in shorter.stderr
+    assert shorter.exit_code == 2 and "aldri kortere" in shorter.stderr
     other = new("--method", "bankid")
     future = runner.invoke(app, ["request", "extend", other, "--months", "1", "--reason", "x", "--notified", "2099-01-01"])
-    assert future.exit_code == 2 and "in the future" in future.stderr
+    assert future.exit_code == 2 and "fram i tid" in future.stderr
     before = runner.invoke(app, ["request", "extend", other, "--months", "1", "--reason", "x", "--notified", "2000-01-01"])
-    assert before.exit_code == 2 and "before the request was received" in before.stderr
+    assert before.exit_code == 2 and "før kravet ble mottatt" in before.stderr
     assert open_store(ws).get(other).extension_months == 0
 
 
@@ -122,7 +122,7 @@ def test_run_shows_progress_and_status_shows_names_and_states(ws, prefect_harnes
     status = runner.invoke(app, ["status"]).stdout
     assert "Levert" in status and "Besvart i tide" in status and "dager igjen" not in status
     again = runner.invoke(app, ["run", request_id])
-    assert again.exit_code == 2 and "only closing is left" in again.stderr
+    assert again.exit_code == 2 and "bare avslutning gjenstår" in again.stderr
     assert runner.invoke(app, ["request", "close", request_id]).exit_code == 0
     assert json.loads(runner.invoke(app, ["status", "--json"]).stdout)[0]["status"] == "closed"
 
@@ -135,9 +135,9 @@ def test_staff_accounts(ws):
     assert limited.exit_code == 0 and "(testbutikk)" in limited.stdout
     assert runner.invoke(app, ["user", "add", "per", "--controller", "nope", "--password-stdin"], input="x" * 20).exit_code == 2
     short = runner.invoke(app, ["user", "add", "per", "--password-stdin"], input="kort\n")
-    assert short.exit_code == 2 and "at least 12" in short.stderr
+    assert short.exit_code == 2 and "minst 12" in short.stderr
     twice = runner.invoke(app, ["user", "add", "kari.n", "--password-stdin"], input="et langt passord\n")
-    assert twice.exit_code == 2 and "exists already" in twice.stderr
+    assert twice.exit_code == 2 and "finnes allerede" in twice.stderr
     listing = runner.invoke(app, ["user", "list", "--json"])
     assert [(u["name"], u["controllers"]) for u in json.loads(listing.stdout)] == [("kari.n", None), ("ola.n", ["testbutikk"])]
 

@@ -29,12 +29,16 @@ for request_id in sys.argv[2:]:
 """
 
 
-def test_twenty_requests_on_two_workers_each_get_only_their_own(tmp_path, prefect_harness):
+def test_twenty_requests_on_two_workers_each_get_only_their_own(tmp_path, prefect_harness, request):
     from prefect.settings import PREFECT_API_URL
 
     from sample_data.generate import build_world
+    from sample_data.vendor_api import serving
 
     world = build_world(tmp_path / "ws", scale=0.1, seed=11)
+    vendors = serving(world.workspace)  # the vendor APIs; their tokens reach the workers' env
+    vendors.__enter__()
+    request.addfinalizer(lambda: vendors.__exit__(None, None, None))
     workspace = Workspace(world.workspace)
     truth: dict[tuple[str, str], set[tuple[str, str, str]]] = defaultdict(set)
     with world.ground_truth_csv.open(encoding="utf-8", newline="") as handle:

@@ -90,5 +90,5 @@ def test_broken_toml(tmp_workspace):
 
 def test_unknown_controller_lists_known(tmp_workspace):
     config = load_configuration(write(tmp_workspace, GOOD))
-    with pytest.raises(Exception, match="unknown controller 'nope'.*shop"):
+    with pytest.raises(Exception, match="ukjent virksomhet 'nope'.*shop"):
         config.controller("nope")

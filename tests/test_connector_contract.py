@@ -6,6 +6,7 @@ of them, so a new kind proves it fits the search by adding its case.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,12 @@ from tests.connector_contract import CASES, EMAIL, NAME, PHONE, VALUES, Contract
 
 
 @pytest.fixture(params=CASES, ids=[c.kind for c in CASES])
-def case(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[ContractCase, System, Workspace]:
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ContractCase, System, Workspace]]:
     contract: ContractCase = request.param
     system = System.model_validate(contract.build(tmp_path))
     assert system.connector == contract.kind
-    return contract, system, Workspace(root=tmp_path)
+    yield contract, system, Workspace(root=tmp_path)
+    contract.stop(tmp_path)
 
 
 def keys(records) -> set[tuple[str, str]]:

@@ -87,6 +87,21 @@ def _wrong_encoding(root: Path) -> None:
     config.write_text(config.read_text(encoding="utf-8").replace('"cp1252"', '"utf-8"'), encoding="utf-8")
 
 
+def _api(fault: str, **how: Any) -> Callable[[Path], None]:
+    from tests.connector_contract import API_SERVERS
+
+    def breaker(root: Path) -> None:
+        API_SERVERS[root].fault(fault, **how)
+
+    return breaker
+
+
+def _api_down(root: Path) -> None:
+    from tests.connector_contract import API_SERVERS
+
+    API_SERVERS[root].stop()
+
+
 # Each row: the kind, what goes wrong, and how to break it (the default: the case's own breaker).
 FAILURES: list[tuple[str, str, Callable[[Path], None] | None]] = [
     ("sql", "database file corrupt", None),
@@ -94,6 +109,10 @@ FAILURES: list[tuple[str, str, Callable[[Path], None] | None]] = [
     ("csv", "export broken", None),
     ("csv", "wrong encoding", _wrong_encoding),
     ("xlsx", "workbook missing", None),
+    ("api", "HTTP 500", None),
+    ("api", "429 with Retry-After", _api("429", retry_after=1)),
+    ("api", "timeout", _api("slow", delay=3)),
+    ("api", "server down", _api_down),
 ]
 
 
@@ -107,10 +126,13 @@ def _world(root: Path, kind: str) -> None:
 @pytest.fixture
 def harness(prefect_harness, monkeypatch, tmp_path):
     from flows.runtime import forget_runtimes
+    from tests.connector_contract import API_SERVERS
 
     monkeypatch.setenv("DSAR_WORKSPACE", str(tmp_path))
     yield tmp_path
     forget_runtimes()
+    if tmp_path in API_SERVERS:
+        API_SERVERS.pop(tmp_path).stop()
 
 
 @pytest.mark.parametrize(("kind", "what", "breaker"), FAILURES, ids=[f"{k}-{w}" for k, w, _ in FAILURES])

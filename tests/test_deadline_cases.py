@@ -92,19 +92,19 @@ def test_deadline_as_staff_see_it(received, promise, ext, pauses, today, answere
 
 BASE = compute_deadlines(NOV2, 30)  # first deadline and extension notice by: 2 Dec 2026
 VALIDATIONS = [
-    ("three months", lambda: check_extension(BASE, 0, 3, NOV2, NOV2), "1 or 2"),
-    ("zero months", lambda: check_extension(BASE, 0, 0, NOV2, NOV2), "1 or 2"),
-    ("1 after 2 would shorten", lambda: check_extension(BASE, 2, 1, NOV2, NOV2), "never shortened"),
-    ("2 after 2 changes nothing", lambda: check_extension(BASE, 2, 2, NOV2, NOV2), "already extended"),
-    ("notified before receipt", lambda: check_extension(BASE, 0, 1, D(2026, 11, 1), NOV2), "before the request was received"),
-    ("notified in the future", lambda: check_extension(BASE, 0, 1, D(2026, 11, 20), D(2026, 11, 10)), "in the future"),
-    ("notified after the first deadline", lambda: check_extension(BASE, 0, 1, D(2026, 12, 3), D(2026, 12, 3)), "before the first deadline"),
-    ("pause before receipt", lambda: check_pause_dates(NOV2, D(2026, 11, 1), NOV2), "before the request was received"),
-    ("pause in the future", lambda: check_pause_dates(NOV2, D(2026, 11, 9), D(2026, 11, 8)), "future"),
-    ("answer before the question", lambda: check_resume_date(D(2026, 11, 5), D(2026, 11, 4), D(2026, 11, 9)), "before the question"),
-    ("answer in the future", lambda: check_resume_date(D(2026, 11, 5), D(2026, 11, 10), D(2026, 11, 9)), "future"),
-    ("promise out of range", lambda: compute_deadlines(NOV2, 400), "promised_days"),
-    ("pause answered before asked", lambda: compute_deadlines(NOV2, 30, pauses=[Pause(D(2026, 11, 5), D(2026, 11, 4))]), "before it was asked"),
+    ("three months", lambda: check_extension(BASE, 0, 3, NOV2, NOV2), "1 eller 2"),
+    ("zero months", lambda: check_extension(BASE, 0, 0, NOV2, NOV2), "1 eller 2"),
+    ("1 after 2 would shorten", lambda: check_extension(BASE, 2, 1, NOV2, NOV2), "aldri kortere"),
+    ("2 after 2 changes nothing", lambda: check_extension(BASE, 2, 2, NOV2, NOV2), "allerede forlenget"),
+    ("notified before receipt", lambda: check_extension(BASE, 0, 1, D(2026, 11, 1), NOV2), "før kravet ble mottatt"),
+    ("notified in the future", lambda: check_extension(BASE, 0, 1, D(2026, 11, 20), D(2026, 11, 10)), "fram i tid"),
+    ("notified after the first deadline", lambda: check_extension(BASE, 0, 1, D(2026, 12, 3), D(2026, 12, 3)), "før den første fristen"),
+    ("pause before receipt", lambda: check_pause_dates(NOV2, D(2026, 11, 1), NOV2), "før kravet ble mottatt"),
+    ("pause in the future", lambda: check_pause_dates(NOV2, D(2026, 11, 9), D(2026, 11, 8)), "fram i tid"),
+    ("answer before the question", lambda: check_resume_date(D(2026, 11, 5), D(2026, 11, 4), D(2026, 11, 9)), "før spørsmålet ble stilt"),
+    ("answer in the future", lambda: check_resume_date(D(2026, 11, 5), D(2026, 11, 10), D(2026, 11, 9)), "fram i tid"),
+    ("promise out of range", lambda: compute_deadlines(NOV2, 400), "lovet svartid"),
+    ("pause answered before asked", lambda: compute_deadlines(NOV2, 30, pauses=[Pause(D(2026, 11, 5), D(2026, 11, 4))]), "før spørsmålet ble stilt"),
 ]
 
 

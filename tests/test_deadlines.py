@@ -270,13 +270,13 @@ def test_days_left(today: date, days_left: int) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"promised_days": 0}, "promised_days"),  # a promise of no days is a typo
-        ({"promised_days": 366}, "promised_days"),  # more than a year is no promise
-        ({"extension_months": 3}, "at most two further months"),  # Art. 12(3) allows two
-        ({"extension_months": -1}, "extension_months"),  # negative extension is meaningless
-        ({"pauses": [Pause(D(2027, 3, 4), D(2027, 3, 8))]}, "before the request was received"),
-        ({"pauses": [Pause(D(2027, 3, 10), D(2027, 3, 8))]}, "before it was asked"),
-        ({"pauses": [Pause(D(2027, 3, 20), None)], "today": D(2027, 3, 18)}, "after today"),
+        ({"promised_days": 0}, "lovet svartid"),  # a promise of no days is a typo
+        ({"promised_days": 366}, "lovet svartid"),  # more than a year is no promise
+        ({"extension_months": 3}, "høyst to måneder til"),  # Art. 12(3) allows two
+        ({"extension_months": -1}, "forlengelse må være"),  # negative extension is meaningless
+        ({"pauses": [Pause(D(2027, 3, 4), D(2027, 3, 8))]}, "før kravet ble mottatt"),
+        ({"pauses": [Pause(D(2027, 3, 10), D(2027, 3, 8))]}, "før spørsmålet ble stilt"),
+        ({"pauses": [Pause(D(2027, 3, 20), None)], "today": D(2027, 3, 18)}, "etter i dag"),
     ],
 )
 def test_invalid_input_is_refused(kwargs: dict, message: str) -> None:

@@ -86,6 +86,28 @@ def test_every_controller_answered_completely(demo):
         assert r["records"] > 0
 
 
+def test_each_demo_person_has_records_in_every_system_but_the_mail_archives(demo, opened):
+    """The five statements name 13 systems besides the mail archives (SQL, CSV, XLSX and the
+    vendor APIs, played by sample_data.vendor_api): the demo person has records in each."""
+    config = load_configuration(demo["workspace"] / "config")
+    with_records = []
+    for r in demo["results"]:
+        manifest = json.loads((opened[r["controller"]] / "manifest.json").read_text(encoding="utf-8"))
+        systems = config.controller(r["controller"]).systems
+        for entry in manifest["systems"]:
+            if systems[entry["id"]].connector == "mail":
+                continue
+            assert entry["records"] > 0, (r["controller"], entry["id"])
+            with_records.append(f"{r['controller']}/{entry['id']}")
+    assert len(with_records) == 13, with_records
+    assert "gjovik-kultursenter/nyhetsbrev" in with_records and "stavanger-mediebank/mediebank" in with_records
+
+
+def test_gjovik_letter_states_the_transfer_to_the_usa(opened):
+    letter = (opened["gjovik-kultursenter"] / "svarbrev.html").read_text(encoding="utf-8")
+    assert "Mailchimp" in letter and "USA" in letter and "standardkontraktsklausuler" in letter
+
+
 def test_wrong_password_fails(demo):
     for r in demo["results"]:
         wrong = subprocess.run(["7z", "t", "-pWRONG-PASS-WORD", r["package"]], capture_output=True)

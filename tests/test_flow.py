@@ -81,7 +81,7 @@ def test_unverified_request_is_refused_and_nothing_searched(world):
     from flows.fulfil import fulfil_request
 
     request_id = register(world, verified=False)
-    with pytest.raises(RequestNotVerified, match="not verified"):
+    with pytest.raises(RequestNotVerified, match="ikke verifisert"):
         fulfil_request(request_id)
     store = open_store(world)
     assert store.system_runs(request_id) == {}

@@ -255,7 +255,7 @@ def test_cli_index_preview_lift_and_redact(world: Path, tmp_path: Path, monkeypa
     again = json.loads(runner.invoke(app, ["review", "redactions", request.id, "--json"]).stdout)
     assert next(r for r in again if r["message"] == message["message"])["lifted"] == 1
     wrong = runner.invoke(app, ["review", "lift", request.id, system_id, message["message"], "999"])
-    assert wrong.exit_code != 0 and "no redaction #999" in wrong.output
+    assert wrong.exit_code != 0 and "ingen sladding #999" in wrong.output
 
 
 @pytest.mark.parametrize("controller", ["stavanger-sentrum", "stavanger-foto", "gjovik-kultursenter", "janteloppet"])

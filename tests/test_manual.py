@@ -112,9 +112,9 @@ def test_staff_confirming_nothing_completes_the_answer(world):
 def test_staff_actions_only_for_systems_searched_by_hand(world, tmp_path):
     request_id = register(world)
     store = open_store(world)
-    with pytest.raises(InputError, match="searched by the product"):
+    with pytest.raises(InputError, match="søkes av produktet"):
         confirm_nothing(world, store, request_id, "nettbutikk", note=None, actor="x")
-    with pytest.raises(InputError, match="no system"):
+    with pytest.raises(InputError, match="ikke noe system"):
         confirm_nothing(world, store, request_id, "kjeller", note=None, actor="x")
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="filen finnes ikke"):
         attach(world, store, request_id, "papirarkiv", [tmp_path / "finnes-ikke.pdf"], note=None, actor="x")

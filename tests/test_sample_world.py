@@ -69,6 +69,12 @@ def rows_of(
             for line, row in enumerate(reader, start=1):
                 yield str(line), {"_line": line, **row}
         return
+    if system.connector == "api":
+        from sample_data.vendor_api import sample_rows
+
+        for row in sample_rows(world.workspace, config.id, system_id, collection.id):
+            yield make_key([row[k] for k in collection.key]), row
+        return
     if system.connector == "xlsx":
         from connectors.spreadsheet import SpreadsheetConnector
 
@@ -145,9 +151,12 @@ def test_workspace_layout(sample_world: World, controllers: Controllers) -> None
     configured = set()
     for config, system_id, collection in all_collections(controllers):
         system = config.systems[system_id]
+        configured.add(f"{config.id}/{system_id}/{collection.id}")
+        if system.connector == "api":  # the vendor's data, served by sample_data.vendor_api
+            assert (sample_world.sources_dir / config.id / f"{system_id}.api.jsonl").is_file()
+            continue
         where = system.connection.url if system.connector == "sql" else collection.path
         assert where is not None and "{workspace}/sources/" + config.id + "/" in where
-        configured.add(f"{config.id}/{system_id}/{collection.id}")
     for config in controllers.values():
         for system_id, system in config.systems.items():
             if system.connector == "mail":

@@ -31,16 +31,16 @@ ALLOWED = [
     (S.DELIVERED, S.CLOSED),
 ]
 REFUSED = [
-    (S.AWAITING_VERIFICATION, S.RUNNING, "verify the person's identity"),
-    (S.AWAITING_VERIFICATION, S.DELIVERED, "verify"),
-    (S.REGISTERED, S.COMPLETE, "run it first"),
-    (S.REGISTERED, S.DELIVERED, "run it first"),
-    (S.RUNNING, S.DELIVERED, "wait until the run has finished"),
-    (S.COMPLETE, S.RUNNING, "can't become running"),
-    (S.DELIVERED, S.RUNNING, "only closing is left"),
-    (S.DELIVERED, S.COMPLETE, "only closing is left"),
-    (S.CLOSED, S.RUNNING, "it is closed"),
-    (S.CLOSED, S.REGISTERED, "it is closed"),
+    (S.AWAITING_VERIFICATION, S.RUNNING, "bekreft personens identitet"),
+    (S.AWAITING_VERIFICATION, S.DELIVERED, "bekreft"),
+    (S.REGISTERED, S.COMPLETE, "kjør det først"),
+    (S.REGISTERED, S.DELIVERED, "kjør det først"),
+    (S.RUNNING, S.DELIVERED, "vent til kjøringen er ferdig"),
+    (S.COMPLETE, S.RUNNING, "kan ikke bli running"),
+    (S.DELIVERED, S.RUNNING, "bare avslutning gjenstår"),
+    (S.DELIVERED, S.COMPLETE, "bare avslutning gjenstår"),
+    (S.CLOSED, S.RUNNING, "det er avsluttet"),
+    (S.CLOSED, S.REGISTERED, "det er avsluttet"),
 ]
 
 
@@ -63,7 +63,7 @@ def test_every_status_has_its_moves_and_closed_is_the_end():
 
 
 def test_an_unknown_status_is_refused():
-    with pytest.raises(InputError, match="unknown status 'done'"):
+    with pytest.raises(InputError, match="ukjent status 'done'"):
         check_transition("INN-X", S.RUNNING, "done")
 
 
@@ -103,7 +103,7 @@ def test_store_refuses_a_move_and_changes_nothing(tmp_path, data_key):
     store.set_status(request.id, S.COMPLETE, "t")
     delivered = store.deliver(request.id, "email", today_oslo(), "t")
     assert delivered.state == S.DELIVERED and delivered.clock.on_time and delivered.clock.days_left is None
-    with pytest.raises(InputError, match="can't be paused"):
+    with pytest.raises(InputError, match="kan ikke lenger endres"):
         store.pause(request.id, today_oslo(), "x", "t")
     closed = store.close_request(request.id, "answered", "t")
     assert closed.state == S.CLOSED and closed.closed_at is not None

@@ -59,7 +59,12 @@ def demo(
         if json:
             emit_json(results)
         else:
-            emit_table([{**r, "package": shown_path(r["package"])} for r in results], RUN_COLUMNS)
+            from dsar.store.states import RequestStatus
+
+            emit_table(
+                [{**r, "package": shown_path(r["package"]), "status": RequestStatus(r["status"]).label} for r in results],
+                RUN_COLUMNS,
+            )
             typer.echo(
                 "\nPassordene vises bare nå. Send dem i en annen kanal enn pakken (SMS/telefon).",
                 err=True,
@@ -171,12 +176,12 @@ def password(
         ws = open_workspace(workspace)
         package = open_store(ws).latest_package(request_id)
         if package is None:
-            raise InputError(f"request {request_id} has no package yet: dsar run {request_id}")
+            raise InputError(f"kravet {request_id} har ingen pakke ennå: dsar run {request_id}")
         secret = take_password(ws.data_key, Path(package.path))
         if secret is None:
             raise InputError(
-                "the password was already shown once and is not kept; "
-                f"dsar repackage {request_id} builds a new package with a new password"
+                "passordet er allerede vist én gang og tas ikke vare på; "
+                f"dsar repackage {request_id} lager en ny pakke med nytt passord"
             )
         if json:
             emit_json({"id": request_id, "package": package.path, "password": secret})

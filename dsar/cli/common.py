@@ -80,13 +80,25 @@ def emit_json(data: Any) -> None:
     typer.echo(escape_for_json_output(json.dumps(data, ensure_ascii=False, indent=2, default=_default)))
 
 
+# Column headings as staff read them; the keys stay English, as in --json.
+HEADINGS = {
+    "id": "Krav", "controller": "Virksomhet", "status": "Status", "package": "Pakke", "password": "Passord",
+    "system": "System", "ok": "OK", "problem": "Problem", "messages": "Meldinger", "added": "Lagt til",
+    "removed": "Fjernet", "broken": "Ødelagte", "seconds": "Sekunder", "per_second": "Per sekund",
+    "documents": "Dokumenter", "title": "Tittel", "item": "Nr", "record": "Post", "why": "Hvorfor",
+    "evidence": "Grunnlag", "decision": "Avgjørelse", "message": "Melding", "date": "Dato", "email": "E-post",
+    "phone": "Telefon", "name": "Navn", "lifted": "Opphevet", "kind": "Type", "value": "Verdi",
+}  # fmt: skip
+
+
 def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     if not rows:
         typer.echo("(ingen)")
         return
     text = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(columns)]
-    typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    headings = [HEADINGS.get(c, c) for c in columns]
+    widths = [max(len(h), *(len(t[i]) for t in text)) for i, h in enumerate(headings)]
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip())
     for t in text:
         typer.echo("  ".join(v.ljust(w) for v, w in zip(t, widths, strict=True)).rstrip())
 
@@ -95,6 +107,8 @@ def _cell(value: Any) -> str:
     """One table cell, safe for the terminal: values may come from source systems."""
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
     if isinstance(value, (list, tuple)):
         return for_terminal(",".join(str(v) for v in value)) or "-"
     if isinstance(value, (date, datetime)):
@@ -123,4 +137,4 @@ def parse_date(value: str | None, what: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{what} is not a date (give YYYY-MM-DD)") from None
+        raise InputError(f"{what} er ikke en dato (skriv ÅÅÅÅ-MM-DD)") from None

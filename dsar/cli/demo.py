@@ -28,21 +28,28 @@ def run_demo(root: Path, *, scale: float, seed: int, say: Callable[[str], None])
     from dsar.cli.running import run_request
     from dsar.store import open_store
     from sample_data.generate import build_world
+    from sample_data.vendor_api import serving
 
     workspace = open_workspace(root)
     if not any((workspace.config_dir / "controllers").glob("*.toml")):
         say(f"Bygger eksempelverdenen i {workspace.root} …")
         build_world(workspace.root, scale=scale, seed=seed)
-    if ensure_data_key(workspace):
-        say(f"Ny datanøkkel ({workspace.config.settings.keys.data_key}) lagret i hemmelighetslageret.")
+    # The vendors' APIs (Mailchimp, Screentek) are played by a local server for as long as the
+    # demo runs; the workspace's API systems are pointed at its port before anything reads them.
+    with serving(workspace.root) as vendors:
+        say(f"Leverandør-API-ene (Mailchimp, Screentek) svarer lokalt på {vendors.url}.")
+        workspace = open_workspace(root)
+        if ensure_data_key(workspace):
+            say(f"Ny datanøkkel ({workspace.config.settings.keys.data_key}) lagret i hemmelighetslageret.")
 
-    store = open_store(workspace)
-    results = []
-    for controller_id, config in workspace.config.controllers.items():
-        request = register_demo_request(store, workspace, config, actor="demo")
-        say(f"Kjører {request.id} ({controller_id}) …")
-        result = run_request(workspace, request.id)
-        results.append({k: result[k] for k in ("id", "controller", "status", "package", "password", "records", "due")})
+        store = open_store(workspace)
+        results = []
+        for controller_id, config in workspace.config.controllers.items():
+            request = register_demo_request(store, workspace, config, actor="demo")
+            say(f"Kjører {request.id} ({controller_id}) …")
+            result = run_request(workspace, request.id)
+            keep = ("id", "controller", "status", "package", "password", "records", "due")
+            results.append({k: result[k] for k in keep})
     return results
 
 

@@ -33,5 +33,5 @@ def refresh_mail_indexes(
                 "per_second": round(stats.added / stats.seconds) if stats.seconds and stats.added else None,
             })
     if only is not None and not rows:
-        raise InputError(f"no mail system {only!r} in the configuration")
+        raise InputError(f"konfigurasjonen har ikke noe e-postsystem {only!r}")
     return rows

@@ -21,7 +21,7 @@ def _mail_systems(ws: Workspace, request_id: str, only: str | None) -> list[str]
     systems = [s.id for s in controller.systems.values() if s.connector == "mail"]
     if only is not None:
         if only not in systems:
-            raise InputError(f"{only!r} is not a mail system of {request.controller_id} (mail systems: {', '.join(systems) or 'none'})")
+            raise InputError(f"{only!r} er ikke et e-postsystem hos {request.controller_id} (e-postsystemer: {', '.join(systems) or 'ingen'})")
         return [only]
     return systems
 
@@ -60,7 +60,7 @@ def message_preview(ws: Workspace, request_id: str, only: str | None, key: str) 
             staged = next((f for f in finding.files if f.get("field") == "eml" and f.get("staged")), None)
             raw = b"".join(ws.staging.open_file(request_id, system, str(staged["staged"]))) if staged else None
             if raw is None:
-                raise InputError(f"message {key} of {system} is not staged; run the request again")
+                raise InputError(f"melding {key} i {system} er ikke mellomlagret; kjør kravet på nytt")
             message = parse(raw)
             lifted, added = changes.get((system, key), (set(), []))
             plan = Plan.from_json(finding.redaction)
@@ -80,7 +80,7 @@ def message_preview(ws: Workspace, request_id: str, only: str | None, key: str) 
                 "targets": [{**t.to_json(), "lifted": t.id in lifted} for t in plan.targets],
                 "added": added,
             }
-    raise InputError(f"request {request_id} has no staged message {key}")
+    raise InputError(f"kravet {request_id} har ingen mellomlagret melding {key}")
 
 
 def change(ws: Workspace, request_id: str, system: str, key: str, actor: str, *, lift: int | None = None, add: str | None = None) -> None:
@@ -89,7 +89,7 @@ def change(ws: Workspace, request_id: str, system: str, key: str, actor: str, *,
     _mail_systems(ws, request_id, system)
     finding = next((f for f in _findings(ws, request_id, system) if f.key == key), None)
     if finding is None:
-        raise InputError(f"request {request_id} has no staged message {key} in {system}")
+        raise InputError(f"kravet {request_id} har ingen mellomlagret melding {key} i {system}")
     if lift is not None and lift not in {t.id for t in Plan.from_json(finding.redaction).targets}:
-        raise InputError(f"message {key} has no redaction #{lift}; see 'dsar review redactions {request_id} --message {key}'")
+        raise InputError(f"melding {key} har ingen sladding #{lift}; se 'dsar review redactions {request_id} --message {key}'")
     open_store(ws).change_redaction(request_id, system, key, actor, lift=lift, add=add)

@@ -42,9 +42,9 @@ def new(
         ws = open_workspace(workspace)
         config = ws.config.controller(controller)
         if on_behalf_of and relation not in ("guardian", "agent"):
-            raise InputError("--on-behalf-of needs --relation guardian or --relation agent")
+            raise InputError("--on-behalf-of trenger --relation guardian eller --relation agent")
         if relation and not on_behalf_of:
-            raise InputError("--relation is for requests made on someone's behalf: add --on-behalf-of")
+            raise InputError("--relation gjelder krav på vegne av noen: legg til --on-behalf-of")
         person = Person.from_given(
             on_behalf_of or name, emails=email or [], phones=phone or [], birthdate=birthdate
         )
@@ -105,7 +105,7 @@ def add_identifier(
         from dsar.errors import InputError
 
         if not (email or phone):
-            raise InputError("give --email or --phone")
+            raise InputError("oppgi --email eller --phone")
         ws = open_workspace(workspace)
         given = Person.from_given("-", emails=email or [], phones=phone or [])
         request = open_store(ws).add_identifiers(

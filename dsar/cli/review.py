@@ -83,7 +83,7 @@ def show(
         store = open_store(ws)
         match = next((i for i in store.review_items(request_id) if i.id == item), None)
         if match is None:
-            raise InputError(f"request {request_id} has no review item {item}")
+            raise InputError(f"kravet {request_id} har ingen vurderingspost {item}")
         request = store.get(request_id)
         resolution = ws.staging.resolution(request_id, match.system_id)
         records = [

@@ -35,13 +35,13 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
     purged = [e for e in store.audit_log(request_id) if e.action == "staging_purged"]
     if purged and not (workspace.staging_dir / request_id).is_dir():
         raise InputError(
-            f"the findings of request {request_id} were purged on {purged[-1].at:%d.%m.%Y} under the "
-            "retention policy ([retention] in config/dsar.toml); there is nothing to build a package from"
+            f"funnene for kravet {request_id} ble slettet {purged[-1].at:%d.%m.%Y} etter "
+            "lagringsreglene ([retention] i config/dsar.toml); det finnes ikke noe å lage en pakke av"
         )
     if not request.state.has_package:
         if request.state.answered:
-            raise InputError(f"request {request_id} is {request.status}; its answer was already delivered")
-        raise InputError(f"request {request_id} has not been run yet: dsar run {request_id}")
+            raise InputError(f"kravet {request_id} er {request.status}; svaret er allerede levert")
+        raise InputError(f"kravet {request_id} er ikke kjørt ennå: dsar run {request_id}")
     controller = workspace.config.controller(request.controller_id)
     with run_lease(workspace, store, request_id):
         outcome = answer_request(workspace, store, request, controller)
@@ -74,8 +74,8 @@ def check_runnable(workspace: Workspace, request_id: str) -> None:
         request = store.get(request_id)
         if not request.verified:
             raise RequestNotVerified(
-                f"request {request_id} is not verified: verify the person's identity first "
-                f"(dsar request verify {request_id} --method …); nothing was searched"
+                f"kravet {request_id} er ikke verifisert: bekreft personens identitet først "
+                f"(dsar request verify {request_id} --method …); ingenting ble søkt"
             )
         if request.state not in (RequestStatus.COMPLETE, RequestStatus.RUNNING):
             check_transition(request_id, request.state, RequestStatus.RUNNING)
@@ -84,7 +84,7 @@ def check_runnable(workspace: Workspace, request_id: str) -> None:
         if holder is not None:
             from dsar.errors import RequestBusy
 
-            raise RequestBusy(f"request {request_id} is being run (by {holder}); wait for it to finish")
+            raise RequestBusy(f"kravet {request_id} kjøres nå (av {holder}); vent til kjøringen er ferdig")
     finally:
         store.close()
 

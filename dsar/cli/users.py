@@ -19,12 +19,12 @@ def _read_password(from_stdin: bool) -> str:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
-            raise InputError("no password on standard input")
+            raise InputError("ikke noe passord på standard input")
         return password
     first = typer.prompt("Passord", hide_input=True)
     second = typer.prompt("Gjenta passordet", hide_input=True)
     if first != second:
-        raise InputError("the two passwords differ; nothing was changed")
+        raise InputError("passordene er ulike; ingenting ble endret")
     return first
 
 

@@ -30,7 +30,7 @@ class Configuration:
         except KeyError:
             known = ", ".join(sorted(self.controllers)) or "none"
             raise InputError(
-                f"unknown controller {controller_id!r}; the configuration has: {known}"
+                f"ukjent virksomhet {controller_id!r}; konfigurasjonen har: {known}"
             ) from None
 
 

@@ -94,7 +94,27 @@ ACTIONS = {
     "package_downloaded": "Pakke lastet ned",
     "notice_downloaded": "Forlengelsesbrev lastet ned",
     "letter_downloaded": "Svarbrev lastet ned",
+    "run_lease_taken": "Kjøring tok over kravet",
+    "package_superseded": "Eldre pakke erstattet",
+    "package_failed": "Pakke feilet",
+    "redaction_added": "Sladding lagt til",
+    "redaction_lifted": "Sladding opphevet",
+    "staging_purged": "Mellomlager slettet (lagringstid)",
+    "exports_purged": "Pakker slettet (lagringstid)",
 }
+
+
+def audit_value(value: object) -> str:
+    """A detail value as staff read it: ja/nei, lists joined, never a Python repr."""
+    if value is True:
+        return "ja"
+    if value is False:
+        return "nei"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(audit_value(v) for v in value) or "–"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {audit_value(v)}" for k, v in value.items()) or "–"
+    return str(value)
 
 
 class NotLoggedIn(Exception):
@@ -129,6 +149,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         REASONS=REASONS, ACTIONS=ACTIONS, RequestStatus=RequestStatus, SystemStatus=SystemStatus,
         TONES={t.value: t.label for t in Tone},
     )
+    env.filters["audit_value"] = audit_value
     env.filters["d"] = lambda v: v.strftime("%d.%m.%Y") if v else "–"
     env.filters["dt"] = lambda v: in_oslo(v).strftime("%d.%m.%Y %H.%M") if v else "–"
     flashes: dict[str, list[tuple[str, str]]] = {}
@@ -153,7 +174,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
     def visible(me: LoggedIn, request_id: str) -> AccessRequest:
         request = store.get(request_id)
         if not me.staff.sees(request.controller_id):
-            raise RequestNotFound(f"no request {request_id!r} in this workspace")
+            raise RequestNotFound(f"ingen krav {request_id!r} i dette arbeidsområdet")
         return request
 
     def flash(me: LoggedIn, kind: str, text: str) -> None:
@@ -291,13 +312,13 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         try:
             controller_id = form.get("controller", "")
             if controller_id not in controllers:
-                raise InputError("choose one of your controllers")
+                raise InputError("velg en av dine virksomheter")
             config = workspace.config.controller(controller_id)
             on_behalf = form.get("on_behalf_of", "").strip()
             relation = form.get("relation", "self") if on_behalf else "self"
             if on_behalf and relation not in ("guardian", "agent"):
-                raise InputError("a request on someone's behalf is from a guardian or an agent")
-            received = _date(form.get("received"), "the received date") or today_oslo()
+                raise InputError("et krav på vegne av noen kommer fra en verge eller en fullmektig")
+            received = _date(form.get("received"), "mottaksdatoen") or today_oslo()
             person = Person.from_given(
                 on_behalf or form.get("name", ""),
                 emails=_many(form.get("emails", "")),
@@ -305,7 +326,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
                 birthdate=form.get("birthdate") or None,
             )
             if not person.name:
-                raise InputError("give the person's name")
+                raise InputError("oppgi personens navn")
             created = store.register(
                 controller=config.controller,
                 person=person,
@@ -397,15 +418,15 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         me, form = await posted(request)
         visible(me, request_id)
         return act(request_id, me, lambda: (store.pause(
-            request_id, _date(form.get("asked_on"), "the day it was asked") or today_oslo(),
-            _required(form, "reason", "what was asked of the person"), me.staff.name), "Klokken står.")[1])
+            request_id, _date(form.get("asked_on"), "dagen spørsmålet ble stilt") or today_oslo(),
+            _required(form, "reason", "hva personen ble spurt om"), me.staff.name), "Klokken står.")[1])
 
     @app.post("/requests/{request_id}/resume")
     async def resume(request: Request, request_id: str) -> Response:
         me, form = await posted(request)
         visible(me, request_id)
         return act(request_id, me, lambda: (store.resume(
-            request_id, _date(form.get("answered_on"), "the day the answer came") or today_oslo(), me.staff.name),
+            request_id, _date(form.get("answered_on"), "dagen svaret kom") or today_oslo(), me.staff.name),
             "Klokken går igjen; fristen er flyttet.")[1])
 
     @app.post("/requests/{request_id}/extend")
@@ -414,9 +435,9 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         visible(me, request_id)
 
         def do() -> str:
-            months = _int(form.get("months"), "months")
-            store.extend(request_id, months, _required(form, "reason", "the reason"),
-                         _date(form.get("notified_on"), "the notice date") or today_oslo(), me.staff.name)
+            months = _int(form.get("months"), "antall måneder")
+            store.extend(request_id, months, _required(form, "reason", "begrunnelsen"),
+                         _date(form.get("notified_on"), "varseldatoen") or today_oslo(), me.staff.name)
             return "Fristen er forlenget. Last ned forlengelsesbrevet og send det til personen."
 
         return act(request_id, me, do)
@@ -491,7 +512,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
 
         def do() -> str:
             done = store.deliver(request_id, form.get("channel", ""),
-                                 _date(form.get("delivered_on"), "the delivery date") or today_oslo(), me.staff.name)
+                                 _date(form.get("delivered_on"), "leveringsdatoen") or today_oslo(), me.staff.name)
             verdict = "i tide" if done.clock and done.clock.on_time else "for sent"
             return f"Registrert som levert {done.delivered_on:%d.%m.%Y} – {verdict}."
 
@@ -520,20 +541,20 @@ def _date(value: str | None, what: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{what} is not a date (YYYY-MM-DD)") from None
+        raise InputError(f"{what} er ikke en dato (ÅÅÅÅ-MM-DD)") from None
 
 
 def _int(value: str | None, what: str) -> int:
     try:
         return int(value or "")
     except ValueError:
-        raise InputError(f"{what} must be a number") from None
+        raise InputError(f"{what} må være et tall") from None
 
 
 def _required(form: dict[str, str], key: str, what: str) -> str:
     value = form.get(key, "").strip()
     if not value:
-        raise InputError(f"give {what}")
+        raise InputError(f"oppgi {what}")
     return value
 
 

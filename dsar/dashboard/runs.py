@@ -40,7 +40,7 @@ class Runs:
         with self._lock:
             current = self._runs.get(request_id)
             if current is not None and not current.done.is_set():
-                raise InputError(f"request {request_id} is already running")
+                raise InputError(f"kravet {request_id} kjøres allerede")
             env = {**os.environ, ENV_VAR: str(self._workspace.root), "DSAR_ACTOR": actor}
             process = subprocess.Popen(
                 [sys.executable, "-m", "dsar.cli", "run", request_id, "--json", "--leave-password"],

@@ -98,9 +98,9 @@ class NoticeContext:
 def notice_context(request: AccessRequest, controller: Controller, language: Language) -> NoticeContext:
     """What the notice says; ``InputError`` unless the request was extended."""
     if not request.extension_months or request.due_extended is None:
-        raise InputError(f"request {request.id} is not extended; there is no extension notice to write")
+        raise InputError(f"kravet {request.id} er ikke forlenget; det finnes ikke noe forlengelsesbrev å skrive")
     if language not in PHRASES:
-        raise InputError(f"the extension notice is written in nb or en, not {language!r}")
+        raise InputError(f"forlengelsesbrevet skrives på nb eller en, ikke {language!r}")
     t = PHRASES[language]
     notified = request.extension_notified_on or today_oslo()
     return NoticeContext(

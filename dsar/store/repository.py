@@ -77,7 +77,7 @@ def _new_request_id(received_on: date) -> str:
 
 def _enum(value: str, allowed: dict[str, str], what: str) -> str:
     if value not in allowed:
-        raise InputError(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
+        raise InputError(f"ukjent {what} {value!r}; velg en av: {', '.join(allowed)}")
     return value
 
 
@@ -111,9 +111,9 @@ class RequestStore:
             if meta is not None:
                 if meta.value != fingerprint:
                     raise WrongDataKey(
-                        "the data key is not the key this store was sealed with (its fingerprint "
-                        "differs); point DSAR_DATA_KEY or the secret store at the store's key, or use "
-                        "dsar keys-rotate to move to a new one; nothing was written"
+                        "datanøkkelen er ikke nøkkelen kravregisteret ble forseglet med (fingeravtrykket "
+                        "er et annet); pek DSAR_DATA_KEY eller hemmelighetslageret på registerets nøkkel, eller bruk "
+                        "dsar keys-rotate for å bytte til en ny; ingenting ble skrevet"
                     )
                 return
             sample = session.scalars(select(Request.subject_name_sealed).limit(1)).first()
@@ -122,8 +122,8 @@ class RequestStore:
                     self._open(sample, "subject_name")
                 except DecryptionError:
                     raise WrongDataKey(
-                        "the data key can't open this store's sealed data; point DSAR_DATA_KEY or the "
-                        "secret store at the store's key; nothing was written"
+                        "datanøkkelen kan ikke åpne kravregisterets forseglede data; pek DSAR_DATA_KEY eller "
+                        "hemmelighetslageret på registerets nøkkel; ingenting ble skrevet"
                     ) from None
             session.add(StoreMeta(key=self.KEY_CHECK, value=fingerprint))
 
@@ -156,14 +156,14 @@ class RequestStore:
                 if lease.holder != holder and _alive(lease.holder) and lease.expires_at > now:
                     since = lease.acquired_at.astimezone(OSLO).strftime("%H:%M")
                     raise RequestBusy(
-                        f"request {request_id} is being run (since {since}, by {lease.holder}); "
-                        "wait for it to finish, then run it again if needed"
+                        f"kravet {request_id} kjøres nå (siden {since}, av {lease.holder}); "
+                        "vent til kjøringen er ferdig, og kjør det igjen om nødvendig"
                     )
                 previous = lease.holder
                 lease.holder, lease.acquired_at, lease.expires_at = holder, now, expires
                 self._audit(session, request_id, holder, "run_lease_taken", after=previous)
                 return
-        raise RequestBusy(f"request {request_id} is being run; try again in a moment")
+        raise RequestBusy(f"kravet {request_id} kjøres nå; prøv igjen om litt")
 
     def renew_run(self, request_id: str, holder: str, *, ttl_seconds: float = 900) -> bool:
         """Extend a lease this holder has; False when it has lost it."""
@@ -230,36 +230,36 @@ class RequestStore:
     ) -> AccessRequest:
         """Register a request as it reached the controller. Refuses bad input, changes nothing."""
         today = today or today_oslo()
-        _enum(channel, CHANNELS, "channel")
-        _enum(relation, RELATIONS, "relation")
+        _enum(channel, CHANNELS, "kanal")
+        _enum(relation, RELATIONS, "relasjon")
         if verification_method is not None:
-            _enum(verification_method, VERIFICATION_METHODS, "verification method")
+            _enum(verification_method, VERIFICATION_METHODS, "verifiseringsmetode")
         if not (person.emails or person.phones):
             raise InputError(
-                "give the person's e-mail or phone: systems are searched by those, "
-                "never by name alone"
+                "oppgi personens e-post eller telefon: systemene søkes med dem, "
+                "aldri med navn alene"
             )
         if requested_by is not None:
             requested_by = check_identifier(requested_by, "name of who asked")
         if mandate is not None:
             mandate = check_identifier(mandate, "mandate reference", MAX_REFERENCE)
         if relation != "self" and not requested_by:
-            raise InputError(f"relation {relation!r} needs the name of who asked")
+            raise InputError(f"relasjonen {relation!r} trenger navnet på den som spør")
         if relation == "agent" and not mandate:
-            raise InputError("an agent acts on a written mandate: give its reference")
+            raise InputError("en fullmektig handler etter skriftlig fullmakt: oppgi referansen")
         if received_on > today:
-            raise InputError("the received date is in the future")
+            raise InputError("mottaksdatoen er fram i tid")
         if relation == "guardian":
             _check_guardian(person, received_on)
         language = language or controller.default_language
         if language not in controller.languages:
             raise InputError(
-                f"{controller.id} writes letters in {', '.join(controller.languages)}, not {language!r}"
+                f"{controller.id} skriver brev på {', '.join(controller.languages)}, ikke {language!r}"
             )
         password_channel = password_channel or ("sms" if person.phones else "post")
-        _enum(password_channel, PASSWORD_CHANNELS, "password channel")
+        _enum(password_channel, PASSWORD_CHANNELS, "kanal for passordet")
         if password_channel == "sms" and not person.phones:
-            raise InputError("the password goes by SMS, but no phone number is given")
+            raise InputError("passordet skal sendes på SMS, men ikke noe telefonnummer er oppgitt")
 
         verified_at = datetime.now(UTC) if verification_method else None
         status = RequestStatus.REGISTERED if verification_method else RequestStatus.AWAITING_VERIFICATION
@@ -313,11 +313,11 @@ class RequestStore:
         raise RuntimeError("could not draw a free request id after 5 tries")
 
     def verify(self, request_id: str, method: str, actor: str) -> AccessRequest:
-        _enum(method, VERIFICATION_METHODS, "verification method")
+        _enum(method, VERIFICATION_METHODS, "verifiseringsmetode")
         with self._session() as session:
             row = self._row(session, request_id, for_update=True)
             if row.status not in (RequestStatus.AWAITING_VERIFICATION, RequestStatus.REGISTERED):
-                raise InputError(f"request {request_id} is {row.status}; its verification can no longer change")
+                raise InputError(f"kravet {request_id} er {row.status}; verifiseringen kan ikke lenger endres")
             row.verification_method = method
             row.verified_at = datetime.now(UTC)
             row.verified_by = actor
@@ -425,16 +425,16 @@ class RequestStore:
     def deliver(self, request_id: str, channel: str, delivered_on: date, actor: str, today: date | None = None) -> AccessRequest:
         """The answer reached the person by ``channel`` on ``delivered_on``: the clock stops."""
         today = today or today_oslo()
-        _enum(channel, DELIVERY_CHANNELS, "delivery channel")
+        _enum(channel, DELIVERY_CHANNELS, "leveringskanal")
         with self._session() as session:
             row = self._row(session, request_id, for_update=True)
             if delivered_on < row.received_on:
                 raise InputError(
-                    f"the delivery date {delivered_on.isoformat()} is before the request was received "
+                    f"leveringsdatoen {delivered_on.isoformat()} er før kravet ble mottatt "
                     f"({row.received_on.isoformat()})"
                 )
             if delivered_on > today:
-                raise InputError(f"the delivery date {delivered_on.isoformat()} is in the future")
+                raise InputError(f"leveringsdatoen {delivered_on.isoformat()} er fram i tid")
             self._transition(session, row, RequestStatus.DELIVERED, actor, channel=channel)
             row.delivered_on = delivered_on
             row.delivery_channel = channel
@@ -454,11 +454,11 @@ class RequestStore:
 
     def close_request(self, request_id: str, reason: str, actor: str) -> AccessRequest:
         """No more work on the request: answered, withdrawn, refused or a duplicate."""
-        _enum(reason, CLOSE_REASONS, "reason for closing")
+        _enum(reason, CLOSE_REASONS, "grunn til avslutning")
         with self._session() as session:
             row = self._row(session, request_id, for_update=True)
             if reason == "answered" and row.status != RequestStatus.DELIVERED:
-                raise InputError(f"request {request_id} has not been delivered; mark it delivered before closing it as answered")
+                raise InputError(f"kravet {request_id} er ikke levert; merk det som levert før det avsluttes som besvart")
             self._transition(session, row, RequestStatus.CLOSED, actor, reason=reason)
             row.close_reason = reason
         return self.get(request_id)
@@ -472,7 +472,7 @@ class RequestStore:
         Never shortens a deadline; refuses a notice date before receipt or in the future."""
         today = today or today_oslo()
         if not reason or not reason.strip():
-            raise InputError("give the reason for the extension: the person is told why")
+            raise InputError("oppgi begrunnelsen for forlengelsen: personen får vite hvorfor")
         with self._session() as session:
             row = self._row(session, request_id, for_update=True)
             _open_for_clock(row, "extended")
@@ -492,7 +492,7 @@ class RequestStore:
             row = self._row(session, request_id, for_update=True)
             _open_for_clock(row, "paused")
             if any(p.answered_on is None for p in row.pauses):
-                raise InputError(f"request {request_id} is already paused; resume it first")
+                raise InputError(f"klokken står allerede for kravet {request_id}; start den igjen først")
             check_pause_dates(row.received_on, asked_on, today)
             row.pauses.append(Pause(asked_on=asked_on, reason_sealed=self._seal(reason, "pause_reason")))
             session.flush()
@@ -506,7 +506,7 @@ class RequestStore:
             row = self._row(session, request_id, for_update=True)
             open_pause = next((p for p in row.pauses if p.answered_on is None), None)
             if open_pause is None:
-                raise InputError(f"request {request_id} is not paused")
+                raise InputError(f"klokken står ikke for kravet {request_id}")
             check_resume_date(open_pause.asked_on, answered_on, today)
             open_pause.answered_on = answered_on
             session.flush()
@@ -633,11 +633,11 @@ class RequestStore:
             new_emails = [e for e in emails if e not in old_emails]
             new_phones = [p for p in phones if p not in old_phones]
             if not (new_emails or new_phones):
-                raise InputError("the request already has these identifiers; nothing changed")
+                raise InputError("kravet har allerede disse identifikatorene; ingenting ble endret")
             if RequestStatus(row.status) == RequestStatus.COMPLETE:
                 self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
             elif not RequestStatus(row.status).runnable:
-                raise InputError(f"request {request_id} is {row.status}: a second search is no longer possible")
+                raise InputError(f"kravet {request_id} er {row.status}: et nytt søk er ikke lenger mulig")
             row.subject_emails_sealed = self._seal(old_emails + new_emails, "subject_emails")
             row.subject_phones_sealed = self._seal(old_phones + new_phones, "subject_phones")
             for run in row.system_runs:
@@ -715,11 +715,11 @@ class RequestStore:
     def decide(self, request_id: str, item_id: int, decision: str, actor: str) -> None:
         """A person decides whether a held record is the person's (``accepted``) or not."""
         if decision not in ("accepted", "rejected"):
-            raise InputError("decide 'accepted' (it is the person's) or 'rejected' (it is not)")
+            raise InputError("velg 'accepted' (det er personens) eller 'rejected' (det er ikke personens)")
         with self._session() as session:
             item = session.get(ReviewItem, item_id)
             if item is None or item.request_id != request_id:
-                raise InputError(f"request {request_id} has no review item {item_id}")
+                raise InputError(f"kravet {request_id} har ingen vurderingspost {item_id}")
             item.decision = decision
             item.decided_by = actor
             item.decided_at = datetime.now(UTC)
@@ -736,7 +736,7 @@ class RequestStore:
 
         The audit records who did what to which message, never the text added."""
         if (lift is None) == (add is None or not add.strip()):
-            raise InputError("give either a redaction number to lift or a text to black out")
+            raise InputError("oppgi enten nummeret på en sladding som skal oppheves, eller en tekst som skal sladdes")
         with self._session() as session:
             self._row(session, request_id)
             session.add(RedactionChange(
@@ -890,14 +890,14 @@ class RequestStore:
         # issue 8 belongs here.
         row = session.get(Request, request_id, with_for_update=for_update or None)
         if row is None:
-            raise RequestNotFound(f"no request {request_id!r} in this workspace")
+            raise RequestNotFound(f"ingen krav {request_id!r} i dette arbeidsområdet")
         return row
 
     @staticmethod
     def _run(session: Session, request_id: str, system_id: str) -> SystemRun:
         run = session.get(SystemRun, (request_id, system_id))
         if run is None:
-            raise RequestNotFound(f"request {request_id!r} has no system {system_id!r}")
+            raise RequestNotFound(f"kravet {request_id!r} har ikke noe system {system_id!r}")
         return run
 
     def _view(self, row: Request, today: date | None = None) -> AccessRequest:
@@ -956,11 +956,11 @@ def _check_guardian(person: Person, received_on: date) -> None:
     from dsar.identity import age_on
 
     if person.birthdate is None:
-        raise InputError("a guardian asks on behalf of a child: give the child's birth date (--birthdate)")
+        raise InputError("en verge spør på vegne av et barn: oppgi barnets fødselsdato (--birthdate)")
     if age_on(person.birthdate, received_on) >= GUARDIAN_AGE:
         raise InputError(
-            "the person the request is about was 18 or older when it was received: a guardian can't "
-            "ask for an adult's data; the person asks, or an agent with a written mandate"
+            "personen kravet gjelder, var 18 år eller eldre da det kom inn: en verge kan ikke "
+            "be om innsyn i en voksens opplysninger; personen selv spør, eller en fullmektig med skriftlig fullmakt"
         )
 
 
@@ -1011,7 +1011,7 @@ def _clock_day(row: Request, today: date) -> date:
 
 def _open_for_clock(row: Request, action: str) -> None:
     if RequestStatus(row.status).answered:
-        raise InputError(f"request {row.id} is {row.status}; its deadline can't be {action} any more")
+        raise InputError(f"kravet {row.id} er {row.status}; fristen kan ikke lenger endres ({action})")
 
 
 def _apply_deadlines(row: Request, today: date | None = None) -> None:

@@ -100,11 +100,11 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
 
 # Why a move is refused, in staff's words, for the moves people try.
 _HINTS: dict[RequestStatus, str] = {
-    S.AWAITING_VERIFICATION: "verify the person's identity first (dsar request verify ID --method …)",
-    S.REGISTERED: "run it first (dsar run ID)",
-    S.RUNNING: "wait until the run has finished",
-    S.DELIVERED: "it was delivered; only closing is left",
-    S.CLOSED: "it is closed",
+    S.AWAITING_VERIFICATION: "bekreft personens identitet først (dsar request verify ID --method …)",
+    S.REGISTERED: "kjør det først (dsar run ID)",
+    S.RUNNING: "vent til kjøringen er ferdig",
+    S.DELIVERED: "det er levert; bare avslutning gjenstår",
+    S.CLOSED: "det er avsluttet",
 }
 
 
@@ -117,7 +117,7 @@ def parse_status(value: str) -> RequestStatus:
         return RequestStatus(value)
     except ValueError:
         raise InputError(
-            f"unknown status {value!r}; choose one of: {', '.join(s.value for s in RequestStatus)}"
+            f"ukjent status {value!r}; velg en av: {', '.join(s.value for s in RequestStatus)}"
         ) from None
 
 
@@ -129,8 +129,8 @@ def check_transition(request_id: str, current: str | RequestStatus, target: str 
     """The target status, or ``InvalidTransition`` naming the request and both statuses."""
     now, to = RequestStatus(current), parse_status(str(target))
     if to not in TRANSITIONS[now]:
-        hint = _HINTS.get(now, "see dsar status")
-        raise InvalidTransition(f"request {request_id} is {now.value} and can't become {to.value}: {hint}")
+        hint = _HINTS.get(now, "se dsar status")
+        raise InvalidTransition(f"kravet {request_id} er {now.value} og kan ikke bli {to.value}: {hint}")
     return to
 
 

@@ -12,6 +12,7 @@ what the configuration says is there.
 
 from __future__ import annotations
 
+import json
 import random
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -54,6 +55,8 @@ class ControllerWorld(ABC):
         self._sql: dict[str, SqlSink] = {}
         self._csv: dict[tuple[str, str], CsvSink | XlsxSink] = {}
         self._mail: dict[str, Any] = {}  # system id -> sample_data.mail.MailArchive
+        self._api: dict[str, Any] = {}  # system id -> the vendor's data file (sample_data.vendor_api), open
+        self._api_counts: defaultdict[str, int] = defaultdict(int)
         self._ids: defaultdict[str, int] = defaultdict(int)
 
     # -- what each controller gives ----------------------------------------------------
@@ -112,6 +115,11 @@ class ControllerWorld(ABC):
                         header_row=collection.header_row,
                         title=collection.title.get("nb"),
                     )
+            elif system.connector == "api":
+                # Written as it is made, one record a line: memory stays flat at any scale.
+                path = workspace.root / "sources" / self.controller_id / f"{system_id}.api.jsonl"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._api[system_id] = path.open("w", encoding="utf-8")
             else:
                 self.open_system(system_id)
 
@@ -122,6 +130,8 @@ class ControllerWorld(ABC):
             sink.close()
         for archive in self._mail.values():
             archive.close()
+        for handle in self._api.values():
+            handle.close()
 
     def add_mail(self, block: list[Person], rng: random.Random) -> None:
         """The mail of a block's people who are in this controller's other systems."""
@@ -146,6 +156,7 @@ class ControllerWorld(ABC):
             result[f"{system_id}/{collection_id}"] = sink.count
         for system_id, archive in self._mail.items():
             result[f"{system_id}/messages"] = archive.count
+        result.update(self._api_counts)
         return result
 
     def collection(self, system_id: str, collection_id: str) -> Collection:
@@ -165,6 +176,27 @@ class ControllerWorld(ABC):
         for person in owners:
             self.own(system_id, collection_id, key, person)
         return key
+
+    def api_record(
+        self,
+        system_id: str,
+        collection_id: str,
+        where: list[str],
+        record: dict[str, Any],
+        key: list[Any],
+        owners: Iterable[Person] = (),
+    ) -> str:
+        """Write one record the vendor serves (``sample_data.vendor_api``): ``where`` is its
+        place in the vendor's data (``["mailchimp", "lists", <id>, "members"]``), ``key`` the
+        values of the collection's key as the connector will read them. Its owners get their
+        ground-truth line."""
+        line = {"where": where, "record": record}
+        self._api[system_id].write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        record_key = make_key(key)
+        self._api_counts[f"{system_id}/{collection_id}"] += 1
+        for person in owners:
+            self.own(system_id, collection_id, record_key, person)
+        return record_key
 
     def own(self, system_id: str, collection_id: str, key: str, person: Person) -> None:
         self.ctx.truth.add(person.person_id, self.controller_id, system_id, collection_id, key)

@@ -8,10 +8,15 @@ Web usage and profiling: a profile per logged-in adult, sessions (device, IP add
 derived genre preferences and demographic segments — unless the person objected to
 profiling. Children are never profiled, and nor is an address shared by a family: a profile
 holds no name, so matching could not tell the family apart.
+
+Newsletter (Mailchimp, a vendor API served locally by ``sample_data.vendor_api`` from
+``sources/gjovik-kultursenter/nyhetsbrev.api.jsonl``): one member per address (adults with an
+address of their own), the interest groups they chose and their campaign activity.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import date, datetime, timedelta
 
@@ -49,6 +54,18 @@ OS_BROWSERS = {
     "TABLET": (("iPadOS 18", "Safari"), ("Android 14", "Chrome")),
 }
 CARD_PREFIXES = {"VISA": ("492500", "457173", "421234"), "MASTERCARD": ("552233", "510510", "222300")}
+NEWSLETTER_LIST = "5f3a9c2e71"
+NEWSLETTER_INTERESTS = (
+    ("9a1c0e", "Sjangre", "Konserter"), ("9a1c0f", "Sjangre", "Teater"), ("9a1c10", "Sjangre", "Stand-up"),
+    ("9a1c11", "Sjangre", "Barn og familie"), ("9a1c12", "Sjangre", "Opera og dans"),
+    ("9a1c13", "Annet", "Tilbud fra samarbeidspartnere"),
+)
+NEWSLETTER_CAMPAIGNS = (
+    ("c-2024-09", "Høstprogrammet er her"), ("c-2024-11", "Julekonserter i Storsalen"),
+    ("c-2025-01", "Nytt år, nye forestillinger"), ("c-2025-03", "Påskefestival på Gjøvik"),
+    ("c-2025-08", "Sesongstart: billettslipp"), ("c-2026-02", "Vinterferie for hele familien"),
+    ("c-2026-05", "Sommerkonsertene i Fjellhallen"), ("c-2026-09", "Høsten 2026"),
+)
 FUNCTIONS = ("søk", "kalender", "kjøp", "favoritt", "setevelger", "gavekort", "min side")
 
 
@@ -204,6 +221,71 @@ class GjovikWorld(ControllerWorld):
                 self._purchase(rng, person, account_id, seen_shows)
             if account_id and not person.is_child and not person.shares_email and rng.random() < 0.85:
                 self._profile(rng, person, account_id)
+        # The newsletter last: its draws leave every system above as it was for the seed.
+        for person in block:
+            if self._subscribes(rng, person):
+                self._subscriber(rng, person)
+
+    def _subscribes(self, rng: random.Random, person: Person) -> bool:
+        """Adults with an address of their own (Mailchimp keeps one member per address): every
+        regular, a third of the ticket buyers, a few other people of Gjøvik."""
+        if not person.email or person.shares_email or person.is_child or person.phone_only:
+            return False
+        if self.in_(person, "regular"):
+            return True
+        if self.in_(person, "billettsystem"):
+            return rng.random() < 0.3
+        return person.region == "gjovik" and rng.random() < 0.03
+
+    def _subscriber(self, rng: random.Random, person: Person) -> None:
+        """A Mailchimp-style list member, the interest groups they chose and their activity."""
+        where = ["mailchimp", "lists", NEWSLETTER_LIST]
+        email = spelling.email_as_typed(rng, person.email, sloppy=0.1).strip()
+        member_id = hashlib.md5(email.lower().encode()).hexdigest()  # noqa: S324 - Mailchimp's subscriber hash
+        first, last = spelling.name_parts(rng, person)
+        signed_up = moment_between(rng, date(2016, 1, 1), AS_OF - timedelta(days=2))
+        regular = self.in_(person, "regular")
+        status = "subscribed" if regular or rng.random() < 0.85 else "unsubscribed"
+        self.api_record("nyhetsbrev", "members", [*where, "members"], {
+            "id": member_id,
+            "web_id": self.next_id("newsletter-member") + 100_000,
+            "email_address": email,
+            "status": status,
+            "merge_fields": {
+                "FNAME": first,
+                "LNAME": last,
+                "PHONE": spelling.phone_as_typed(rng, person.phone) if rng.random() < 0.5 else "",
+            },
+            "language": "nb",
+            "source": pick(rng, {"SIGNUP_FORM": 0.6, "TICKET_PURCHASE": 0.4}),
+            "ip_signup": ipv4(rng),
+            "timestamp_signup": signed_up.isoformat(),
+            "last_changed": after(rng, signed_up, min_minutes=1, max_minutes=400_000).isoformat()
+            if status == "unsubscribed" else signed_up.isoformat(),
+            "member_rating": rng.randint(1, 5),
+            "location": {"country_code": "NO", "timezone": "Europe/Oslo"},
+        }, [member_id], [person])
+        chosen = rng.sample(NEWSLETTER_INTERESTS, rng.randint(1, 3) if regular else rng.randint(0, 3))
+        for interest_id, category, name in chosen:
+            self.api_record(
+                "nyhetsbrev", "interests", [*where, "interests", member_id],
+                {"id": interest_id, "category": category, "name": name, "subscribed": True},
+                [member_id, interest_id], [person],
+            )
+        moment = signed_up
+        for _ in range(count(rng, 5.0, low=2 if regular else 0, high=20)):
+            moment = after(rng, moment, min_minutes=600, max_minutes=60_000)
+            if moment.date() >= AS_OF:
+                break
+            campaign_id, title = rng.choice(NEWSLETTER_CAMPAIGNS)
+            action = pick(rng, {"sent": 0.5, "open": 0.35, "click": 0.15})
+            self.api_record("nyhetsbrev", "activity", [*where, "activity", member_id], {
+                "action": action,
+                "timestamp": moment.isoformat(),
+                "campaign_id": campaign_id,
+                "title": title,
+                "url": "https://www.gjovikkultursenter.no/program" if action == "click" else None,
+            }, [member_id, moment.isoformat(), action], [person])
 
     def _account(self, rng: random.Random, person: Person, guardian_account: int | None) -> int:
         account_id = self.next_id("account")

@@ -1,4 +1,6 @@
-"""Stavanger kommune, mediebank (seed 003): the consent register for photos, video and sound.
+"""Stavanger kommune, mediebank (seed 003): the consent register for photos, video and sound,
+and the media bank's user accounts and download orders (Screentek's API, served locally by
+``sample_data.vendor_api`` from ``sources/stavanger-mediebank/mediebank.api.jsonl``).
 
 A consent is sent as a form to the person photographed; they choose the uses they accept.
 Withdrawals are kept as documentation. ``consent_media`` names the media items that show the
@@ -27,6 +29,8 @@ PROJECTS = ("Gladmat", "Nordic Light", "Stavanger sentrum om våren", "Skolestar
 USES = ("WEB", "SOCIAL", "PRINT", "PRESS", "PUBLIC_MEDIABANK", "ADVERTISING")
 AGREED_RETENTION = ("Slettes etter fem år", "Kun til prosjektets varighet")
 PHOTOGRAPHERS = ("INTERNAL", "CONTRACTED")
+EMPLOYERS = ("Stavanger Aftenblad", "Region Stavanger BA", "Visit Stavanger", "Frilans", None)
+DOWNLOAD_PURPOSES = ("WEB", "PRINT", "SOCIAL", "PRESS", "PRESENTATION")
 
 
 class MediebankWorld(ControllerWorld):
@@ -87,6 +91,53 @@ class MediebankWorld(ControllerWorld):
             if self.in_(person, "samtykkeregister"):
                 for _ in range(count(rng, 1.3, low=1, high=6)):
                     self._consent(rng, person)
+        # The media bank's accounts last: their draws leave the consent register as it was.
+        for person in block:
+            if self._has_account(rng, person):
+                self._account(rng, person)
+
+    def _has_account(self, rng: random.Random, person: Person) -> bool:
+        """Every regular; some of the people photographed and a few others in Stavanger (staff
+        and partners who download material). An account is one address's: not a shared one."""
+        if not person.email or person.shares_email or person.phone_only or person.is_child:
+            return False
+        if self.in_(person, "regular"):
+            return True
+        if self.in_(person, "samtykkeregister"):
+            return rng.random() < 0.2
+        return person.region == "stavanger" and rng.random() < 0.02
+
+    def _account(self, rng: random.Random, person: Person) -> None:
+        """A Screentek-style media bank user and their download orders."""
+        user_id = self.next_id("mediebank-user") + 5000
+        employee = rng.random() < 0.4
+        created = moment_between(rng, date(2018, 1, 1), AS_OF - timedelta(days=2))
+        self.api_record("mediebank", "users", ["screentek", "users"], {
+            "id": user_id,
+            "name": spelling.full_name(rng, person, reversed_=0.0),
+            "email": spelling.email_as_typed(rng, person.email, sloppy=0.1).strip(),
+            "employer": "Stavanger kommune" if employee else rng.choice(EMPLOYERS),
+            "employee": employee,
+            "created_at": created.isoformat(),
+            "last_active_at": after(rng, created, min_minutes=60, max_minutes=500_000).isoformat(),
+        }, [user_id], [person])
+        regular = self.in_(person, "regular")
+        moment = created
+        for _ in range(count(rng, 6.0, low=30 if regular else 1, high=60)):
+            moment = after(rng, moment, min_minutes=30, max_minutes=40_000)
+            if moment.date() >= AS_OF:
+                break
+            order_id = self.next_id("mediebank-order") + 900_000
+            kind = pick(rng, {"PHOTO": 0.8, "VIDEO": 0.15, "AUDIO": 0.05})
+            self.api_record("mediebank", "downloads", ["screentek", "orders", str(user_id)], {
+                "id": order_id,
+                "user_id": user_id,
+                "ordered_at": moment.isoformat(),
+                "file_id": rng.randint(10_000, 99_999),
+                "file_title": f"{rng.choice(PROJECTS)} {rng.randint(2019, AS_OF.year)}",
+                "file_type": kind,
+                "purpose": rng.choice(DOWNLOAD_PURPOSES),
+            }, [order_id], [person])
 
     def _consent(self, rng: random.Random, person: Person) -> None:
         consent_id = self.next_id("consent")
