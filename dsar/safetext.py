@@ -75,10 +75,13 @@ def has_controls(text: str) -> bool:
 
 
 def check_identifier(value: str, what: str, limit: int = MAX_NAME) -> str:
-    """``value`` stripped, or an ``InputError`` naming ``what`` (never repeating the value)."""
+    """``value`` stripped, or an ``InputError`` naming ``what`` (bokmål, definite form:
+    "navnet") and never repeating the value."""
     text = value.strip()
     if len(text) > limit:
-        raise InputError(f"the {what} is too long (at most {limit} characters)")
+        raise InputError(f"{what} er for langt (høyst {limit} tegn)")
     if has_controls(text):
-        raise InputError(f"the {what} holds control characters (line breaks, escapes or direction marks); type it again")
+        raise InputError(
+            f"{what} inneholder kontrolltegn (linjeskift, escape-sekvenser eller retningsmerker); skriv det inn på nytt"
+        )
     return text

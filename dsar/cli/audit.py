@@ -6,6 +6,14 @@ import typer
 
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, friendly_errors, open_workspace
 
+# What staff read; --json keeps the English kinds for scripts.
+KINDS = {
+    "edited": "endret etter at den ble skrevet",
+    "inserted": "satt inn i ettertid",
+    "removed": "fjernet",
+    "head": "kjedens hode stemmer ikke med siste oppføring",
+}
+
 app = typer.Typer(help="The audit log (hash-chained).", no_args_is_help=True)
 
 
@@ -31,6 +39,7 @@ def verify(workspace: WorkspaceOption = None, json: JsonOption = False) -> None:
     else:
         typer.echo(f"Revisjonsloggen er endret: {len(result.problems)} brudd i kjeden.", err=True)
         for problem in result.problems:
-            typer.echo(f"  {problem}", err=True)
+            where = f"oppføring {problem.seq}" if problem.seq is not None else "kjeden"
+            typer.echo(f"  {where}: {KINDS.get(problem.what, problem.what)} ({problem.detail})", err=True)
     if not result.ok:
         raise typer.Exit(code=1)

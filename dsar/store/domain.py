@@ -88,7 +88,7 @@ class Person:
         from dsar.safetext import check_identifier
 
         return cls(
-            name=check_identifier(name, "name"),
+            name=check_identifier(name, "navnet"),
             emails=tuple(dict.fromkeys(normalize_email(e) for e in emails if e)),
             phones=tuple(dict.fromkeys(normalize_phone(p) for p in phones if p)),
             birthdate=parse_birthdate(birthdate) if birthdate else None,

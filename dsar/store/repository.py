@@ -240,9 +240,9 @@ class RequestStore:
                 "aldri med navn alene"
             )
         if requested_by is not None:
-            requested_by = check_identifier(requested_by, "name of who asked")
+            requested_by = check_identifier(requested_by, "navnet på den som spør")
         if mandate is not None:
-            mandate = check_identifier(mandate, "mandate reference", MAX_REFERENCE)
+            mandate = check_identifier(mandate, "fullmaktsreferansen", MAX_REFERENCE)
         if relation != "self" and not requested_by:
             raise InputError(f"relasjonen {relation!r} trenger navnet på den som spør")
         if relation == "agent" and not mandate:
