@@ -52,7 +52,7 @@ data_key = "DSAR_DATA_KEY"
 """
 PEOPLE_HEADER = (
     "person_id", "name", "first_name", "middle_name", "last_name", "email", "phone", "birthdate",
-    "shares_email_with", "namesake_of", "phone_only", "guardian_id",
+    "shares_email_with", "namesake_of", "phone_only", "guardian_id", "regular_of",
 )
 
 __all__ = ["World", "build_world", "choose_demo_subject"]
@@ -277,4 +277,6 @@ def _person_row(person: Person) -> tuple[str, ...]:
         person.namesake_of,
         "1" if person.phone_only else "",
         person.guardian_id,
+        # The controllers that hold every kind of record about them: the demo asks for one of these.
+        " ".join(sorted(m.removesuffix("/regular") for m in person.memberships if m.endswith("/regular"))),
     )

@@ -62,10 +62,16 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
         raise LookupError(
             f"no unambiguous person with records in {wanted} systems of {controller_id!r}"
         )
-    # The most systems, then the most kinds of record (photos, recordings), then the lowest id.
+    # A regular of the controller first (their media are still in the bank, they have a call
+    # recording), then the most systems, the most kinds of record, the lowest id.
     chosen = min(
         eligible,
-        key=lambda p: (-len(systems[p["person_id"]]), -len(collections[p["person_id"]]), p["person_id"]),
+        key=lambda p: (
+            controller_id not in p.get("regular_of", "").split(),
+            -len(systems[p["person_id"]]),
+            -len(collections[p["person_id"]]),
+            p["person_id"],
+        ),
     )
     return {
         "person_id": chosen["person_id"],

@@ -103,6 +103,25 @@ def test_each_demo_person_has_records_in_every_system_but_the_mail_archives(demo
     assert "gjovik-kultursenter/nyhetsbrev" in with_records and "stavanger-mediebank/mediebank" in with_records
 
 
+def test_photos_consent_media_and_a_call_recording_open_from_index_html(opened):
+    """The files the statements name travel with the records: each one linked from index.html
+    (an image shown, a recording playable) and present in the package."""
+    expected = {
+        "stavanger-foto": {"fotolab": {"img"}},
+        "stavanger-mediebank": {"samtykkeregister": {"img", "audio"}},
+        "janteloppet": {"kundearkiv": {"audio"}},
+    }
+    for controller, systems in expected.items():
+        root = opened[controller]
+        page = (root / "index.html").read_text(encoding="utf-8")
+        for system, tags in systems.items():
+            for tag in tags:
+                sources = re.findall(rf'<{tag}[^>]* src="(attachments/{system}/[^"]+)"', page)
+                assert sources, (controller, system, tag)
+                for source in sources:
+                    assert (root / source).is_file() and (root / source).stat().st_size > 0, source
+
+
 def test_gjovik_letter_states_the_transfer_to_the_usa(opened):
     letter = (opened["gjovik-kultursenter"] / "svarbrev.html").read_text(encoding="utf-8")
     assert "Mailchimp" in letter and "USA" in letter and "standardkontraktsklausuler" in letter

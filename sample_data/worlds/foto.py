@@ -188,8 +188,8 @@ class FotoWorld(ControllerWorld):
             if self.in_(person, "nettbutikk"):
                 self._customer(rng, person)
             if self.in_(person, "fotolab"):
-                for _ in range(count(rng, 1.2, low=1, high=8)):
-                    self._photo_order(rng, person)
+                for n in range(count(rng, 1.2, low=1, high=8)):
+                    self._photo_order(rng, person, with_uploads=n == 0 and self.in_(person, "regular"))
             if self.in_(person, "nyhetsbrev") and person.email not in subscribed:
                 # The mailing tool keeps one subscriber per address: a family shares one.
                 subscribed.add(person.email)
@@ -315,11 +315,16 @@ class FotoWorld(ControllerWorld):
             "returned_at": returned if done else None,
         }, owners=[person])
 
-    def _photo_order(self, rng: random.Random, person: Person) -> None:
+    def _photo_order(self, rng: random.Random, person: Person, *, with_uploads: bool = False) -> None:
         photo_order_id = self.next_id("photo_order")
         ordered = moment_between(rng, AS_OF - timedelta(days=360), AS_OF)
         product = pick(rng, {"PRINTS": 0.6, "PHOTOBOOK": 0.15, "CARDS": 0.1, "FILM_DIGITISING": 0.05,
                              "VIDEO_DIGITISING": 0.05, "CANVAS": 0.05})
+        if with_uploads:  # a regular's order whose uploads are still on the portal (no draws: same stream)
+            if (AS_OF - ordered.date()).days >= 182:
+                ordered += timedelta(days=180)
+            if product.endswith("DIGITISING"):
+                product = "PRINTS"
         produced_by, formats, unit = LAB_PRODUCTS[product]
         delivery = pick(rng, {"PICKUP": 0.75, "MAIL": 0.25})
         ready = after(rng, ordered, min_minutes=120, max_minutes=20000)
