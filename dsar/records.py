@@ -98,7 +98,8 @@ class RawRecord:
     """Others' data to black out of the record when it is released (``dsar.redaction``): mail."""
 
 
-Status = Literal["confirmed", "held"]
+Status = Literal["confirmed", "held", "excluded"]
+"""``excluded`` only in ``dsar.search.final_findings``: clearly somebody else's; never staged as released."""
 
 
 @dataclass
