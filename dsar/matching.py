@@ -28,7 +28,9 @@ A record is judged on what it says itself and on how it was reached:
   guardian's identifiers and never reaches the child's record;
 
   ``held`` for a person to decide (``dsar review``) when it is unverifiable, when only the
-  surname differs (a change of surname?), or when it was found by name alone: a name never
+  surname differs (a change of surname?), when it holds only an identifier the person shares
+  with somebody whose record it points to (``identifier_shared``), or when it was found by
+  name alone: a name never
   releases a record by itself — only a name *and* the birth date (or national id) agreeing
   do;
 
@@ -65,9 +67,7 @@ REASONS = {
 }
 """Why a group is held or excluded, in the words staff read."""
 
-EXCLUDING = frozenset(
-    {"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs", "identifier_shared"}
-)
+EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 STRONG = frozenset({"birthdate", "national_id"})
 """What, agreeing beside the name, makes a record found by name the person's."""
@@ -474,8 +474,7 @@ class Resolver:
         self._foreign = {}
         # A row holding only an identifier the person shares with somebody else, pointing to
         # that other person's record (Ola's contact row with the family address Kari uses for
-        # her own membership), is the other person's: the identifier is shared, and the
-        # person's own rows with it point to the person's own record.
+        # her own membership), may be the other person's alone: held for staff to decide.
         pointed = {gid: {self._find(t) for t in targets} for gid, targets in self._up.items()}
         mine = set(self._known)
         for gid, targets in pointed.items():
