@@ -116,8 +116,8 @@ def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
     held_tokens = h.tokens
     first_ok = any(_same(a.first, t) for t in held_tokens)
     initial_ok = any(len(t) == 1 and t == a.first[0] for t in held_tokens)
-    last_ok = any(_same(p, t) for p in a.surname_parts for t in held_tokens) or any(
-        _same(p, t) for p in h.surname_parts for t in a.tokens[1:]
+    last_ok = any(_same(p, t, surname=True) for p in a.surname_parts for t in held_tokens) or any(
+        _same(p, t, surname=True) for p in h.surname_parts for t in a.tokens[1:]
     )
     if first_ok and last_ok:
         return NameMatch.AGREE, score
@@ -127,6 +127,8 @@ def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
         only = held_tokens[0]
         if _same(only, a.first) or any(_same(only, p) for p in a.surname_parts):
             return NameMatch.PARTIAL, score
+    if first_ok and any(len(t) == 1 and any(p[0] == t for p in a.tokens[1:]) for t in held_tokens):
+        return NameMatch.PARTIAL, score  # "Hege T.": the surname as an initial
     if first_ok and len(h.words) >= 2:
         return NameMatch.SURNAME_DIFFERS, score
     return NameMatch.DIFFER, score
@@ -180,14 +182,16 @@ def _spellings(text: str) -> set[str]:
     return out
 
 
-def _same(x: str, y: str) -> bool:
+def _same(x: str, y: str, *, surname: bool = False) -> bool:
+    """One typo (a letter added, dropped, changed, or two swapped) forgiven in a long word; in
+    a surname from four letters on (``Meaas`` for ``Melaas``, folded ``meas``/``melas``)."""
     if x == y:
         return True
-    if min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 1:
+    if min(len(x), len(y)) < (4 if surname else 5) or abs(len(x) - len(y)) > 1:
         return False
-    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.distance import OSA
 
-    return Levenshtein.distance(x, y) <= 1
+    return OSA.distance(x, y) <= 1
 
 
 def _score(a: Name, h: Name) -> int:
