@@ -374,8 +374,8 @@ class Resolver:
         self._dependents: dict[str, set[str]] = {}
         self._foreign: dict[str, set[str]] = {}
         """Nodes held as ``identifier_differs``, with the identifiers they hold (in memory only)."""
-        self._known: set[str] = set()
-        """E-mails and phones held by records that agree with the person."""
+        self._agreeing: dict[str, set[str]] = {}
+        """E-mails and phones held by records that agree with the person (in memory only)."""
         self._holds: dict[str, set[str]] = {}
         """Rows found by the person's identifiers that say nothing else, with the identifiers
         they hold (in memory only)."""
@@ -411,7 +411,9 @@ class Resolver:
                 node.state = "conflict"
                 self._foreign[own_id] = identifiers(collection, raw.fields)
             elif state == "agree":
-                self._known.update(identifiers(collection, raw.fields))
+                held = identifiers(collection, raw.fields)
+                if held:
+                    self._agreeing[own_id] = held
             if state == "neutral" and not foreign:
                 if raw.via is None:
                     # Found by the request's identifiers and saying nothing else: the person
@@ -464,8 +466,17 @@ class Resolver:
     def resolution(self) -> Resolution:
         # A row reached from a household that holds an e-mail or phone which a record agreeing
         # with the person holds too (their resident row's mobile) is the person's after all.
+        released = self._released_now()
+        known = {v for gid, held in self._agreeing.items() if self._find(gid) in released for v in held}
+        for gid, held in self._agreeing.items():
+            node = self._nodes[self._find(gid)]
+            if node.name_hit and not node.direct and node.state == "agree" and held & known:
+                # Found by name, and it holds an e-mail or phone a released record of the
+                # person's holds too (the old order with the phone of the person's account).
+                node.direct = True
+                self._released = None
         for gid, held in self._foreign.items():
-            if held & self._known:
+            if held & known:
                 node = self._nodes[gid]
                 node.conflicts.discard("identifier_differs")
                 if not node.conflicts:
@@ -476,7 +487,7 @@ class Resolver:
         # that other person's record (Ola's contact row with the family address Kari uses for
         # her own membership), may be the other person's alone: held for staff to decide.
         pointed = {gid: {self._find(t) for t in targets} for gid, targets in self._up.items()}
-        mine = set(self._known)
+        mine = set(known)
         for gid, targets in pointed.items():
             if any(self._nodes[t].state == "agree" for t in targets):
                 mine |= self._holds.get(gid, set())
@@ -487,7 +498,7 @@ class Resolver:
                 node.conflicts.add("identifier_shared")
                 node.state = "conflict"
                 self._released = None
-        self._holds, self._up = {}, {}
+        self._holds, self._up, self._agreeing = {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
