@@ -37,6 +37,8 @@ wrong_auto_included  released foreign: another person's record released without 
 review load          (held own + held foreign) / (released own + released foreign): the work
                      left to staff, as a share of what is released (excluded records are not
                      put to staff and are not in it)
+review items         the decisions staff are asked for (``dsar review`` items: a held group
+                     with all that hangs on it is one), and as a share of released records
 over-holding         held own (and as a share of truth): the person's own records held back
 
 A person whose ``relation`` in people.csv is ``guardian`` asks through a guardian (the
@@ -76,8 +78,10 @@ class Tally:
     held_foreign: Counter[str] = field(default_factory=Counter)
     excluded_own: Counter[str] = field(default_factory=Counter)
     excluded_foreign: Counter[str] = field(default_factory=Counter)
+    review_items: int = 0
 
     def add(self, other: Tally) -> None:
+        self.review_items += other.review_items
         self.excluded_own.update(other.excluded_own)
         self.excluded_foreign.update(other.excluded_foreign)
         self.truth += other.truth
@@ -135,6 +139,8 @@ class Tally:
             "held_foreign": dict(self.held_foreign),
             "excluded_own": dict(self.excluded_own),
             "excluded_foreign": dict(self.excluded_foreign),
+            "review_items": self.review_items,
+            "review_items_share": self.review_items / self.released if self.released else 0.0,
         }
 
 
@@ -267,7 +273,8 @@ def evaluate(
                     tally.truth += len(mine)
                     result.truth_by_relation[relation(person)] += len(mine)
                     found: set[tuple[str, str]] = set()
-                    for finding in final_findings(connector, system, subject, asking_relation(person)):
+                    review: list[Any] = []
+                    for finding in final_findings(connector, system, subject, asking_relation(person), review):
                         record = (finding.collection, finding.key)
                         found.add(record)
                         own = record in mine
@@ -295,6 +302,7 @@ def evaluate(
                                 result.foreign_examples.append(
                                     (pid, where, *record, " ".join(owners.get((where, *record), [])) or "-")
                                 )
+                    tally.review_items += len(review)
                     missed = mine - found
                     tally.missed += len(missed)
                     for record in sorted(missed)[: max(0, EXAMPLES - len(result.missed_examples))]:
@@ -312,14 +320,16 @@ def report(result: Evaluation) -> str:
         f"{result.people} people × {len(result.systems)} systems "
         f"({result.requests} person × controller requests), {result.seconds:.0f} s",
         "",
-        "| system | recall | auto recall | wrong_auto_included | review load | over-holding (own held) |",
-        "|---|---|---|---|---|---|",
+        "| system | recall | auto recall | wrong_auto_included | review load | review items | over-holding (own held) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, tally in [*result.systems.items(), ("**all**", result.total)]:
         lines.append(
             f"| {name} | {100 * tally.recall_found:.2f} % | {100 * tally.recall_released:.2f} % | "
             f"{tally.released_foreign:,} | "
-            f"{'–' if tally.review_load is None else f'{100 * tally.review_load:.1f} %'} | {tally.over_holding:,} "
+            f"{'–' if tally.review_load is None else f'{100 * tally.review_load:.1f} %'} | "
+            f"{tally.review_items:,} ({100 * tally.review_items / tally.released if tally.released else 0:.1f} %) | "
+            f"{tally.over_holding:,} "
             f"({100 * tally.over_holding / tally.truth if tally.truth else 0:.1f} %) |")
     lines += [
         "",

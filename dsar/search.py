@@ -84,12 +84,17 @@ class Search:
 
 
 def final_findings(
-    connector: Connector, system: System, person: Person, relation: str = "self"
+    connector: Connector,
+    system: System,
+    person: Person,
+    relation: str = "self",
+    review: list[ReviewRef] | None = None,
 ) -> list[Finding]:
     """Every finding with its final status — ``confirmed`` (released), ``held`` (for staff to
     decide, or following a group that is) or ``excluded`` (clearly somebody else's, and
     nothing staff decide can release it) — and why; for tests and the accuracy benchmark,
-    which need the verdict rather than a stream."""
+    which need the verdict rather than a stream. ``review`` (if given) receives the groups
+    staff are asked to decide (``review_refs``)."""
     search = Search(connector, system, person, relation)
     found = [finding for finding, _ in search]
     resolution = search.resolution
@@ -103,6 +108,8 @@ def final_findings(
             verdict = resolution.verdicts.get(root or "")
             finding.status = "excluded" if resolution.excluded(finding.group, released) else "held"
             finding.reason = verdict.reason if verdict else "reached_from_held"
+    if review is not None:
+        review.extend(review_refs(resolution))
     return found
 
 
