@@ -116,11 +116,20 @@ def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
     held_tokens = h.tokens
     first_ok = any(_same(a.first, t) for t in held_tokens)
     initial_ok = any(len(t) == 1 and t == a.first[0] for t in held_tokens)
-    last_ok = any(_same(p, t, surname=True) for p in a.surname_parts for t in held_tokens) or any(
-        _same(p, t, surname=True) for p in h.surname_parts for t in a.tokens[1:]
+    # The surname agrees in its place: the held surname is in the asked name, or the asked
+    # surname is the held surname (or the first word, in a register that puts it first).
+    last_ok = (
+        any(_same(p, t, surname=True) for p in a.surname_parts for t in h.surname_parts)
+        or any(_same(p, t, surname=True) for p in h.surname_parts for t in a.tokens[1:])
+        or (any(_same(p, t, surname=True) for p in a.surname_parts for t in h.words[0])
+            and any(_same(a.first, t) for t in h.words[-1]))
     )
     if first_ok and last_ok:
         return NameMatch.AGREE, score
+    if first_ok and any(_same(p, t, surname=True) for p in a.surname_parts for t in held_tokens):
+        # "Ida Sandmo" asked, "Ida Sandmo Solås" held: the mother's maiden name as her
+        # daughter's middle name, or the mother with a surname added at marriage.
+        return NameMatch.SURNAME_DIFFERS, score
     if initial_ok and last_ok:
         return NameMatch.PARTIAL, score  # "K. Nordmann" may be Kari or Knut
     if len(h.words) == 1 and len(h.tokens) == 1:
