@@ -49,13 +49,14 @@ from datetime import date
 from typing import Any
 
 from dsar.config.models import Collection, System
-from dsar.identity import as_date, looks_like_email, looks_like_phone, national_id, national_id_birthdate
+from dsar.identity import age_on, as_date, looks_like_email, looks_like_phone, national_id, national_id_birthdate
 from dsar.names import Name, NameMatch, compare_names
 from dsar.records import KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
 
 REASONS = {
     "name_differs": "navnet er et annet",
     "surname_differs": "etternavnet er et annet (byttet navn?)",
+    "child_record": "posten er et barns, og forespørselen oppgir ingen fødselsdato",
     "identifier_differs": "posten har en annen persons e-post eller telefon",
     "identifier_shared": "e-posten eller telefonen deles med en annen, og posten peker til den andres post",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
@@ -70,6 +71,8 @@ REASONS = {
 EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 STRONG = frozenset({"birthdate", "national_id"})
+CHILD_AGE = 15
+"""Under this age a guardian asks for the child (personopplysningsloven § 5)."""
 """What, agreeing beside the name, makes a record found by name the person's."""
 
 
@@ -124,11 +127,15 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                 result.conflicts.append("surname_differs")
             elif match is NameMatch.UNKNOWN and not asked_informative:
                 result.unverifiable = True
+        elif identity.type == "birthdate" and subject.birthdate is None and not subject.for_child:
+            held_date = _held_date(fields.get(identity.fields[0]))
+            if held_date is not None and age_on(held_date, date.today()) < CHILD_AGE:
+                # Somebody asking for themselves without a birth date, and a child's record:
+                # a parent with the child's name (Jr./Sr.)? A child under 15 is asked for by a
+                # guardian. A person decides.
+                result.conflicts.append("child_record")
         elif identity.type == "birthdate" and subject.birthdate is not None:
-            value = fields.get(identity.fields[0])
-            held_date = as_date(value)
-            if held_date is None and (number := national_id(value)):
-                held_date = national_id_birthdate(number)  # a fødselsnummer in a birth date column
+            held_date = _held_date(fields.get(identity.fields[0]))
             if held_date is not None:
                 if held_date == subject.birthdate:
                     result.agrees.append("birthdate")
@@ -144,7 +151,19 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                     result.conflicts.append("national_id_differs")
     result.agrees = list(dict.fromkeys(result.agrees))
     result.conflicts = list(dict.fromkeys(result.conflicts))
+    if subject.for_child and "name" in result.agrees and not STRONG & set(result.agrees) and not result.conflicts:
+        # For a child, found through the guardian's identifiers: a name without a birth date
+        # may be the parent's of the same name. A person decides.
+        result.agrees.remove("name")
+        result.unverifiable = True
     return result
+
+
+def _held_date(value: Any) -> date | None:
+    held = as_date(value)
+    if held is None and (number := national_id(value)):
+        held = national_id_birthdate(number)  # a fødselsnummer in a birth date column
+    return held
 
 
 def other_identifier(subject: Subject, collection: Collection, fields: dict[str, Any]) -> bool:
