@@ -258,10 +258,12 @@ FAMILY_CLUB = {
     "members": [
         *CLUB_TABLES["members"],
         {"id": 4, "first_name": "Emma", "last_name": "Rosseland", "born": "12.06.2015"},
+        {"id": 5, "first_name": "Kari", "last_name": "Rosseland", "born": "01.02.2016"},  # Kari Jr.
     ],
     "contacts": [
         *CLUB_TABLES["contacts"],
         {"id": 15, "member_id": 4, "value": "rosseland@example.no"},  # the guardians' address
+        {"id": 16, "member_id": 5, "value": "rosseland@example.no"},
     ],
     "fees": [*CLUB_TABLES["fees"], {"id": 110, "member_id": 4}],
 }
@@ -276,13 +278,16 @@ KARI_ROSSELAND = dict(emails=("rosseland@example.no",), birthdate=date(1985, 3, 
             Person("Kari Rosseland", **KARI_ROSSELAND), "self",
             {("members", "1"): "confirmed", ("fees", "100"): "confirmed", ("contacts", "12"): "confirmed",
              ("members", "2"): "excluded", ("fees", "102"): "excluded", ("contacts", "13"): "excluded",
-             ("members", "4"): "excluded", ("fees", "110"): "excluded",
+             ("members", "4"): "excluded", ("fees", "110"): "excluded", ("members", "5"): "excluded",
              ("contacts", "11"): "held", ("contacts", "15"): "held"},
         ),
         (
             "family e-mail, no birth date given: the first name alone tells Ola and Emma apart",
             Person("Kari Rosseland", emails=("rosseland@example.no",)), "self",
-            {("members", "1"): "confirmed", ("members", "2"): "excluded", ("members", "4"): "excluded"},
+            {("members", "1"): "confirmed", ("members", "2"): "excluded", ("members", "4"): "excluded",
+             # Kari Jr., her daughter of the same name: a child's record, and no birth date to
+             # tell them apart — a person decides.
+             ("members", "5"): "held"},
         ),
         (
             "another surname under the same first name: a change of surname? staff decide",
