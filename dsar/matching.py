@@ -56,7 +56,7 @@ from dsar.records import KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
 REASONS = {
     "name_differs": "navnet er et annet",
     "surname_differs": "etternavnet er et annet (byttet navn?)",
-    "child_record": "posten er et barns, og forespørselen oppgir ingen fødselsdato",
+    "child_record": "posten gjelder en mindreårig, og forespørselen oppgir ingen fødselsdato",
     "identifier_differs": "posten har en annen persons e-post eller telefon",
     "identifier_shared": "e-posten eller telefonen deles med en annen, og posten peker til den andres post",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
@@ -71,8 +71,8 @@ REASONS = {
 EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 STRONG = frozenset({"birthdate", "national_id"})
-CHILD_AGE = 15
-"""Under this age a guardian asks for the child (personopplysningsloven § 5)."""
+MINOR_AGE = 18
+"""A record of somebody under this age, found for a person who gave no birth date, is held."""
 """What, agreeing beside the name, makes a record found by name the person's."""
 
 
@@ -129,10 +129,9 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                 result.unverifiable = True
         elif identity.type == "birthdate" and subject.birthdate is None and not subject.for_child:
             held_date = _held_date(fields.get(identity.fields[0]))
-            if held_date is not None and age_on(held_date, date.today()) < CHILD_AGE:
-                # Somebody asking for themselves without a birth date, and a child's record:
-                # a parent with the child's name (Jr./Sr.)? A child under 15 is asked for by a
-                # guardian. A person decides.
+            if held_date is not None and age_on(held_date, date.today()) < MINOR_AGE:
+                # Somebody asking for themselves without a birth date, and a minor's record:
+                # a parent with the child's name (Jr./Sr.)? A person decides.
                 result.conflicts.append("child_record")
         elif identity.type == "birthdate" and subject.birthdate is not None:
             held_date = _held_date(fields.get(identity.fields[0]))

@@ -192,11 +192,11 @@ def _spellings(text: str) -> set[str]:
 
 
 def _same(x: str, y: str, *, surname: bool = False) -> bool:
-    """One typo (a letter added, dropped, changed, or two swapped) forgiven in a long word; in
-    a surname from four letters on (``Meaas`` for ``Melaas``, folded ``meas``/``melas``)."""
+    """One typo (a letter added, dropped, changed, or two swapped: ``Johasnen``) forgiven in a
+    word of five letters or more (``Lund`` and ``Lind`` are two families)."""
     if x == y:
         return True
-    if min(len(x), len(y)) < (4 if surname else 5) or abs(len(x) - len(y)) > 1:
+    if min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 1:
         return False
     from rapidfuzz.distance import OSA
 
