@@ -390,7 +390,7 @@ class Resolver:
         self._nodes: dict[str, _Node] = {}
         self._parent: dict[str, str] = {}
         self._dependents: dict[str, set[str]] = {}
-        self._foreign: dict[str, set[str]] = {}
+        self._foreign: dict[str, tuple[set[str], str | None]] = {}
         """Nodes held as ``identifier_differs``, with the identifiers they hold (in memory only)."""
         self._agreeing: dict[str, set[str]] = {}
         """E-mails and phones held by records that agree with the person (in memory only)."""
@@ -427,7 +427,7 @@ class Resolver:
             if foreign:
                 node.conflicts.add("identifier_differs")
                 node.state = "conflict"
-                self._foreign[own_id] = identifiers(collection, raw.fields)
+                self._foreign[own_id] = (identifiers(collection, raw.fields), source_group)
             elif state == "agree":
                 held = identifiers(collection, raw.fields)
                 if held:
@@ -493,8 +493,10 @@ class Resolver:
                 # person's holds too (the old order with the phone of the person's account).
                 node.direct = True
                 self._released = None
-        for gid, held in self._foreign.items():
-            if held & known:
+        for gid, (held, source) in self._foreign.items():
+            # ... or its household turned out to be the person's own record's (an appointment
+            # whose patient agrees, reached after its SMS lines).
+            if held & known or (source is not None and self._nodes[self._find(source)].state == "agree"):
                 node = self._nodes[gid]
                 node.conflicts.discard("identifier_differs")
                 if not node.conflicts:
