@@ -424,6 +424,11 @@ class Resolver:
             foreign = other_identifier(self._subject, collection, raw.fields)
         if raw.via is None or raw.shared or state != "neutral" or foreign:
             node = self._node(own_id, state, raw.matched_on, assessment)
+            if "shared" in raw.matched_on:
+                # The connector says the identifier is one somebody else uses under another
+                # name (a family's address in a mail archive): a person decides.
+                node.conflicts.add("identifier_shared")
+                node.state = "conflict"
             if foreign:
                 node.conflicts.add("identifier_differs")
                 node.state = "conflict"
