@@ -21,18 +21,29 @@ or a member company):
 released own    confirmed and in the person's ground truth: the recall that counts
 held own        in the person's ground truth but held as a weak match: needs a decision,
                 not a miss
+excluded own    in the person's ground truth but excluded as clearly somebody else's
+                (a conflicting first name or birth date): lost, counted as not found
 missed          in the person's ground truth but not found at all
 released foreign confirmed but not the person's: another person's data would leave (must be 0)
 held foreign    not the person's and held: the weak-match rules stopping it
+excluded foreign not the person's and excluded: neither released nor put to staff
 
 and summed up, per system and overall, as
 
 recall               (released own + held own) / truth: the person's records found at all
+                     (excluded own records count as not found)
 auto recall          released own / truth: found and released without a person deciding
 wrong_auto_included  released foreign: another person's record released without review
 review load          (held own + held foreign) / (released own + released foreign): the work
-                     left to staff, as a share of what is released
+                     left to staff, as a share of what is released (excluded records are not
+                     put to staff and are not in it)
+review items         the decisions staff are asked for (``dsar review`` items: a held group
+                     with all that hangs on it is one), and as a share of released records
 over-holding         held own (and as a share of truth): the person's own records held back
+
+A person whose ``relation`` in people.csv is ``guardian`` asks through a guardian (the
+e-mails and phones given are the guardian's), as ``dsar request new --relation guardian``
+records it.
 
 Identifiers the request form refuses (``Person.from_given`` raises ``InputError``) are
 dropped one by one, as staff would have to, and counted (``refused_identifiers``).
@@ -65,8 +76,14 @@ class Tally:
     missed: int = 0
     released_foreign: int = 0
     held_foreign: Counter[str] = field(default_factory=Counter)
+    excluded_own: Counter[str] = field(default_factory=Counter)
+    excluded_foreign: Counter[str] = field(default_factory=Counter)
+    review_items: int = 0
 
     def add(self, other: Tally) -> None:
+        self.review_items += other.review_items
+        self.excluded_own.update(other.excluded_own)
+        self.excluded_foreign.update(other.excluded_foreign)
         self.truth += other.truth
         self.released_own += other.released_own
         self.held_own.update(other.held_own)
@@ -120,6 +137,10 @@ class Tally:
             "missed": self.missed,
             "released_foreign": self.released_foreign,
             "held_foreign": dict(self.held_foreign),
+            "excluded_own": dict(self.excluded_own),
+            "excluded_foreign": dict(self.excluded_foreign),
+            "review_items": self.review_items,
+            "review_items_share": self.review_items / self.released if self.released else 0.0,
         }
 
 
@@ -137,6 +158,7 @@ class Evaluation:
     held_own_by_relation: Counter[str] = field(default_factory=Counter)
     held_foreign_by_relation: Counter[str] = field(default_factory=Counter)
     """Held records counted by the asking person's relation in people.csv."""
+    excluded_foreign_by_relation: Counter[str] = field(default_factory=Counter)
     refused_identifiers: Counter[str] = field(default_factory=Counter)
     """Identifiers people gave that the request form refused (``email``/``phone``), per person."""
     missed_examples: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -200,6 +222,11 @@ def asker(person: dict[str, str]) -> tuple[Any, list[str]]:
     return subject, refused
 
 
+def asking_relation(person: dict[str, str]) -> str:
+    """The request's relation as staff record it: ``guardian`` when a guardian asks for a child."""
+    return "guardian" if person.get("relation") == "guardian" else "self"
+
+
 def evaluate(
     root: Path,
     *,
@@ -259,11 +286,18 @@ def _evaluate(
                     tally.truth += len(mine)
                     result.truth_by_relation[relation(person)] += len(mine)
                     found: set[tuple[str, str]] = set()
-                    for finding in final_findings(connector, system, subject):
+                    review: list[Any] = []
+                    for finding in final_findings(connector, system, subject, asking_relation(person), review):
                         record = (finding.collection, finding.key)
                         found.add(record)
                         own = record in mine
-                        if finding.status == "held":
+                        if finding.status == "excluded":
+                            if own:
+                                tally.excluded_own[finding.reason or "excluded"] += 1
+                            else:
+                                tally.excluded_foreign[finding.reason or "excluded"] += 1
+                                result.excluded_foreign_by_relation[relation(person)] += 1
+                        elif finding.status == "held":
                             held_requests.add((pid, controller_id))
                             reason = finding.reason or "held"
                             if own:
@@ -281,6 +315,7 @@ def _evaluate(
                                 result.foreign_examples.append(
                                     (pid, where, *record, " ".join(owners.get((where, *record), [])) or "-")
                                 )
+                    tally.review_items += len(review)
                     missed = mine - found
                     tally.missed += len(missed)
                     for record in sorted(missed)[: max(0, EXAMPLES - len(result.missed_examples))]:
@@ -298,14 +333,16 @@ def report(result: Evaluation) -> str:
         f"{result.people} people × {len(result.systems)} systems "
         f"({result.requests} person × controller requests), {result.seconds:.0f} s",
         "",
-        "| system | recall | auto recall | wrong_auto_included | review load | over-holding (own held) |",
-        "|---|---|---|---|---|---|",
+        "| system | recall | auto recall | wrong_auto_included | review load | review items | over-holding (own held) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, tally in [*result.systems.items(), ("**all**", result.total)]:
         lines.append(
             f"| {name} | {100 * tally.recall_found:.2f} % | {100 * tally.recall_released:.2f} % | "
             f"{tally.released_foreign:,} | "
-            f"{'–' if tally.review_load is None else f'{100 * tally.review_load:.1f} %'} | {tally.over_holding:,} "
+            f"{'–' if tally.review_load is None else f'{100 * tally.review_load:.1f} %'} | "
+            f"{tally.review_items:,} ({100 * tally.review_items / tally.released if tally.released else 0:.1f} %) | "
+            f"{tally.over_holding:,} "
             f"({100 * tally.over_holding / tally.truth if tally.truth else 0:.1f} %) |")
     lines += [
         "",
@@ -333,6 +370,10 @@ def report(result: Evaluation) -> str:
         + (", ".join(f"{r} {n}" for r, n in total.held_own.most_common()) or "none")
         + "; by the asker's relation: "
         + (", ".join(f"{r} {n}" for r, n in result.held_own_by_relation.most_common()) or "none"),
+        f"own records excluded (lost as somebody else's): {sum(total.excluded_own.values()):,} — reasons: "
+        + (", ".join(f"{r} {n}" for r, n in total.excluded_own.most_common()) or "none")
+        + f"; foreign records excluded: {sum(total.excluded_foreign.values()):,} — reasons: "
+        + (", ".join(f"{r} {n}" for r, n in total.excluded_foreign.most_common()) or "none"),
         f"foreign records held: {sum(total.held_foreign.values()):,} — by the asker's relation: "
         + (", ".join(f"{r} {n}" for r, n in result.held_foreign_by_relation.most_common()) or "none"),
         f"requests that would wait for review (anything held): {result.requests_with_held:,} of {result.requests:,}",
@@ -372,12 +413,14 @@ def main(argv: list[str] | None = None) -> int:
         "per_system": {k: t.figures() for k, t in result.systems.items()},
         "refused_identifiers": dict(result.refused_identifiers),
         "requests": result.requests, "requests_with_held": result.requests_with_held, "seconds": result.seconds,
-        "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign)}
+        "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign),
+                         "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign)}
                     for k, t in result.systems.items()},
         "truth_by_relation": dict(result.truth_by_relation),
         "released_own_by_relation": dict(result.released_own_by_relation),
         "held_own_by_relation": dict(result.held_own_by_relation),
         "held_foreign_by_relation": dict(result.held_foreign_by_relation),
+        "excluded_foreign_by_relation": dict(result.excluded_foreign_by_relation),
         "missed_examples": result.missed_examples, "foreign_examples": result.foreign_examples,
     }
     say(f"results in {write_results(f'{name}-scale{args.scale:g}', data)}")

@@ -303,9 +303,9 @@ class MailConnector(Connector):
             elif matched == ("reference",):
                 continue  # a reply that neither names nor quotes them holds nothing of theirs
             elif shared is not None and set(matched) == {"email"} and not fields["name_at_address"]:
-                # Found only by an address someone else also uses under their own name: the
-                # record says so, and matching holds it for a person to decide.
-                fields["name_at_address"] = shared
+                # Found only by an address someone else also uses under their own name:
+                # matching holds it for a person to decide (``identifier_shared``).
+                matched = ("email", "shared")
             record = RawRecord(
                 collection=COLLECTION,
                 key=key,

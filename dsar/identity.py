@@ -214,7 +214,8 @@ def as_date(value: object, today: date | None = None) -> date | None:
 
     ``date``/``datetime`` objects; ISO (``1985-03-04``, ``1985-03-04T10:00:00``,
     ``1985-03-04 10:00``); ``04.03.1985``, ``4.3.1985``, ``04/03/1985``, ``4.3.85`` (two-digit
-    years in the past century when they would otherwise lie ahead of ``today``); ``19850304``.
+    years in the past century when they would otherwise lie ahead of ``today``); ``19850304``;
+    ``040385`` (ddmmyy).
     """
     if isinstance(value, datetime):
         return value.date()
@@ -234,6 +235,11 @@ def as_date(value: object, today: date | None = None) -> date | None:
             return date(year, month, day)
         if re.fullmatch(r"(19|20)\d{6}", text):
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        if re.fullmatch(r"\d{6}", text):  # ddmmyy, as a form or a fødselsnummer starts
+            day, month, year = int(text[:2]), int(text[2:4]), int(text[4:])
+            now = today or date.today()
+            year += 2000 if 2000 + year <= now.year else 1900
+            return date(year, month, day)
     except ValueError:
         return None
     return None

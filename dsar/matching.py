@@ -4,19 +4,39 @@ A record is judged on what it says itself and on how it was reached:
 
 - *Assessment* (``assess``): a record that says who it is about — a name, a birth date, a
   national id — *agrees* with the request (the name agrees, the birth date is the same),
-  *conflicts* with it (another first name under the same surname, another birth date), is
-  *unverifiable* (it holds a name, but the request's name can't tell people apart), or is
-  *neutral* (it says nothing to compare: a contact row holding only an e-mail).
+  *conflicts* with it (another first name, another birth date; or the same first name under
+  another surname), is *unverifiable* (it holds a name, but the request's name can't tell
+  people apart), or is *neutral* (it says nothing to compare: a contact row holding only an
+  e-mail).
 - *Groups*: a record that is found by lookup, can be reached more than once, or says who it
   is about is a *node* with a group of its own; any other record joins the group of the
-  record it was reached from (an order's lines share the order's fate). A neutral record
-  found by lookup takes the verdict of the record it points up to: a contact row holding a
-  family e-mail is the member's it belongs to — Kari's, or Ola's.
-- *Release*: a group is released when nothing in it conflicts or is unverifiable, and it was
-  found by the person's e-mail or phone or reached from a released group. Everything else is
-  held for a person to decide (``dsar review``); groups held only because they were reached
-  from a held one follow that decision. A name alone never releases a record: a row found by
-  name is a *candidate*.
+  record it was reached from (an order's lines share the order's fate).
+- *Whose a record that names no one is*: a record found by the person's own e-mail or phone
+  that says nothing else (a contact row, an SMS log line) is the person's: they hold the
+  identifier. What it points up to is judged on its own evidence — the member row a family
+  e-mail's contact row points to may be another member's — and a record reached up that says
+  nothing and carries no identifier (an appointment between an SMS line and the patient)
+  *follows* the record it points to. When the request is a guardian's for a child, the
+  identifiers given are the guardian's: a record found by them that says nothing is the
+  child's only when its path up reaches the child's own record.
+- *Verdict*: a group is
+
+  ``excluded`` (clearly somebody else, not a question for staff) when it conflicts on a first
+  name, a birth date or a national id; when it was reached down from a record that doesn't
+  say who it is about and carries an e-mail or phone of somebody else's (a household's
+  booking under another resident's number); or, for a child, when it was found only by the
+  guardian's identifiers and never reaches the child's record;
+
+  ``held`` for a person to decide (``dsar review``) when it is unverifiable, when only the
+  surname differs (a change of surname?), when it holds only an identifier the person shares
+  with somebody whose record it points to (``identifier_shared``), or when it was found by
+  name alone: a name never
+  releases a record by itself — only a name *and* the birth date (or national id) agreeing
+  do;
+
+  ``released`` otherwise, when it was found by the person's e-mail or phone or reached from a
+  released group. Groups held or excluded only because they were reached from such a group
+  follow that group's fate.
 
 The resolver holds one small node per group, never the records: memory follows the number of
 records that say who they are about, not the size of the person's data.
@@ -29,19 +49,31 @@ from datetime import date
 from typing import Any
 
 from dsar.config.models import Collection, System
-from dsar.identity import as_date, national_id, national_id_birthdate
+from dsar.identity import age_on, as_date, looks_like_email, looks_like_phone, national_id, national_id_birthdate
 from dsar.names import Name, NameMatch, compare_names
 from dsar.records import KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
 
 REASONS = {
     "name_differs": "navnet er et annet",
+    "surname_differs": "etternavnet er et annet (byttet navn?)",
+    "child_record": "posten gjelder en mindreårig, og forespørselen oppgir ingen fødselsdato",
+    "identifier_differs": "posten har en annen persons e-post eller telefon",
+    "identifier_shared": "e-posten eller telefonen deles med en annen, og posten peker til den andres post",
+    "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
     "birthdate_differs": "fødselsdatoen er en annen",
     "national_id_differs": "fødselsnummeret er et annet",
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
     "name_only": "funnet bare på navn",
     "reached_from_held": "nådd fra en post som venter på vurdering",
 }
-"""Why a group is held, in the words staff read."""
+"""Why a group is held or excluded, in the words staff read."""
+
+EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
+"""Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
+STRONG = frozenset({"birthdate", "national_id"})
+MINOR_AGE = 18
+"""A record of somebody under this age, found for a person who gave no birth date, is held."""
+"""What, agreeing beside the name, makes a record found by name the person's."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +82,10 @@ class Subject:
 
     name: str
     birthdate: date | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    for_child: bool = False
+    """A guardian asks for a child: the e-mails and phones given are the guardian's."""
 
 
 @dataclass
@@ -87,10 +123,18 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                 result.agrees.append("name")
             elif match is NameMatch.DIFFER:
                 result.conflicts.append("name_differs")
+            elif match is NameMatch.SURNAME_DIFFERS:
+                result.conflicts.append("surname_differs")
             elif match is NameMatch.UNKNOWN and not asked_informative:
                 result.unverifiable = True
+        elif identity.type == "birthdate" and subject.birthdate is None and not subject.for_child:
+            held_date = _held_date(fields.get(identity.fields[0]))
+            if held_date is not None and age_on(held_date, date.today()) < MINOR_AGE:
+                # Somebody asking for themselves without a birth date, and a minor's record:
+                # a parent with the child's name (Jr./Sr.)? A person decides.
+                result.conflicts.append("child_record")
         elif identity.type == "birthdate" and subject.birthdate is not None:
-            held_date = as_date(fields.get(identity.fields[0]))
+            held_date = _held_date(fields.get(identity.fields[0]))
             if held_date is not None:
                 if held_date == subject.birthdate:
                     result.agrees.append("birthdate")
@@ -106,7 +150,47 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                     result.conflicts.append("national_id_differs")
     result.agrees = list(dict.fromkeys(result.agrees))
     result.conflicts = list(dict.fromkeys(result.conflicts))
+    if subject.for_child and "name" in result.agrees and not STRONG & set(result.agrees) and not result.conflicts:
+        # For a child, found through the guardian's identifiers: a name without a birth date
+        # may be the parent's of the same name. A person decides.
+        result.agrees.remove("name")
+        result.unverifiable = True
     return result
+
+
+def _held_date(value: Any) -> date | None:
+    held = as_date(value)
+    if held is None and (number := national_id(value)):
+        held = national_id_birthdate(number)  # a fødselsnummer in a birth date column
+    return held
+
+
+def other_identifier(subject: Subject, collection: Collection, fields: dict[str, Any]) -> bool:
+    """Whether a record holds an e-mail or phone the request doesn't give (and none it gives)."""
+    other = False
+    for identity in collection.searchable:
+        given = subject.emails if identity.type == "email" else subject.phones
+        normalise = looks_like_email if identity.type == "email" else looks_like_phone
+        for name in identity.fields:
+            value = normalise(fields.get(name))
+            if value is None:
+                continue
+            if value in given:
+                return False
+            other = True
+    return other
+
+
+def identifiers(collection: Collection, fields: dict[str, Any]) -> set[str]:
+    """The normalised e-mails and phones a record holds."""
+    found = set()
+    for identity in collection.searchable:
+        normalise = looks_like_email if identity.type == "email" else looks_like_phone
+        for name in identity.fields:
+            value = normalise(fields.get(name))
+            if value is not None:
+                found.add(value)
+    return found
 
 
 _RANK = {"neutral": 0, "agree": 1, "weak": 2, "conflict": 3}
@@ -126,6 +210,14 @@ class _Node:
     sources: set[str] = field(default_factory=set)
     references: set[str] = field(default_factory=set)
     records: int = 0
+    follows: bool = False
+    """Says nothing of whose it is: its fate is that of the record it points up to, once
+    reached (an appointment between an SMS line and the patient; for a child, a row found by
+    the guardian's e-mail)."""
+    found: bool = False
+    """Found by a guardian's identifiers (for a child), which release nothing by themselves."""
+    anchored: bool = False
+    """Joined to a record that says who it is about (or found by the person's identifiers)."""
 
 
 @dataclass(frozen=True)
@@ -142,19 +234,39 @@ class GroupVerdict:
     sources: tuple[str, ...]
     references: tuple[str, ...]
     records: int
+    guardian_only: bool = False
+    """For a child: found only by the guardian's identifiers, never reaching the child's record."""
+
+    @property
+    def excluded(self) -> bool:
+        """Clearly somebody else's on its own evidence: not released, not put to staff."""
+        return self.guardian_only or bool(EXCLUDING & set(self.conflicts))
+
+    @property
+    def strong(self) -> bool:
+        """Found by name, and the birth date or national id agrees too."""
+        return (
+            self.state == "agree" and not self.conflicts and "name" in self.agrees
+            and bool(STRONG & set(self.agrees))
+        )
 
     @property
     def needs_decision(self) -> bool:
         """Held on its own evidence (not merely for being reached from a held group)."""
-        return self.state in ("conflict", "weak") or (not self.direct and self.name_hit and not self.sources)
+        if self.excluded:
+            return False
+        return self.state in ("conflict", "weak") or (not self.direct and self.name_hit and not self.strong)
 
     @property
     def reason(self) -> str:
         if self.conflicts:
-            return sorted(self.conflicts)[0]
+            excluding = sorted(EXCLUDING & set(self.conflicts))
+            return excluding[0] if excluding else sorted(self.conflicts)[0]
+        if self.guardian_only:
+            return "guardian_identifier_only"
         if self.state == "weak":
             return "name_unverifiable"
-        if self.name_hit and not self.direct and not self.sources:
+        if self.name_hit and not self.direct:
             return "name_only"
         return "reached_from_held"
 
@@ -175,6 +287,7 @@ class GroupVerdict:
             "conflicts": list(self.conflicts), "agrees": list(self.agrees),
             "matched_on": list(self.matched_on), "name_score": self.name_score,
             "sources": list(self.sources), "references": list(self.references), "records": self.records,
+            "guardian_only": self.guardian_only,
         }
 
     @classmethod
@@ -184,13 +297,14 @@ class GroupVerdict:
             conflicts=tuple(data["conflicts"]), agrees=tuple(data["agrees"]),
             matched_on=tuple(data["matched_on"]), name_score=data["name_score"],
             sources=tuple(data["sources"]), references=tuple(data["references"]), records=data["records"],
+            guardian_only=bool(data.get("guardian_only", False)),
         )
 
 
 @dataclass(frozen=True)
 class Resolution:
     """The end of one system's search: which group each group id belongs to (after the
-    neutral rows took their member's verdict) and each group's own evidence."""
+    records that follow another took its verdict) and each group's own evidence."""
 
     roots: dict[str, str]
     verdicts: dict[str, GroupVerdict]
@@ -208,16 +322,51 @@ class Resolution:
             for gid, verdict in self.verdicts.items():
                 if gid in released or decisions.get(gid) == "rejected":
                     continue
-                accepted = decisions.get(gid) == "accepted"
-                if verdict.state in ("conflict", "weak") and not accepted:
-                    continue
-                if accepted or verdict.direct or any(self.root(s) in released for s in verdict.sources):
+                if decisions.get(gid) == "accepted" or self._qualifies(verdict, released):
                     released.add(gid)
                     changed = True
         return released
 
+    def _qualifies(self, verdict: GroupVerdict, released: set[str]) -> bool:
+        if verdict.excluded or verdict.state in ("conflict", "weak"):
+            return False
+        if verdict.direct or verdict.strong:
+            return True
+        for source in verdict.sources:
+            root = self.root(source)
+            if root in released:
+                return True
+            # A child's own record reached from a row found by the guardian's identifiers:
+            # its agreeing name or birth date ties the path to the child.
+            anchor = self.verdicts.get(root or "")
+            if verdict.state == "agree" and anchor is not None and anchor.guardian_only:
+                return True
+        return False
+
     def is_released(self, group: str | None, released: set[str]) -> bool:
         return group is None or self.root(group) in released
+
+    def excluded(self, group: str | None, released: set[str]) -> bool:
+        """Not released and never to be: excluded on its own evidence, or reached only from
+        excluded groups (so no decision of staff's can release it)."""
+        if self.is_released(group, released):
+            return False
+        seen: set[str] = set()
+        stack = [self.root(group)]
+        reached_excluded = False
+        while stack:
+            gid = stack.pop()
+            if gid is None or gid in seen:
+                continue
+            seen.add(gid)
+            verdict = self.verdicts.get(gid)
+            if verdict is None or verdict.needs_decision:
+                return False  # a decision of staff's may release it
+            if verdict.excluded:
+                reached_excluded = True
+                continue
+            stack.extend(self.root(s) for s in verdict.sources)
+        return reached_excluded
 
     def to_json(self) -> dict[str, Any]:
         return {"roots": self.roots, "verdicts": {k: v.to_json() for k, v in self.verdicts.items()}}
@@ -241,6 +390,15 @@ class Resolver:
         self._nodes: dict[str, _Node] = {}
         self._parent: dict[str, str] = {}
         self._dependents: dict[str, set[str]] = {}
+        self._foreign: dict[str, tuple[set[str], str | None]] = {}
+        """Nodes held as ``identifier_differs``, with the identifiers they hold (in memory only)."""
+        self._agreeing: dict[str, set[str]] = {}
+        """E-mails and phones held by records that agree with the person (in memory only)."""
+        self._holds: dict[str, set[str]] = {}
+        """Rows found by the person's identifiers that say nothing else, with the identifiers
+        they hold (in memory only)."""
+        self._up: dict[str, set[str]] = {}
+        """The records such a row points up to."""
         self._released: set[str] | None = set()
         """Groups released so far, kept up to date as nodes and links arrive; None after a
         union (which can take a release back), rebuilt when next asked."""
@@ -254,8 +412,43 @@ class Resolver:
         state = assessment.state
         own_id = f"{raw.collection}{KEY_SEPARATOR}{raw.key}"
         source_group = raw.group
-        if raw.via is None or raw.shared or state != "neutral":
+        foreign = False
+        if (
+            raw.via is not None and raw.via.direction == "down" and state == "neutral"
+            and collection.searchable and source_group is not None
+            and self._nodes[self._find(source_group)].state == "neutral"
+        ):
+            # Reached down from a record that doesn't say whose it is (a household's unit):
+            # a row holding an e-mail or phone the person neither gave nor holds in a record
+            # of theirs is somebody else's (decided when the search ends).
+            foreign = other_identifier(self._subject, collection, raw.fields)
+        if raw.via is None or raw.shared or state != "neutral" or foreign:
             node = self._node(own_id, state, raw.matched_on, assessment)
+            if "shared" in raw.matched_on:
+                # The connector says the identifier is one somebody else uses under another
+                # name (a family's address in a mail archive): a person decides.
+                node.conflicts.add("identifier_shared")
+                node.state = "conflict"
+            if foreign:
+                node.conflicts.add("identifier_differs")
+                node.state = "conflict"
+                self._foreign[own_id] = (identifiers(collection, raw.fields), source_group)
+            elif state == "agree":
+                held = identifiers(collection, raw.fields)
+                if held:
+                    self._agreeing[own_id] = held
+            if state == "neutral" and not foreign:
+                if raw.via is None:
+                    # Found by the request's identifiers and saying nothing else: the person
+                    # holds the identifier, unless it is a guardian's asking for a child —
+                    # then it is the child's only if its path up reaches the child's record.
+                    if self._subject.for_child and node.direct:
+                        node.follows, node.found, node.direct = True, True, False
+                    elif node.direct:
+                        self._holds[own_id] = identifiers(collection, raw.fields)
+                elif raw.via.direction == "up" and not collection.searchable:
+                    node.follows = True  # no identifier of its own: whose it points to
+            self._mark(own_id)
             if raw.via is not None:
                 self._link(own_id, raw.via, source_group, collection)
             group = own_id
@@ -263,6 +456,7 @@ class Resolver:
             group = source_group or own_id
             if group not in self._nodes:  # a consumer that doesn't carry groups
                 self._node(group, state, raw.matched_on, assessment)
+                self._mark(group)
         node = self._nodes[self._find(group)]
         node.records += 1
         raw.group = group
@@ -293,6 +487,43 @@ class Resolver:
     # -- the verdict ---------------------------------------------------------------------
 
     def resolution(self) -> Resolution:
+        # A row reached from a household that holds an e-mail or phone which a record agreeing
+        # with the person holds too (their resident row's mobile) is the person's after all.
+        released = self._released_now()
+        known = {v for gid, held in self._agreeing.items() if self._find(gid) in released for v in held}
+        for gid, held in self._agreeing.items():
+            node = self._nodes[self._find(gid)]
+            if node.name_hit and not node.direct and node.state == "agree" and held & known:
+                # Found by name, and it holds an e-mail or phone a released record of the
+                # person's holds too (the old order with the phone of the person's account).
+                node.direct = True
+                self._released = None
+        for gid, (held, source) in self._foreign.items():
+            # ... or its household turned out to be the person's own record's (an appointment
+            # whose patient agrees, reached after its SMS lines).
+            if held & known or (source is not None and self._nodes[self._find(source)].state == "agree"):
+                node = self._nodes[gid]
+                node.conflicts.discard("identifier_differs")
+                if not node.conflicts:
+                    node.state = "neutral"
+                self._released = None
+        self._foreign = {}
+        # A row holding only an identifier the person shares with somebody else, pointing to
+        # that other person's record (Ola's contact row with the family address Kari uses for
+        # her own membership), may be the other person's alone: held for staff to decide.
+        pointed = {gid: {self._find(t) for t in targets} for gid, targets in self._up.items()}
+        mine = set(known)
+        for gid, targets in pointed.items():
+            if any(self._nodes[t].state == "agree" for t in targets):
+                mine |= self._holds.get(gid, set())
+        for gid, targets in pointed.items():
+            node = self._nodes[self._find(gid)]
+            others = targets and all(EXCLUDING & self._nodes[t].conflicts for t in targets)
+            if node.state == "neutral" and others and self._holds.get(gid, set()) & mine:
+                node.conflicts.add("identifier_shared")
+                node.state = "conflict"
+                self._released = None
+        self._holds, self._up, self._agreeing = {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
@@ -315,7 +546,6 @@ class Resolver:
             )
             self._nodes[gid] = node
             self._parent[gid] = gid
-            self._mark(gid)
         return node
 
     def _link(self, target: str, via: Link, source_group: str | None, collection: Collection) -> None:
@@ -327,11 +557,25 @@ class Resolver:
         root = self._nodes[target_root]
         root.references.add(via.reference)
         source = self._nodes[source_root]
-        # A neutral record found by lookup (a contact row holding only an e-mail) is the
-        # record it points up to: it takes that record's verdict, conflict included.
-        if via.direction == "up" and source.state == "neutral" and collection.assessable:
+        if via.direction == "up" and source.follows and not source.anchored:
+            # The source says nothing of whose it is: it is whose the record it points to is
+            # (an SMS line's appointment's patient; for a child, the member a guardian's
+            # contact row points to). A record that says who it is about anchors it.
+            self._union(source_root, target_root)
+            # Anchored by a record that says who it is about, or by one already reached from
+            # such a record (an appointment reached down from the patient before).
+            anchor = collection.assessable or root.anchored or (not root.follows and bool(root.sources or root.direct))
+            merged = self._nodes[self._find(target_root)]
+            merged.anchored |= anchor
+            merged.follows = not merged.anchored
+            return
+        if via.direction == "up" and source.state == "neutral" and collection.assessable and root.state == "weak":
+            # A row holding only the identifier, pointing to a record the request's name can't
+            # tell apart from somebody else's: both wait for the same decision.
             self._union(source_root, target_root)
             return
+        if via.direction == "up" and source_root in self._holds:
+            self._up.setdefault(source_root, set()).add(target_root)
         root.sources.add(source_root)
         self._dependents.setdefault(source_root, set()).add(target_root)
         self._mark(target_root)
@@ -360,6 +604,9 @@ class Resolver:
         first.matched_on |= second.matched_on
         first.references |= second.references
         first.records += second.records
+        first.follows = first.follows and second.follows
+        first.anchored |= second.anchored
+        first.found |= second.found
         if second.name_score is not None:
             first.name_score = max(first.name_score or 0, second.name_score)
         first.sources = {self._find(s) for s in first.sources | second.sources} - {first.id}
@@ -379,13 +626,25 @@ class Resolver:
             sources=tuple(sorted({self._find(s) for s in node.sources} - {gid})),
             references=tuple(sorted(node.references)),
             records=node.records,
+            guardian_only=self._guardian_only(node),
         )
 
-    def _released_now(self) -> set[str]:
-        if self._released is None:
-            roots = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
-            self._released = Resolution(roots={}, verdicts=roots).released()
-        return self._released
+    def _guardian_only(self, node: _Node) -> bool:
+        return self._subject.for_child and node.follows and node.found and not node.anchored
+
+    def _qualifies(self, node: _Node, released: set[str]) -> bool:
+        """``Resolution._qualifies`` on a node, for the release kept up to date as records flow."""
+        if node.state in ("conflict", "weak") or self._guardian_only(node):
+            return False
+        if node.direct or (node.state == "agree" and "name" in node.agrees and STRONG & node.agrees):
+            return True
+        for source in node.sources:
+            root = self._find(source)
+            if root in released:
+                return True
+            if node.state == "agree" and self._guardian_only(self._nodes[root]):
+                return True
+        return False
 
     def _mark(self, gid: str) -> None:
         """Release ``gid`` (a root) if it now qualifies, and what hangs on it."""
@@ -395,9 +654,13 @@ class Resolver:
         stack = [gid]
         while stack:
             current = self._find(stack.pop())
-            node = self._nodes[current]
-            if current in released or node.state in ("conflict", "weak"):
+            if current in released or not self._qualifies(self._nodes[current], released):
                 continue
-            if node.direct or any(self._find(s) in released for s in node.sources):
-                released.add(current)
-                stack.extend(self._dependents.get(current, ()))
+            released.add(current)
+            stack.extend(self._dependents.get(current, ()))
+
+    def _released_now(self) -> set[str]:
+        if self._released is None:
+            roots = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
+            self._released = Resolution(roots={}, verdicts=roots).released()
+        return self._released

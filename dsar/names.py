@@ -8,11 +8,16 @@ record alone. So the question is asked carefully:
   (``?``, ``-``) never agrees with anything: records with a name are then held for review.
 - Spellings are brought together before comparing: letter case, accents and NFD/NFC forms,
   ``æ``/``ae``, ``ø``/``oe``/``o``, ``å``/``aa``/``a``, ``Etternavn, Fornavn``, hyphens.
+- A name in another script than the Latin one (``Наталія Шевченко``, ``李``) can't be compared
+  with the Latin spelling a register holds (transliterations vary): it is not informative, and
+  a held name in another script neither agrees nor differs.
 - Two names *agree* when the asked first name and one part of the asked surname both occur
   in the held name (middle names may be missing on either side; one typo in a long word is
   forgiven). A held name that is only the asked first name or surname is *partial*: it
-  neither confirms nor contradicts. Anything else *differs*: another first name under the
-  same surname is the family sharing an e-mail.
+  neither confirms nor contradicts. Another first name *differs*: another first name under
+  the same surname is the family sharing an e-mail. The same first name under another
+  surname is *surname_differs*: somebody else, or the person before a change of surname
+  (marriage), which only a person can tell.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class NameMatch(Enum):
     AGREE = "agree"
     PARTIAL = "partial"
     DIFFER = "differ"
+    SURNAME_DIFFERS = "surname_differs"
     UNKNOWN = "unknown"
 
 
@@ -41,6 +47,8 @@ class Name:
     """A name as comparable words; each word is a tuple of its hyphen-separated parts."""
 
     words: tuple[tuple[str, ...], ...]
+    latin: bool = True
+    """Every letter of the name is a Latin one (with or without accents)."""
 
     @classmethod
     def parse(cls, value: object) -> Name:
@@ -53,7 +61,7 @@ class Name:
             parts = tuple(p for p in (canonical(part) for part in word.split("-")) if p)
             if parts:
                 words.append(parts)
-        return cls(tuple(words))
+        return cls(tuple(words), latin=is_latin(text))
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -61,8 +69,9 @@ class Name:
 
     @property
     def informative(self) -> bool:
-        """Two words of two letters or more: enough to tell one person from another."""
-        return sum(1 for word in self.words if any(len(p) >= 2 for p in word)) >= 2
+        """Two words of two letters or more, in Latin letters: enough to tell one person from
+        another in a Norwegian register."""
+        return self.latin and sum(1 for word in self.words if any(len(p) >= 2 for p in word)) >= 2
 
     @property
     def first(self) -> str:
@@ -71,6 +80,14 @@ class Name:
     @property
     def surname_parts(self) -> tuple[str, ...]:
         return self.words[-1]
+
+
+def is_latin(text: str) -> bool:
+    """Whether every letter of ``text`` is a Latin letter (``ø``, ``ł`` and accents included)."""
+    for ch in unicodedata.normalize("NFC", text):
+        if ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN"):
+            return False
+    return True
 
 
 def canonical(token: str) -> str:
@@ -97,22 +114,35 @@ def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
     if not h.tokens:
         return NameMatch.UNKNOWN, 0
     score = _score(a, h)
-    if not a.informative:
+    if not a.informative or not h.latin:
         return NameMatch.UNKNOWN, score
     held_tokens = h.tokens
     first_ok = any(_same(a.first, t) for t in held_tokens)
     initial_ok = any(len(t) == 1 and t == a.first[0] for t in held_tokens)
-    last_ok = any(_same(p, t) for p in a.surname_parts for t in held_tokens) or any(
-        _same(p, t) for p in h.surname_parts for t in a.tokens[1:]
+    # The surname agrees in its place: the held surname is in the asked name, or the asked
+    # surname is the held surname (or the first word, in a register that puts it first).
+    last_ok = (
+        any(_same(p, t, surname=True) for p in a.surname_parts for t in h.surname_parts)
+        or any(_same(p, t, surname=True) for p in h.surname_parts for t in a.tokens[1:])
+        or (any(_same(p, t, surname=True) for p in a.surname_parts for t in h.words[0])
+            and any(_same(a.first, t) for t in h.words[-1]))
     )
     if first_ok and last_ok:
         return NameMatch.AGREE, score
+    if first_ok and any(_same(p, t, surname=True) for p in a.surname_parts for t in held_tokens):
+        # "Ida Sandmo" asked, "Ida Sandmo Solås" held: the mother's maiden name as her
+        # daughter's middle name, or the mother with a surname added at marriage.
+        return NameMatch.SURNAME_DIFFERS, score
     if initial_ok and last_ok:
         return NameMatch.PARTIAL, score  # "K. Nordmann" may be Kari or Knut
     if len(h.words) == 1 and len(h.tokens) == 1:
         only = held_tokens[0]
         if _same(only, a.first) or any(_same(only, p) for p in a.surname_parts):
             return NameMatch.PARTIAL, score
+    if first_ok and any(len(t) == 1 and any(p[0] == t for p in a.tokens[1:]) for t in held_tokens):
+        return NameMatch.PARTIAL, score  # "Hege T.": the surname as an initial
+    if first_ok and len(h.words) >= 2:
+        return NameMatch.SURNAME_DIFFERS, score
     return NameMatch.DIFFER, score
 
 
@@ -150,22 +180,30 @@ def _reorder(text: str) -> str:
 
 
 def _spellings(text: str) -> set[str]:
-    """The text with Norwegian letters as written, and as written without them."""
+    """The text with Norwegian letters as written, and as written without them; with its
+    non-ASCII letters also in capitals (``ULVGÅRD`` lower-cased by a database that folds only
+    ASCII, as SQLite's ``lower()`` does, is ``ulvgÅrd``) and decomposed (NFD)."""
     plain = unicodedata.normalize("NFC", text)
     out = {plain}
     for mapping in ({"ø": "o", "å": "a", "æ": "ae"}, {"ø": "oe", "å": "aa", "æ": "ae"}):
         out.add("".join(mapping.get(ch, ch) for ch in plain))
+    for form in list(out):
+        if not form.isascii():
+            capitals = "".join(ch if ch.isascii() else ch.upper() for ch in form)
+            out |= {capitals, unicodedata.normalize("NFD", form), unicodedata.normalize("NFD", capitals)}
     return out
 
 
-def _same(x: str, y: str) -> bool:
+def _same(x: str, y: str, *, surname: bool = False) -> bool:
+    """One typo (a letter added, dropped, changed, or two swapped: ``Johasnen``) forgiven in a
+    word of five letters or more (``Lund`` and ``Lind`` are two families)."""
     if x == y:
         return True
     if min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 1:
         return False
-    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.distance import OSA
 
-    return Levenshtein.distance(x, y) <= 1
+    return OSA.distance(x, y) <= 1
 
 
 def _score(a: Name, h: Name) -> int:

@@ -78,7 +78,8 @@ class RawRecord:
     """One row as a system holds it, and how the search reached it.
 
     ``matched_on``: identifier kinds that found it by lookup (``("email",)``; ``("name",)``
-    for a candidate found by name alone). ``via``: the reference it was reached by, when it
+    for a candidate found by name alone; ``"shared"`` beside them when the connector knows the
+    identifier is one somebody else uses under another name). ``via``: the reference it was reached by, when it
     wasn't found by lookup. ``shared``: the record can be reached more than once (several
     references, a lookup and a reference, a value many rows share). ``files``: files that
     belong to it. ``group`` is set by whoever consumes the stream (the matching step) before
@@ -98,7 +99,8 @@ class RawRecord:
     """Others' data to black out of the record when it is released (``dsar.redaction``): mail."""
 
 
-Status = Literal["confirmed", "held"]
+Status = Literal["confirmed", "held", "excluded"]
+"""``excluded`` only in ``dsar.search.final_findings``: clearly somebody else's; never staged as released."""
 
 
 @dataclass

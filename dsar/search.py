@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from connectors import connector_for
 from connectors.base import Connector
@@ -33,13 +33,18 @@ class Search:
     groups of findings are released, and ``suggestions`` lists e-mails and phones found in
     released records that the request didn't give (offered to staff for a second search,
     never searched on their own).
+
+    ``relation`` is the request's (``self``, ``guardian``, ``agent``): a guardian's request
+    gives the guardian's e-mails and phones, so a record found by them that says nothing
+    else is the child's only when its path reaches the child's own record.
     """
 
-    def __init__(self, connector: Connector, system: System, person: Person) -> None:
+    def __init__(self, connector: Connector, system: System, person: Person, relation: str = "self") -> None:
         self._connector = connector
         self._system = system
         self._person = person
-        self._resolver = Resolver(system, person.subject())
+        subject = replace(person.subject(), for_child=relation == "guardian")
+        self._resolver = Resolver(system, subject)
         self._seen_identifiers: dict[str, set[tuple[str, str]]] = {}
         self.resolution: Resolution | None = None
 
@@ -78,10 +83,19 @@ class Search:
         return sorted(found)
 
 
-def final_findings(connector: Connector, system: System, person: Person) -> list[Finding]:
-    """Every finding with its final status (released or held, and why) — for tests and the
-    accuracy benchmark, which need the verdict rather than a stream."""
-    search = Search(connector, system, person)
+def final_findings(
+    connector: Connector,
+    system: System,
+    person: Person,
+    relation: str = "self",
+    review: list[ReviewRef] | None = None,
+) -> list[Finding]:
+    """Every finding with its final status — ``confirmed`` (released), ``held`` (for staff to
+    decide, or following a group that is) or ``excluded`` (clearly somebody else's, and
+    nothing staff decide can release it) — and why; for tests and the accuracy benchmark,
+    which need the verdict rather than a stream. ``review`` (if given) receives the groups
+    staff are asked to decide (``review_refs``)."""
+    search = Search(connector, system, person, relation)
     found = [finding for finding, _ in search]
     resolution = search.resolution
     assert resolution is not None
@@ -92,8 +106,10 @@ def final_findings(connector: Connector, system: System, person: Person) -> list
         else:
             root = resolution.root(finding.group)
             verdict = resolution.verdicts.get(root or "")
-            finding.status = "held"
+            finding.status = "excluded" if resolution.excluded(finding.group, released) else "held"
             finding.reason = verdict.reason if verdict else "reached_from_held"
+    if review is not None:
+        review.extend(review_refs(resolution))
     return found
 
 
@@ -135,7 +151,7 @@ def search_system(
     deadline = time.monotonic() + system.timeout_seconds
     try:
         with connector_for(system, workspace) as connector:
-            search = Search(connector, system, request.person)
+            search = Search(connector, system, request.person, request.relation)
             for finding, files in search:
                 if time.monotonic() > deadline:
                     raise ConnectorError(

@@ -1,7 +1,9 @@
 """A small, exact world for flow tests: one controller, a SQL shop and a CSV newsletter.
 
 Kari Nordmann has a customer account, two orders with lines, and a newsletter subscription.
-Ola and Eva Nordmann share her family e-mail in the shop (weak matches for Kari's request).
+Ola Nordmann shares her family e-mail in the shop (another first name: excluded as somebody
+else's), and so does an account under "Kari Nordby" (her name before marriage? the surname
+differs: held for staff to decide).
 Per Hansen is a stranger; so is Kari Nordvik, whose name is near Kari's but not hers. The real sample world (``sample_data``) is bigger and fuzzier;
 this one makes every expected count obvious.
 """
@@ -124,7 +126,7 @@ def build(workspace: Path) -> Path:
             "(2, 'Ola', 'Nordmann', ?, '98765432', '$argon2id$other'),"
             "(3, 'Per', 'Hansen', 'per.hansen@example.no', '41234567', '$argon2id$third'),"
             "(4, 'Kari', 'Nordvik', ?, NULL, NULL),"
-            "(5, 'Eva', 'Nordmann', ?, NULL, NULL)",
+            "(5, 'Kari', 'Nordby', ?, NULL, NULL)",
             (FAMILY_EMAIL, "kari.n@example.no", FAMILY_EMAIL),
         )
         conn.exec_driver_sql("INSERT INTO orders VALUES (10, 1, 499.00), (11, 1, 129.50), (20, 2, 99.00), (30, 3, 10.00)")

@@ -128,3 +128,22 @@ def test_birthdate(raw, iso):
 def test_bad_birthdate(raw):
     with pytest.raises(InputError):
         parse_birthdate(raw)
+
+
+def test_sql_name_lookups_also_try_capitals_and_decomposed_letters():
+    import unicodedata
+
+    from dsar.names import lookup_forms
+
+    fulls, surnames = lookup_forms("Oliver Ulvgård")
+    # SQLite's lower() folds ASCII only: "ULVGÅRD" becomes "ulvgÅrd".
+    assert "ulvgÅrd" in surnames and "oliver ulvgÅrd" in fulls
+    assert unicodedata.normalize("NFD", "ulvgård") in surnames and "ulvgard" in surnames
+
+
+def test_a_name_in_another_script_says_nothing():
+    from dsar.names import Name, NameMatch, compare_names
+
+    assert not Name.parse("Наталія Шевченко").informative
+    assert compare_names("Nataliia Shevchenko", "Наталія Шевченко")[0] is NameMatch.UNKNOWN
+    assert compare_names("Наталія Шевченко", "Nataliia Shevchenko")[0] is NameMatch.UNKNOWN

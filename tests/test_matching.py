@@ -59,11 +59,21 @@ KARI = Subject(name="Kari Nordmann", birthdate=date(1985, 3, 4))
         ({"first_name": "Kari", "last_name": "Nordmann", "born": "01.01.1990"}, "conflict", ["birthdate_differs"]),
         # A fødselsnummer carries the birth date: 04.03.85 agrees, 01.01.90 doesn't.
         ({"first_name": "Kari", "last_name": "Nordmann", "fnr": "04038512345"}, "agree", []),
+        # Birth dates as forms and registers write them: ddmmyy, a fødselsnummer in the column.
+        ({"first_name": "Kari", "last_name": "Nordmann", "born": "040385"}, "agree", []),
+        ({"first_name": "Kari", "last_name": "Nordmann", "born": "FNR:040385"}, "agree", []),
+        ({"first_name": "Kari", "last_name": "Nordmann", "born": "FNR:010190"}, "conflict", ["birthdate_differs"]),
+        # The same first name under another surname: somebody else, or Kari before marrying.
+        ({"first_name": "Kari", "last_name": "Hansen", "born": None}, "conflict", ["surname_differs"]),
+        # A name in another script can't be compared with the Latin one: neither agrees nor differs.
+        ({"first_name": "Кари", "last_name": "Нордманн", "born": None}, "neutral", []),
     ],
 )
 def test_what_a_record_says(fields, state, conflicts):
     if fields.get("fnr"):
         fields["fnr"] = fnr("040385")
+    if str(fields.get("born") or "").startswith("FNR:"):
+        fields["born"] = fnr(fields["born"][4:])
     result = assess(KARI, CUSTOMERS, fields)
     assert (result.state, result.conflicts) == (state, conflicts)
 

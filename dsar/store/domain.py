@@ -102,7 +102,7 @@ class Person:
     def subject(self) -> Subject:
         from dsar.matching import Subject
 
-        return Subject(name=self.name, birthdate=self.birthdate)
+        return Subject(name=self.name, birthdate=self.birthdate, emails=self.emails, phones=self.phones)
 
 
 @dataclass(frozen=True)
