@@ -193,3 +193,21 @@ def test_a_batch_opens_each_source_once(world):
             assert later.engine is one.engine  # still open after the searches closed
     with connector_for(shop, world) as after:
         assert after.engine is not one.engine  # the batch's engine was disposed with it
+
+
+def test_transient_faults_are_retried_as_in_a_single_run(world, monkeypatch):
+    from flows.batch import fulfil_batch
+
+    # A server that refuses connections: transient, so it is tried again (retries = 1).
+    config = world.config_dir / "controllers" / "testbutikk.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('url = "sqlite:///{workspace}/sources/shop.db"', 'url_env = "TEST_SHOP_URL"'), encoding="utf-8"
+    )
+    monkeypatch.setenv("TEST_SHOP_URL", "postgresql+psycopg://nobody@127.0.0.1:1/shop")
+    request_id = register(Workspace(world.root))
+    [outcome] = fulfil_batch([request_id])["requests"]
+    assert outcome["status"] == "incomplete" and outcome["failed_systems"] == ["nettbutikk"]
+    run = open_store(world).system_runs(request_id)["nettbutikk"]
+    assert run.status == "failed" and run.attempts == 2
+    assert open_store(world).system_runs(request_id)["nyhetsbrev"].status == "complete"
