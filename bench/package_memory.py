@@ -1,6 +1,14 @@
 """Peak memory and throughput of staging and packing one person's findings, by size.
 
     python -m bench.package_memory [--sizes 10000,100000,500000] [--repeat 3]
+    python -m bench.package_memory --files-gb 2 [--files-suffix .mp4|.bin]
+
+``--files-gb G``: instead, one person whose web profile has G GB of attached files (128 MB
+each, incompressible bytes, made once under ``<bench dir>/package-files/src``): one fresh
+process stages them (each file streamed through AES-256-GCM into staging), another builds
+the package (the files streamed from staging into the AES-256 zip); seconds, MB/s and peak
+RSS of each. The files are named ``.mp4`` in the package (media: stored in the zip as they
+are), or ``--files-suffix .bin`` (deflated: the zip's costlier path). Needs about 3 × G GB free on the bench dir's disk while it runs.
 
 One person of Gjøvik Kultursenter (the sample world's configuration, so the answer has real
 systems, collections, field meanings and codes) with one web profile and N web sessions,
@@ -162,6 +170,122 @@ def child_build(directory: Path, n: int) -> dict[str, Any]:
     return {"records": info.records, "seconds": seconds, "package_bytes": size, "floor_kb": floor, "peak_kb": peak}
 
 
+# ---------------------------------------------------------------------- attached files
+
+FILE_MB = 128
+"""Each attached file's size; ``--files-gb 2`` makes 16 of them."""
+
+
+def source_files(directory: Path, total_mb: int) -> list[Path]:
+    """Files of incompressible bytes (a photo or a recording compresses little), made once."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    block = os.urandom(1 << 20)
+    for k in range(max(1, total_mb // FILE_MB)):
+        path = directory / f"opptak-{k + 1:02d}.bin"
+        if not path.exists() or path.stat().st_size != FILE_MB << 20:
+            with path.open("wb") as out:
+                for i in range(FILE_MB):
+                    # A different block each MB (rotated), so nothing repeats within a window.
+                    out.write(block[i * 4099 % len(block):] + block[: i * 4099 % len(block)])
+        paths.append(path)
+    return paths
+
+
+def _file_finding(paths: list[Path]) -> tuple[Any, tuple[Any, ...]]:
+    from dsar.records import FileRef, Finding
+
+    finding = Finding(
+        system=SYSTEM, collection="web_profiles", key="1",
+        fields={"profile_id": 1, "account_id": 17, "email": "kari.nordmann17@example.no"},
+        matched_on=["email"],
+    )
+    refs = tuple(
+        # Named as a recording (.mp4: stored as it is in the zip) unless the run asks for
+        # another suffix (.bin: deflated, the zip's costlier path).
+        FileRef(field="attachment", name=p.stem + os.environ.get("BENCH_FILE_SUFFIX", ".mp4"),
+                media_type="application/octet-stream",
+                open=lambda p=p: p.open("rb"), size=p.stat().st_size)
+        for p in paths
+    )
+    return finding, refs
+
+
+def child_stage_files(directory: Path, total_mb: int) -> dict[str, Any]:
+    from dsar.crypto import DataKey
+    from dsar.secrets import resolve_secret
+    from dsar.staging import Staging
+
+    paths = source_files(directory / "src", total_mb)
+    shutil.rmtree(directory / "staging", ignore_errors=True)
+    staging = Staging(directory / "staging", DataKey.from_secret(resolve_secret(KEY)))
+    floor = memory_status()
+    started = time.perf_counter()
+    stager = staging.begin(REQUEST, SYSTEM)
+    finding, refs = _file_finding(paths)
+    stager.add(finding, refs)
+    stager.commit()
+    seconds = time.perf_counter() - started
+    source_bytes = sum(p.stat().st_size for p in paths)
+    return {"files": len(paths), "bytes": source_bytes, "seconds": seconds,
+            "floor_kb": floor["VmHWM"], "peak_kb": memory_status()["VmHWM"]}
+
+
+def child_build_files(directory: Path, total_mb: int) -> dict[str, Any]:
+    from dsar.crypto import DataKey
+    from dsar.package import build_package, generate_password
+    from dsar.report import Answer, SystemReport
+    from dsar.secrets import resolve_secret
+    from dsar.staging import Staging
+
+    key = DataKey.from_secret(resolve_secret(KEY))
+    controller = _controller()
+    reports = [
+        SystemReport(system=s, status="complete", collections={"web_profiles": 1})
+        if s.id == SYSTEM else SystemReport(system=s, status="nothing_found")
+        for s in controller.systems.values()
+    ]
+    answer = Answer(
+        request_id=REQUEST, controller=controller.controller, language="nb",
+        subject_name="Kari Nordmann", received_on=date(2026, 10, 20), answered_on=date(2026, 11, 2),
+        generated_at=datetime(2026, 11, 2, 12, 0, tzinfo=UTC), systems=reports, password_channel="sms",
+    )
+    floor = memory_status()["VmHWM"]
+    dest = directory / "out" / f"{REQUEST}.zip"
+    shutil.rmtree(dest.parent, ignore_errors=True)
+    dest.parent.mkdir(parents=True)
+    started = time.perf_counter()
+    info = build_package(answer, Staging(directory / "staging", key), dest, password=generate_password(),
+                         letter_html=LETTER_HTML, letter_pdf=LETTER_PDF)
+    seconds = time.perf_counter() - started
+    peak = memory_status()["VmHWM"]
+    size = info.size
+    shutil.rmtree(dest.parent, ignore_errors=True)
+    return {"bytes": total_mb << 20, "seconds": seconds, "package_bytes": size, "floor_kb": floor, "peak_kb": peak}
+
+
+def files_main(total_mb: int) -> int:
+    info = machine()
+    print(machine_line(info))
+    directory = bench_dir() / "package-files"
+    say(f"one person with {total_mb} MB of attached files: staging …")
+    stage = _run_child("stage-files", directory, total_mb)
+    say("building the package …")
+    build = _run_child("build-files", directory, total_mb)
+    shutil.rmtree(directory / "staging", ignore_errors=True)
+    mb = stage["bytes"] / (1 << 20)
+    print(f"\n### One person with {stage['files']} attached files ({os.environ['BENCH_FILE_SUFFIX']}), "
+          f"{mb:,.0f} MB (1 process each)\n")
+    print("| step | seconds | MB/s | peak RSS (MB) | RSS before (MB) |")
+    print("|---|---|---|---|---|")
+    print(f"| staging (AES-256-GCM stream) | {stage['seconds']:.1f} | {mb / stage['seconds']:.0f} | "
+          f"{stage['peak_kb'] / 1024:.1f} | {stage['floor_kb'] / 1024:.1f} |")
+    print(f"| package (AES-256 zip, {build['package_bytes'] / (1 << 20):,.0f} MB) | {build['seconds']:.1f} | "
+          f"{mb / build['seconds']:.0f} | {build['peak_kb'] / 1024:.1f} | {build['floor_kb'] / 1024:.1f} |")
+    say(f"results in {write_results('package_files', {'machine': info, 'stage': stage, 'build': build})}")
+    return 0
+
+
 # ------------------------------------------------------------------------------- parent
 
 
@@ -191,16 +315,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.package_memory", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,500000")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=("stage", "build"))
+    parser.add_argument("--files-gb", type=float, help="instead: one person with this many GB of attached files")
+    parser.add_argument("--files-suffix", default=".mp4", help="the files' suffix in the package (.mp4: stored; .bin: deflated)")
+    parser.add_argument("--child", choices=("stage", "build", "stage-files", "build-files"))
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--n", type=int)
     args = parser.parse_args(argv)
 
     ensure_key()
     if args.child:
-        result = child_stage(args.dir, args.n) if args.child == "stage" else child_build(args.dir, args.n)
-        print(json.dumps(result))
+        child = {"stage": child_stage, "build": child_build, "stage-files": child_stage_files,
+                 "build-files": child_build_files}[args.child]
+        print(json.dumps(child(args.dir, args.n)))
         return 0
+    if args.files_gb:
+        os.environ["BENCH_FILE_SUFFIX"] = args.files_suffix
+        return files_main(int(args.files_gb * 1024))
 
     sizes = [int(s) for s in args.sizes.split(",")]
     info = machine()

@@ -26,7 +26,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from connectors.base import Condition, Connector, config_key, required_fields
 from connectors.sql_audit import audit_schema
-from connectors.sql_engines import create_engine
+from connectors.sql_engines import create_engine, engine_for
 from connectors.sql_errors import database_errors, error_name
 from connectors.sql_expressions import folded, phone_digits
 from dsar.config.models import Collection, ConfigModel, System, env_name  # noqa: F401 - Collection: base of SqlCollection
@@ -111,6 +111,7 @@ class SqlConnector(Connector):
     def __init__(self, system: System, workspace: Workspace) -> None:
         super().__init__(system, workspace)
         self._engine: sa.Engine | None = None
+        self._engine_shared = False
         self._tables: dict[tuple[str | None, str], sa.Table] = {}
 
     # -- the engine ----------------------------------------------------------------------
@@ -123,11 +124,13 @@ class SqlConnector(Connector):
     def engine(self) -> sa.Engine:
         """The engine, created on first use; ``ConnectorError`` if it can't be configured."""
         if self._engine is None:
-            self._engine = create_engine(self.system.id, self.connection_settings, self.workspace)
+            self._engine, self._engine_shared = engine_for(
+                self.system.id, self.connection_settings, self.workspace, create_engine
+            )
         return self._engine
 
     def close(self) -> None:
-        if self._engine is not None:
+        if self._engine is not None and not self._engine_shared:  # a batch's engine outlives us
             self._engine.dispose()
         self._engine = None
         self._tables.clear()

@@ -8,8 +8,11 @@ statement runs. Parameters are never shown in SQLAlchemy's errors (``hide_parame
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 import urllib.parse
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -20,6 +23,65 @@ from dsar.secrets import resolve_secret
 if TYPE_CHECKING:
     from connectors.sql import SqlConnection
     from dsar.workspace import Workspace
+
+
+_shared_lock = threading.Lock()
+_shared: dict[tuple[str, str, str], sa.Engine] = {}
+_shared_depth = 0
+
+
+@contextlib.contextmanager
+def shared_engines() -> Iterator[None]:
+    """Within the block, every search of a system uses one engine (and its pool) per
+    system and connection, instead of making and disposing one per search.
+
+    A batch of requests (``flows.batch``) opens each source's connections once, not once
+    per request: a PostgreSQL connection costs milliseconds to set up, a request's lookup
+    about as much. The engines are disposed when the outermost block ends.
+    """
+    global _shared_depth
+    with _shared_lock:
+        _shared_depth += 1
+    try:
+        yield
+    finally:
+        with _shared_lock:
+            _shared_depth -= 1
+            engines = list(_shared.values()) if _shared_depth == 0 else []
+            if _shared_depth == 0:
+                _shared.clear()
+        for engine in engines:
+            engine.dispose()
+
+
+def engine_for(
+    system_id: str,
+    settings: SqlConnection,
+    workspace: Workspace,
+    make: Callable[[str, SqlConnection, Workspace], sa.Engine] | None = None,
+) -> tuple[sa.Engine, bool]:
+    """The engine a search uses and whether it is shared (then the search must not dispose
+    it): the batch's shared one inside ``shared_engines``, else a new one (``make``,
+    ``create_engine`` by default)."""
+    make = make or create_engine
+    with _shared_lock:
+        if _shared_depth == 0:
+            shared = False
+        else:
+            shared = True
+            key = (system_id, settings.model_dump_json(), str(workspace.root))
+            if key in _shared:
+                return _shared[key], True
+    engine = make(system_id, settings, workspace)
+    if not shared:
+        return engine, False
+    with _shared_lock:
+        if _shared_depth == 0:  # the batch ended meanwhile: this search owns its engine
+            return engine, False
+        kept = _shared.setdefault(key, engine)
+    if kept is not engine:  # another thread made one first
+        engine.dispose()
+    return kept, True
 
 
 def create_engine(system_id: str, settings: SqlConnection, workspace: Workspace) -> sa.Engine:

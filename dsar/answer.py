@@ -25,6 +25,7 @@ from dsar.report import Answer, SystemReport
 from dsar.staging import Staging
 from dsar.store import AccessRequest, RequestStore, SystemRunView
 from dsar.store.states import RequestStatus
+from dsar.timing import phase
 from dsar.workspace import Workspace
 
 
@@ -56,8 +57,9 @@ def answer_request(
     from dsar.package.password import generate_password
 
     answer, released = build_answer(workspace, store, request, controller, today=today)
-    letter_html = render_letter_html(answer)
-    letter_pdf = render_letter_pdf(answer)
+    with phase("letter"):
+        letter_html = render_letter_html(answer)
+        letter_pdf = render_letter_pdf(answer)
     checkpoint("letter")
     password = generate_password()
     directory = workspace.exports_dir / request.id
@@ -66,16 +68,17 @@ def answer_request(
     try:
         # Sealed first: a package must never exist whose password nobody can be given.
         seal_password(workspace.data_key, dest, password)
-        info = build_package(
-            answer,
-            workspace.staging,
-            dest,
-            password=password,
-            letter_html=letter_html,
-            letter_pdf=letter_pdf,
-            released=released,
-            redaction_changes=store.redaction_changes(request.id),
-        )
+        with phase("package"):
+            info = build_package(
+                answer,
+                workspace.staging,
+                dest,
+                password=password,
+                letter_html=letter_html,
+                letter_pdf=letter_pdf,
+                released=released,
+                redaction_changes=store.redaction_changes(request.id),
+            )
     except BaseException as exc:
         discard_password(dest)
         store.package_failed(request.id, dest)

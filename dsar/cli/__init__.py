@@ -71,9 +71,15 @@ def demo(
             )
 
 
+BATCH_COLUMNS = ["id", "controller", "status", "records", "package", "password", "error"]
+
+
 @app.command()
 def run(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    request_ids: Annotated[list[str] | None, typer.Argument(help="Request id(s).", show_default=False)] = None,
+    ready: Annotated[
+        bool, typer.Option("--ready", help="Every verified request not yet run (or whose run was interrupted).")
+    ] = False,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
     leave_password: Annotated[
@@ -86,13 +92,41 @@ def run(
 ) -> None:
     """Search every system for a request and build its package; prints the password once.
 
-    Progress goes to stderr system by system; a refusal is one line, before Prefect starts."""
-    with friendly_errors(json):
-        from dsar.cli.running import run_request
+    One id: progress goes to stderr system by system; a refusal is one line, before Prefect
+    starts. Several ids, or --ready: one flow run answers them all (a request that fails is
+    named, the others go on); a table with each one's status, package and password."""
+    from dsar.errors import InputError
 
+    with friendly_errors(json):
+        ids = list(request_ids or [])
+        if ready and ids:
+            raise InputError("give request ids or --ready, not both")
+        if not ready and not ids:
+            raise InputError("give a request id (dsar run INN-…), several, or --ready")
         ws = open_workspace(workspace)
         say = None if json else (lambda line: typer.echo(line, err=True))
-        _show_result(run_request(ws, request_id, say=say, take=not leave_password), json)
+        if len(ids) == 1:
+            from dsar.cli.running import run_request
+
+            _show_result(run_request(ws, ids[0], say=say, take=not leave_password), json)
+            return
+        from dsar.cli.batch import ready_ids, run_batch
+
+        if ready:
+            ids = ready_ids(ws)
+            if not ids and say:
+                say("ingen verifiserte forespørsler venter på å bli kjørt")
+        rows = run_batch(ws, ids, say=say, take=not leave_password, checked=ready)
+        if json:
+            emit_json(rows)
+        else:
+            emit_table([{**r, "package": shown_path(r["package"])} for r in rows], BATCH_COLUMNS)
+            if any(r["password"] for r in rows):
+                typer.echo(
+                    "\nPassordene vises bare nå. Send dem i en annen kanal enn pakken (SMS/telefon).", err=True
+                )
+        if any(r["error"] for r in rows):
+            raise typer.Exit(code=1)
 
 
 @app.command()

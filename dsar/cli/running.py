@@ -65,28 +65,35 @@ def check_runnable(workspace: Workspace, request_id: str) -> None:
     Unknown id, unverified identity, a status the state machine can't run from (delivered,
     closed). The flow checks again: this is for staff's sake, not the only guard.
     """
-    from dsar.errors import RequestNotVerified
     from dsar.store import open_store
-    from dsar.store.states import RequestStatus, check_transition
 
     store = open_store(workspace)
     try:
-        request = store.get(request_id)
-        if not request.verified:
-            raise RequestNotVerified(
-                f"kravet {request_id} er ikke verifisert: bekreft personens identitet først "
-                f"(dsar request verify {request_id} --method …); ingenting ble søkt"
-            )
-        if request.state not in (RequestStatus.COMPLETE, RequestStatus.RUNNING):
-            check_transition(request_id, request.state, RequestStatus.RUNNING)
-        workspace.config.controller(request.controller_id)
-        holder = store.run_holder(request_id)
-        if holder is not None:
-            from dsar.errors import RequestBusy
-
-            raise RequestBusy(f"kravet {request_id} kjøres nå (av {holder}); vent til kjøringen er ferdig")
+        refuse_unrunnable(workspace, store, request_id)
     finally:
         store.close()
+
+
+def refuse_unrunnable(workspace: Workspace, store: Any, request_id: str, *, busy: bool = True) -> None:
+    """``check_runnable``'s checks on an open store; ``busy=False`` leaves a held lease to
+    the run itself (a batch names that request and goes on with the others)."""
+    from dsar.errors import RequestNotVerified
+    from dsar.store.states import RequestStatus, check_transition
+
+    request = store.get(request_id)
+    if not request.verified:
+        raise RequestNotVerified(
+            f"kravet {request_id} er ikke verifisert: bekreft personens identitet først "
+            f"(dsar request verify {request_id} --method …); ingenting ble søkt"
+        )
+    if request.state not in (RequestStatus.COMPLETE, RequestStatus.RUNNING):
+        check_transition(request_id, request.state, RequestStatus.RUNNING)
+    workspace.config.controller(request.controller_id)
+    holder = store.run_holder(request_id) if busy else None
+    if holder is not None:
+        from dsar.errors import RequestBusy
+
+        raise RequestBusy(f"kravet {request_id} kjøres nå (av {holder}); vent til kjøringen er ferdig")
 
 
 def run_request(
