@@ -121,6 +121,35 @@ def test_an_unreadable_message_is_listed_as_broken(tmp_path: Path, index: MailIn
     assert index.broken() == [("INBOX", "2.M2.h")]
 
 
+def test_a_build_in_worker_processes_indexes_exactly_what_one_process_does(
+    tmp_path: Path, data_key: DataKey, monkeypatch: pytest.MonkeyPatch
+):
+    from connectors import mail_terms
+
+    root = tmp_path / "md"
+    for n in range(40):
+        body = f"Ring Per Hansen på 41 32 24 {n:02d} eller skriv til per{n}@example.com" if n % 3 else "Hei"
+        put(root, f"{n}.M{n}.h:2,", mail(n, In_Reply_To=f"<m{n - 1}@example.no>", body=body))
+    put(root, "99.M99.h:2,", b"\x00\x01garbage")
+    monkeypatch.setattr(mail_terms, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(mail_terms, "_BATCH", 7)  # several batches in flight, read in order
+    terms = {}
+    for workers in (1, 2):
+        with MailIndex(tmp_path / f"i{workers}.sqlite", data_key) as idx:
+            idx._key = b"k" * 32  # one key for both, so the hashes compare
+            idx._base = mail_terms.hasher(idx._key)
+            with mail_terms.Scanner(idx._key, workers) as scanner:
+                stored = [((s.locator, s.hint), s.raw) for s in MaildirSource("post", root).read_new("INBOX", {})]
+                entries = list(scanner.scan(iter(stored), expected=len(stored)))
+                assert scanner.parallel == (workers == 2)
+            terms[workers] = entries
+            idx.refresh(MaildirSource("post", root), workers=workers)
+            assert idx.count() == 40 and idx.broken() == [("INBOX", "99.M99.h")]
+            hits = idx.find(["per7@example.com"], ["+4741322407"], "Per Hansen")
+            assert len(hits) == 26 and sum(bool(h.in_text) for h in hits.values()) == 1  # the name in 26; m7 by all three
+    assert terms[1] == terms[2]
+
+
 def test_a_missing_maildir_is_an_error_naming_the_system(tmp_path: Path):
     with pytest.raises(ConnectorError, match="system 'post'.*missing"):
         MaildirSource("post", tmp_path / "gone").folders()
