@@ -151,12 +151,13 @@ class MaildirSource(MailSource):
         return out
 
     def read_new(self, folder: str, known: dict[str, str]) -> Iterator[Stored]:
-        directory = self._directory(folder)
+        directory = f"{self._directory(folder)}{os.sep}"  # a str: pathlib costs more than the read
         for locator, hint in sorted(self.listing(folder).items()):
             if locator in known:
                 continue
             try:
-                raw = (directory / hint).read_bytes()
+                with open(directory + hint, "rb") as handle:
+                    raw = handle.read()
             except FileNotFoundError:
                 continue  # moved or deleted between the listing and now: the next refresh sees it
             except OSError as exc:

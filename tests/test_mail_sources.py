@@ -72,6 +72,8 @@ def test_index_refreshes_only_what_changed_and_forgets_what_is_gone(tmp_path: Pa
     assert index.stale_folders(source) == ["INBOX"]
     stats = index.refresh(source)
     assert (stats.added, stats.removed, stats.messages) == (1, 1, 2)
+    orphans = index.db.execute("SELECT count(*) FROM terms WHERE message NOT IN (SELECT id FROM messages)").fetchone()[0]
+    assert orphans == 0  # the gone message's terms went with it
     hits = index.find(["kari.nordmann@example.no"], ["+4791234567"], "Kari Nordmann")
     located = {m.locator: hits[m.id] for m in index.messages(hits)}
     assert located["3.M3.h"].roles == {"from"}
@@ -96,6 +98,34 @@ def test_another_data_key_makes_the_index_start_afresh(tmp_path: Path, data_key:
         idx.refresh(MaildirSource("post", root))
     with MailIndex(tmp_path / "i.sqlite", DataKey(os.urandom(32))) as idx:
         assert idx.count() == 0 and not idx.built
+
+
+def test_a_first_build_cut_short_leaves_nothing_that_looks_indexed(tmp_path: Path, index: MailIndex):
+    root = tmp_path / "md"
+    put(root, "1.M1.h:2,", mail(1))
+    put(root / ".Arkiv", "2.M2.h:2,", mail(2))
+
+    class Failing(MaildirSource):
+        def read_new(self, folder: str, known: dict[str, str]):
+            if folder == "INBOX":
+                raise self.error("gone")
+            yield from super().read_new(folder, known)
+
+    with pytest.raises(ConnectorError):
+        index.refresh(Failing("post", root))  # Arkiv was read, INBOX failed
+    assert index.count() == 0 and sorted(index.stale_folders(MaildirSource("post", root))) == ["Arkiv", "INBOX"]
+    stats = index.refresh(MaildirSource("post", root))
+    assert (stats.added, stats.messages) == (2, 2)
+    assert len(index.find(["kari.nordmann@example.no"], [], None)) == 2
+
+
+def test_a_damaged_index_is_built_anew(tmp_path: Path, data_key: DataKey):
+    root = tmp_path / "md"
+    put(root, "1.M1.h:2,", mail(1))
+    (tmp_path / "i.sqlite").write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    with MailIndex(tmp_path / "i.sqlite", data_key) as idx:
+        assert idx.count() == 0
+        assert idx.refresh(MaildirSource("post", root)).added == 1
 
 
 def test_a_threads_replies_are_found_through_message_ids(tmp_path: Path, index: MailIndex):
