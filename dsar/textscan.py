@@ -41,7 +41,7 @@ PHONE = re.compile(
 # Where a number may be: eight or more digits and separators. Cheap to find (the pattern
 # starts with a character class, which the engine skips to), so the precise pattern above
 # runs only on these few stretches.
-_DIGIT_RUN = re.compile(r"(?:\(\+?|\+)?\d[\d \u00a0.\-()+]{6,}\d")
+_DIGIT_RUN = re.compile(r"(?:\(\+?\d|\+\d|\d)[\d \u00a0.\-()+]{6,}\d")  # each branch starts with a character: the engine skips to them
 _GLUED = re.compile(rf"(?:[\w+]|\d{_SEP})$")
 _DATE_LIKE = re.compile(r"\d{2}\.\d{2}\.\d{4}|\d{2}\.\d{2}\.\d{2}$")
 PHONE_WORDS = re.compile(r"(?i)(?:tlf|telefon|tel|mob|mobil|mobilnr|ring|sms|phone|fax|direkte|sentralbord)\W{0,3}$")
