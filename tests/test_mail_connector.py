@@ -110,7 +110,7 @@ def test_a_third_party_the_member_register_knows_is_blacked_out_by_name(world: P
     ).encode())
     controller = ws.config.controllers["stavanger-sentrum"]
     stats = build_known_names(ws, controller)  # what 'dsar index' does
-    assert stats.names > 0 and "medlemsregister" in stats.systems and not stats.failed
+    assert stats.names > 0 and stats.systems == ["medlemsregister", "kundeklubb", "arrangementer"] and not stats.failed
     stored = known_names_path(ws, controller.id).read_bytes()
     assert first.encode() not in stored and first.lower().encode() not in stored  # hashes only
     system = controller.systems[system_id]
@@ -126,6 +126,15 @@ def test_a_third_party_the_member_register_knows_is_blacked_out_by_name(world: P
     assert first not in text and last not in text and f"Jeg snakket med {MARK} i går" in text
     assert copy.subject == f"Om {MARK}"
     assert row["name"] in text and copy.addresses["from"][0] == (row["name"], row["email"])
+
+
+def test_a_register_that_cant_be_read_is_named_and_the_others_names_still_count(world: Path, tmp_path: Path):
+    from dsar.known_names import build_known_names
+
+    ws = _fresh(world, tmp_path)
+    (ws.root / "sources" / "stavanger-sentrum" / "kundeklubb.csv").unlink()
+    stats = build_known_names(ws, ws.config.controllers["stavanger-sentrum"])
+    assert stats.failed == ["kundeklubb"] and stats.systems == ["medlemsregister", "arrangementer"] and stats.hashes > 0
 
 
 def _request(ws: Workspace, controller: str, person: Person) -> str:
