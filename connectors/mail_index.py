@@ -48,6 +48,7 @@ from connectors.mail_terms import (
     TEXT_PHONE,
     Entry,
     Scanner,
+    Unread,
     digest,
     hasher,
     name_pairs,
@@ -322,8 +323,16 @@ class MailIndex:
         bad: list[tuple[int, str]] = []
         table = "pending_messages" if self._bulk else "messages"
         next_id = (self.db.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1  # noqa: S608 - a table name of ours
-        stored = (((s.locator, s.hint), s.raw) for s in source.read_new(folder, still))
+        files = source.new_files(folder, still)
+        stored: Iterator[tuple[tuple[str, str], bytes | str]] = (
+            (((locator, hint), path) for locator, hint, path in files) if files is not None
+            else (((s.locator, s.hint), s.raw) for s in source.read_new(folder, still))
+        )
         for (locator, hint), entry in scanner.scan(stored, expected=len(listing) - len(still)):
+            if isinstance(entry, Unread):
+                if entry.reason == "gone":
+                    continue  # moved or deleted since the listing: the next refresh sees it
+                raise source.error(f"message {folder}/{locator} can't be read ({entry.reason})")
             if entry is None:
                 bad.append((folder_id, locator))
                 broken += 1

@@ -53,6 +53,23 @@ class Entry(NamedTuple):
     kinds: bytes
 
 
+class Unread(NamedTuple):
+    """A message file that couldn't be read: ``gone`` (moved or deleted since the listing;
+    the next refresh sees it) or the system's reason."""
+
+    reason: str
+
+
+def read_file(path: str) -> bytes | Unread:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return Unread("gone")
+    except OSError as exc:
+        return Unread(exc.strerror or type(exc).__name__)
+
+
 def hasher(key: bytes) -> blake2b:
     """The keyed BLAKE2b every term is hashed with; ``digest`` copies it (keying costs a
     compression per call, a copy doesn't). BLAKE2b keyed is a MAC (a PRF under the key)."""
@@ -124,8 +141,14 @@ def message_terms(message: MailMessage) -> set[tuple[int, str, str]]:
     return terms
 
 
-def message_entry(raw: bytes, base: blake2b) -> Entry | None:
-    """The message's entry, or None when it can't be read at all."""
+def message_entry(raw: bytes | str, base: blake2b) -> Entry | Unread | None:
+    """The entry of the message in ``raw`` (or in the file named so), None when it is no
+    message at all."""
+    if isinstance(raw, str):
+        read = read_file(raw)
+        if isinstance(read, Unread):
+            return read
+        raw = read
     try:
         message = parse(raw)
     except MessageUnreadable:
@@ -154,7 +177,7 @@ def _worker_init(key: bytes) -> None:
     _worker_base = hasher(key)
 
 
-def _worker_batch(raws: list[bytes]) -> list[Entry | None]:
+def _worker_batch(raws: list[bytes | str]) -> list[Entry | Unread | None]:
     assert _worker_base is not None
     return [message_entry(raw, _worker_base) for raw in raws]
 
@@ -197,9 +220,10 @@ class Scanner:
     def parallel(self) -> bool:
         return self._pool is not None
 
-    def scan(self, stored: Iterable[tuple[object, bytes]], expected: int) -> Iterator[tuple[object, Entry | None]]:
-        """(tag, entry) for each (tag, raw) of ``stored``, in order; ``expected`` is how many
-        there will be (roughly), to decide whether a pool is worth it."""
+    def scan(self, stored: Iterable[tuple[object, bytes | str]], expected: int) -> Iterator[tuple[object, Entry | Unread | None]]:
+        """(tag, entry) for each (tag, raw) of ``stored``, in order; a ``str`` raw is a file to
+        read (by the worker, so the message's bytes never pass through a pipe). ``expected``
+        is how many there will be (roughly), to decide whether a pool is worth it."""
         self._total += expected
         pool = self._start() if self._total >= PARALLEL_MIN else None
         if pool is None:
@@ -209,9 +233,9 @@ class Scanner:
             return
         # A bounded window of batches in flight, read in order: the archive is read while
         # the workers parse, and memory holds only a few batches.
-        window: deque[tuple[list[object], Future[list[Entry | None]]]] = deque()
+        window: deque[tuple[list[object], Future[list[Entry | Unread | None]]]] = deque()
         tags: list[object] = []
-        raws: list[bytes] = []
+        raws: list[bytes | str] = []
         limit = _IN_FLIGHT * self._workers
         for tag, raw in stored:
             tags.append(tag)
@@ -242,6 +266,6 @@ class Scanner:
         return self._pool
 
 
-def _results(item: tuple[list[object], Future[list[Entry | None]]]) -> Iterator[tuple[object, Entry | None]]:
+def _results(item: tuple[list[object], Future[list[Entry | Unread | None]]]) -> Iterator[tuple[object, Entry | Unread | None]]:
     tags, result = item
     yield from zip(tags, result.result(), strict=True)

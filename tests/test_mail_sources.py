@@ -106,10 +106,10 @@ def test_a_first_build_cut_short_leaves_nothing_that_looks_indexed(tmp_path: Pat
     put(root / ".Arkiv", "2.M2.h:2,", mail(2))
 
     class Failing(MaildirSource):
-        def read_new(self, folder: str, known: dict[str, str]):
+        def new_files(self, folder: str, known: dict[str, str]):
             if folder == "INBOX":
                 raise self.error("gone")
-            yield from super().read_new(folder, known)
+            return super().new_files(folder, known)
 
     with pytest.raises(ConnectorError):
         index.refresh(Failing("post", root))  # Arkiv was read, INBOX failed
