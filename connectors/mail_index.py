@@ -23,7 +23,7 @@ Messages that can't be read at all are listed (``broken``) so a search can say t
 is incomplete instead of silently missing them.
 
 A build is fast (``connectors.mail_terms``: thousands of messages a second): messages are
-parsed in worker processes while this process reads and writes, and a first build appends
+parsed (Maildir files read too) in worker processes while this process writes, and a first build appends
 its terms to the B-tree in hash order at the end.
 """
 
@@ -218,7 +218,7 @@ class MailIndex:
         what is gone, index what is new. Each folder is committed as it is finished.
 
         Many new messages are parsed in worker processes (``workers``, default one per core:
-        ``connectors.mail_terms.Scanner``) while this process reads the archive and writes."""
+        ``connectors.mail_terms.Scanner``) while this process writes (Maildir files are read by the workers)."""
         started = time.perf_counter()
         stats = RefreshStats()
         current = source.folders()

@@ -4,7 +4,7 @@ Kept apart from ``connectors.mail_index`` (which stores and searches) because it
 path of a build and may run in worker processes: ``message_entry(raw, key)`` is a pure
 function of the message's bytes and the index's key, and ``Scanner`` runs it either in the
 calling process or, for a build of many messages, in a pool of processes (one per core)
-while the caller reads the archive and writes SQLite.
+while the caller writes SQLite; a Maildir file is read by the worker itself.
 
 Terms are returned as one ``bytes`` of 16-byte hashes and one ``bytes`` of kinds (cheap to
 send between processes); nothing in clear leaves this module.
