@@ -157,6 +157,12 @@ class Connector(ABC):
         field). Connectors that can't tell report nothing."""
         return []
 
+    def held_names(self, collection: Collection) -> Iterator[str]:
+        """Every name the collection holds (its ``name`` identities, parts joined), for the
+        redaction of mail: other people the controller knows are blacked out by name
+        (``dsar.known_names``). Connectors that can't list them yield nothing."""
+        return iter(())
+
     def close(self) -> None:  # noqa: B027 - optional for connectors without resources
         pass
 

@@ -36,6 +36,7 @@ from connectors.base import (
     Connector,
     condition_test,
     config_key,
+    held_name,
     looked_up_fields,
     required_fields,
     unexplained_warning,
@@ -145,6 +146,16 @@ class CsvConnector(Connector):
         for row in rows:
             if any(test(row.get(field)) for field, test in tests):
                 yield row
+
+    def held_names(self, collection: CsvCollection) -> Iterator[str]:  # type: ignore[override]
+        identities = collection.identities_of("name")
+        if not identities:
+            return
+        for row in self._rows(collection, self._required(collection)):
+            for identity in identities:
+                name = held_name(identity, row)
+                if name:
+                    yield name
 
     # -- tools beyond the contract -----------------------------------------------------------
 

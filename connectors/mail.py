@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +45,7 @@ from connectors.mail_sources import ImapSettings, ImapSource, MaildirSource, Mai
 from dsar.config.models import Collection, ConfigModel, IdentityField, LocalText, System, env_name
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone
+from dsar.known_names import KnownNames, open_known_names
 from dsar.mail_message import ADDRESS_ROLES, MailMessage, MessageUnreadable, parse
 from dsar.names import names_compatible
 from dsar.records import FileRef, Link, Lookup, RawRecord
@@ -148,6 +149,7 @@ class MailConnector(Connector):
         super().__init__(system, workspace)
         self._source: MailSource | None = None
         self._index: MailIndex | None = None
+        self._names: KnownNames | None = None
         self.refreshed: RefreshStats | None = None
         """What the search's own refresh did, when the index was stale."""
 
@@ -186,12 +188,26 @@ class MailConnector(Connector):
         return index_path(self.workspace.root / "cache", f"{system.id}-{tag}")
 
     def close(self) -> None:
+        if self._names is not None:
+            self._names.close()
+            self._names = None
         if self._index is not None:
             self._index.close()
             self._index = None
         if self._source is not None:
             self._source.close()
             self._source = None
+
+    def known_names(self) -> KnownNames | None:
+        """The names the controller's other systems hold (``dsar.known_names``), or None for
+        a system outside the workspace's configuration."""
+        if self._names is None:
+            controller = next((c for c in self.workspace.config.controllers.values()
+                               if c.systems.get(self.system.id) is self.system), None)
+            if controller is None:
+                return None
+            self._names = open_known_names(self.workspace, controller)
+        return self._names
 
     def refresh(self, progress: Any = None) -> RefreshStats:
         """Bring the index up to date (``dsar index``)."""
@@ -269,7 +285,7 @@ class MailConnector(Connector):
             role_emails=role_emails,
             role_phones=role_phones,
         )
-        redactor = Redactor(own, known=index.known_name)
+        redactor = Redactor(own, known=_either(index.known_name, self.known_names()))
         messages = index.messages(hits)
         # First pass: the names written beside the person's addresses across all their
         # messages. An address someone else also uses under their own name (a family's, a
@@ -330,6 +346,13 @@ class MailConnector(Connector):
 
 
 REPLY_REFERENCE = "messages.in_reply_to -> messages.message_id"
+
+
+def _either(archive: Callable[[str], bool], registers: KnownNames | None) -> Callable[[str], bool]:
+    """A name is known when the archive's headers or the controller's registers hold it."""
+    if registers is None:
+        return archive
+    return lambda folded: archive(folded) or registers.known(folded)
 
 
 def _eml(key: str, raw: bytes) -> FileRef:

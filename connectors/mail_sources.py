@@ -69,6 +69,12 @@ class MailSource(ABC):
     def read_new(self, folder: str, known: dict[str, str]) -> Iterator[Stored]:
         """The messages of ``folder`` whose locators are not in ``known``."""
 
+    def new_files(self, folder: str, known: dict[str, str]) -> Iterator[tuple[str, str, str]] | None:
+        """(locator, hint, file path) of the messages ``read_new`` would read, where each is
+        a file of its own (Maildir): the index's workers then read them, not this process.
+        None where messages aren't files."""
+        return None
+
     @abstractmethod
     def read(self, folder: str, locator: str, hint: str) -> bytes:
         """One message's bytes. Raises ``ConnectorError`` when it is gone."""
@@ -150,13 +156,17 @@ class MaildirSource(MailSource):
                 raise self.error(f"mail folder {folder!r} can't be read ({exc.strerror})") from exc
         return out
 
-    def read_new(self, folder: str, known: dict[str, str]) -> Iterator[Stored]:
-        directory = self._directory(folder)
+    def new_files(self, folder: str, known: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+        directory = f"{self._directory(folder)}{os.sep}"  # a str: pathlib costs more than the read
         for locator, hint in sorted(self.listing(folder).items()):
-            if locator in known:
-                continue
+            if locator not in known:
+                yield locator, hint, directory + hint
+
+    def read_new(self, folder: str, known: dict[str, str]) -> Iterator[Stored]:
+        for locator, hint, path in self.new_files(folder, known):
             try:
-                raw = (directory / hint).read_bytes()
+                with open(path, "rb") as handle:
+                    raw = handle.read()
             except FileNotFoundError:
                 continue  # moved or deleted between the listing and now: the next refresh sees it
             except OSError as exc:

@@ -24,7 +24,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from connectors.base import Condition, Connector, condition_test, config_key, required_fields, unexplained_warning
+from connectors.base import (
+    Condition,
+    Connector,
+    condition_test,
+    config_key,
+    held_name,
+    required_fields,
+    unexplained_warning,
+)
 from dsar.config.models import Collection, System
 from dsar.errors import ConnectorError
 
@@ -76,6 +84,16 @@ class SpreadsheetConnector(Connector):
         for row in self._rows(collection):  # type: ignore[arg-type]
             if any(test(row.get(field)) for field, test in tests):
                 yield row
+
+    def held_names(self, collection: Collection) -> Iterator[str]:
+        identities = collection.identities_of("name")
+        if not identities:
+            return
+        for row in self._rows(collection):  # type: ignore[arg-type]
+            for identity in identities:
+                name = held_name(identity, row)
+                if name:
+                    yield name
 
     def audit_schema(self) -> list[str]:
         warnings = []

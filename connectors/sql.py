@@ -24,7 +24,7 @@ from pydantic import Field, field_validator, model_validator
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from connectors.base import Condition, Connector, config_key, required_fields
+from connectors.base import Condition, Connector, config_key, held_name, required_fields
 from connectors.sql_audit import audit_schema
 from connectors.sql_engines import create_engine, engine_for
 from connectors.sql_errors import database_errors, error_name
@@ -164,6 +164,23 @@ class SqlConnector(Connector):
             result = conn.execution_options(yield_per=YIELD_PER).execute(statement)
             for row in result.mappings():
                 yield dict(row)
+
+    def held_names(self, collection: SqlCollection) -> Iterator[str]:  # type: ignore[override]
+        identities = collection.identities_of("name")
+        if not identities:
+            return
+        table = self._table(collection)
+        fields = list(dict.fromkeys(f for i in identities for f in i.fields))
+        raw = self.engine.dialect.name == "sqlite"
+        columns = [self._column(collection, table, f) for f in fields]
+        statement = sa.select(*(_raw(c).label(c.name) if raw else c for c in columns)).select_from(table)
+        with self._errors(collection, "reading names"), self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=YIELD_PER).execute(statement)
+            for row in result.mappings():
+                for identity in identities:
+                    name = held_name(identity, row)
+                    if name:
+                        yield name
 
     # -- tools beyond the contract -----------------------------------------------------------
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header, make_header
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 ADDRESS_ROLES = ("from", "to", "cc", "bcc", "reply-to", "sender", "delivered-to")
 """Headers whose addresses say whose a message is (RFC 5322 §3.6.2–3, Delivered-To)."""
@@ -34,6 +35,8 @@ TEXT_ATTACHMENT_SUFFIXES = (".txt", ".csv", ".tsv", ".md", ".ics", ".vcf", ".log
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
+_HEADER_LINE = re.compile(r"(?m)^([^:\n]*):(.*)$")
+_WS = " \t\n\r\x0b\x0c"  # what bytes.strip() strips; str.strip() would take more
 _PARAM = re.compile(r';\s*([\w\-*]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d|p|div|tr|li)\b[^>]*>", re.I)
@@ -41,6 +44,7 @@ _QUOTE_LINE = re.compile(r"(?m)^[ \t]*>")
 _ATTRIBUTION = re.compile(
     r"(?im)^.{0,120}\b(?:skrev|wrote|schrieb)\b.{0,40}:\s*$|^-+ ?(?:Original Message|Opprinnelig melding|Videresendt melding|Forwarded message) ?-+"
 )
+_ESCAPED = re.compile(r"\\(.)")
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"\?=\s+=\?")
@@ -71,8 +75,8 @@ class Part:
 
 @dataclass
 class MailMessage:
-    headers: list[tuple[str, str]]
-    """(name in lower case, decoded value), in order."""
+    raw_headers: list[tuple[str, str]]
+    """(name in lower case, value as written), in order; ``headers`` decodes them."""
     addresses: dict[str, list[tuple[str, str]]]
     """Role (``ADDRESS_ROLES``) → (display name, address) as written."""
     subject: str
@@ -82,6 +86,15 @@ class MailMessage:
     """Message-IDs of In-Reply-To and References, nearest first."""
     parts: list[Part] = field(default_factory=list)
     defects: int = 0
+    _decoded: list[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """(name in lower case, decoded value), in order. Decoded when first asked for: the
+        index never needs the headers it doesn't look at."""
+        if self._decoded is None:
+            self._decoded = [(n, _decode_words(v)) for n, v in self.raw_headers]
+        return self._decoded
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -114,7 +127,7 @@ def parse(raw: bytes, *, with_data: bool = False) -> MailMessage:
         raise MessageUnreadable("no message header")
     headers = _headers(head)
     message = MailMessage(
-        headers=[(n, _decode_words(v)) for n, v in headers],
+        raw_headers=headers,
         addresses={},
         subject="",
         date=None,
@@ -178,9 +191,22 @@ def _split(raw: bytes) -> tuple[bytes, bytes, bool]:
     return raw[: match.start()], raw[match.end() :], True
 
 
-def _headers(head: bytes) -> list[tuple[str, bytes | str]]:
+def _headers(head: bytes) -> list[tuple[str, str]]:
+    unfolded = _FOLD.sub(b"", head)
+    try:
+        text = unfolded.decode("utf-8")
+    except UnicodeDecodeError:
+        return _headers_by_line(unfolded)
+    # One decode and one regex pass for the whole head: most heads are UTF-8 (or ASCII).
+    return [(name.strip(_WS).lower(), value.strip(_WS)) for name, value in _HEADER_LINE.findall(text)
+            if name and " " not in name.strip(_WS)]
+
+
+def _headers_by_line(unfolded: bytes) -> list[tuple[str, str]]:
+    """A head that isn't UTF-8 throughout: each value decoded on its own (one line in
+    Windows-1252 leaves the others as they are)."""
     out: list[tuple[str, str]] = []
-    for line in _FOLD.sub(b"", head).split(b"\n"):
+    for line in unfolded.split(b"\n"):
         name, sep, value = line.partition(b":")
         if not sep or not name or b" " in name.strip():
             continue
@@ -232,7 +258,9 @@ def parse_addresses(value: str) -> list[tuple[str, str]]:
         if angle is not None:
             address = angle.strip()
             name = quoted if quoted is not None else (plain or "")
-            name = re.sub(r"\\(.)", r"\1", name).strip()
+            if "\\" in name:
+                name = _ESCAPED.sub(r"\1", name)
+            name = name.strip()
         else:
             address, name = bare, comment or ""
         if "@" not in address and not name:
@@ -271,6 +299,7 @@ def _params(value: str) -> tuple[str, dict[str, str]]:
     return main.strip().lower(), params
 
 
+@lru_cache(maxsize=256)  # a few charsets recur in every archive; names are from the mail itself
 def _charset(name: str | None) -> str:
     if not name:
         return "us-ascii"
@@ -344,10 +373,17 @@ def _walk(message: MailMessage, headers: dict[str, list[str]], body: bytes, with
                 _walk(message, sub_headers, sub_body, with_data, depth + 1)
             return
     encoding = headers.get("content-transfer-encoding", ["7bit"])[0]
+    attachment = disposition == "attachment" or (bool(filename) and disposition != "inline")
+    is_text = ctype.startswith("text/") or (
+        filename is not None and filename.lower().endswith(TEXT_ATTACHMENT_SUFFIXES)
+    )
+    if not (is_text or with_data or ctype == "message/rfc822"):
+        # A binary attachment nobody asked the bytes of (the index): not decoded at all.
+        message.parts.append(Part(ctype, filename=filename, attachment=attachment, size=len(body)))
+        return
     data, ok = _decode_transfer(body, encoding)
     if not ok:
         message.defects += 1
-    attachment = disposition == "attachment" or (bool(filename) and disposition != "inline")
     if ctype == "message/rfc822" and depth < 20:
         # A forwarded message: its headers are text the person can read, its parts are parts.
         try:
@@ -361,9 +397,6 @@ def _walk(message: MailMessage, headers: dict[str, list[str]], body: bytes, with
         message.defects += inner.defects
         return
     part = Part(ctype, filename=filename, attachment=attachment, size=len(data))
-    is_text = ctype.startswith("text/") or (
-        filename is not None and filename.lower().endswith(TEXT_ATTACHMENT_SUFFIXES)
-    )
     if is_text:
         text = _text(data, params.get("charset"))
         if ctype == "text/html":

@@ -41,7 +41,7 @@ PHONE = re.compile(
 # Where a number may be: eight or more digits and separators. Cheap to find (the pattern
 # starts with a character class, which the engine skips to), so the precise pattern above
 # runs only on these few stretches.
-_DIGIT_RUN = re.compile(r"(?:\(\+?|\+)?\d[\d \u00a0.\-()+]{6,}\d")
+_DIGIT_RUN = re.compile(r"(?:\(\+?\d|\+\d|\d)[\d \u00a0.\-()+]{6,}\d")  # each branch starts with a character: the engine skips to them
 _GLUED = re.compile(rf"(?:[\w+]|\d{_SEP})$")
 _DATE_LIKE = re.compile(r"\d{2}\.\d{2}\.\d{4}|\d{2}\.\d{2}\.\d{2}$")
 PHONE_WORDS = re.compile(r"(?i)(?:tlf|telefon|tel|mob|mobil|mobilnr|ring|sms|phone|fax|direkte|sentralbord)\W{0,3}$")
@@ -75,12 +75,40 @@ def email_key(text: str) -> str | None:
 
 
 def find_emails(text: str) -> Iterator[Found]:
-    for match in EMAIL.finditer(text):
-        raw = match.group(0)
-        stripped = raw.rstrip(".'-")
+    for start, end in _email_spans(text):
+        stripped = text[start:end].rstrip(".'-")
         value = email_key(stripped)
         if value:
-            yield Found(match.start(), match.start() + len(stripped), "email", value)
+            yield Found(start, start + len(stripped), "email", value)
+
+
+_LOCAL_CHARS = frozenset(".+%'-_")
+_NOT_BEFORE = frozenset(".+%-_")
+_DOMAIN = re.compile(r"(?:[\w-]+\.)+[\w-]{2,}")
+
+
+def _email_spans(text: str) -> Iterator[tuple[int, int]]:
+    """What ``EMAIL.finditer`` finds, found from each "@" outwards: the pattern starts with
+    a class nearly every character is in, so the engine would try it at every position of
+    a long text; there are few "@"."""
+    last_end = 0
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > last_end and (text[start - 1].isalnum() or text[start - 1] in _LOCAL_CHARS):
+            start -= 1
+        if start == last_end and start > 0 and (text[start - 1].isalnum() or text[start - 1] in _NOT_BEFORE):
+            # The run goes on before the previous match ended (or is glued to a word): the
+            # pattern may only start after a character its look-behind allows ("'").
+            start = next((p for p in range(start + 1, at) if text[p - 1] == "'"), at)
+        if start < at:
+            domain = _DOMAIN.match(text, at + 1)
+            if domain is not None:
+                last_end = domain.end()
+                yield start, last_end
+                at = text.find("@", last_end)
+                continue
+        at = text.find("@", at + 1)
 
 
 def find_phones(text: str) -> Iterator[Found]:

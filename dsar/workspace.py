@@ -7,6 +7,7 @@
     <workspace>/exports/<request>/…         encrypted packages and sealed passwords
     <workspace>/cache/csv-index/…           CSV lookup indexes (keyed hashes, no values)
     <workspace>/cache/mail-index/…          mail archive indexes (keyed hashes, no values)
+    <workspace>/cache/known-names/…         names the registers hold, for redaction (keyed hashes)
     <workspace>/logs/                       encrypted details of unexpected search errors
     <workspace>/prefect/                    Prefect's home when the CLI runs flows
 

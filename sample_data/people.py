@@ -25,7 +25,7 @@ them back; rows without a name are reached from such a row by reference (see the
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -259,6 +259,21 @@ def personal_email(rng: random.Random, person: Person) -> str:
 # ---------------------------------------------------------------------------- relations
 
 
+def _join_family(rng: random.Random, a: Person, b: Person, names_compatible: Callable[[str, str], bool]) -> None:
+    """``b`` takes ``a``'s surname and a given name that tells them apart. Where no given
+    name can ("Bjørg Bjørge": every "… Bjørge" is within a typo of her), ``b`` keeps their
+    own surname (a family with two surnames) instead of trying for ever."""
+    own = b.last_name, b.middle_name
+    b.last_name, b.middle_name = a.last_name, ""
+    tries = 0
+    while names_compatible(a.name, f"{b.first_name} {b.last_name}"):
+        tries += 1
+        if tries > 200:
+            b.last_name, b.middle_name = own
+            return
+        b.first_name = _given_name(rng, b.gender)
+
+
 def _relate(rng: random.Random, block: list[Person]) -> None:
     """Families, children, namesakes and phone-only people, inside one block."""
     from dsar.names import names_compatible
@@ -277,9 +292,7 @@ def _relate(rng: random.Random, block: list[Person]) -> None:
         a, b = take(), take()
         if a is None or b is None:
             break
-        b.last_name, b.middle_name = a.last_name, ""
-        while names_compatible(a.name, f"{b.first_name} {b.last_name}"):
-            b.first_name = _given_name(rng, b.gender)
+        _join_family(rng, a, b, names_compatible)
         if rng.random() < 0.5:
             a.email = f"familien.{ascii_local(a.last_name)}{a.number}@{rng.choice(DOMAINS)}"
         b.email = a.email
@@ -294,9 +307,7 @@ def _relate(rng: random.Random, block: list[Person]) -> None:
         if guardian is None or child is None:
             break
         child.birthdate = AS_OF - timedelta(days=rng.randint(4 * 365, 15 * 365 - 30))
-        child.last_name, child.middle_name = guardian.last_name, ""
-        while names_compatible(guardian.name, f"{child.first_name} {child.last_name}"):
-            child.first_name = _given_name(rng, child.gender)
+        _join_family(rng, guardian, child, names_compatible)
         child.email = guardian.email
         child.guardian_id = guardian.person_id
         child.region, child.postcode, child.city, child.street = (

@@ -80,6 +80,63 @@ def test_the_index_is_refreshed_when_mail_arrives(world: Path, tmp_path: Path):
         assert connector.refreshed is not None and connector.refreshed.added == 1
 
 
+def test_a_third_party_the_member_register_knows_is_blacked_out_by_name(world: Path, tmp_path: Path):
+    """A name no lexicon has, held by the controller's member register, is found in the
+    person's mail and blacked out of their copy; the person's own name stays."""
+    import sqlite3
+
+    from dsar.known_names import build_known_names, known_names_path
+    from dsar.mail_message import parse, to_eml
+    from dsar.personal_names import find_names, lexicon
+    from dsar.redaction import MARK, Applier, Plan
+
+    ws = _fresh(world, tmp_path)
+    row, _, system_id = _someone_with_mail(ws.root, "stavanger-sentrum")
+    first, last = "Quorbinta", "Zylvestrud"
+    assert {first.lower(), last.lower()}.isdisjoint(lexicon().given | lexicon().surnames)
+    assert find_names(f"Jeg snakket med {first} {last} i går.") == []  # the lexicon alone misses it
+    with sqlite3.connect(ws.root / "sources" / "stavanger-sentrum" / "medlemsregister.db") as db:
+        company = db.execute("SELECT company_id FROM member_companies LIMIT 1").fetchone()[0]
+        db.execute(
+            "INSERT INTO contact_persons (contact_id, company_id, first_name, last_name, role, receives_newsletter, "
+            "registered_at, updated_at) VALUES (987654, ?, ?, ?, 'Daglig leder', 0, '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+            (company, first, last),
+        )
+    inbox = ws.root / "sources" / "stavanger-sentrum" / "epost" / "post" / "new"
+    (inbox / "1800000001.M2P2.third").write_bytes((
+        f"From: {row['name']} <{row['email']}>\r\nTo: post@byen.no\r\nSubject: Om {first} {last}\r\n"
+        f"Message-ID: <third-party@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"Hei,\r\n\r\nJeg snakket med {first} {last} i går om standplassen.\r\n\r\nHilsen\r\n{row['name']}\r\n"
+    ).encode())
+    controller = ws.config.controllers["stavanger-sentrum"]
+    stats = build_known_names(ws, controller)  # what 'dsar index' does
+    assert stats.names > 0 and stats.systems == ["medlemsregister", "kundeklubb", "arrangementer"] and not stats.failed
+    stored = known_names_path(ws, controller.id).read_bytes()
+    assert first.encode() not in stored and first.lower().encode() not in stored  # hashes only
+    system = controller.systems[system_id]
+    with connector_for(system, ws) as connector:
+        found = [f for f in findings(connector, system, _person(row)) if f.fields["subject"].endswith(last)]
+    assert len(found) == 1 and found[0].status == "confirmed"
+    names = {t["value"] for t in found[0].redaction if t["kind"] == "name"}
+    assert f"{first} {last}".lower() in names
+    message = parse((inbox / "1800000001.M2P2.third").read_bytes())
+    redact = Applier(Plan.from_json(found[0].redaction))
+    copy = parse(to_eml(message, redact, redact.address))
+    text = "\n".join(copy.texts())
+    assert first not in text and last not in text and f"Jeg snakket med {MARK} i går" in text
+    assert copy.subject == f"Om {MARK}"
+    assert row["name"] in text and copy.addresses["from"][0] == (row["name"], row["email"])
+
+
+def test_a_register_that_cant_be_read_is_named_and_the_others_names_still_count(world: Path, tmp_path: Path):
+    from dsar.known_names import build_known_names
+
+    ws = _fresh(world, tmp_path)
+    (ws.root / "sources" / "stavanger-sentrum" / "kundeklubb.csv").unlink()
+    stats = build_known_names(ws, ws.config.controllers["stavanger-sentrum"])
+    assert stats.failed == ["kundeklubb"] and stats.systems == ["medlemsregister", "arrangementer"] and stats.hashes > 0
+
+
 def _request(ws: Workspace, controller: str, person: Person) -> str:
     store = open_store(ws)
     config = ws.config.controllers[controller]

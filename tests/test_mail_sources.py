@@ -72,6 +72,8 @@ def test_index_refreshes_only_what_changed_and_forgets_what_is_gone(tmp_path: Pa
     assert index.stale_folders(source) == ["INBOX"]
     stats = index.refresh(source)
     assert (stats.added, stats.removed, stats.messages) == (1, 1, 2)
+    orphans = index.db.execute("SELECT count(*) FROM terms WHERE message NOT IN (SELECT id FROM messages)").fetchone()[0]
+    assert orphans == 0  # the gone message's terms went with it
     hits = index.find(["kari.nordmann@example.no"], ["+4791234567"], "Kari Nordmann")
     located = {m.locator: hits[m.id] for m in index.messages(hits)}
     assert located["3.M3.h"].roles == {"from"}
@@ -98,6 +100,34 @@ def test_another_data_key_makes_the_index_start_afresh(tmp_path: Path, data_key:
         assert idx.count() == 0 and not idx.built
 
 
+def test_a_first_build_cut_short_leaves_nothing_that_looks_indexed(tmp_path: Path, index: MailIndex):
+    root = tmp_path / "md"
+    put(root, "1.M1.h:2,", mail(1))
+    put(root / ".Arkiv", "2.M2.h:2,", mail(2))
+
+    class Failing(MaildirSource):
+        def new_files(self, folder: str, known: dict[str, str]):
+            if folder == "INBOX":
+                raise self.error("gone")
+            return super().new_files(folder, known)
+
+    with pytest.raises(ConnectorError):
+        index.refresh(Failing("post", root))  # Arkiv was read, INBOX failed
+    assert index.count() == 0 and sorted(index.stale_folders(MaildirSource("post", root))) == ["Arkiv", "INBOX"]
+    stats = index.refresh(MaildirSource("post", root))
+    assert (stats.added, stats.messages) == (2, 2)
+    assert len(index.find(["kari.nordmann@example.no"], [], None)) == 2
+
+
+def test_a_damaged_index_is_built_anew(tmp_path: Path, data_key: DataKey):
+    root = tmp_path / "md"
+    put(root, "1.M1.h:2,", mail(1))
+    (tmp_path / "i.sqlite").write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    with MailIndex(tmp_path / "i.sqlite", data_key) as idx:
+        assert idx.count() == 0
+        assert idx.refresh(MaildirSource("post", root)).added == 1
+
+
 def test_a_threads_replies_are_found_through_message_ids(tmp_path: Path, index: MailIndex):
     root = tmp_path / "md"
     put(root, "1.M1.h:2,", mail(1))
@@ -119,6 +149,35 @@ def test_an_unreadable_message_is_listed_as_broken(tmp_path: Path, index: MailIn
     assert index.broken() == [("INBOX", "2.M2.h")]
     index.refresh(MaildirSource("post", root))  # nothing changed: still listed
     assert index.broken() == [("INBOX", "2.M2.h")]
+
+
+def test_a_build_in_worker_processes_indexes_exactly_what_one_process_does(
+    tmp_path: Path, data_key: DataKey, monkeypatch: pytest.MonkeyPatch
+):
+    from connectors import mail_terms
+
+    root = tmp_path / "md"
+    for n in range(40):
+        body = f"Ring Per Hansen på 41 32 24 {n:02d} eller skriv til per{n}@example.com" if n % 3 else "Hei"
+        put(root, f"{n}.M{n}.h:2,", mail(n, In_Reply_To=f"<m{n - 1}@example.no>", body=body))
+    put(root, "99.M99.h:2,", b"\x00\x01garbage")
+    monkeypatch.setattr(mail_terms, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(mail_terms, "_BATCH", 7)  # several batches in flight, read in order
+    terms = {}
+    for workers in (1, 2):
+        with MailIndex(tmp_path / f"i{workers}.sqlite", data_key) as idx:
+            idx._key = b"k" * 32  # one key for both, so the hashes compare
+            idx._base = mail_terms.hasher(idx._key)
+            with mail_terms.Scanner(idx._key, workers) as scanner:
+                stored = [((s.locator, s.hint), s.raw) for s in MaildirSource("post", root).read_new("INBOX", {})]
+                entries = list(scanner.scan(iter(stored), expected=len(stored)))
+                assert scanner.parallel == (workers == 2)
+            terms[workers] = entries
+            idx.refresh(MaildirSource("post", root), workers=workers)
+            assert idx.count() == 40 and idx.broken() == [("INBOX", "99.M99.h")]
+            hits = idx.find(["per7@example.com"], ["+4741322407"], "Per Hansen")
+            assert len(hits) == 26 and sum(bool(h.in_text) for h in hits.values()) == 1  # the name in 26; m7 by all three
+    assert terms[1] == terms[2]
 
 
 def test_a_missing_maildir_is_an_error_naming_the_system(tmp_path: Path):

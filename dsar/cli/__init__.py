@@ -308,9 +308,12 @@ def index(
         if json:
             emit_json(rows)
         else:
-            emit_table(rows, ["controller", "system", "messages", "added", "removed", "broken", "seconds", "per_second"])
+            emit_table(rows, ["controller", "system", "messages", "added", "removed", "broken", "seconds", "per_second", "known_names"])
         if any(r["broken"] for r in rows):
             typer.echo("advarsel: noen meldinger kan ikke leses; innsyn i disse systemene blir ufullstendige", err=True)
+        failed = sorted({s for r in rows for s in r["names_failed"]})
+        if failed:
+            typer.echo(f"advarsel: navnene i {', '.join(failed)} kunne ikke leses; de sladdes bare om navnelisten kjenner dem", err=True)
 
 
 @app.command()
