@@ -189,7 +189,8 @@ def _spellings(text: str) -> set[str]:
         out.add("".join(mapping.get(ch, ch) for ch in plain))
     for form in list(out):
         if not form.isascii():
-            capitals = "".join(ch if ch.isascii() else ch.upper() for ch in form)
+            # Only letters whose capital is still non-ASCII: "ß".upper() is "SS", which lower() folds.
+            capitals = "".join(ch.upper() if not ch.isascii() and not ch.upper().isascii() else ch for ch in form)
             out |= {capitals, unicodedata.normalize("NFD", form), unicodedata.normalize("NFD", capitals)}
     return out
 

@@ -62,13 +62,13 @@ def choose_demo_subject(workspace: Path, controller_id: str) -> dict[str, Any]:
         raise LookupError(
             f"no unambiguous person with records in {wanted} systems of {controller_id!r}"
         )
-    # A regular of the controller first (their media are still in the bank, they have a call
-    # recording), then the most systems, the most kinds of record, the lowest id.
+    # The most systems; among those a regular of the controller (their media are still in the
+    # bank, they have a call recording); then the most kinds of record, the lowest id.
     chosen = min(
         eligible,
         key=lambda p: (
-            controller_id not in p.get("regular_of", "").split(),
             -len(systems[p["person_id"]]),
+            controller_id not in p.get("regular_of", "").split(),
             -len(collections[p["person_id"]]),
             p["person_id"],
         ),

@@ -99,7 +99,7 @@ def test_a_held_lease_is_respected(world):
     result = fulfil_batch([held, free])
     by_id = {r["request_id"]: r for r in result["requests"]}
     assert result["failed"] == [held]
-    assert "is being run" in by_id[held]["error"] and "another-machine:4242" in by_id[held]["error"]
+    assert "kjøres nå" in by_id[held]["error"] and "another-machine:4242" in by_id[held]["error"]
     assert by_id[held]["status"] == "registered"
     assert store.system_runs(held) == {} and not (world.staging_dir / held).exists()
     assert store.run_holder(held) == "another-machine:4242"  # still theirs
@@ -115,7 +115,7 @@ def test_an_unverified_request_in_a_batch_is_refused_and_nothing_searched(world)
     unverified, verified = register(world, verified=False), register(world)
     result = fulfil_batch([unverified, verified])
     assert result["failed"] == [unverified]
-    assert "not verified" in result["requests"][0]["error"]
+    assert "ikke verifisert" in result["requests"][0]["error"]
     store = open_store(world)
     assert store.system_runs(unverified) == {} and store.get(unverified).status == "awaiting_verification"
     assert store.get(verified).status == "complete"
@@ -157,7 +157,7 @@ def test_run_several_ids_from_the_command_line(world):
     unknown = runner.invoke(app, ["run", first, "INN-2026-XXXXXX"])
     assert unknown.exit_code == 2 and "INN-2026-XXXXXX" in unknown.stderr
     both = runner.invoke(app, ["run", first, "--ready"])
-    assert both.exit_code == 2 and "not both" in both.stderr
+    assert both.exit_code == 2 and "ikke begge" in both.stderr
     store = open_store(world)
     assert store.get(first).status == "registered" and store.system_runs(first) == {}  # nothing ran
 

@@ -100,9 +100,9 @@ def run(
     with friendly_errors(json):
         ids = list(request_ids or [])
         if ready and ids:
-            raise InputError("give request ids or --ready, not both")
+            raise InputError("oppgi krav-id-er eller --ready, ikke begge")
         if not ready and not ids:
-            raise InputError("give a request id (dsar run INN-…), several, or --ready")
+            raise InputError("oppgi en krav-id (dsar run INN-…), flere, eller --ready")
         ws = open_workspace(workspace)
         say = None if json else (lambda line: typer.echo(line, err=True))
         if len(ids) == 1:
