@@ -106,11 +106,13 @@ def search_system(request_id: str, system_id: str) -> dict[str, Any]:
 
 def _search(request_id: str, system_id: str) -> Any:
     from dsar.search import search_system as search
+    from flows.limits import system_slot
 
     rt = runtime()
     request = rt.store.get(request_id)
     system = rt.workspace.config.controller(request.controller_id).systems[system_id]
-    return search(rt.workspace, rt.store, request, system)
+    with system_slot(request.controller_id, system):
+        return search(rt.workspace, rt.store, request, system)
 
 
 @task(name="answer", persist_result=False, cache_policy=NO_CACHE)

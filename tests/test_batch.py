@@ -211,3 +211,52 @@ def test_transient_faults_are_retried_as_in_a_single_run(world, monkeypatch):
     run = open_store(world).system_runs(request_id)["nettbutikk"]
     assert run.status == "failed" and run.attempts == 2
     assert open_store(world).system_runs(request_id)["nyhetsbrev"].status == "complete"
+
+
+@pytest.mark.parametrize("max_parallel", [None, 1])
+def test_a_systems_max_parallel_bounds_its_searches_across_a_batch(world, monkeypatch, max_parallel):
+    """A batch answers 4 requests at a time; ``max_parallel = 1`` on the web shop makes its
+    searches take turns (a Prefect global concurrency limit), without it they overlap."""
+    import threading
+    import time
+
+    import dsar.search
+    from flows.batch import fulfil_batch
+    from flows.limits import forget_limits, limit_name
+    from flows.runtime import forget_runtimes
+
+    if max_parallel is not None:
+        path = world.root / "config" / "controllers" / "testbutikk.toml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("retries = 1\n", f"retries = 1\nmax_parallel = {max_parallel}\n", 1), encoding="utf-8")
+        forget_runtimes()
+    forget_limits()
+    ids = [register(Workspace(world.root)) for _ in range(4)]
+    real = dsar.search.search_system
+    active, most, guard = [0], [0], threading.Lock()
+
+    def search_system(workspace, store, request, system, **kwargs):
+        if system.id != "nettbutikk":
+            return real(workspace, store, request, system, **kwargs)
+        with guard:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            time.sleep(0.4)  # long enough for the other three to arrive while this one searches
+            return real(workspace, store, request, system, **kwargs)
+        finally:
+            with guard:
+                active[0] -= 1
+
+    monkeypatch.setattr(dsar.search, "search_system", search_system)
+    result = fulfil_batch(ids)
+    assert result["counts"] == {"complete": 4}
+    if max_parallel is None:
+        assert most[0] > 1
+    else:
+        assert most[0] == 1
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            limit = client.read_global_concurrency_limit_by_name(limit_name("testbutikk", "nettbutikk"))
+        assert limit.limit == 1 and limit.active_slots == 0  # every slot given back

@@ -380,6 +380,8 @@ class System(_Model):
     timeout_seconds: float = Field(default=300, gt=0, le=6 * 3600)
     retries: int = Field(default=2, ge=0, le=10)
     retry_delay_seconds: list[float] = Field(default_factory=lambda: [2.0, 10.0])
+    # At most this many searches of the system at once, across every worker (flows.limits).
+    max_parallel: int | None = Field(default=None, ge=1, le=100)
 
     searched_by_identity: ClassVar[bool] = True
     """False for kinds whose search isn't a lookup by identifiers (a manual system)."""
