@@ -1,4 +1,4 @@
-"""``python -m sample_data --workspace DIR [--scale S] [--seed N] [--sql-url C/S=URL]``."""
+"""``python -m sample_data --workspace DIR [--scale S] [--seed N] [--sql-url C/S=URL] [--big-person-gb G]``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="CONTROLLER/SYSTEM=URL",
         help="load that SQL system into this database instead of SQLite (repeatable)",
     )
+    parser.add_argument(
+        "--big-person-gb", type=float, default=0,
+        help="also give the photo lab's demo person this many GB of uploaded files (sample_data.big_person)",
+    )
     args = parser.parse_args(argv)
 
     sql_urls = {}
@@ -43,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{world.truth_rows} ground-truth rows, {world.seconds:.1f} s")
     for key, rows in world.records.items():
         print(f"  {key:<60} {rows:>9}")
+    if args.big_person_gb > 0:
+        from sample_data.big_person import grow_person_files
+
+        person_id, files = grow_person_files(world.workspace, int(args.big_person_gb * 1024))
+        size = sum(f.stat().st_size for f in files)
+        print(f"  person {person_id}: {len(files)} photo-lab uploads, {size / 2**30:.2f} GB together")
     for name in world.env_needed:
         print(f"  set {name} to the server URL (it holds a password, so the config names it)")
     return 0

@@ -509,3 +509,24 @@ def test_sql_systems_load_into_postgres_and_mariadb(
         with SqlConnector(system, Workspace(world.workspace)) as connector:
             assert connector.check() == (True, None), system_id
             assert connector.audit_schema() == [], system_id
+
+
+def test_one_person_can_be_given_gigabytes_of_files(tmp_path):
+    """``--big-person-gb``: the photo lab's demo person's uploads grow to the size asked for
+    (here 24 MB), stay JPEGs a viewer opens, and the filler does not compress."""
+    import zlib
+
+    from PIL import Image
+
+    from sample_data.__main__ import main
+    from sample_data.big_person import grow_person_files
+
+    assert main(["--workspace", str(tmp_path), "--scale", "0.3"]) == 0
+    person_id, files = grow_person_files(tmp_path, 24)
+    assert person_id and files
+    assert sum(f.stat().st_size for f in files) >= 24 * 1024 * 1024
+    for path in files:
+        with Image.open(path) as image:
+            image.verify()
+    tail = files[0].read_bytes()[-1_000_000:]
+    assert len(zlib.compress(tail)) > 0.99 * len(tail)
