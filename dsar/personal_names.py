@@ -39,7 +39,7 @@ _SIGNATURE_LINE = re.compile(r"(?m)^[ \u00a0]*(?P<name>" + _WORD + r")[ \u00a0]*
 
 # Capitalised words that follow a given name without being a surname ("Per Mandag" is not a
 # name; "Kari Nordmann" is), or that start a sentence as often as they name someone.
-STOPWORDS = frozenset(fold_name(w) for w in """
+_STOPWORD_TEXT = """
 Mandag Tirsdag Onsdag Torsdag Fredag Lørdag Søndag Januar Februar Mars April Mai Juni Juli
 August September Oktober November Desember Jul Påske Hei Hallo Takk Mvh Hilsen Vennlig Med
 Stavanger Sandnes Sola Bryne Gjøvik Oslo Bergen Trondheim Tromsø Kristiansand Drammen Hamar
@@ -48,7 +48,10 @@ AS ASA DA SA ENK Kundeservice Kundesenter Post Postmottak Kommunikasjon Bestilli
 Faktura Billett Billetter Nyhetsbrev Ja Nei Ok Re Fwd Sv Vs Videresendt Sendt Fra Til Emne Dato
 Kopi Vedlegg Telefon Tlf Mobil Epost Adresse Se Vi Du Jeg De Det Den Dette Som Og Eller Men
 Hvis Når Har Kan Vil Skal Ikke God Godt Gode Kjære Beste Hva Hvem Hvor Hvordan Her Der
-""".split())
+"""
+STOPWORDS = frozenset(fold_name(w) for w in _STOPWORD_TEXT.split())
+# As written (lower-case): folding makes the surname "Aas" read "as", the company suffix "AS".
+_STOPWORDS_AS_WRITTEN = frozenset(w.lower() for w in _STOPWORD_TEXT.split())
 
 # Given names that are also everyday words; only a surname after them (or a greeting before)
 # makes them a name.
@@ -118,13 +121,14 @@ def find_names(text: str, known: KnownName | None = None) -> list[NameSpan]:
 def _names_in_run(words: list[tuple[int, int, str]], lex: Lexicon, known: KnownName | None) -> list[NameSpan]:
     found: list[NameSpan] = []
     folded = [fold_name(w) for _, _, w in words]
+    written = [w.strip(".,;:!?()\"'").lower() for _, _, w in words]
     i = 0
     while i < len(words):
         best = None
         # The longest name starting here: "Kari Anne Nordmann" before "Kari Anne".
         for j in range(len(words) - 1, i, -1):
             value = " ".join(folded[i : j + 1])
-            if _is_full_name(folded[i : j + 1], lex) or (known is not None and known(value)):
+            if _is_full_name(folded[i : j + 1], lex, written[i : j + 1]) or (known is not None and known(value)):
                 best = j
                 break
         if best is None:
@@ -135,14 +139,16 @@ def _names_in_run(words: list[tuple[int, int, str]], lex: Lexicon, known: KnownN
     return found
 
 
-def _is_full_name(parts: list[str], lex: Lexicon) -> bool:
+def _is_full_name(parts: list[str], lex: Lexicon, written: list[str] | None = None) -> bool:
     first, last, middle = parts[0], parts[-1], parts[1:-1]
     first_given = first in lex.given or (
         "-" not in first and " " in first and all(p in lex.given for p in first.split())
     )
-    if not first_given or any(p in STOPWORDS for p in parts[1:]):
+    as_written = written or parts
+    stop = [p in STOPWORDS and w in _STOPWORDS_AS_WRITTEN for p, w in zip(parts, as_written, strict=True)]
+    if not first_given or any(stop[1:]):
         return False
-    if any(m not in lex.given and m not in lex.surnames and m in STOPWORDS for m in middle):
+    if any(m not in lex.given and m not in lex.surnames and is_stop for m, is_stop in zip(middle, stop[1:-1], strict=True)):
         return False
     if last in lex.surnames:
         return True
