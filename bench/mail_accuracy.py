@@ -77,7 +77,7 @@ def _present(raw: bytes) -> set[tuple[str, str]]:
 
 
 def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
-    from bench.accuracy import asker
+    from bench.accuracy import asker, asking_relation
     from connectors import connector_for
     from dsar.mail_message import parse, to_eml
     from dsar.redaction import Applier, Plan
@@ -111,7 +111,7 @@ def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
                     mine = truth[(controller_id, system.id)].get(pid, set())
                     result.truth += len(mine)
                     found = set()
-                    search = Search(connector, system, asker(person)[0])
+                    search = Search(connector, system, asker(person)[0], asking_relation(person))
                     staged = list(search)
                     assert search.resolution is not None
                     released = search.resolution.released()
