@@ -65,6 +65,7 @@ REASONS = {
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
     "name_only": "funnet bare på navn",
     "reached_from_held": "nådd fra en post som venter på vurdering",
+    "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
 }
 """Why a group is held or excluded, in the words staff read."""
 
@@ -156,6 +157,19 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
         result.agrees.remove("name")
         result.unverifiable = True
     return result
+
+
+def _born_on(collection: Collection, fields: dict[str, Any]) -> date | None:
+    """The birth date a record holds (its first ``birthdate`` or ``national_id`` identity)."""
+    for identity in collection.identities:
+        if identity.type in ("birthdate", "national_id"):
+            value = fields.get(identity.fields[0])
+            born = _held_date(value) if identity.type == "birthdate" else (
+                national_id_birthdate(number) if (number := national_id(value)) else None
+            )
+            if born is not None:
+                return born
+    return None
 
 
 def _held_date(value: Any) -> date | None:
@@ -399,6 +413,8 @@ class Resolver:
         they hold (in memory only)."""
         self._up: dict[str, set[str]] = {}
         """The records such a row points up to."""
+        self._born: dict[str, date] = {}
+        """Birth dates held by records that agree with the person by name (in memory only)."""
         self._released: set[str] | None = set()
         """Groups released so far, kept up to date as nodes and links arrive; None after a
         union (which can take a release back), rebuilt when next asked."""
@@ -437,6 +453,10 @@ class Resolver:
                 held = identifiers(collection, raw.fields)
                 if held:
                     self._agreeing[own_id] = held
+                if self._subject.birthdate is None and "name" in assessment.agrees:
+                    born = _born_on(collection, raw.fields)
+                    if born is not None:
+                        self._born[own_id] = born
             if state == "neutral" and not foreign:
                 if raw.via is None:
                     # Found by the request's identifiers and saying nothing else: the person
@@ -523,10 +543,33 @@ class Resolver:
                 node.conflicts.add("identifier_shared")
                 node.state = "conflict"
                 self._released = None
-        self._holds, self._up, self._agreeing = {}, {}, {}
+        self._namesakes(released)
+        self._holds, self._up, self._agreeing, self._born = {}, {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
+
+    def _namesakes(self, released: set[str]) -> None:
+        """Two people of the same name behind one phone (a mother and her grown daughter on
+        the household's landline), and the request gives no birth date. Records of that name
+        with two birth dates say there are two such people. The birth date on the person's own
+        record — found by their e-mail, name agreeing — tells which is theirs; without one, a
+        record found by phone alone may be either's. Held for staff, not released."""
+        if self._subject.birthdate is not None or len(set(self._born.values())) < 2:
+            return
+        own = {
+            born for gid, born in self._born.items()
+            if self._find(gid) in released and "email" in self._nodes[gid].matched_on
+        }
+        for gid, born in self._born.items():
+            node = self._nodes[gid]
+            if "phone" not in node.matched_on or "email" in node.matched_on or node.conflicts:
+                continue
+            if len(own) != 1 or born not in own:
+                group = self._nodes[self._find(gid)]
+                group.conflicts.add("namesake_birthdate")
+                group.state = "conflict"
+                self._released = None
 
     # -- the graph -----------------------------------------------------------------------
 

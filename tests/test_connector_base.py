@@ -403,3 +403,53 @@ def test_a_parent_written_differently_is_still_found():
     _, found, _ = verdicts(TICKETS, tables, KARI, LooseConnector)
     tickets = {f.key: (f.status, f.group) for f in found if f.collection == "tickets"}
     assert tickets == {"10": ("excluded", "accounts/2"), "11": ("excluded", "accounts/K-2 ")}
+
+
+# A CRM with one row a person: a mother and her grown daughter of the same name, the
+# household's landline on the daughter's row.
+CRM = system(
+    {
+        "person": {
+            "key": "id",
+            "identities": [
+                {"type": "name", "column": "name"},
+                {"type": "birthdate", "column": "born"},
+                {"type": "email", "column": "email"},
+                {"type": "phone", "column": "phone"},
+            ],
+        }
+    },
+    [],
+)
+LANDLINE = "+4756562083"
+
+
+@pytest.mark.parametrize(
+    "case, rows, expected",
+    [
+        (
+            "the mother's row found by name only, the daughter's by the landline: neither released",
+            [{"id": 346, "name": "Linda Lili", "born": "1973-11-04", "email": None, "phone": None},
+             {"id": 347, "name": "Linda Lili", "born": "22.06.2000", "email": None, "phone": "56 56 20 83"}],
+            {("person", "346"): "held", ("person", "347"): "held"},
+        ),
+        (
+            "the mother's row found by her e-mail tells whose birth date is hers: the daughter's is held",
+            [{"id": 346, "name": "Linda Lili", "born": "1973-11-04", "email": "linda.lili@online.example", "phone": None},
+             {"id": 347, "name": "Linda Lili", "born": "22.06.2000", "email": None, "phone": "56 56 20 83"}],
+            {("person", "346"): "confirmed", ("person", "347"): "held"},
+        ),
+        (
+            "one Linda Lili on the landline: hers",
+            [{"id": 347, "name": "Linda Lili", "born": "22.06.2000", "email": None, "phone": "56 56 20 83"}],
+            {("person", "347"): "confirmed"},
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_two_people_of_one_name_behind_one_phone_are_told_apart_or_held(case, rows, expected):
+    linda = Person("Linda Lili", emails=("linda.lili@online.example",), phones=(LANDLINE,))
+    status, found, _ = verdicts(CRM, {"person": rows}, linda)
+    assert {k: status.get(k) for k in expected} == expected, case
+    if status.get(("person", "347")) == "held":
+        assert found_reason(found, "person", "347") in ("namesake_birthdate", "name_only")
