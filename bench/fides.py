@@ -38,7 +38,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -143,17 +142,6 @@ def _wait_health(process: subprocess.Popen[bytes], url: str, log: Path, timeout:
             pass
         time.sleep(0.5)
     raise SystemExit(f"{url} did not answer within {timeout:g} s; see {log}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server this script started: its own process group, by id."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def group_cpu(pgid: int) -> float:
@@ -332,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         })
     finally:
         if fides is not None:
-            stop(fides)
+            stop_server(fides)
         if prefect is not None:
             stop_server(prefect)
         _database(PREFECT_DB, drop=True, create=False)

@@ -29,7 +29,6 @@ its terms to the B-tree in hash order at the end.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -53,7 +52,6 @@ from connectors.mail_terms import (
     hasher,
     name_pairs,
 )
-from dsar.errors import DecryptionError
 from dsar.names import fold_name
 
 if TYPE_CHECKING:
@@ -140,34 +138,10 @@ class MailIndex:
     # -- opening ------------------------------------------------------------------------
 
     def open(self) -> MailIndex:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            db = _connect(self.path)
-            meta = dict(db.execute("SELECT name, value FROM meta"))
-        except sqlite3.DatabaseError:
-            # Damaged (a build cut short by a power cut: builds don't wait for the disk).
-            meta = {}
-            db = sqlite3.connect(":memory:")
-        key = None
-        if meta.get("format") == FORMAT and "key" in meta:
-            try:
-                key = self._data_key.open_sealed(meta["key"], _KEY_CONTEXT)
-            except DecryptionError:
-                key = None
-        if key is None:
-            # New, another format, or sealed under another data key: start afresh.
-            db.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            db = _connect(self.path)
-            key = secrets.token_bytes(32)
-            with db:
-                db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
-                db.execute("INSERT INTO meta VALUES ('key', ?)", (self._data_key.seal(key, _KEY_CONTEXT),))
-        self._db = db
-        self._key = key
-        self._base = hasher(key)
-        self.path.chmod(0o600)
+        from dsar.keyed_cache import open_keyed
+
+        self._db, self._key = open_keyed(self.path, self._data_key, connect=_connect, fmt=FORMAT, context=_KEY_CONTEXT)
+        self._base = hasher(self._key)
         return self
 
     def close(self) -> None:

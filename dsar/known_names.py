@@ -22,7 +22,6 @@ names are collected is named in ``failed`` (ids only) and left out; the lexicon 
 from __future__ import annotations
 
 import logging
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connectors.mail_terms import digest, hasher
-from dsar.errors import DecryptionError, DsarError
+from dsar.errors import DsarError
 from dsar.names import fold_name
 
 if TYPE_CHECKING:
@@ -85,28 +84,10 @@ class KnownNames:
         self._cache: dict[str, bool] = {}
 
     def open(self) -> KnownNames:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = _connect(self.path)
-        meta = dict(db.execute("SELECT name, value FROM meta"))
-        key = None
-        if meta.get("format") == FORMAT and "key" in meta:
-            try:
-                key = self._data_key.open_sealed(meta["key"], _KEY_CONTEXT)
-            except DecryptionError:
-                key = None
-        if key is None:
-            # New, another format, or sealed under another data key: start afresh (empty).
-            db.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            db = _connect(self.path)
-            key = secrets.token_bytes(32)
-            with db:
-                db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
-                db.execute("INSERT INTO meta VALUES ('key', ?)", (self._data_key.seal(key, _KEY_CONTEXT),))
-        self._db = db
+        from dsar.keyed_cache import open_keyed
+
+        self._db, key = open_keyed(self.path, self._data_key, connect=_connect, fmt=FORMAT, context=_KEY_CONTEXT)
         self._base = hasher(key)
-        self.path.chmod(0o600)
         return self
 
     def close(self) -> None:

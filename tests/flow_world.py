@@ -141,3 +141,20 @@ def build(workspace: Path) -> Path:
         writer.writerow(["KARI.NORDMANN@example.no", "2024-01-05"])
         writer.writerow(["per.hansen@example.no", "2023-06-01"])
     return db
+
+
+def register(workspace, *, emails=(KARI["email"],), verified=True) -> str:
+    """Kari's request to the test shop, verified unless told otherwise; its id."""
+    from datetime import date
+
+    from dsar.store import Person, open_store
+
+    config = workspace.config.controller("testbutikk")
+    return open_store(workspace).register(
+        controller=config.controller,
+        person=Person.from_given(KARI["name"], emails=emails, phones=[KARI["phone"]]),
+        received_on=date.today(),
+        channel="email",
+        actor="test",
+        verification_method="email-code" if verified else None,
+    ).id

@@ -14,13 +14,12 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from dsar.faults import POINTS
-from dsar.store import Person, open_store
+from dsar.store import open_store
 from dsar.workspace import Workspace
 from tests import flow_world
 
@@ -28,16 +27,7 @@ from tests import flow_world
 TIMESTAMPED = ("index.html", "svarbrev.pdf", "svarbrev.html", "LES-MEG.txt", "manifest.json")
 
 
-def register(workspace: Workspace) -> str:
-    config = workspace.config.controller("testbutikk")
-    return open_store(workspace).register(
-        controller=config.controller,
-        person=Person.from_given(flow_world.KARI["name"], emails=[flow_world.KARI["email"]], phones=[flow_world.KARI["phone"]]),
-        received_on=date.today(),
-        channel="email",
-        actor="test",
-        verification_method="email-code",
-    ).id
+register = flow_world.register
 
 
 def run_cli(workspace: Workspace, request_id: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from dsar.delivery import take_password
 from dsar.errors import RequestNotVerified
-from dsar.store import Person, open_store
+from dsar.store import open_store
 from dsar.workspace import Workspace
 from tests import flow_world
 
@@ -34,17 +33,7 @@ def world(tmp_path, monkeypatch, prefect_harness):
     forget_runtimes()
 
 
-def register(workspace: Workspace, *, emails=(flow_world.KARI["email"],), verified=True) -> str:
-    config = workspace.config.controller("testbutikk")
-    request = open_store(workspace).register(
-        controller=config.controller,
-        person=Person.from_given(flow_world.KARI["name"], emails=emails, phones=[flow_world.KARI["phone"]]),
-        received_on=date.today(),
-        channel="email",
-        actor="test",
-        verification_method="email-code" if verified else None,
-    )
-    return request.id
+register = flow_world.register
 
 
 def open_package(path: str, password: str, dest: Path) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from dsar.delivery import take_password
 from dsar.errors import InputError
 from dsar.manual import attach, confirm_nothing
-from dsar.store import Person, open_store
+from dsar.store import open_store
 from dsar.workspace import Workspace
 from tests import flow_world
 
@@ -48,16 +47,7 @@ def world(tmp_path, monkeypatch, prefect_harness):
     forget_runtimes()
 
 
-def register(workspace: Workspace) -> str:
-    config = workspace.config.controller("testbutikk")
-    return open_store(workspace).register(
-        controller=config.controller,
-        person=Person.from_given(flow_world.KARI["name"], emails=[flow_world.KARI["email"]], phones=[flow_world.KARI["phone"]]),
-        received_on=date.today(),
-        channel="email",
-        actor="test",
-        verification_method="email-code",
-    ).id
+register = flow_world.register
 
 
 def unpack(package: str, password: str, dest: Path) -> dict:

@@ -25,16 +25,7 @@ from tests import flow_world
 CLI = [sys.executable, "-m", "dsar.cli"]
 
 
-def register(workspace: Workspace) -> str:
-    config = workspace.config.controller("testbutikk")
-    return open_store(workspace).register(
-        controller=config.controller,
-        person=Person.from_given(flow_world.KARI["name"], emails=[flow_world.KARI["email"]], phones=[flow_world.KARI["phone"]]),
-        received_on=date.today(),
-        channel="email",
-        actor="test",
-        verification_method="email-code",
-    ).id
+register = flow_world.register
 
 
 @pytest.fixture

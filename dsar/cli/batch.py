@@ -69,7 +69,7 @@ def run_batch(
     if not ids:
         return []
     if say:
-        say(f"{len(ids)} forespørsler: starter Prefect …")
+        say(f"{len(ids)} krav: starter Prefect …")
     prepare_prefect(workspace)
     from flows.batch import fulfil_batch
     from flows.runtime import runtime

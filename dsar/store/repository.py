@@ -808,22 +808,19 @@ class RequestStore:
 
     def superseded(self, request_id: str, path: Path) -> None:
         """An older package replaced by a newer one before its password was ever shown."""
-        with self._session() as session:
-            row = session.scalars(
-                select(PackageRecord).where(PackageRecord.request_id == request_id, PackageRecord.path == str(path))
-            ).first()
-            if row is not None and row.state == "built":
-                row.state = "superseded"
-                self._audit(session, request_id, "flow", "package_superseded", file=path.name)
+        self._move_package(request_id, path, "built", "superseded", "package_superseded")
 
     def package_failed(self, request_id: str, path: Path) -> None:
+        self._move_package(request_id, path, "building", "failed", "package_failed")
+
+    def _move_package(self, request_id: str, path: Path, current: str, target: str, action: str) -> None:
         with self._session() as session:
             row = session.scalars(
                 select(PackageRecord).where(PackageRecord.request_id == request_id, PackageRecord.path == str(path))
             ).first()
-            if row is not None and row.state == "building":
-                row.state = "failed"
-                self._audit(session, request_id, "flow", "package_failed", file=path.name)
+            if row is not None and row.state == current:
+                row.state = target
+                self._audit(session, request_id, "flow", action, file=path.name)
 
     def record_package(
         self, request_id: str, *, path: Path, sha256: str, size: int, records: int, complete: bool

@@ -1,0 +1,52 @@
+"""A workspace cache of keyed hashes in SQLite (the mail index, the controller's known names).
+
+Each cache has its own random key, sealed with the workspace's data key in the cache's
+``meta`` table: nothing in it can be read or recomputed without the data key, and a cache
+sealed under another key (after ``dsar keys-rotate``), of another format, or damaged is
+started afresh rather than trusted.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dsar.errors import DecryptionError
+
+if TYPE_CHECKING:
+    from dsar.crypto import DataKey
+
+
+def open_keyed(
+    path: Path, data_key: DataKey, *, connect: Callable[[Path], sqlite3.Connection], fmt: str, context: bytes
+) -> tuple[sqlite3.Connection, bytes]:
+    """The cache's connection (``connect`` makes its schema) and its key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = connect(path)
+        meta = dict(db.execute("SELECT name, value FROM meta"))
+    except sqlite3.DatabaseError:
+        # Damaged (a build cut short by a power cut: builds don't wait for the disk).
+        meta = {}
+        db = sqlite3.connect(":memory:")
+    key = None
+    if meta.get("format") == fmt and "key" in meta:
+        try:
+            key = data_key.open_sealed(meta["key"], context)
+        except DecryptionError:
+            key = None
+    if key is None:
+        # New, another format, or sealed under another data key: start afresh.
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        db = connect(path)
+        key = secrets.token_bytes(32)
+        with db:
+            db.execute("INSERT INTO meta VALUES ('format', ?)", (fmt,))
+            db.execute("INSERT INTO meta VALUES ('key', ?)", (data_key.seal(key, context),))
+    path.chmod(0o600)
+    return db, key
