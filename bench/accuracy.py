@@ -59,11 +59,14 @@ import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 EXAMPLES = 20
+MAX_SEARCHES = 3
+"""A request searched at most this many times: the first, and two second searches."""
 
 
 @dataclass
@@ -164,6 +167,12 @@ class Evaluation:
     missed_examples: list[tuple[str, str, str, str]] = field(default_factory=list)
     foreign_examples: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     """(asking person, system, collection, key, owners) of foreign records released."""
+    questions: int = 0
+    """E-mails and phones from released records put to the person (a second search)."""
+    confirmed: int = 0
+    """Of those, the ones the person holds: searched again."""
+    second_searches: int = 0
+    """Requests searched again with confirmed identifiers."""
     seconds: float = 0.0
 
     @property
@@ -237,13 +246,77 @@ def evaluate(
     *,
     person_ids: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    second_search: bool = True,
 ) -> Evaluation:
     """Search the world in ``root`` for every person (or ``person_ids``) and score it; the
-    vendor APIs (``sample_data.vendor_api``) answer locally meanwhile."""
+    vendor APIs (``sample_data.vendor_api``) answer locally meanwhile. ``second_search``:
+    staff ask the person about the e-mails and phones the answer's released records hold
+    (where the world says which the person holds), and search again with those confirmed."""
     from sample_data.vendor_api import serving
 
     with serving(root):
-        return _evaluate(root, person_ids=person_ids, progress=progress)
+        return _evaluate(root, person_ids=person_ids, progress=progress, second_search=second_search)
+
+
+def _answer(
+    connectors: dict[str, tuple[Any, Any]],
+    subject: Any,
+    person: dict[str, str],
+    second_search: bool,
+    result: Evaluation,
+) -> dict[str, tuple[list[Any], list[Any]]]:
+    """One person's request to one controller: every system searched, then — as staff do with
+    ``dsar review suggestions`` and ``dsar request add-identifiers`` — the e-mails and phones
+    found in the released records put to the person, and every system searched again with
+    those the person confirms (until nothing new is confirmed)."""
+    from dsar.identity import normalize_email, normalize_phone
+    from dsar.search import final_findings
+    from dsar.store import Person
+
+    holds = _holds(person, normalize_email, normalize_phone) if second_search else None
+    asked: set[tuple[str, str]] = set()
+    for round_ in range(1, MAX_SEARCHES + 1):
+        answer: dict[str, tuple[list[Any], list[Any]]] = {}
+        offered: list[tuple[str, str]] = []
+        for system_id, (system, connector) in connectors.items():
+            review: list[Any] = []
+            findings = final_findings(connector, system, subject, asking_relation(person), review, offered)
+            answer[system_id] = (findings, review)
+        if holds is None:
+            return answer
+        new = set(offered) - asked
+        asked |= new
+        confirmed = sorted(item for item in new if item in holds)
+        result.questions += len(new)
+        result.confirmed += len(confirmed)
+        if not confirmed or round_ == MAX_SEARCHES:
+            return answer
+        result.second_searches += 1
+        subject = Person(
+            name=subject.name, birthdate=subject.birthdate,
+            emails=tuple(dict.fromkeys([*subject.emails, *(v for k, v in confirmed if k == "email")])),
+            phones=tuple(dict.fromkeys([*subject.phones, *(v for k, v in confirmed if k == "phone")])),
+        )
+    return answer
+
+
+def _holds(person: dict[str, str], normalize_email: Callable[[str], str],
+           normalize_phone: Callable[[str], str]) -> set[tuple[str, str]] | None:
+    """The e-mails and phones the person would confirm as theirs, normalised; None when the
+    world doesn't say (the default world: no second search)."""
+    from dsar.errors import InputError
+
+    if "holds_emails" not in person:
+        return None
+    held: set[tuple[str, str]] = set()
+    for kind, column, normalise in (("email", "holds_emails", normalize_email),
+                                    ("phone", "holds_phones", normalize_phone)):
+        for value in filter(None, person[column].split("; ")):
+            try:
+                held.add((kind, normalise(value)))
+            except InputError:
+                continue
+    return held
 
 
 def _evaluate(
@@ -251,9 +324,9 @@ def _evaluate(
     *,
     person_ids: Iterable[str] | None,
     progress: Callable[[str], None] | None,
+    second_search: bool,
 ) -> Evaluation:
     from connectors import connector_for
-    from dsar.search import final_findings
     from dsar.workspace import Workspace
 
     started = time.perf_counter()
@@ -280,19 +353,25 @@ def _evaluate(
     held_requests: set[tuple[str, str]] = set()
     for controller_id, controller in workspace.config.controllers.items():
         result.requests += len(people)
-        for system in controller.systems.values():
-            where = f"{controller_id}/{system.id}"
-            tally = result.systems.setdefault(where, Tally())
-            with connector_for(system, workspace) as connector:
-                for person in people:
-                    pid = person["person_id"]
-                    subject = subjects[pid]
+        wheres = {system.id: f"{controller_id}/{system.id}" for system in controller.systems.values()}
+        for where in wheres.values():
+            result.systems.setdefault(where, Tally())
+        with ExitStack() as stack:
+            connectors = {
+                system.id: (system, stack.enter_context(connector_for(system, workspace)))
+                for system in controller.systems.values()
+            }
+            for person in people:
+                pid = person["person_id"]
+                answer = _answer(connectors, subjects[pid], person, second_search, result)
+                for system_id, (findings, review) in answer.items():
+                    where = wheres[system_id]
+                    tally = result.systems[where]
                     mine = truth[where].get(pid, set())
                     tally.truth += len(mine)
                     result.truth_by_relation[relation(person)] += len(mine)
                     found: set[tuple[str, str]] = set()
-                    review: list[Any] = []
-                    for finding in final_findings(connector, system, subject, asking_relation(person), review):
+                    for finding in findings:
                         record = (finding.collection, finding.key)
                         found.add(record)
                         own = record in mine
@@ -325,7 +404,9 @@ def _evaluate(
                     tally.missed += len(missed)
                     for record in sorted(missed)[: max(0, EXAMPLES - len(result.missed_examples))]:
                         result.missed_examples.append((pid, where, *record))
-            if progress is not None:
+        if progress is not None:
+            for where in wheres.values():
+                tally = result.systems[where]
                 progress(f"{where}: {tally.truth} truth records, {tally.missed} missed, "
                          f"{tally.released_foreign} foreign released")
     result.requests_with_held = len(held_requests)
@@ -382,6 +463,8 @@ def report(result: Evaluation) -> str:
         f"foreign records held: {sum(total.held_foreign.values()):,} — by the asker's relation: "
         + (", ".join(f"{r} {n}" for r, n in result.held_foreign_by_relation.most_common()) or "none"),
         f"requests that would wait for review (anything held): {result.requests_with_held:,} of {result.requests:,}",
+        f"second search: {result.questions:,} e-mails and phones from released records put to the person, "
+        f"{result.confirmed:,} confirmed, {result.second_searches:,} requests searched again",
         "identifiers refused by the request form: "
         + (", ".join(f"{k} {n:,}" for k, n in result.refused_identifiers.most_common()) or "none"),
     ]
@@ -402,14 +485,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
+    parser.add_argument("--first-pass", action="store_true",
+                        help="no second search: the figures before staff ask the person about the e-mails "
+                             "and phones found in their records")
     args = parser.parse_args(argv)
     name = "accuracy" if args.world == "default" else f"accuracy-{args.world}"
+    label = name + ("-first-pass" if args.first_pass else "")
     root, _ = ensure_world(bench_dir() / f"{name}-ws{args.scale:g}-{args.seed}", scale=args.scale, seed=args.seed,
                            world_name=args.world)
     info = machine()
     if not args.json:
         print(f"{machine_line(info)}\n{args.world} world, scale {args.scale:g}, seed {args.seed}\n")
-    result = evaluate(root, progress=say)
+    result = evaluate(root, progress=say, second_search=not args.first_pass)
     if not args.json:
         print(report(result))
     data = {
@@ -418,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
         "per_system": {k: t.figures() for k, t in result.systems.items()},
         "refused_identifiers": dict(result.refused_identifiers),
         "requests": result.requests, "requests_with_held": result.requests_with_held, "seconds": result.seconds,
+        "second_search": {"questions": result.questions, "confirmed": result.confirmed,
+                          "requests_searched_again": result.second_searches},
         "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign),
                          "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign)}
                     for k, t in result.systems.items()},
@@ -428,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
         "excluded_foreign_by_relation": dict(result.excluded_foreign_by_relation),
         "missed_examples": result.missed_examples, "foreign_examples": result.foreign_examples,
     }
-    say(f"results in {write_results(f'{name}-scale{args.scale:g}', data)}")
+    say(f"results in {write_results(f'{label}-scale{args.scale:g}', data)}")
     if args.json:
         print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     return 0

@@ -65,6 +65,7 @@ REASONS = {
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
     "name_only": "funnet bare på navn",
     "reached_from_held": "nådd fra en post som venter på vurdering",
+    "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
 }
 """Why a group is held or excluded, in the words staff read."""
@@ -170,6 +171,10 @@ def _born_on(collection: Collection, fields: dict[str, Any]) -> date | None:
             if born is not None:
                 return born
     return None
+
+
+def _collection_of(gid: str) -> str:
+    return gid.split(KEY_SEPARATOR, 1)[0]
 
 
 def _held_date(value: Any) -> date | None:
@@ -413,6 +418,9 @@ class Resolver:
         they hold (in memory only)."""
         self._up: dict[str, set[str]] = {}
         """The records such a row points up to."""
+        self._named: dict[str, tuple[str, set[str]]] = {}
+        """Records agreeing with the person by name and nothing stronger: their collection and
+        the e-mails and phones they hold (in memory only)."""
         self._born: dict[str, date] = {}
         """Birth dates held by records that agree with the person by name (in memory only)."""
         self._released: set[str] | None = set()
@@ -453,6 +461,8 @@ class Resolver:
                 held = identifiers(collection, raw.fields)
                 if held:
                     self._agreeing[own_id] = held
+                if "name" in assessment.agrees and not STRONG & set(assessment.agrees):
+                    self._named[own_id] = (raw.collection, held)
                 if self._subject.birthdate is None and "name" in assessment.agrees:
                     born = _born_on(collection, raw.fields)
                     if born is not None:
@@ -544,7 +554,8 @@ class Resolver:
                 node.state = "conflict"
                 self._released = None
         self._namesakes(released)
-        self._holds, self._up, self._agreeing, self._born = {}, {}, {}, {}
+        self._household_namesakes(released)
+        self._holds, self._up, self._agreeing, self._born, self._named = {}, {}, {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
@@ -570,6 +581,38 @@ class Resolver:
                 group.conflicts.add("namesake_birthdate")
                 group.state = "conflict"
                 self._released = None
+
+    def _household_namesakes(self, released: set[str]) -> None:
+        """Two rows of the person's name in one register: one found by the person's own
+        e-mail or phone, another found by the name alone (a father and his son of the same
+        name in one flat; a mother and her grown daughter in one membership). Unless the
+        second row holds an e-mail or phone of the person's, or hangs on a record of theirs in
+        another register (an old order under their account), nothing says it is the person
+        rather than the namesake: held for staff, not released."""
+        own = {
+            collection for gid, (collection, held) in self._named.items()
+            if held and {"email", "phone"} & self._nodes[gid].matched_on
+        }
+        holders: dict[str, set[str]] = {}
+        for gid, held in self._agreeing.items():
+            if self._find(gid) in released:
+                for value in held:
+                    holders.setdefault(value, set()).add(gid)
+        for gid, (collection, held) in self._named.items():
+            node = self._nodes[gid]
+            if collection not in own or {"email", "phone"} & node.matched_on:
+                continue
+            if any(holders.get(value, set()) - {gid} for value in held):
+                continue  # holds an e-mail or phone another record of the person's holds
+            if any(
+                _collection_of(source) != collection and self._nodes[self._find(source)].state == "agree"
+                for source in self._nodes[self._find(gid)].sources
+            ):
+                continue
+            group = self._nodes[self._find(gid)]
+            group.conflicts.add("namesake_household")
+            group.state = "conflict"
+            self._released = None
 
     # -- the graph -----------------------------------------------------------------------
 

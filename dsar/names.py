@@ -22,6 +22,7 @@ record alone. So the question is asked carefully:
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -189,10 +190,33 @@ def _spellings(text: str) -> set[str]:
         out.add("".join(mapping.get(ch, ch) for ch in plain))
     for form in list(out):
         if not form.isascii():
-            # Only letters whose capital is still non-ASCII: "ß".upper() is "SS", which lower() folds.
-            capitals = "".join(ch.upper() if not ch.isascii() and not ch.upper().isascii() else ch for ch in form)
-            out |= {capitals, unicodedata.normalize("NFD", form), unicodedata.normalize("NFD", capitals)}
+            cased = _non_ascii_cases(form)
+            out |= cased | {unicodedata.normalize("NFD", c) for c in cased}
     return out
+
+
+CASE_LETTERS = 5
+"""Up to this many non-ASCII letters in a name, every mix of their capitals is tried (2⁵
+spellings); beyond it, each word in small letters, capitalised or in capitals."""
+
+
+def _non_ascii_cases(form: str) -> set[str]:
+    """``form`` with its non-ASCII letters in small letters and capitals, in every mix a
+    register may hold after a database that folds only ASCII lowered it: ``Åsås, Nils`` is
+    ``Åsås, nils`` after SQLite's ``lower()``, ``ØYVIND BØHAUG`` is ``Øyvind bØhaug``.
+    Only letters whose capital is still non-ASCII ("ß".upper() is "SS", which lower() folds)."""
+    places = [i for i, ch in enumerate(form) if not ch.isascii() and not ch.upper().isascii() and ch.upper() != ch]
+    if len(places) > CASE_LETTERS:
+        # Each word in small letters, with a capital first letter or in capitals (≤ 3⁴ mixes).
+        words: list[list[set[int]]] = []
+        for start in [i for i in range(len(form)) if form[i].isalpha() and (i == 0 or not form[i - 1].isalpha())][:4]:
+            end = next((j for j in range(start, len(form)) if not form[j].isalpha()), len(form))
+            inside = {i for i in places if start <= i < end}
+            words.append([set(), inside & {start}, inside])
+        choices = [set().union(*mix) for mix in itertools.product(*words)]
+    else:
+        choices = [{p for bit, p in enumerate(places) if mask >> bit & 1} for mask in range(1 << len(places))]
+    return {"".join(ch.upper() if i in upper else ch for i, ch in enumerate(form)) for upper in choices} | {form}
 
 
 def _same(x: str, y: str, *, surname: bool = False) -> bool:

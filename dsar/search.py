@@ -89,12 +89,14 @@ def final_findings(
     person: Person,
     relation: str = "self",
     review: list[ReviewRef] | None = None,
+    suggestions: list[tuple[str, str]] | None = None,
 ) -> list[Finding]:
     """Every finding with its final status — ``confirmed`` (released), ``held`` (for staff to
     decide, or following a group that is) or ``excluded`` (clearly somebody else's, and
     nothing staff decide can release it) — and why; for tests and the accuracy benchmark,
     which need the verdict rather than a stream. ``review`` (if given) receives the groups
-    staff are asked to decide (``review_refs``)."""
+    staff are asked to decide (``review_refs``); ``suggestions`` (if given) the e-mails and
+    phones found in released records that the request didn't give (``Search.suggestions``)."""
     search = Search(connector, system, person, relation)
     found = [finding for finding, _ in search]
     resolution = search.resolution
@@ -110,6 +112,8 @@ def final_findings(
             finding.reason = verdict.reason if verdict else "reached_from_held"
     if review is not None:
         review.extend(review_refs(resolution))
+    if suggestions is not None:
+        suggestions.extend(search.suggestions)
     return found
 
 

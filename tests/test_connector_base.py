@@ -453,3 +453,78 @@ def test_two_people_of_one_name_behind_one_phone_are_told_apart_or_held(case, ro
     assert {k: status.get(k) for k in expected} == expected, case
     if status.get(("person", "347")) == "held":
         assert found_reason(found, "person", "347") in ("namesake_birthdate", "name_only")
+
+
+# A housing cooperative: the flat holds the household's e-mail, residents a name and a role;
+# a father and his son of the same name live there (found in the unseen world at scale 0.5).
+FLATS = system(
+    {
+        "unit": {"key": "id", "identities": [{"type": "email", "column": "email"}]},
+        "resident": {
+            "key": "id",
+            "identities": [{"type": "name", "column": "name"}, {"type": "phone", "column": "mobile"}],
+        },
+    },
+    [("resident.unit_id", "unit.id")],
+)
+
+
+@pytest.mark.parametrize("son_first", [False, True], ids=["father's row first", "son's row first"])
+def test_a_father_and_son_of_one_name_in_one_flat_the_son_is_held(son_first):
+    residents = [
+        {"id": 134, "unit_id": 86, "name": "Lisæter, Øyvind", "mobile": 4741647527},
+        {"id": 136, "unit_id": 86, "name": "Lisæter, Øyvind", "mobile": None},
+        {"id": 137, "unit_id": 86, "name": "Lisæter, Ada", "mobile": None},
+    ]
+    tables = {
+        "unit": [{"id": 86, "email": "olisaeter@gmail.example"}],
+        "resident": residents[::-1] if son_first else residents,
+    }
+    father = Person("Øyvind Lisæter", emails=("olisaeter@gmail.example",), phones=("+4741647527",))
+    status, found, _ = verdicts(FLATS, tables, father)
+    assert status[("unit", "86")] == "confirmed" and status[("resident", "134")] == "confirmed"
+    assert status[("resident", "136")] == "held"
+    assert found_reason(found, "resident", "136") == "namesake_household"
+    assert status[("resident", "137")] == "excluded"
+    # Without the son's row, nothing changes for the father.
+    tables["resident"] = [r for r in residents if r["id"] != 136]
+    status, _, _ = verdicts(FLATS, tables, father)
+    assert status[("resident", "134")] == "confirmed"
+
+
+def test_a_mother_and_her_grown_daughter_of_one_name_in_one_membership():
+    # A CRM: one row a person, household members pointing to the main member. The mother asks
+    # without a birth date; the daughter's row (found by the name) holds her own mobile.
+    crm = system(
+        {
+            "person": {
+                "key": "id",
+                "identities": [
+                    {"type": "name", "column": "name"},
+                    {"type": "birthdate", "column": "born"},
+                    {"type": "email", "column": "email"},
+                    {"type": "phone", "column": "mobile"},
+                ],
+            },
+            "membership": {"key": "id"},
+        },
+        [("person.main_id", "person.id"), ("membership.person_id", "person.id")],
+    )
+    tables = {
+        "person": [
+            {"id": 231, "name": "Hilde Skogmo", "born": "26.05.1969", "email": "hildeskogmo@gmail.example",
+             "mobile": "+47 460 06 060", "main_id": None},
+            {"id": 233, "name": "Hilde Skogmo", "born": "2008-06-23T00:00:00", "email": None,
+             "mobile": "+47 959 87 460", "main_id": 231},
+        ],
+        "membership": [{"id": 312, "person_id": 231}, {"id": 315, "person_id": 233}],
+    }
+    mother = Person("Hilde Skogmo", emails=("hildeskogmo@gmail.example",), phones=("+4746006060",))
+    status, found, _ = verdicts(crm, tables, mother)
+    assert status[("person", "231")] == status[("membership", "312")] == "confirmed"
+    assert status[("person", "233")] == status[("membership", "315")] == "held"
+    assert found_reason(found, "person", "233") == "namesake_household"
+    # The same person twice (a duplicate row: her birth date, her mobile): hers.
+    tables["person"][1].update(born="1969-05-26", mobile="+47 460 06 060")
+    status, _, _ = verdicts(crm, tables, mother)
+    assert status[("person", "233")] == "confirmed"

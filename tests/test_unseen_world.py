@@ -398,3 +398,35 @@ def test_the_accuracy_benchmark_reads_the_world_and_prints_its_figures_as_json(
         assert {"recall", "auto_recall", "wrong_auto_included", "review_load", "over_holding"} <= set(figures)
         assert 0 <= figures["auto_recall"] <= figures["recall"] <= 1
     assert data["overall"]["truth"] > 100
+
+
+def test_what_the_person_holds_includes_what_they_give(people: list[dict[str, str]]) -> None:
+    # holds_emails / holds_phones: what the asker would confirm when staff ask about an e-mail
+    # or phone found in their records (the benchmark's second search).
+    from dsar.identity import normalize_email, normalize_phone
+
+    def norm(values: str, normalise) -> set[str]:
+        return {normalise(v) for v in values.split("; ") if v}
+
+    more = 0
+    for p in people:
+        holds_e, holds_p = norm(p["holds_emails"], normalize_email), norm(p["holds_phones"], normalize_phone)
+        assert norm(p["emails"], normalize_email) <= holds_e, p["person_id"]
+        assert norm(p["phones"], normalize_phone) <= holds_p, p["person_id"]
+        more += bool(holds_e - norm(p["emails"], normalize_email) or holds_p - norm(p["phones"], normalize_phone))
+    assert 0.2 < more / len(people) < 0.9  # many hold an address or number they don't give
+
+
+def test_a_second_search_finds_more_of_the_persons_own_and_releases_nobody_elses(
+    world: Path, people: list[dict[str, str]]
+) -> None:
+    from bench.accuracy import evaluate
+
+    # People who changed their e-mail and didn't give the old one: old orders, old sign-ups.
+    asked = [p["person_id"] for p in people if p["changed_email"] and not p["gives_old_email"]][:60]
+    first = evaluate(world, person_ids=asked, second_search=False).total
+    result = evaluate(world, person_ids=asked)
+    second = result.total
+    assert result.questions > 0 and 0 < result.confirmed <= result.questions and result.second_searches > 0
+    assert second.found_own > first.found_own
+    assert first.released_foreign == second.released_foreign == 0

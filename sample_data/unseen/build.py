@@ -49,6 +49,10 @@ PEOPLE_HEADER = (
     "changed_email", "gives_old_email", "request_name_kind", "name_variants", "name_only_rows",
     "phone_outside_plan", "email_idn", "email_tagged", "dnumber", "birthdate_wrong", "crm_duplicate",
     "phone_spellings",
+    # What the asker would confirm as theirs when staff ask about an e-mail or phone found in
+    # their records (a second search): every one they hold, given or not. For a guardian's
+    # request, the guardian's and the child's own.
+    "holds_emails", "holds_phones",
 )
 
 
@@ -180,5 +184,26 @@ def person_row(person: Person) -> tuple[str, ...]:
         "1" if person.marks["email_tagged"] else "", "1" if person.dnumber else "",
         "1" if person.marks["birthdate_wrong"] else "", "1" if person.marks["crm_duplicate"] else "",
         " ".join(spellings),
+        *_holds(person),
     )
+
+
+def _holds(person: Person) -> tuple[str, str]:
+    """The e-mails and phones the asker holds ("; " between them): their own, old and
+    family addresses, their mobile and (an adult's) the household's landline; a guardian asking
+    holds their own and knows the child's."""
+    req = person.request
+    askers = [person]
+    if req.relation == "guardian":
+        askers += [g for g in person.guardians if g.pid == req.guardian_id]
+    emails: list[str] = []
+    phones: list[str] = []
+    for p in askers:
+        emails += [e for e in (p.email, p.old_email, p.contact_email()) if e]
+        if p.uses_family_email:
+            emails.append(p.household.family_email or "")
+        phones += [x for x in (p.mobile,) if x]
+        if p.household.landline and not p.is_child:
+            phones.append(p.household.landline)
+    return "; ".join(dict.fromkeys(e for e in emails if e)), "; ".join(dict.fromkeys(phones))
 
