@@ -82,9 +82,12 @@ class Tally:
     excluded_own: Counter[str] = field(default_factory=Counter)
     excluded_foreign: Counter[str] = field(default_factory=Counter)
     review_items: int = 0
+    review_reasons: Counter[str] = field(default_factory=Counter)
+    """Review items by the reason staff are asked."""
 
     def add(self, other: Tally) -> None:
         self.review_items += other.review_items
+        self.review_reasons.update(other.review_reasons)
         self.excluded_own.update(other.excluded_own)
         self.excluded_foreign.update(other.excluded_foreign)
         self.truth += other.truth
@@ -144,6 +147,7 @@ class Tally:
             "excluded_foreign": dict(self.excluded_foreign),
             "review_items": self.review_items,
             "review_items_share": self.review_items / self.released if self.released else 0.0,
+            "review_reasons": dict(self.review_reasons),
         }
 
 
@@ -400,6 +404,7 @@ def _evaluate(
                                     (pid, where, *record, " ".join(owners.get((where, *record), [])) or "-")
                                 )
                     tally.review_items += len(review)
+                    tally.review_reasons.update(item.reason for item in review)
                     missed = mine - found
                     tally.missed += len(missed)
                     for record in sorted(missed)[: max(0, EXAMPLES - len(result.missed_examples))]:
@@ -508,7 +513,8 @@ def main(argv: list[str] | None = None) -> int:
         "second_search": {"questions": result.questions, "confirmed": result.confirmed,
                           "requests_searched_again": result.second_searches},
         "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign),
-                         "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign)}
+                         "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign),
+                         "review_reasons": dict(t.review_reasons)}
                     for k, t in result.systems.items()},
         "truth_by_relation": dict(result.truth_by_relation),
         "released_own_by_relation": dict(result.released_own_by_relation),

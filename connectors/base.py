@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from dsar.config.models import Collection, IdentityField, Reference, System
 from dsar.errors import ConnectorError
-from dsar.identity import looks_like_email, looks_like_phone
+from dsar.identity import looks_like_email, looks_like_phone, mailbox, same_mailboxes
 from dsar.names import Name, NameMatch, compare_names
 from dsar.records import FileRef, Link, Lookup, RawRecord, make_key
 
@@ -531,10 +531,11 @@ def row_matches(
     as a candidate when its name agrees with the asked name (``dsar.names``).
     """
     matched = []
+    mailboxes = same_mailboxes(lookup.emails)
     for identity in collection.searchable:
         for field in identity.fields:
             value = row.get(field)
-            if identity.type == "email" and looks_like_email(value) in lookup.emails:
+            if identity.type == "email" and (email := looks_like_email(value)) and mailbox(email) in mailboxes:
                 matched.append("email")
             elif identity.type == "phone" and looks_like_phone(value) in lookup.phones:
                 matched.append("phone")
@@ -552,14 +553,17 @@ def condition_test(condition: Condition) -> Callable[[Any], bool]:
     values out before the normaliser (e-mail validation, phone parsing) runs, so a large file
     is scanned quickly. ``row_matches`` has the last word on every row either way."""
     if condition.kind == "email":
-        emails = set(condition.values)
-        locals_ = {str(v).rpartition("@")[0].lower() for v in emails}
+        emails = same_mailboxes(str(v) for v in condition.values)
+        locals_ = {v.rpartition("@")[0].lower() for v in emails}
 
         def is_email(value: Any) -> bool:
             if not isinstance(value, str) or "@" not in value:
                 return False
             lowered = value.lower()
-            return any(part in lowered for part in locals_) and looks_like_email(value) in emails
+            if not any(part in lowered for part in locals_):
+                return False
+            email = looks_like_email(value)
+            return email is not None and mailbox(email) in emails
 
         return is_email
     if condition.kind == "phone":

@@ -57,13 +57,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dsar.errors import DecryptionError
-from dsar.identity import looks_like_email, looks_like_phone
+from dsar.identity import looks_like_email, looks_like_phone, mailbox
 
 if TYPE_CHECKING:
     from connectors.base import Condition
     from dsar.crypto import DataKey
 
-FORMAT = 2
+FORMAT = 3
 """Bumped when the layout or the way values are read changes; older indexes are rebuilt."""
 MAGIC = b"DSAR-CSV-INDEX\n"
 ENTRY = struct.Struct(">16sQQ")
@@ -201,7 +201,9 @@ def _cell_key(kind: str, cell: Any) -> str | None:
     if not isinstance(cell, str):
         return None
     if kind == "email":
-        return email_key(cell) if "@" in cell else None
+        # Indexed under the mailbox it reaches (``kari+butikk@`` under ``kari@``), as compared.
+        key = email_key(cell) if "@" in cell else None
+        return mailbox(key) if key else None
     if kind == "phone":
         return phone_key(cell)
     return cell.strip()
@@ -213,6 +215,8 @@ def _probes(condition: Condition) -> Iterator[tuple[str, str, str]]:
     once the index's key is known (each build has its own)."""
     for value in condition.values:
         text = str(value)
+        if condition.kind == "email":
+            text = mailbox(text)
         yield condition.kind, condition.field, text.strip() if condition.kind == "exact" else text
 
 

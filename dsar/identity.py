@@ -9,7 +9,10 @@ Names have their own module (``dsar.names``).
 E-mail rule (documented, because it decides what counts as the person's mailbox): the local
 part is compared as written except for the case of ASCII letters; the domain in its IDNA
 (A-label) form, lower-cased. Nothing else is folded: ``große@`` and ``grosse@``, ``\u212aari@``
-(Kelvin sign) and ``kari@`` are different mailboxes, as mail servers treat them.
+(Kelvin sign) and ``kari@`` are different mailboxes, as mail servers treat them. One thing is
+read as the mailbox it reaches: a sub-address (RFC 5233), ``kari+butikk@example.no``, is
+delivered to ``kari@example.no`` by the providers people use (Gmail, Outlook.com, iCloud,
+Fastmail, Proton), so records holding either are compared as that mailbox (``mailbox``).
 
 Error messages never repeat the value (it is personal data); they say which field is wrong.
 """
@@ -17,6 +20,7 @@ Error messages never repeat the value (it is personal data); they say which fiel
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import phonenumbers
@@ -49,6 +53,18 @@ def normalize_email(value: str) -> str:
     return f"{local.translate(_ASCII_UPPER)}@{validated.ascii_domain.lower()}"
 
 
+def mailbox(normalised: str) -> str:
+    """The mailbox a normalised address reaches: its sub-address (``+detail``) dropped."""
+    local, at, domain = normalised.rpartition("@")
+    base, plus, _ = local.partition("+")
+    return f"{base}{at}{domain}" if plus and base else normalised
+
+
+def same_mailboxes(emails: Iterable[str]) -> frozenset[str]:
+    """The mailboxes of normalised addresses, to test another address's ``mailbox`` against."""
+    return frozenset(mailbox(e) for e in emails)
+
+
 def looks_like_email(value: object) -> str | None:
     """The normalised e-mail in a system's field, or None when it isn't one."""
     if not isinstance(value, str) or "@" not in value or len(value) > 2 * MAX_EMAIL:
@@ -64,7 +80,7 @@ def email_spellings(normalised: str) -> list[str]:
     A-label and as U-label (``bø.no``). A SQL ``lower(…)`` lookup is given these; every row
     it returns is checked again with ``looks_like_email``."""
     local, _, domain = normalised.rpartition("@")
-    spellings = {normalised.lower()}
+    spellings = {normalised.lower(), mailbox(normalised).lower()}
     try:
         spellings.add(f"{local}@{domain.encode('ascii').decode('idna')}".lower())
     except UnicodeError:

@@ -49,7 +49,16 @@ from datetime import date
 from typing import Any
 
 from dsar.config.models import Collection, System
-from dsar.identity import age_on, as_date, looks_like_email, looks_like_phone, national_id, national_id_birthdate
+from dsar.identity import (
+    age_on,
+    as_date,
+    looks_like_email,
+    looks_like_phone,
+    mailbox,
+    national_id,
+    national_id_birthdate,
+    same_mailboxes,
+)
 from dsar.names import Name, NameMatch, compare_names
 from dsar.records import KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
 
@@ -187,11 +196,14 @@ def _held_date(value: Any) -> date | None:
 def other_identifier(subject: Subject, collection: Collection, fields: dict[str, Any]) -> bool:
     """Whether a record holds an e-mail or phone the request doesn't give (and none it gives)."""
     other = False
+    mailboxes = same_mailboxes(subject.emails)
     for identity in collection.searchable:
-        given = subject.emails if identity.type == "email" else subject.phones
-        normalise = looks_like_email if identity.type == "email" else looks_like_phone
         for name in identity.fields:
-            value = normalise(fields.get(name))
+            if identity.type == "email":
+                email = looks_like_email(fields.get(name))
+                value, given = (mailbox(email), mailboxes) if email else (None, mailboxes)
+            else:
+                value, given = looks_like_phone(fields.get(name)), frozenset(subject.phones)
             if value is None:
                 continue
             if value in given:
@@ -201,12 +213,15 @@ def other_identifier(subject: Subject, collection: Collection, fields: dict[str,
 
 
 def identifiers(collection: Collection, fields: dict[str, Any]) -> set[str]:
-    """The normalised e-mails and phones a record holds."""
+    """The normalised e-mails (as the mailboxes they reach) and phones a record holds."""
     found = set()
     for identity in collection.searchable:
-        normalise = looks_like_email if identity.type == "email" else looks_like_phone
         for name in identity.fields:
-            value = normalise(fields.get(name))
+            if identity.type == "email":
+                email = looks_like_email(fields.get(name))
+                value = mailbox(email) if email else None
+            else:
+                value = looks_like_phone(fields.get(name))
             if value is not None:
                 found.add(value)
     return found

@@ -17,7 +17,7 @@ from dsar.config.models import System
 from dsar.errorlog import record_unexpected
 from dsar.errors import ConnectorError, DiskFull
 from dsar.faults import checkpoint
-from dsar.identity import looks_like_email, looks_like_phone
+from dsar.identity import looks_like_email, looks_like_phone, mailbox, same_mailboxes
 from dsar.matching import REASONS, Resolution, Resolver
 from dsar.records import FileRef, Finding
 from dsar.shaping import shape
@@ -59,12 +59,12 @@ class Search:
 
     def _note_identifiers(self, finding: Finding) -> None:
         collection = self._system.collections[finding.collection]
-        known = set(self._person.emails) | set(self._person.phones)
+        known = same_mailboxes(self._person.emails) | set(self._person.phones)
         for identity in collection.searchable:
             for field in identity.fields:
                 normalise = looks_like_email if identity.type == "email" else looks_like_phone
                 value = normalise(finding.fields.get(field))
-                if value and value not in known:
+                if value and (mailbox(value) if identity.type == "email" else value) not in known:
                     group = finding.group or ""
                     self._seen_identifiers.setdefault(group, set()).add((identity.type, value))
 

@@ -229,3 +229,17 @@ def test_a_utf8_export_with_a_byte_order_mark_reads_like_any_other(workspace: Wo
     utf8 = {"encoding": "utf-8"}
     with connector(workspace, customers=utf8, orders=utf8, newsletter=utf8) as csv:
         assert found(list(csv.find(PERSON))) == EXPECTED
+
+
+def test_a_sub_address_finds_the_mailbox_it_reaches(tmp_path: Path) -> None:
+    # A shop account made with kari+strikk@: Kari's mailbox, found whichever of the two she gives;
+    # the index and the row check read it the same way.
+    tagged = CUSTOMERS.replace("per@example.no", "Kari.Nordmann+strikk@example.no")
+    write(tmp_path, "customers.csv", tagged, encoding="utf-8")
+    write(tmp_path, "orders.csv", ORDERS, encoding="utf-8")
+    write(tmp_path, "newsletter.csv", NEWSLETTER, encoding="utf-8")
+    utf8 = {"encoding": "utf-8"}
+    for given in ("kari.nordmann@example.no", "kari.nordmann+annet@example.no"):
+        with connector(Workspace(root=tmp_path), customers=utf8, orders=utf8, newsletter=utf8) as csv:
+            keys = {r.key for r in csv.find(Lookup(emails=(given,))) if r.collection == "customers"}
+        assert {"1", "3", "5"} <= keys and "7" not in keys, given

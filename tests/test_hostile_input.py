@@ -318,3 +318,23 @@ def _load_or_config_error(directory) -> DsarError | None:
         assert str(exc)
         return exc
     return None
+
+
+@FUZZ
+@given(local_parts, domains, local_parts, domains)
+def test_only_a_sub_address_is_read_as_the_mailbox_it_reaches(local_a, domain_a, local_b, domain_b):
+    """``kari+butikk@`` reaches ``kari@`` (RFC 5233); nothing else about two addresses merges."""
+    from dsar.identity import mailbox
+
+    try:
+        a, b = normalize_email(f"{local_a}@{domain_a}"), normalize_email(f"{local_b}@{domain_b}")
+    except InputError:
+        return
+    ascii_lower = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+    def base(local: str) -> str:
+        head, plus, _ = local.partition("+")
+        return (head if plus and head else local).translate(ascii_lower)
+
+    same_domain = a.rpartition("@")[2] == b.rpartition("@")[2]
+    assert (mailbox(a) == mailbox(b)) == (base(local_a) == base(local_b) and same_domain)

@@ -157,3 +157,13 @@ def test_sql_name_lookups_try_every_mix_of_capitals_beyond_ascii():
     assert {"Åsås, nils", "åsÅs, nils", "ÅsÅs, nils", "åsås, nils"} <= set(fulls)
     many, _ = lookup_forms("Ærøæøå Øåæøå")  # more letters than are mixed: capitals by word start
     assert {"Ærøæøå øåæøå", "ærøæøå Øåæøå", "Ærøæøå ØÅÆØÅ"} <= set(many) and len(many) < 300
+
+
+def test_a_sub_address_is_the_mailbox_it_reaches():
+    from dsar.identity import mailbox
+
+    assert mailbox(normalize_email("Kari+Butikk@Example.no")) == "kari@example.no"
+    assert mailbox("kari@example.no") == "kari@example.no"
+    assert mailbox("+butikk@example.no") == "+butikk@example.no"  # no mailbox before the +
+    assert mailbox("kari+a+b@example.no") == "kari@example.no"
+    assert mailbox("große+x@example.no") != mailbox("grosse@example.no")
