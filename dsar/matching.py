@@ -74,6 +74,7 @@ REASONS = {
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
     "name_only": "funnet bare på navn",
     "reached_from_held": "nådd fra en post som venter på vurdering",
+    "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
 }
@@ -401,6 +402,11 @@ class Resolution:
                 continue
             stack.extend(self.root(s) for s in verdict.sources)
         return reached_excluded
+
+    def excluded_reason(self, group: str | None) -> str:
+        """Why an excluded group is left out: its own conflict, or what it was reached from."""
+        verdict = self.verdicts.get(self.root(group) or "")
+        return verdict.reason if verdict is not None and verdict.excluded else "reached_from_excluded"
 
     def to_json(self) -> dict[str, Any]:
         return {"roots": self.roots, "verdicts": {k: v.to_json() for k, v in self.verdicts.items()}}

@@ -108,8 +108,11 @@ def final_findings(
         else:
             root = resolution.root(finding.group)
             verdict = resolution.verdicts.get(root or "")
-            finding.status = "excluded" if resolution.excluded(finding.group, released) else "held"
-            finding.reason = verdict.reason if verdict else "reached_from_held"
+            if resolution.excluded(finding.group, released):
+                finding.status, finding.reason = "excluded", resolution.excluded_reason(finding.group)
+            else:
+                finding.status = "held"
+                finding.reason = verdict.reason if verdict else "reached_from_held"
     if review is not None:
         review.extend(review_refs(resolution))
     if suggestions is not None:
@@ -192,6 +195,7 @@ def search_system(
         system.id,
         confirmed=dict(counts.confirmed),
         held=dict(counts.held),
+        excluded=dict(counts.excluded),
         review_refs=[(r.ref, r.reason, r.evidence) for r in review_refs(search.resolution)],
         suggestions=search.suggestions,
         files=counts.files,

@@ -38,6 +38,10 @@ class StagedCounts:
 
     confirmed: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)
+    """Per collection: records waiting for a decision (or reached from one that is)."""
+    excluded: Counter[str] = field(default_factory=Counter)
+    """Per reason (``dsar.matching.REASONS``): records found but clearly somebody else's,
+    neither released nor put to staff — counted, so nothing leaves the answer unseen."""
     files: int = 0
     files_missing: int = 0
     written: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -133,6 +137,8 @@ class SystemStager:
                 ok = resolution.is_released(group, released)
             if ok:
                 counts.confirmed[collection] += n
+            elif resolution is not None and released is not None and resolution.excluded(group, released):
+                counts.excluded[resolution.excluded_reason(group)] += n
             else:
                 counts.held[collection] += n
         if resolution is not None:

@@ -101,6 +101,10 @@ def test_staff_answer_a_request_from_the_browser(dashboard, page, tmp_path):
     page.wait_for_selector("article.candidate", timeout=30_000)
     assert page.locator("tr[data-system=nettbutikk] .records").inner_text() == "6"
     assert page.locator("article.candidate").count() == 1  # "Kari Nordby"; Ola's account is excluded
+    # ... and counted, with why, so nothing leaves the answer unseen: his account and two orders.
+    assert page.locator("tr[data-system=nettbutikk] .held").inner_text() == "1"
+    excluded = page.locator("tr[data-system=nettbutikk] .excluded")
+    assert excluded.inner_text() == "3" and "navnet er et annet" in (excluded.get_attribute("title") or "")
     shot("04-needs-review")
     status, tone, _ = list_row(page, url)
     assert status == "needs_review"

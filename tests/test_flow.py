@@ -78,6 +78,10 @@ def test_unverified_request_is_refused_and_nothing_searched(world):
     assert not (world.staging_dir / request_id).exists()
 
 
+EXCLUDED_OLA = 3
+"""Ola's account on the family e-mail and its two orders."""
+
+
 def test_weak_match_waits_for_a_person(world, tmp_path):
     from flows.fulfil import fulfil_request
 
@@ -91,6 +95,11 @@ def test_weak_match_waits_for_a_person(world, tmp_path):
     store = open_store(world)
     (nordby,) = store.review_items(request_id)
     assert (nordby.system_id, nordby.record_ref, nordby.reason) == ("nettbutikk", "customers/5", "surname_differs")
+    # Staff see Ola's records counted apart, with why: not "til vurdering" beside Nordby's.
+    shop = store.system_runs(request_id)["nettbutikk"]
+    assert shop.held == 1 and shop.excluded == {"name_differs": 1, "reached_from_excluded": 2}
+    (summary,) = [s for s in store.summaries() if s.id == request_id]
+    assert (summary.held, summary.excluded) == (1, EXCLUDED_OLA)
     password = take_password(world.data_key, Path(first["package"]))
     open_package(first["package"], password, tmp_path / "first")
     assert [r["_source"]["key"] for r in records(tmp_path / "first", "nettbutikk", "orders")] == ["10", "11"]

@@ -49,6 +49,7 @@ def status_rows(summaries: Sequence[RequestSummary]) -> list[dict[str, Any]]:
             "on_time": s.on_time,
             "failed_systems": list(s.failed_systems),
             "held": s.held,
+            "excluded": s.excluded,
             "systems": {system: status for system, status in s.systems},
             "waiting_for_staff": s.state.waiting_for_staff,
         }
@@ -84,6 +85,8 @@ def systems_text(s: RequestSummary) -> str:
         text += f", feilet: {', '.join(failed)}"
     if s.held:
         text += f", {s.held} til vurdering"
+    if s.excluded:
+        text += f", {s.excluded} utelatt som andres"
     return text
 
 

@@ -378,7 +378,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
                 "error": error,
                 "systems": [
                     {"id": sid, "status": run.status, "label": SystemStatus(run.status).label,
-                     "records": run.records, "held": run.held}
+                     "records": run.records, "held": run.held, "excluded": run.excluded_count}
                     for sid, run in store.system_runs(request_id).items()
                 ],
             }
@@ -570,8 +570,17 @@ def _systems(store: RequestStore, request_id: str, controller: Any) -> list[dict
         status = SystemStatus(run.status) if run else SystemStatus.PENDING
         out.append({"id": system_id, "title": system.title.get("nb"), "status": status.value, "label": status.label,
                     "records": run.records if run else 0, "held": run.held if run else 0,
+                    "excluded": run.excluded_count if run else 0,
+                    "excluded_why": _excluded_why(run.excluded if run else {}),
                     "error": run.error if run else None, "attempts": run.attempts if run else 0})
     return out
+
+
+def _excluded_why(excluded: dict[str, int]) -> str:
+    """Why records were left out as somebody else's, in the words staff read (no values)."""
+    from dsar.matching import REASONS
+
+    return "; ".join(f"{n}: {REASONS.get(reason, reason)}" for reason, n in sorted(excluded.items(), key=lambda x: -x[1]))
 
 
 def _evidence(workspace: Workspace, request_id: str, items: list[Any]) -> dict[int, list[dict[str, Any]]]:

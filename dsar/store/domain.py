@@ -161,6 +161,12 @@ class SystemRunView:
     files_missing: int = 0
     staged: dict[str, dict[str, object]] | None = None
     """What the search wrote to staging (file -> size, SHA-256); None for older runs."""
+    excluded: dict[str, int] = field(default_factory=dict)
+    """Records found but clearly somebody else's, per reason (``dsar.matching.REASONS``)."""
+
+    @property
+    def excluded_count(self) -> int:
+        return sum(self.excluded.values())
 
     @property
     def done(self) -> bool:
@@ -184,6 +190,8 @@ class RequestSummary:
     days_left: int | None  # to the send-by day; None once answered (the clock stopped)
     failed_systems: tuple[str, ...]
     held: int
+    excluded: int = 0
+    """Records found but excluded as clearly somebody else's (not put to staff)."""
     paused: bool = False
     send_by: date | None = None
     tone: str = "on_track"

@@ -141,6 +141,9 @@ class SystemRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     records: Mapped[int] = mapped_column(Integer, default=0)
     held: Mapped[int] = mapped_column(Integer, default=0)
+    excluded: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="records found but clearly somebody else's: count per reason (no data)"
+    )
     collections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     files: Mapped[int] = mapped_column(Integer, default=0)

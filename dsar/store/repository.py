@@ -402,6 +402,7 @@ class RequestStore:
             days_left=state.days_left,
             failed_systems=tuple(s.system_id for s in row.system_runs if s.status == SystemStatus.FAILED),
             held=sum(s.held for s in row.system_runs),
+            excluded=sum(sum((s.excluded or {}).values()) for s in row.system_runs),
             paused=deadlines.suspended,
             send_by=deadlines.send_by,
             tone=state.tone.value,
@@ -553,6 +554,7 @@ class RequestStore:
         confirmed: dict[str, int],
         held: dict[str, int],
         review_refs: Sequence[tuple[str, str, dict[str, Any]]],
+        excluded: dict[str, int] | None = None,
         suggestions: Sequence[tuple[str, str]] = (),
         files: int = 0,
         files_missing: int = 0,
@@ -566,6 +568,7 @@ class RequestStore:
             run.status = (SystemStatus.COMPLETE if records or held_count else SystemStatus.NOTHING_FOUND).value
             run.records = records
             run.held = held_count
+            run.excluded = dict(excluded or {})
             run.collections = dict(confirmed)
             run.files = files
             run.files_missing = files_missing
@@ -601,6 +604,7 @@ class RequestStore:
                 system=system_id,
                 records=records,
                 held=held_count,
+                excluded=sum((excluded or {}).values()),
                 files=files,
                 files_missing=files_missing,
                 suggestions=len(suggestions),
@@ -664,6 +668,7 @@ class RequestStore:
             run.status = (SystemStatus.COMPLETE if documents else SystemStatus.NOTHING_FOUND).value
             run.records = documents
             run.held = 0
+            run.excluded = {}
             run.files = documents
             run.staged = staged
             run.collections = {"dokumenter": documents} if documents else {}
@@ -1034,6 +1039,7 @@ def _run_view(run: SystemRun) -> SystemRunView:
         staged=run.staged,
         error=run.error,
         finished_at=run.finished_at,
+        excluded={str(k): int(v) for k, v in (run.excluded or {}).items()},
     )
 
 

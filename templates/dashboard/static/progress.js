@@ -16,6 +16,8 @@
       row.querySelector(".label").textContent = s.label;
       row.querySelector(".records").textContent = String(s.records);
       row.querySelector(".held").textContent = String(s.held);
+      var excluded = row.querySelector(".excluded");
+      if (excluded) { excluded.textContent = String(s.excluded || 0); }
     });
     var state = document.getElementById("state");
     if (state) { state.textContent = data.state; }
