@@ -528,3 +528,54 @@ def test_a_mother_and_her_grown_daughter_of_one_name_in_one_membership():
     tables["person"][1].update(born="1969-05-26", mobile="+47 460 06 060")
     status, _, _ = verdicts(crm, tables, mother)
     assert status[("person", "233")] == "confirmed"
+
+
+FLATS_WITH_BOOKINGS = system(
+    {
+        "unit": {"key": "id", "identities": [{"type": "email", "column": "email"}]},
+        "resident": {
+            "key": "id",
+            "identities": [{"type": "name", "column": "name"}, {"type": "phone", "column": "mobile"}],
+        },
+        "booking": {"key": "id", "identities": [{"type": "phone", "column": "contact"}]},
+    },
+    [("resident.unit_id", "unit.id"), ("booking.unit_id", "unit.id")],
+)
+
+
+def _flat(unit_email):
+    return {
+        "unit": [{"id": 126, "email": unit_email}],
+        "resident": [
+            {"id": 214, "unit_id": 126, "name": "Tveitdal, Morten", "mobile": "99617625"},
+            {"id": 215, "unit_id": 126, "name": "Tveitdal, Emma", "mobile": 4749507603},
+        ],
+        "booking": [
+            {"id": 369, "unit_id": 126, "contact": "99617625"},  # the father's
+            {"id": 370, "unit_id": 126, "contact": "495 07 603"},  # Emma's
+            {"id": 371, "unit_id": 126, "contact": None},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "case, unit_email, birthdate, unit, empty_booking",
+    [
+        ("the flat under her father's address: his as well as her home", "mortve92@hotmail.example",
+         None, ("held", "parent_identifier_differs"), "held"),
+        ("a flat with no address, and she is 16: the parents' share", None,
+         date(2010, 5, 7), ("held", "household_of_minor"), "held"),
+        ("a flat with no address, and she is grown up: hers as it is her home", None,
+         date(1990, 5, 7), ("confirmed", None), "confirmed"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_a_flat_reached_up_from_the_persons_own_row(case, unit_email, birthdate, unit, empty_booking):
+    emma = Person("Emma Tveitdal", phones=("+4749507603",), birthdate=birthdate)
+    status, found, _ = verdicts(FLATS_WITH_BOOKINGS, _flat(unit_email), emma)
+    assert status[("resident", "215")] == "confirmed", case
+    assert (status[("unit", "126")], found_reason(found, "unit", "126")) == unit, case
+    assert status[("booking", "370")] == "confirmed", case  # her own number
+    assert status[("booking", "369")] == "excluded", case  # her father's number: his
+    assert status[("booking", "371")] == empty_booking, case
+    assert status.get(("resident", "214")) in (None, "excluded"), case  # the father: never released
