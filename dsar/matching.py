@@ -67,7 +67,6 @@ REASONS = {
     "surname_differs": "etternavnet er et annet (byttet navn?)",
     "child_record": "posten gjelder en mindreårig, og forespørselen oppgir ingen fødselsdato",
     "identifier_differs": "posten har en annen persons e-post eller telefon",
-    "parent_identifier_differs": "posten personens post peker til, har en annen persons e-post eller telefon (husstandens felles post?)",
     "household_of_minor": "husstandens post, nådd fra en mindreårigs egen post (foreldrenes?)",
     "identifier_shared": "e-posten eller telefonen deles med en annen, og posten peker til den andres post",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
@@ -441,8 +440,6 @@ class Resolver:
         they hold (in memory only)."""
         self._up: dict[str, set[str]] = {}
         """The records such a row points up to."""
-        self._above: dict[str, set[str]] = {}
-        """Records reached up that hold only somebody else's e-mails or phones (in memory only)."""
         self._named: dict[str, tuple[str, set[str]]] = {}
         """Records agreeing with the person by name and nothing stronger: their collection and
         the e-mails and phones they hold (in memory only)."""
@@ -471,15 +468,13 @@ class Resolver:
             # a row holding an e-mail or phone the person neither gave nor holds in a record
             # of theirs is somebody else's (decided when the search ends).
             foreign = other_identifier(self._subject, collection, raw.fields)
-        # Reached up from the person's record to one that says nothing of whose it is but
-        # holds somebody else's e-mail or phone (the flat a teenager's resident row points to,
-        # under a parent's address): the person's home, and the other's record too. Held,
-        # unless a record of the person's holds that address as well (decided at the end).
-        # A minor asking for themselves: such a record is the household's (the flat's share is
-        # the parents'), not theirs alone. Held too.
+        # A minor asking for themselves, and a record reached up from theirs that says nothing
+        # of whose it is (the flat a teenager's resident row points to): the household's — the
+        # flat's share is the parents', perhaps under a parent's address — not theirs. Held.
+        # (An adult resident's flat is their home, released with their resident row.)
         above = (
             raw.via is not None and raw.via.direction == "up" and state == "neutral" and collection.searchable
-            and (other_identifier(self._subject, collection, raw.fields) or self._minor_asking)
+            and self._minor_asking
         )
         if raw.via is None or raw.shared or state != "neutral" or foreign or above:
             node = self._node(own_id, state, raw.matched_on, assessment)
@@ -493,11 +488,8 @@ class Resolver:
                 node.state = "conflict"
                 self._foreign[own_id] = (identifiers(collection, raw.fields), source_group)
             elif above:
-                held = identifiers(collection, raw.fields)
-                node.conflicts.add("parent_identifier_differs" if held else "household_of_minor")
+                node.conflicts.add("household_of_minor")
                 node.state = "conflict"
-                if held:
-                    self._above[own_id] = held
             elif state == "agree":
                 held = identifiers(collection, raw.fields)
                 if held:
@@ -548,7 +540,7 @@ class Resolver:
     @staticmethod
     def _says_nothing(node: _Node) -> bool:
         """Says nothing of whose it is (a household's unit, even one under another's address)."""
-        return node.state == "neutral" or node.conflicts in ({"parent_identifier_differs"}, {"household_of_minor"})
+        return node.state == "neutral" or node.conflicts == {"household_of_minor"}
 
     @property
     def _minor_asking(self) -> bool:
@@ -589,14 +581,6 @@ class Resolver:
                     node.state = "neutral"
                 self._released = None
         self._foreign = {}
-        for gid, held in self._above.items():
-            if held & known:  # the person's own address after all (their resident row holds it)
-                node = self._nodes[gid]
-                node.conflicts.discard("parent_identifier_differs")
-                if not node.conflicts:
-                    node.state = "neutral"
-                self._released = None
-        self._above = {}
         # A row holding only an identifier the person shares with somebody else, pointing to
         # that other person's record (Ola's contact row with the family address Kari uses for
         # her own membership), may be the other person's alone: held for staff to decide.

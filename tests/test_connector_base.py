@@ -561,11 +561,11 @@ def _flat(unit_email):
 @pytest.mark.parametrize(
     "case, unit_email, birthdate, unit, empty_booking",
     [
-        ("the flat under her father's address: his as well as her home", "mortve92@hotmail.example",
-         None, ("held", "parent_identifier_differs"), "held"),
+        ("the flat under her father's address, and she is 16: the parents'", "mortve92@hotmail.example",
+         date(2010, 5, 7), ("held", "household_of_minor"), "held"),
         ("a flat with no address, and she is 16: the parents' share", None,
          date(2010, 5, 7), ("held", "household_of_minor"), "held"),
-        ("a flat with no address, and she is grown up: hers as it is her home", None,
+        ("a flat with no address, and she is grown up: her home", None,
          date(1990, 5, 7), ("confirmed", None), "confirmed"),
     ],
     ids=lambda v: v if isinstance(v, str) and " " in v else "",
