@@ -71,6 +71,7 @@ REASONS = {
     "identifier_shared": "e-posten eller telefonen deles med en annen, og posten peker til den andres post",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
     "birthdate_differs": "fødselsdatoen er en annen",
+    "birthdate_differs_named": "personens e-post eller telefon og navn, men en annen fødselsdato (feilregistrert?)",
     "national_id_differs": "fødselsnummeret er et annet",
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
     "name_only": "funnet bare på navn",
@@ -455,6 +456,13 @@ class Resolver:
         """The record as a finding with its group; sets ``raw.group`` for the search."""
         collection = self._system.collections[raw.collection]
         assessment = assess(self._subject, collection, raw.fields) if collection.assessable else Assessment()
+        if (
+            "birthdate_differs" in assessment.conflicts and "name" in assessment.agrees
+            and {"email", "phone"} & set(raw.matched_on) and not self._subject.for_child
+        ):
+            # The person's own e-mail or phone and their whole name, but another birth date:
+            # a register's typing error as likely as a namesake on a shared address. Held.
+            assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
         state = assessment.state
         own_id = f"{raw.collection}{KEY_SEPARATOR}{raw.key}"
         source_group = raw.group
