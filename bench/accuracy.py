@@ -1,6 +1,6 @@
 """Accuracy of the search against the sample world's ground truth, for every person.
 
-    python -m bench.accuracy [--world default|unseen] [--scale 1] [--seed 2026] [--json]
+    python -m bench.accuracy [--world default|unseen] [--scale 1] [--seed 2026 [7 …]] [--json] [--first-pass]
 
 ``--world unseen`` measures ``sample_data.unseen``: organisations the product has never seen,
 with the hard cases in realistic proportions (the default world was written beside the
@@ -44,6 +44,17 @@ over-holding         held own (and as a share of truth): the person's own record
 A person whose ``relation`` in people.csv is ``guardian`` asks through a guardian (the
 e-mails and phones given are the guardian's), as ``dsar request new --relation guardian``
 records it.
+
+The second search, as staff do it (``dsar review suggestions``, ``dsar request
+add-identifiers``): the e-mails and phones found in the person's *released* records that the
+request didn't give are put to the person; those the person holds (a world's people.csv says
+which: ``holds_emails``, ``holds_phones``) are added and every system of the controller is
+searched again — up to ``MAX_SEARCHES`` times. Nothing found only in held or excluded records
+is asked about (that would show the person somebody else's address). ``--first-pass`` leaves
+it out. The default world's people.csv says nothing of it, so it has no second search.
+
+Several ``--seed`` values measure one world each (the same rates, other people) and add them
+up: a rule that holds on one world may fail on the next.
 
 Identifiers the request form refuses (``Person.from_given`` raises ``InputError``) are
 dropped one by one, as staff would have to, and counted (``refused_identifiers``).
@@ -482,13 +493,14 @@ def report(result: Evaluation) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench._common import bench_dir, ensure_world, machine, machine_line, say, write_results
+    from bench._common import machine, machine_line, say, write_results
 
     parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
     parser.add_argument("--world", choices=("default", "unseen"), default="default",
                         help="default: the five sample controllers; unseen: sample_data.unseen")
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--seed", type=int, nargs="+", default=[2026],
+                        help="one world per seed; several give each world's figures and their sum")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
     parser.add_argument("--first-pass", action="store_true",
                         help="no second search: the figures before staff ask the person about the e-mails "
@@ -496,16 +508,49 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     name = "accuracy" if args.world == "default" else f"accuracy-{args.world}"
     label = name + ("-first-pass" if args.first_pass else "")
-    root, _ = ensure_world(bench_dir() / f"{name}-ws{args.scale:g}-{args.seed}", scale=args.scale, seed=args.seed,
-                           world_name=args.world)
     info = machine()
-    if not args.json:
-        print(f"{machine_line(info)}\n{args.world} world, scale {args.scale:g}, seed {args.seed}\n")
-    result = evaluate(root, progress=say, second_search=not args.first_pass)
-    if not args.json:
-        print(report(result))
+    worlds = []
+    total = Tally()
+    for seed in args.seed:
+        if not args.json:
+            print(f"{machine_line(info)}\n{args.world} world, scale {args.scale:g}, seed {seed}\n")
+        result, data = _measure(args.world, args.scale, seed, not args.first_pass, say)
+        total.add(result.total)
+        if not args.json:
+            print(report(result) + "\n")
+        worlds.append({"machine": info, **data})
+    if len(worlds) == 1:
+        out = worlds[0]
+        say(f"results in {write_results(f'{label}-scale{args.scale:g}', out)}")
+    else:
+        out = {"machine": info, "world": args.world, "scale": args.scale, "seeds": args.seed,
+               "overall": total.figures(), "worlds": worlds}
+        if not args.json:
+            print(f"{len(worlds)} worlds (seeds {', '.join(map(str, args.seed))}):")
+            for world in worlds:
+                o = world["overall"]
+                print(f"  seed {world['seed']}: recall {100 * o['recall']:.2f} %, wrong_auto_included "
+                      f"{o['wrong_auto_included']}, review load {100 * (o['review_load'] or 0):.1f} %, "
+                      f"review items {100 * o['review_items_share']:.1f} %")
+            o = total.figures()
+            print(f"  all: recall {100 * o['recall']:.2f} %, wrong_auto_included {o['wrong_auto_included']}, "
+                  f"review load {100 * (o['review_load'] or 0):.1f} %, review items {100 * o['review_items_share']:.1f} %")
+        say(f"results in {write_results(f'{label}-scale{args.scale:g}-seeds', out)}")
+    if args.json:
+        print(json.dumps(out, indent=2, default=str, ensure_ascii=False))
+    return 0
+
+
+def _measure(world: str, scale: float, seed: int, second_search: bool,
+             progress: Callable[[str], None]) -> tuple[Evaluation, dict[str, Any]]:
+    """One world built (or reused) and measured: the evaluation and its figures as JSON."""
+    from bench._common import bench_dir, ensure_world
+
+    name = "accuracy" if world == "default" else f"accuracy-{world}"
+    root, _ = ensure_world(bench_dir() / f"{name}-ws{scale:g}-{seed}", scale=scale, seed=seed, world_name=world)
+    result = evaluate(root, progress=progress, second_search=second_search)
     data = {
-        "machine": info, "world": args.world, "scale": args.scale, "seed": args.seed, "people": result.people,
+        "world": world, "scale": scale, "seed": seed, "people": result.people,
         "overall": result.total.figures(),
         "per_system": {k: t.figures() for k, t in result.systems.items()},
         "refused_identifiers": dict(result.refused_identifiers),
@@ -523,10 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         "excluded_foreign_by_relation": dict(result.excluded_foreign_by_relation),
         "missed_examples": result.missed_examples, "foreign_examples": result.foreign_examples,
     }
-    say(f"results in {write_results(f'{label}-scale{args.scale:g}', data)}")
-    if args.json:
-        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-    return 0
+    return result, data
 
 
 if __name__ == "__main__":

@@ -398,6 +398,14 @@ def test_the_accuracy_benchmark_reads_the_world_and_prints_its_figures_as_json(
         assert {"recall", "auto_recall", "wrong_auto_included", "review_load", "over_holding"} <= set(figures)
         assert 0 <= figures["auto_recall"] <= figures["recall"] <= 1
     assert data["overall"]["truth"] > 100
+    assert data["second_search"]["questions"] >= data["second_search"]["confirmed"] >= 0
+
+    # Several worlds: each one's figures, and their sum.
+    assert main(["--world", "unseen", "--scale", "0.05", "--seed", "2026", "7", "--json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert [w["seed"] for w in both["worlds"]] == [2026, 7]
+    assert both["worlds"][0]["overall"] == data["overall"]
+    assert both["overall"]["truth"] == sum(w["overall"]["truth"] for w in both["worlds"])
 
 
 def test_what_the_person_holds_includes_what_they_give(people: list[dict[str, str]]) -> None:
