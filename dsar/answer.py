@@ -189,7 +189,9 @@ class _Released:
         return sum(
             1
             for gid, verdict in self.resolution.verdicts.items()
-            if gid not in self.groups and verdict.needs_decision and self.decisions.get(gid) is None
+            if gid not in self.groups and self.decisions.get(gid) is None
+            # held on its own evidence, or excluded and put to staff again (``dsar.exclusions``)
+            and (verdict.needs_decision or gid in self.decisions)
         )
 
 

@@ -135,3 +135,23 @@ def test_check_reaches_every_system(ws):
     broken = runner.invoke(app, ["check", "--json"])
     assert broken.exit_code == 1
     assert "line" in next(r for r in json.loads(broken.stdout) if r["system"] == "nyhetsbrev")["problem"]
+
+
+def test_staff_list_what_was_excluded_and_put_one_to_a_decision(ws):
+    request_id = new("--email", "kari.nordmann@example.no", "--email", flow_world.FAMILY_EMAIL,
+                     "--verified-by", "bankid").stdout.strip()
+    assert runner.invoke(app, ["run", request_id]).exit_code == 0
+    (row,) = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert (row["held"], row["excluded"]) == (1, 3)
+    table = runner.invoke(app, ["review", "excluded", request_id])
+    assert table.exit_code == 0 and "customers/2" in table.stdout and "navnet er et annet" in table.stdout
+    (group,) = json.loads(runner.invoke(app, ["review", "excluded", request_id, "--json"]).stdout)
+    assert (group["system"], group["record"], group["records"], group["reconsidered"]) == (
+        "nettbutikk", "customers/2", 3, False)
+    wrong = runner.invoke(app, ["review", "reconsider", request_id, "nettbutikk", "customers/1"])
+    assert wrong.exit_code == 2 and "ingen utelatt gruppe" in wrong.stderr
+    done = runner.invoke(app, ["review", "reconsider", request_id, "nettbutikk", "customers/2"])
+    assert done.exit_code == 0 and "til vurdering" in done.stdout
+    items = json.loads(runner.invoke(app, ["review", "list", request_id, "--json"]).stdout)
+    assert {(i["record"], i["reason"]) for i in items} == {("customers/5", "surname_differs"),
+                                                           ("customers/2", "name_differs")}

@@ -109,9 +109,20 @@ def test_staff_answer_a_request_from_the_browser(dashboard, page, tmp_path):
     status, tone, _ = list_row(page, url)
     assert status == "needs_review"
 
-    # Decide the candidate (not Kari's), run again: complete.
+    # Staff look at what was excluded, and put Ola's account to a decision after all.
     page.goto(f"{url}/requests/{request_id}")
-    for _ in range(1):
+    page.click("#excluded summary")
+    row = page.locator("#excluded tr[data-record='customers/2']")
+    assert "Navnet er et annet" in row.inner_text() and row.locator("td").nth(3).inner_text() == "3"
+    shot("04b-excluded")
+    row.locator("button").click()
+    assert "Lagt fram til vurdering" in page.content()
+    assert page.locator("article.candidate").count() == 2
+    assert page.locator("#excluded").count() == 0  # nothing else excluded
+
+    # Decide both candidates (neither is Kari's), run again: complete.
+    page.goto(f"{url}/requests/{request_id}")
+    for _ in range(2):
         page.locator("article.candidate button[value=rejected]").first.click()
         assert "Avgjørelsen er lagret" in page.content()
     page.click("#run")
@@ -179,7 +190,7 @@ def test_staff_answer_a_request_from_the_browser(dashboard, page, tmp_path):
     log = open_store(workspace).audit_log(request_id)
     by_kari = {e.action for e in log if e.actor == "kari.n"}
     assert {"registered", "run_requested", "review_decided", "paused", "resumed", "extended",
-            "notice_downloaded", "password_shown", "delivered", "status"} <= by_kari
-    assert len(os.listdir(shots)) == 10
+            "notice_downloaded", "password_shown", "delivered", "status", "exclusion_reconsidered"} <= by_kari
+    assert len(os.listdir(shots)) == 11
     if os.environ.get("DSAR_SCREENSHOTS"):  # to look at them after pytest cleans its tmp dirs
         shutil.copytree(shots, os.environ["DSAR_SCREENSHOTS"], dirs_exist_ok=True)

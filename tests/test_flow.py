@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dsar.delivery import take_password
-from dsar.errors import RequestNotVerified
+from dsar.errors import InputError, RequestNotVerified
 from dsar.store import open_store
 from dsar.workspace import Workspace
 from tests import flow_world
@@ -120,6 +120,34 @@ def test_weak_match_waits_for_a_person(world, tmp_path):
     assert sorted(r["_source"]["key"] for r in records(tmp_path / "third", "nettbutikk", "customers")) == ["1", "5"]
     assert int(third["package"].rsplit("-", 1)[1].removesuffix(".zip")) == 3  # none replaced
     assert store.system_runs(request_id)["nettbutikk"].attempts == 1  # not searched again
+
+
+def test_an_excluded_record_can_be_put_to_a_decision_and_released_only_if_accepted(world, tmp_path):
+    from dsar.exclusions import excluded_groups, reconsider
+    from flows.fulfil import fulfil_request
+
+    request_id = register(world, emails=(flow_world.KARI["email"], flow_world.FAMILY_EMAIL))
+    first = fulfil_request(request_id)
+    store = open_store(world)
+    (ola,) = excluded_groups(world, store, request_id)
+    assert (ola.system_id, ola.ref, ola.reason, ola.reconsidered) == ("nettbutikk", "customers/2", "name_differs", False)
+    assert ola.records == 3  # his account and the two orders under it
+    with pytest.raises(InputError, match="ingen utelatt gruppe"):
+        reconsider(world, store, request_id, "nettbutikk", "customers/1", "tester")  # Kari's own: not excluded
+    item = reconsider(world, store, request_id, "nettbutikk", "customers/2", "tester")
+    assert reconsider(world, store, request_id, "nettbutikk", "customers/2", "tester") == item  # once
+    assert excluded_groups(world, store, request_id)[0].reconsidered
+    # Put to staff, it waits for them like a held group: the answer is not complete meanwhile.
+    (second,) = [fulfil_request(request_id)]
+    assert second["status"] == "needs_review" and second["awaiting_review"] == first["awaiting_review"] + 1
+    store.decide(request_id, item, "accepted", "tester")
+    nordby = next(i for i in store.review_items(request_id) if i.record_ref == "customers/5")
+    store.decide(request_id, nordby.id, "rejected", "tester")
+    third = fulfil_request(request_id)
+    assert third["status"] == "complete"
+    open_package(third["package"], take_password(world.data_key, Path(third["package"])), tmp_path / "third")
+    assert sorted(r["_source"]["key"] for r in records(tmp_path / "third", "nettbutikk", "customers")) == ["1", "2"]
+    assert [e.action for e in store.audit_log(request_id)].count("exclusion_reconsidered") == 1
 
 
 def test_unreachable_system_makes_the_answer_partial_and_a_rerun_resumes(world, tmp_path):

@@ -88,7 +88,7 @@ HEADINGS = {
     "documents": "Dokumenter", "title": "Tittel", "item": "Nr", "record": "Post", "why": "Hvorfor",
     "evidence": "Grunnlag", "decision": "Avgjørelse", "message": "Melding", "date": "Dato", "email": "E-post",
     "phone": "Telefon", "name": "Navn", "lifted": "Opphevet", "kind": "Type", "value": "Verdi",
-    "known_names": "Kjente navn",
+    "known_names": "Kjente navn", "records": "Poster", "reconsidered": "Til vurdering",
 }  # fmt: skip
 
 

@@ -114,6 +114,61 @@ def show(
                     typer.echo(f"    {for_terminal(key)}: {for_terminal(value)}")
 
 
+@app.command("excluded")
+def excluded(
+    request_id: Annotated[str, typer.Argument()],
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Groups the search excluded as clearly somebody else's (no values): to check its work."""
+    with friendly_errors(json):
+        from dsar.exclusions import excluded_groups
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        rows = [
+            {
+                "system": g.system_id,
+                "record": g.ref,
+                "reason": g.reason,
+                "why": REASONS.get(g.reason, g.reason),
+                "records": g.records,
+                "evidence": g.evidence if json else _evidence_line(g.evidence),
+                "reconsidered": g.reconsidered,
+            }
+            for g in excluded_groups(ws, open_store(ws), request_id)
+        ]
+        if json:
+            emit_json(rows)
+        elif not rows:
+            typer.echo(f"{request_id}: ingen poster utelatt som andres.")
+        else:
+            emit_table(rows, ["system", "record", "why", "records", "reconsidered"])
+
+
+@app.command("reconsider")
+def reconsider(
+    request_id: Annotated[str, typer.Argument()],
+    system: Annotated[str, typer.Argument(help="System id from 'dsar review excluded'.")],
+    record: Annotated[str, typer.Argument(help="Record (group) from 'dsar review excluded'.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Put an excluded group to a decision: it is listed by 'dsar review list' and released
+    only if accepted."""
+    with friendly_errors(json):
+        from dsar.exclusions import reconsider as put_to_review
+        from dsar.store import open_store
+
+        ws = open_workspace(workspace)
+        item = put_to_review(ws, open_store(ws), request_id, system, record, actor)
+        if json:
+            emit_json({"id": request_id, "item": item})
+        else:
+            typer.echo(f"{request_id} #{item}: til vurdering. Se 'dsar review show {request_id} {item}'.")
+
+
 @app.command("decide")
 def decide(
     request_id: Annotated[str, typer.Argument()],

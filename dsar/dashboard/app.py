@@ -28,6 +28,7 @@ from dsar.dashboard.runs import Runs
 from dsar.dashboard.views import FILTERS, matches, report, rows
 from dsar.deadlines import Tone, today_oslo
 from dsar.errors import DsarError, InputError, RequestNotFound
+from dsar.exclusions import excluded_groups, reconsider
 from dsar.i18n import in_oslo
 from dsar.paths import TEMPLATES
 from dsar.staff import LoggedIn, StaffDirectory
@@ -84,6 +85,7 @@ ACTIONS = {
     "manual_nothing_found": "Manuelt søk: ingenting funnet",
     "identifiers_added": "Nye identifikatorer lagt til (nytt søk)",
     "review_decided": "Vurdering",
+    "exclusion_reconsidered": "Utelatt post lagt fram til vurdering",
     "package_built": "Pakke laget",
     "paused": "Klokken stoppet",
     "resumed": "Klokken startet igjen",
@@ -356,12 +358,13 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         running, run_error = runs.status(request_id)
         items = store.review_items(request_id)
         evidence = _evidence(workspace, request_id, items) if items else {}
+        excluded = [g for g in excluded_groups(workspace, store, request_id) if not g.reconsidered]
         return render(
             request, me, "request.html", r=req, controller=controller,
             systems=_systems(store, request_id, controller), items=items, evidence=evidence,
             audit=list(reversed(store.audit_log(request_id))), package=store.latest_package(request_id),
             sealed_password=_has_sealed_password(store, request_id), running=running, run_error=run_error,
-            pauses=_pauses(store, request_id),
+            pauses=_pauses(store, request_id), excluded=excluded,
         )
 
     @app.get("/requests/{request_id}/progress.json")
@@ -412,6 +415,14 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         decision = form.get("decision", "")
         return act(request_id, me, lambda: (store.decide(request_id, item_id, decision, me.staff.name),
                                             "Avgjørelsen er lagret. Kjør kravet igjen for ny pakke.")[1])
+
+    @app.post("/requests/{request_id}/reconsider")
+    async def reconsider_excluded(request: Request, request_id: str) -> Response:
+        me, form = await posted(request)
+        visible(me, request_id)
+        system_id, ref = form.get("system", ""), form.get("record", "")
+        return act(request_id, me, lambda: (reconsider(workspace, store, request_id, system_id, ref, me.staff.name),
+                                            "Lagt fram til vurdering under Kandidater.")[1])
 
     @app.post("/requests/{request_id}/pause")
     async def pause(request: Request, request_id: str) -> Response:

@@ -717,6 +717,29 @@ class RequestStore:
                 for i in items
             ]
 
+    def reconsider(
+        self, request_id: str, system_id: str, ref: str, reason: str, evidence: dict[str, Any], actor: str
+    ) -> int:
+        """Put a group the search excluded as somebody else's to a decision (``dsar.exclusions``
+        checks it is one): a review item like a held group's; its number."""
+        with self._session() as session:
+            self._row(session, request_id)
+            item = session.scalars(
+                select(ReviewItem).where(
+                    ReviewItem.request_id == request_id, ReviewItem.system_id == system_id,
+                    ReviewItem.record_ref == ref,
+                )
+            ).first()
+            if item is None:
+                item = ReviewItem(
+                    request_id=request_id, system_id=system_id, record_ref=ref, reason=reason, evidence=evidence
+                )
+                session.add(item)
+                session.flush()
+                self._audit(session, request_id, actor, "exclusion_reconsidered", item=item.id, system=system_id,
+                            reason=reason)
+            return item.id
+
     def decide(self, request_id: str, item_id: int, decision: str, actor: str) -> None:
         """A person decides whether a held record is the person's (``accepted``) or not."""
         if decision not in ("accepted", "rejected"):
