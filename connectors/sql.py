@@ -32,7 +32,7 @@ from connectors.sql_expressions import folded, phone_digits
 from dsar.config.models import Collection, ConfigModel, System, env_name  # noqa: F401 - Collection: base of SqlCollection
 from dsar.errors import ConnectorError
 from dsar.identity import email_spellings, phone_digit_forms
-from dsar.names import lookup_forms
+from dsar.names import lookup_forms, lookup_prefixes
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -113,6 +113,7 @@ class SqlConnector(Connector):
         self._engine: sa.Engine | None = None
         self._engine_shared = False
         self._tables: dict[tuple[str | None, str], sa.Table] = {}
+        self._ordered: bool | None = None
 
     # -- the engine ----------------------------------------------------------------------
 
@@ -258,9 +259,36 @@ class SqlConnector(Connector):
         if condition.kind in ("name", "surname"):
             fulls, surnames = lookup_forms(str(condition.values[0]))
             values = fulls if condition.kind == "name" else surnames
-            return folded(target, dialect).in_(values) if values else None
+            if not values:
+                return None
+            expr = folded(target, dialect)
+            clause = expr.in_(values)
+            if condition.kind == "name" and self._byte_ordered():
+                # "Fløyby, Martin Fosseby" for "Martin Fløyby": a range of the same index. The
+                # prefix ends in a space; "!" is the next character, so the range holds exactly
+                # the names that begin with it.
+                ranges = [sa.and_(expr >= p, expr < p[:-1] + "!") for p in lookup_prefixes(str(condition.values[0]))]
+                clause = sa.or_(clause, *ranges)
+            return clause
         values = list(dict.fromkeys(condition.values)) if raw else _coerce(column, condition.values)
         return target.in_(values) if values else None
+
+    def _byte_ordered(self) -> bool:
+        """Whether a range of the name index holds exactly the names with a given beginning:
+        SQLite (binary), MariaDB/MySQL (its ``_ci`` collations order space before "!"), and
+        PostgreSQL only when the database's collation is C (a linguistic one orders by letters
+        first, skipping spaces and punctuation: the range would miss rows)."""
+        if self._ordered is None:
+            dialect = self.engine.dialect.name
+            if dialect == "postgresql":
+                with self.engine.connect() as conn:
+                    collate = conn.exec_driver_sql(
+                        "SELECT datcollate FROM pg_database WHERE datname = current_database()"
+                    ).scalar()
+                self._ordered = str(collate).split(".")[0] in ("C", "POSIX")
+            else:
+                self._ordered = True
+        return self._ordered
 
     def _table(self, collection: SqlCollection) -> sa.Table:
         name, schema = str(collection.table), collection.schema_

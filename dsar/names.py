@@ -173,6 +173,26 @@ def lookup_forms(asked: str) -> tuple[list[str], list[str]]:
     return sorted(forms), sorted(surnames)
 
 
+MAX_PREFIXES = 64
+"""More spellings than this of the prefixes below (names with many letters beyond ASCII) are
+not tried: each is a range of an index to read."""
+
+
+def lookup_prefixes(asked: str) -> list[str]:
+    """Lower-case beginnings of a register's name that may go on with middle names the request
+    left out: asked "Martin Fløyby", the register's "Fløyby, Martin Fosseby" begins with
+    "fløyby, martin ". Only ``Etternavn, Fornavn`` forms, where the middle names come last, so
+    an indexed range can find them (``connectors.sql``); every row found is compared again."""
+    name = Name.parse(asked)
+    raw_words = [w for w in re.split(r"[\s,]+", _reorder(str(asked)[:MAX_NAME])) if w]
+    if not name.informative or len(raw_words) != 2:
+        return []
+    first, last = raw_words
+    # Only with the comma: "FLØYBY MARTIN FOSSEBY" can't be told from a first name "Fløyby".
+    prefixes = {variant + " " for variant in _spellings(f"{last}, {first}".lower())}
+    return sorted(prefixes) if len(prefixes) <= MAX_PREFIXES else []
+
+
 def _reorder(text: str) -> str:
     if text.count(",") == 1:
         last, first = (part.strip() for part in text.split(","))

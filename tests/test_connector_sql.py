@@ -640,3 +640,56 @@ def test_a_name_is_found_whatever_case_its_letters_beyond_ascii_are_in(
         oyvind = {r.fields["full_name"] for r in connector.find(Lookup(name="øyvind bøhaug"))}
     assert nils == {"Åsås, Nils", "Nils Åsås"}
     assert oyvind == {"ØYVIND BØHAUG", "Øyvind Bøhaug", "Bøhaug, Øyvind"}
+
+
+def _name_world(url: str) -> System:
+    """A member table with one whole-name column, indexed as ``dsar check`` advises."""
+    from connectors.sql_expressions import folded
+
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "club_members", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("full_name", sa.String(100)),
+    )
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+        sa.Index("ix_club_members_lookup", folded(table.c.full_name, conn.dialect.name), _table=table)
+        metadata.create_all(conn)
+        names = ["Fløyby, Martin Fosseby", "FLØYBY, MARTIN FOSSEBY", "Fløyby, Martin", "Fløyby, Martina",
+                 "Fløyby, Marte Martin", "Martin Fosseby Fløyby"]
+        conn.execute(table.insert(), [{"id": i, "full_name": n} for i, n in enumerate(names, 1)])
+        conn.execute(table.insert(), [{"id": 1000 + i, "full_name": f"Medlem {i}, Ola"} for i in range(5000)])
+    engine.dispose()
+    config = shop_config({"url": url})
+    config["collections"] = {
+        "members": {
+            "title": "Medlemmer", "table": "club_members", "key": "id",
+            "identities": [{"type": "name", "column": "full_name"}],
+            "fields": {"id": "id", "full_name": "navn"},
+        }
+    }
+    config["references"] = []
+    return System.model_validate(config)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_name_without_its_middle_name_finds_the_register_s_surname_first_rows(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # Asked "Martin Fløyby"; the register wrote "Fløyby, Martin Fosseby". Found by a range of
+    # the name index (the middle name comes last). "Martin Fosseby Fløyby" (the middle name in
+    # the middle) is not: no index range holds it.
+    url = {
+        "sqlite": f"sqlite:///{tmp_path / 'club.db'}",
+        "postgresql": request.getfixturevalue("postgres_url") if backend == "postgresql" else "",
+        "mariadb": request.getfixturevalue("mariadb_url") if backend == "mariadb" else "",
+    }[backend]
+    system = _name_world(url)
+    with SqlConnector(system, Workspace(root=tmp_path)) as connector:
+        found = {r.fields["full_name"] for r in connector.find(Lookup(name="Martin Fløyby"))}
+        plan = connector.explain(system.collections["members"], [Condition("full_name", "name", ("Martin Fløyby",))])
+    assert {"Fløyby, Martin Fosseby", "FLØYBY, MARTIN FOSSEBY", "Fløyby, Martin"} <= found
+    assert not {"Fløyby, Martina", "Fløyby, Marte Martin"} & found
+    assert _uses_index(backend, plan), plan
