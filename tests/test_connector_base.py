@@ -407,17 +407,19 @@ def test_a_parent_written_differently_is_still_found():
 
 # A CRM with one row a person: a mother and her grown daughter of the same name, the
 # household's landline on the daughter's row.
+PERSON_ROW = {
+    "key": "id",
+    "identities": [
+        {"type": "name", "column": "name"},
+        {"type": "birthdate", "column": "born"},
+        {"type": "email", "column": "email"},
+        {"type": "phone", "column": "phone"},
+    ],
+}
+"""A CRM's person row: a whole name, a birth date, an e-mail and a phone."""
 CRM = system(
     {
-        "person": {
-            "key": "id",
-            "identities": [
-                {"type": "name", "column": "name"},
-                {"type": "birthdate", "column": "born"},
-                {"type": "email", "column": "email"},
-                {"type": "phone", "column": "phone"},
-            ],
-        }
+        "person": PERSON_ROW
     },
     [],
 )
@@ -496,26 +498,15 @@ def test_a_mother_and_her_grown_daughter_of_one_name_in_one_membership():
     # A CRM: one row a person, household members pointing to the main member. The mother asks
     # without a birth date; the daughter's row (found by the name) holds her own mobile.
     crm = system(
-        {
-            "person": {
-                "key": "id",
-                "identities": [
-                    {"type": "name", "column": "name"},
-                    {"type": "birthdate", "column": "born"},
-                    {"type": "email", "column": "email"},
-                    {"type": "phone", "column": "mobile"},
-                ],
-            },
-            "membership": {"key": "id"},
-        },
+        {"person": PERSON_ROW, "membership": {"key": "id"}},
         [("person.main_id", "person.id"), ("membership.person_id", "person.id")],
     )
     tables = {
         "person": [
             {"id": 231, "name": "Hilde Skogmo", "born": "26.05.1969", "email": "hildeskogmo@gmail.example",
-             "mobile": "+47 460 06 060", "main_id": None},
+             "phone": "+47 460 06 060", "main_id": None},
             {"id": 233, "name": "Hilde Skogmo", "born": "2008-06-23T00:00:00", "email": None,
-             "mobile": "+47 959 87 460", "main_id": 231},
+             "phone": "+47 959 87 460", "main_id": 231},
         ],
         "membership": [{"id": 312, "person_id": 231}, {"id": 315, "person_id": 233}],
     }
@@ -525,7 +516,7 @@ def test_a_mother_and_her_grown_daughter_of_one_name_in_one_membership():
     assert status[("person", "233")] == status[("membership", "315")] == "held"
     assert found_reason(found, "person", "233") == "namesake_household"
     # The same person twice (a duplicate row: her birth date, her mobile): hers.
-    tables["person"][1].update(born="1969-05-26", mobile="+47 460 06 060")
+    tables["person"][1].update(born="1969-05-26", phone="+47 460 06 060")
     status, _, _ = verdicts(crm, tables, mother)
     assert status[("person", "233")] == "confirmed"
 

@@ -560,6 +560,13 @@ def _phone_world(url: str) -> None:
     engine.dispose()
 
 
+def _backend_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of ``backend`` for one test: a SQLite file, or the machine's servers."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'club.db'}"
+    return str(request.getfixturevalue("postgres_url" if backend == "postgresql" else "mariadb_url"))
+
+
 def _phone_system(url: str) -> System:
     config = shop_config({"url": url})
     config["collections"] = {
@@ -584,11 +591,7 @@ def test_a_number_off_the_plan_is_found_in_every_spelling(
 ) -> None:
     from dsar.identity import normalize_phone
 
-    url = {
-        "sqlite": f"sqlite:///{tmp_path / 'club.db'}",
-        "postgresql": request.getfixturevalue("postgres_url") if backend == "postgresql" else "",
-        "mariadb": request.getfixturevalue("mariadb_url") if backend == "mariadb" else "",
-    }[backend]
+    url = _backend_url(backend, request, tmp_path)
     assert normalize_phone("42 72 59 53") == OFF_PLAN  # accepted, not refused
     _phone_world(url)
     system = _phone_system(url)
@@ -602,11 +605,7 @@ def test_a_number_off_the_plan_is_found_in_every_spelling(
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_name_finds_candidates_in_its_spellings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    url = {
-        "sqlite": f"sqlite:///{tmp_path / 'club.db'}",
-        "postgresql": request.getfixturevalue("postgres_url") if backend == "postgresql" else "",
-        "mariadb": request.getfixturevalue("mariadb_url") if backend == "mariadb" else "",
-    }[backend]
+    url = _backend_url(backend, request, tmp_path)
     _phone_world(url)
     with SqlConnector(_phone_system(url), Workspace(root=tmp_path)) as connector:
         hits = [r for r in connector.find(Lookup(emails=("x@example.no",), name="Kari Rosseland"))]
@@ -621,11 +620,7 @@ def test_a_name_is_found_whatever_case_its_letters_beyond_ascii_are_in(
 ) -> None:
     # SQLite's lower() folds ASCII only: "Åsås, Nils" stays "Åsås, nils", "ØYVIND BØHAUG" is
     # "Øyvind bØhaug". Found in the unseen world: a resident and a household member missed.
-    url = {
-        "sqlite": f"sqlite:///{tmp_path / 'club.db'}",
-        "postgresql": request.getfixturevalue("postgres_url") if backend == "postgresql" else "",
-        "mariadb": request.getfixturevalue("mariadb_url") if backend == "mariadb" else "",
-    }[backend]
+    url = _backend_url(backend, request, tmp_path)
     _phone_world(url)
     names = ["Åsås, Nils", "ØYVIND BØHAUG", "Øyvind Bøhaug", "Bøhaug, Øyvind", "Nils Åsås", "Per Åsås"]
     engine = sa.create_engine(url)
@@ -681,11 +676,7 @@ def test_a_name_without_its_middle_name_finds_the_register_s_surname_first_rows(
     # Asked "Martin Fløyby"; the register wrote "Fløyby, Martin Fosseby". Found by a range of
     # the name index (the middle name comes last). "Martin Fosseby Fløyby" (the middle name in
     # the middle) is not: no index range holds it.
-    url = {
-        "sqlite": f"sqlite:///{tmp_path / 'club.db'}",
-        "postgresql": request.getfixturevalue("postgres_url") if backend == "postgresql" else "",
-        "mariadb": request.getfixturevalue("mariadb_url") if backend == "mariadb" else "",
-    }[backend]
+    url = _backend_url(backend, request, tmp_path)
     system = _name_world(url)
     with SqlConnector(system, Workspace(root=tmp_path)) as connector:
         found = {r.fields["full_name"] for r in connector.find(Lookup(name="Martin Fløyby"))}

@@ -49,22 +49,22 @@ def list_items(
 
         ws = open_workspace(workspace)
         rows = [
-            {
-                "item": i.id,
-                "system": i.system_id,
-                "record": i.record_ref,
-                "reason": i.reason,
-                "why": REASONS.get(i.reason, i.reason),
-                "evidence": i.evidence if json else _evidence_line(i.evidence),
-                "decision": i.decision,
-                "decided_by": i.decided_by,
-            }
+            {"item": i.id, **_group_row(i.system_id, i.record_ref, i.reason, i.evidence, json),
+             "decision": i.decision, "decided_by": i.decided_by}
             for i in open_store(ws).review_items(request_id)
         ]
         if json:
             emit_json(rows)
         else:
             emit_table(rows, ["item", "system", "record", "why", "evidence", "decision"])
+
+
+def _group_row(system: str, record: str, reason: str, evidence: dict[str, object], json: bool) -> dict[str, object]:
+    """A group of records as staff read it in a table (no values), or as ``--json`` gives it."""
+    return {
+        "system": system, "record": record, "reason": reason, "why": REASONS.get(reason, reason),
+        "evidence": evidence if json else _evidence_line(evidence),
+    }
 
 
 @app.command("show")
@@ -127,15 +127,8 @@ def excluded(
 
         ws = open_workspace(workspace)
         rows = [
-            {
-                "system": g.system_id,
-                "record": g.ref,
-                "reason": g.reason,
-                "why": REASONS.get(g.reason, g.reason),
-                "records": g.records,
-                "evidence": g.evidence if json else _evidence_line(g.evidence),
-                "reconsidered": g.reconsidered,
-            }
+            {**_group_row(g.system_id, g.ref, g.reason, g.evidence, json), "records": g.records,
+             "reconsidered": g.reconsidered}
             for g in excluded_groups(ws, open_store(ws), request_id)
         ]
         if json:
