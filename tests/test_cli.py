@@ -155,3 +155,10 @@ def test_staff_list_what_was_excluded_and_put_one_to_a_decision(ws):
     items = json.loads(runner.invoke(app, ["review", "list", request_id, "--json"]).stdout)
     assert {(i["record"], i["reason"]) for i in items} == {("customers/5", "surname_differs"),
                                                            ("customers/2", "name_differs")}
+
+
+def test_a_name_that_tells_no_one_apart_is_registered_with_a_note(ws):
+    result = runner.invoke(app, ["request", "new", "--controller", "testbutikk", "--name", "Rosseland",
+                                 "--email", "rosseland@example.no", "--verified-by", "bankid"])
+    assert result.exit_code == 0 and result.stdout.strip().startswith("INN-")
+    assert "Merk: navnet skiller ikke personer" in result.stderr and "legitimasjonen" in result.stderr

@@ -155,3 +155,17 @@ def test_actions_are_audited_with_the_staff_members_name(app, ws):
     assert [(e.actor, e.action) for e in log if e.action in ("extended", "notice_downloaded")] == [
         ("kari.n", "extended"), ("kari.n", "notice_downloaded"), ("kari.n", "notice_downloaded")
     ]
+
+
+def test_registering_a_name_that_tells_no_one_apart_warns_staff(app, ws):
+    # Registered all the same (a surname is what the person wrote), but staff are told that
+    # every record found by a name will wait for them, and what would help.
+    with TestClient(app) as client:
+        csrf = login(client)
+        page = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Rosseland",
+                                              "emails": "rosseland@example.no", "method": "bankid"})
+        assert page.status_code == 200 and "Registrert som" in page.text
+        assert 'class="flash warn"' in page.text and "navnet skiller ikke personer" in page.text
+        full = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Rosseland",
+                                              "emails": "kari@example.no", "method": "bankid"})
+        assert "Registrert som" in full.text and 'class="flash warn"' not in full.text

@@ -62,7 +62,7 @@ def new(
             language=language,
             password_channel=password_by,
         )
-        notes = _notes(person)
+        notes = person.notes()
         out = {"id": request.id, "status": request.status, "due": request.due, "notes": notes}
         if json:
             emit_json(out)
@@ -74,20 +74,6 @@ def new(
                 typer.echo(
                     f"Venter på identitetskontroll: dsar request verify {request.id} --method …", err=True
                 )
-
-
-def _notes(person: Person) -> list[str]:
-    """What staff should know about the identifiers given (nothing is refused for these)."""
-    from dsar.identity import phone_note
-    from dsar.names import Name
-
-    notes = [f"telefon {i + 1}: {n}" for i, p in enumerate(person.phones) if (n := phone_note(p))]
-    if not Name.parse(person.name).informative:
-        notes.append(
-            "navnet skiller ikke personer fra hverandre (ett ord, initialer eller tomt): "
-            "alle poster med navn holdes tilbake for vurdering"
-        )
-    return notes
 
 
 @app.command("add-identifier")

@@ -94,6 +94,21 @@ class Person:
             birthdate=parse_birthdate(birthdate) if birthdate else None,
         )
 
+    def notes(self) -> list[str]:
+        """What staff should know about what was given (nothing is refused for these): a phone
+        the numbering plan doesn't list, a name that can't tell people apart."""
+        from dsar.identity import phone_note
+        from dsar.names import Name
+
+        notes = [f"telefon {i + 1}: {n}" for i, p in enumerate(self.phones) if (n := phone_note(p))]
+        if not Name.parse(self.name).informative:
+            notes.append(
+                "navnet skiller ikke personer fra hverandre (ett ord, initialer, tomt eller i et annet "
+                "alfabet): alle poster med navn holdes tilbake for vurdering. Oppgi fullt navn slik det "
+                "står på legitimasjonen om dere har det"
+            )
+        return notes
+
     def lookup(self) -> Lookup:
         from dsar.records import Lookup
 
