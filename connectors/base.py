@@ -145,8 +145,8 @@ class Connector(ABC):
             if spec.root is None:
                 raise ConnectorError(
                     self.system.id,
-                    f"{config_key(self.system, collection)}.files.{field}: give 'root', the "
-                    "directory the file names are relative to",
+                    f"{config_key(self.system, collection)}.files.{field}: angi 'root', mappen "
+                    "filnavnene er relative til",
                 )
             root = self.workspace.resolve_path(spec.root) if self.workspace else Path(spec.root)
             refs.append(local_file(self.system.id, collection, field, root, str(value), spec.media_type))
@@ -231,9 +231,9 @@ class Connector(ABC):
                     if not sources:
                         raise ConnectorError(
                             self.system.id,
-                            f"collection {collection.id!r}: a record's {field!r} matches no "
-                            f"{source_collection!r} record exactly ({ref.label}); make the two "
-                            "fields the same type",
+                            f"samling {collection.id!r}: feltet {field!r} i en post samsvarer ikke eksakt med "
+                            f"noen post i {source_collection!r} ({ref.label}); gi de to feltene "
+                            "samme type",
                         )
                     key = record_key(collection, row)
                     links = [Link(s.collection, s.key, ref.label, step.direction) for s in sources]
@@ -615,13 +615,13 @@ def local_file(
     if relative.is_absolute() or ".." in relative.parts:
         raise ConnectorError(
             system_id,
-            f"collection {collection.id!r}: a record's {field!r} names a file outside its directory",
+            f"samling {collection.id!r}: feltet {field!r} i en post viser til en fil utenfor mappen sin",
         )
     if not root.is_dir():
         raise ConnectorError(
             system_id,
-            f"collection {collection.id!r}: the directory for {field!r} files is missing "
-            f"({str(root)!r}); check systems.{system_id}.collections.{collection.id}.files.{field}.root",
+            f"samling {collection.id!r}: mappen for {field!r}-filene mangler "
+            f"({str(root)!r}); sjekk systems.{system_id}.collections.{collection.id}.files.{field}.root",
             transient=True,
         )
     path = root.joinpath(*relative.parts)

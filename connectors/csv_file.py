@@ -124,7 +124,7 @@ class CsvConnector(Connector):
             except ConnectorError as exc:
                 problems.append(exc.args[0].removeprefix(f"system {self.system.id!r}: "))
             except Exception as exc:  # noqa: BLE001 - check reports, it never raises
-                problems.append(f"{self._name(collection)}: check failed with {type(exc).__name__}")
+                problems.append(f"{self._name(collection)}: kontrollen feilet med {type(exc).__name__}")
         if problems:
             return False, f"system {self.system.id!r}: " + "; ".join(problems)
         return True, None
@@ -216,16 +216,16 @@ class CsvConnector(Connector):
             except SourceChanged:
                 raise ConnectorError(
                     self.system.id,
-                    f"{self._name(collection)} changed while it was being indexed; the "
-                    "search can be retried",
+                    f"{self._name(collection)} ble endret mens den ble indeksert; søket kan "
+                    "prøves på nytt",
                     transient=True,
                 ) from None
             except OSError as exc:
                 raise ConnectorError(
                     self.system.id,
-                    f"{self._name(collection)} could not be indexed: reading it or its index "
-                    f"{str(index_file)!r} failed ({type(exc).__name__}); check the file and "
-                    "that the workspace's cache directory is writable",
+                    f"{self._name(collection)} kunne ikke indekseres: lesingen av filen eller indeksen "
+                    f"{str(index_file)!r} feilet ({type(exc).__name__}); sjekk filen og "
+                    "at arbeidsområdets cache-mappe er skrivbar",
                     transient=not isinstance(exc, (PermissionError, IsADirectoryError)),
                 ) from exc
             if not places:
@@ -243,8 +243,8 @@ class CsvConnector(Connector):
         except DsarError as exc:
             raise ConnectorError(
                 self.system.id,
-                f"the CSV search index is sealed with the workspace's data key, which can't "
-                f"be loaded: {exc}",
+                f"CSV-søkeindeksen er forseglet med arbeidsområdets datanøkkel, som ikke "
+                f"kan lastes: {exc}",
             ) from exc
 
     # -- reading -------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ class CsvConnector(Connector):
         return self.workspace.resolve_path(str(collection.path))
 
     def _name(self, collection: CsvCollection) -> str:
-        return f"collection {collection.id!r} (file {str(self._path(collection))!r})"
+        return f"samling {collection.id!r} (fil {str(self._path(collection))!r})"
 
     def _required(self, collection: CsvCollection) -> list[tuple[str, str]]:
         """The searched-on fields a file must have in its header (``_line`` is not a column)."""
@@ -294,11 +294,11 @@ class CsvConnector(Connector):
                 shown = "\\t" if other == "\t" else other
                 raise self._broken(
                     collection, 1,
-                    f"the header has one column that holds {other!r}: the file looks {other!r}-separated; "
-                    f"set {config_key(self.system, collection)}.delimiter = \"{shown}\"",
+                    f"overskriftsraden har én kolonne som inneholder {other!r}: filen ser ut til å være {other!r}-separert; "
+                    f"sett {config_key(self.system, collection)}.delimiter = \"{shown}\"",
                 )
             raise self._broken(
-                collection, 1, f"column {column!r} is not in the header; check {key}"
+                collection, 1, f"kolonnen {column!r} finnes ikke i overskriftsraden; sjekk {key}"
             )
         with_line = LINE_KEY in collection.key
         for line, offset, cells in records:
@@ -311,14 +311,14 @@ class CsvConnector(Connector):
         """The header: the first record of the file, checked."""
         first = next(records, None)
         if first is None:
-            raise self._broken(collection, 1, "the file is empty; expected a header row")
+            raise self._broken(collection, 1, "filen er tom; den skal begynne med en overskriftsrad")
         header = [c.strip() for c in first[2]]
         repeated = [i + 1 for i, c in enumerate(header) if header.index(c) != i]
         if repeated:
             # Positions, never the names: a file exported without its header row would
             # put the first person's record here.
             raise self._broken(
-                collection, 1, f"header column(s) {repeated} repeat an earlier column's name"
+                collection, 1, f"overskriftskolonne(r) {repeated} gjentar navnet på en tidligere kolonne"
             )
         return header
 
@@ -332,7 +332,7 @@ class CsvConnector(Connector):
     ) -> dict[str, Any]:
         if len(cells) != len(header):
             raise self._broken(
-                collection, line, f"the row has {len(cells)} fields, the header {len(header)}"
+                collection, line, f"raden har {len(cells)} felt, overskriftsraden {len(header)}"
             )
         row: dict[str, Any] = dict(zip(header, cells, strict=True))
         if with_line:
@@ -347,7 +347,7 @@ class CsvConnector(Connector):
         except FileNotFoundError:
             raise ConnectorError(
                 self.system.id,
-                f"{self._name(collection)} not found; check "
+                f"{self._name(collection)} finnes ikke; sjekk "
                 f"{config_key(self.system, collection)}.path",
             ) from None
         except OSError as exc:
@@ -356,7 +356,7 @@ class CsvConnector(Connector):
             transient = not isinstance(exc, (PermissionError, IsADirectoryError))
             raise ConnectorError(
                 self.system.id,
-                f"{self._name(collection)} can't be opened ({type(exc).__name__})",
+                f"{self._name(collection)} kan ikke åpnes ({type(exc).__name__})",
                 transient=transient,
             ) from exc
 
@@ -381,24 +381,24 @@ class CsvConnector(Connector):
                     raise self._broken(
                         collection,
                         line + lines.count,
-                        f"bytes that are not valid {collection.encoding}; check the file "
-                        f"or {config_key(self.system, collection)}.encoding",
+                        f"byte som ikke er gyldig {collection.encoding}; sjekk filen "
+                        f"eller {config_key(self.system, collection)}.encoding",
                     ) from None
                 except csv.Error as exc:
                     # csv's messages are fixed texts about quoting and sizes, never content.
                     raise self._broken(
-                        collection, line - 1 + reader.line_num, f"malformed CSV ({exc})"
+                        collection, line - 1 + reader.line_num, f"ugyldig CSV ({exc})"
                     ) from None
                 yield start, at, cells
         except OSError as exc:
             raise ConnectorError(
                 self.system.id,
-                f"{self._name(collection)} could not be read ({type(exc).__name__})",
+                f"{self._name(collection)} kunne ikke leses ({type(exc).__name__})",
                 transient=True,
             ) from exc
 
     def _broken(self, collection: CsvCollection, line: int, problem: str) -> ConnectorError:
-        return ConnectorError(self.system.id, f"{self._name(collection)}, line {line}: {problem}")
+        return ConnectorError(self.system.id, f"{self._name(collection)}, linje {line}: {problem}")
 
 
 class _DecodedLines:

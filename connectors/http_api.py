@@ -200,7 +200,7 @@ class ApiConnector(Connector):
             except ConnectorError as exc:
                 problems.append(exc.args[0].removeprefix(f"system {self.system.id!r}: "))
             except Exception as exc:  # noqa: BLE001 - check reports, it never raises
-                problems.append(f"collection {collection.id!r}: check failed with {type(exc).__name__}")
+                problems.append(f"samling {collection.id!r}: kontrollen feilet med {type(exc).__name__}")
         if problems:
             return False, f"system {self.system.id!r}: " + "; ".join(problems)
         return True, None
@@ -222,7 +222,7 @@ class ApiConnector(Connector):
             if endpoint is None:
                 raise ConnectorError(
                     self.system.id,
-                    f"collection {collection.id!r} has no {name} endpoint; add "
+                    f"samling {collection.id!r} har ikke noe {name}-endepunkt; legg til "
                     f"{config_key(self.system, collection)}.{name}",
                 )
             for value in condition.values:
@@ -247,7 +247,7 @@ class ApiConnector(Connector):
         self, collection: ApiCollection, endpoint: Endpoint, name: str, value: Any, fill: str | None
     ) -> Iterator[dict[str, Any]]:
         """The records an endpoint gives for one value, page by page, flattened."""
-        where = f"collection {collection.id!r} ({config_key(self.system, collection)}.{name})"
+        where = f"samling {collection.id!r} ({config_key(self.system, collection)}.{name})"
         values = {**self.system.connection.variables, "value": str(value)}
         if fill is not None:
             values[fill] = str(value)
@@ -268,12 +268,12 @@ class ApiConnector(Connector):
             items = _at(body, endpoint.items) if endpoint.items else body
             if items is _MISSING:
                 raise ConnectorError(
-                    self.system.id, f"{where}: the answer has no {endpoint.items!r}; check the endpoint's 'items'"
+                    self.system.id, f"{where}: svaret har ingen {endpoint.items!r}; sjekk endepunktets 'items'"
                 )
             rows = items if isinstance(items, list) else [] if items is None else [items]
             for item in rows:
                 if not isinstance(item, dict):
-                    raise ConnectorError(self.system.id, f"{where}: a record in the answer is not an object")
+                    raise ConnectorError(self.system.id, f"{where}: en post i svaret er ikke et objekt")
                 row = flatten_record(item)
                 if fill is not None and row.get(fill) in (None, ""):
                     row[fill] = value  # "the activity of member X": X is the one asked for
@@ -293,11 +293,11 @@ class ApiConnector(Connector):
                 if _origin(url) != _origin(self.system.connection.base_url):
                     # The token goes with every request: never to a host the vendor names.
                     raise ConnectorError(
-                        self.system.id, f"{where}: the next page's link leads to another host; not followed"
+                        self.system.id, f"{where}: lenken til neste side fører til en annen vert; den ble ikke fulgt"
                     )
             else:
                 return
-        raise ConnectorError(self.system.id, f"{where}: paging did not end after {MAX_PAGES} pages")
+        raise ConnectorError(self.system.id, f"{where}: sidevisningen tok ikke slutt etter {MAX_PAGES} sider")
 
     def _url(self, path: str) -> str:
         base = self.system.connection.base_url.rstrip("/")
@@ -315,16 +315,16 @@ class ApiConnector(Connector):
             try:
                 response = client.get(url, params=params or None)
             except httpx.TimeoutException:
-                problem = f"timed out after {connection.timeout_seconds:g} s"
+                problem = f"tidsavbrudd etter {connection.timeout_seconds:g} s"
             except httpx.TransportError as exc:
-                problem = f"could not be reached ({type(exc).__name__})"
+                problem = f"leverandøren kunne ikke nås ({type(exc).__name__})"
             else:
                 status = response.status_code
                 if status == 200:
                     try:
                         return response.json()
                     except ValueError:
-                        raise ConnectorError(self.system.id, f"{where}: the answer is not JSON") from None
+                        raise ConnectorError(self.system.id, f"{where}: svaret er ikke JSON") from None
                 if status == 404 and endpoint.empty_on_404:
                     return None
                 if status == 429:
@@ -332,30 +332,30 @@ class ApiConnector(Connector):
                     if asked is not None and asked > connection.max_wait_seconds:
                         raise ConnectorError(
                             self.system.id,
-                            f"{where}: rate limited (HTTP 429) for {asked:g} s, longer than "
-                            f"max_wait_seconds ({connection.max_wait_seconds:g}); run the request again later",
+                            f"{where}: for mange kall (HTTP 429); leverandøren ber om {asked:g} s pause, lenger enn "
+                            f"max_wait_seconds ({connection.max_wait_seconds:g}); kjør kravet på nytt senere",
                             transient=True,
                         )
                     wait = asked if asked is not None else delay
-                    problem = "rate limited (HTTP 429)"
+                    problem = "for mange kall (HTTP 429)"
                 elif status >= 500:
-                    problem = f"failed with HTTP {status}"
+                    problem = f"feil hos leverandøren (HTTP {status})"
                 elif status in (401, 403):
                     raise ConnectorError(
                         self.system.id,
-                        f"{where}: the vendor refused the credentials (HTTP {status}); check the secret "
-                        f"{connection.token_env or '(none)'} and its rights",
+                        f"{where}: leverandøren avviste påloggingsopplysningene (HTTP {status}); sjekk hemmeligheten "
+                        f"{connection.token_env or '(none)'} og rettighetene til den",
                     )
                 else:
                     raise ConnectorError(
-                        self.system.id, f"{where}: the vendor answered HTTP {status}; check the endpoint's path"
+                        self.system.id, f"{where}: leverandøren svarte HTTP {status}; sjekk endepunktets path"
                     )
             if attempt < tries:
                 time.sleep(wait)
                 delay *= 2
         raise ConnectorError(
             self.system.id,
-            f"{where}: {problem} ({tries} tries); the request is incomplete until it is run again",
+            f"{where}: {problem} ({tries} forsøk); kravet er ufullstendig til det kjøres på nytt",
             transient=True,
         )
 
@@ -370,7 +370,7 @@ class ApiConnector(Connector):
                 except SecretMissing:
                     raise ConnectorError(
                         self.system.id,
-                        f"the API token is missing: set the secret {connection.token_env} "
+                        f"API-tokenet mangler: sett hemmeligheten {connection.token_env} "
                         f"(systems.{self.system.id}.connection.token_env)",
                     ) from None
                 if connection.auth == "bearer":

@@ -228,7 +228,7 @@ class MailConnector(Connector):
         except ConnectorError as exc:
             return False, exc.args[0].removeprefix(f"system {self.system.id!r}: ")
         except Exception as exc:  # noqa: BLE001 - check reports, it never raises
-            return False, f"the archive can't be read ({type(exc).__name__})"
+            return False, f"arkivet kan ikke leses ({type(exc).__name__})"
         return True, None
 
     def audit_schema(self) -> list[str]:
@@ -273,8 +273,8 @@ class MailConnector(Connector):
             folder, _ = broken[0]
             raise ConnectorError(
                 self.system.id,
-                f"{len(broken)} messages can't be read (the first in folder {folder!r}); "
-                "repair or remove them, then run 'dsar index'",
+                f"{len(broken)} meldinger kan ikke leses (den første i mappen {folder!r}); "
+                "reparer eller fjern dem, og kjør så 'dsar index'",
             )
         hits = index.find(lookup.emails, lookup.phones, name)
         role_emails, role_phones = self.role_values()
@@ -342,7 +342,7 @@ class MailConnector(Connector):
         try:
             return parse(raw, with_data=True)
         except MessageUnreadable as exc:
-            raise ConnectorError(self.system.id, f"a message in folder {indexed.folder!r} can't be read") from exc
+            raise ConnectorError(self.system.id, f"en melding i mappen {indexed.folder!r} kan ikke leses") from exc
 
 
 REPLY_REFERENCE = "messages.in_reply_to -> messages.message_id"

@@ -104,7 +104,7 @@ class MaildirSource(MailSource):
 
     def _check_root(self) -> None:
         if not self.root.is_dir():
-            raise self.error(f"the mail archive folder {self.root} is missing (moved, unmounted?)")
+            raise self.error(f"e-postarkivets mappe {self.root} mangler (flyttet eller avmontert?)")
 
     def folders(self) -> list[str]:
         self._check_root()
@@ -132,14 +132,14 @@ class MaildirSource(MailSource):
         for candidate in candidates:
             if (candidate / "cur").is_dir():
                 return candidate
-        raise self.error(f"mail folder {folder!r} is missing from {self.root}")
+        raise self.error(f"e-postmappen {folder!r} mangler i {self.root}")
 
     def signature(self, folder: str) -> str:
         directory = self._directory(folder)
         try:
             return ":".join(str((directory / sub).stat().st_mtime_ns) for sub in ("cur", "new"))
         except OSError as exc:
-            raise self.error(f"mail folder {folder!r} can't be read ({exc.strerror})") from exc
+            raise self.error(f"e-postmappen {folder!r} kan ikke leses ({exc.strerror})") from exc
 
     def listing(self, folder: str) -> dict[str, str]:
         directory = self._directory(folder)
@@ -151,9 +151,9 @@ class MaildirSource(MailSource):
                         if not entry.name.startswith("."):
                             out[maildir_unique(entry.name)] = f"{sub}/{entry.name}"
             except FileNotFoundError as exc:
-                raise self.error(f"mail folder {folder!r} is missing its {sub}/ directory") from exc
+                raise self.error(f"e-postmappen {folder!r} mangler undermappen {sub}/") from exc
             except OSError as exc:
-                raise self.error(f"mail folder {folder!r} can't be read ({exc.strerror})") from exc
+                raise self.error(f"e-postmappen {folder!r} kan ikke leses ({exc.strerror})") from exc
         return out
 
     def new_files(self, folder: str, known: dict[str, str]) -> Iterator[tuple[str, str, str]]:
@@ -170,7 +170,7 @@ class MaildirSource(MailSource):
             except FileNotFoundError:
                 continue  # moved or deleted between the listing and now: the next refresh sees it
             except OSError as exc:
-                raise self.error(f"message {folder}/{locator} can't be read ({exc.strerror})") from exc
+                raise self.error(f"meldingen {folder}/{locator} kan ikke leses ({exc.strerror})") from exc
             yield Stored(folder, locator, hint, raw)
 
     def read(self, folder: str, locator: str, hint: str) -> bytes:
@@ -180,10 +180,10 @@ class MaildirSource(MailSource):
         except FileNotFoundError:
             pass  # flags changed (new name) or moved from new/ to cur/
         except OSError as exc:
-            raise self.error(f"message {folder}/{locator} can't be read ({exc.strerror})") from exc
+            raise self.error(f"meldingen {folder}/{locator} kan ikke leses ({exc.strerror})") from exc
         hint = self.listing(folder).get(locator, "")
         if not hint:
-            raise self.error(f"message {folder}/{locator} is gone from the archive; run 'dsar index' and search again")
+            raise self.error(f"meldingen {folder}/{locator} er borte fra arkivet; kjør 'dsar index' og søk på nytt")
         return (directory / hint).read_bytes()
 
 
@@ -232,7 +232,7 @@ class MboxSource(MailSource):
         if self.path.is_file():
             return [self.path.name]
         if not self.path.is_dir():
-            raise self.error(f"the mbox archive {self.path} is missing (moved, unmounted?)")
+            raise self.error(f"mbox-arkivet {self.path} mangler (flyttet eller avmontert?)")
         found = []
         for file in sorted(self.path.rglob("*")):
             if file.is_file() and not file.name.startswith(".") and _is_mbox(file):
@@ -247,14 +247,14 @@ class MboxSource(MailSource):
         if not file.is_file():
             file = self.path.joinpath(*parts)
         if not file.is_file():
-            raise self.error(f"mbox file {folder!r} is missing from {self.path}")
+            raise self.error(f"mbox-filen {folder!r} mangler i {self.path}")
         return file
 
     def signature(self, folder: str) -> str:
         try:
             st = self._file(folder).stat()
         except OSError as exc:
-            raise self.error(f"mbox file {folder!r} can't be read ({exc.strerror})") from exc
+            raise self.error(f"mbox-filen {folder!r} kan ikke leses ({exc.strerror})") from exc
         return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
     def _map(self, folder: str) -> tuple[Path, mmap.mmap | bytes]:
@@ -266,7 +266,7 @@ class MboxSource(MailSource):
                     return file, b""
                 return file, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except OSError as exc:
-            raise self.error(f"mbox file {folder!r} can't be read ({exc.strerror})") from exc
+            raise self.error(f"mbox-filen {folder!r} kan ikke leses ({exc.strerror})") from exc
 
     def listing(self, folder: str) -> dict[str, str]:
         _, data = self._map(folder)
@@ -287,7 +287,7 @@ class MboxSource(MailSource):
                 if last <= len(data) and (last == len(data) or data[last : last + 5] == b"From "):
                     start = last
             if start < len(data) and data[start : start + 5] != b"From ":
-                raise self.error(f"mbox file {folder!r} does not start with a 'From ' line at byte {start}; is it an mbox file?")
+                raise self.error(f"mbox-filen {folder!r} har ingen 'From '-linje ved byte {start}; er det en mbox-fil?")
             for offset, length in mbox_boundaries(data, start):
                 locator = f"{offset}:{length}"
                 if locator not in known:
@@ -309,9 +309,9 @@ class MboxSource(MailSource):
                 handle.seek(offset)
                 chunk = handle.read(length)
         except OSError as exc:
-            raise self.error(f"mbox file {folder!r} can't be read ({exc.strerror})") from exc
+            raise self.error(f"mbox-filen {folder!r} kan ikke leses ({exc.strerror})") from exc
         if len(chunk) != length or not chunk.startswith(b"From "):
-            raise self.error(f"mbox file {folder!r} changed since it was indexed; run 'dsar index' and search again")
+            raise self.error(f"mbox-filen {folder!r} er endret siden den ble indeksert; kjør 'dsar index' og søk på nytt")
         return self._message(chunk)
 
 
@@ -360,14 +360,14 @@ class ImapSource(MailSource):
                 if s.tls == "starttls":
                     conn.starttls(ssl.create_default_context())
         except (OSError, imaplib.IMAP4.error) as exc:
-            raise self.error(f"the IMAP server {s.host}:{s.port} can't be reached ({type(exc).__name__})", transient=True) from exc
+            raise self.error(f"IMAP-serveren {s.host}:{s.port} kan ikke nås ({type(exc).__name__})", transient=True) from exc
         try:
             conn.login(s.user, s.password)
         except imaplib.IMAP4.error as exc:
             conn.shutdown()
-            raise self.error(f"the IMAP server {s.host}:{s.port} refused the login (check the user and the password's secret)") from exc
+            raise self.error(f"IMAP-serveren {s.host}:{s.port} avviste påloggingen (sjekk brukeren og hemmeligheten med passordet)") from exc
         except OSError as exc:
-            raise self.error(f"the IMAP server {s.host}:{s.port} dropped the connection", transient=True) from exc
+            raise self.error(f"IMAP-serveren {s.host}:{s.port} brøt forbindelsen", transient=True) from exc
         self._conn = conn
         return conn
 
@@ -378,11 +378,11 @@ class ImapSource(MailSource):
         except (imaplib.IMAP4.abort, OSError) as exc:
             self._conn = None
             self._selected = None
-            raise self.error(f"the IMAP server {self.settings.host}:{self.settings.port} dropped the connection", transient=True) from exc
+            raise self.error(f"IMAP-serveren {self.settings.host}:{self.settings.port} brøt forbindelsen", transient=True) from exc
         except imaplib.IMAP4.error as exc:
-            raise self.error(f"the IMAP server refused {what.upper()}") from exc
+            raise self.error(f"IMAP-serveren avviste {what.upper()}") from exc
         if status != "OK":
-            raise self.error(f"the IMAP server answered {status} to {what.upper()}")
+            raise self.error(f"IMAP-serveren svarte {status} på {what.upper()}")
         return data
 
     def folders(self) -> list[str]:
@@ -408,7 +408,7 @@ class ImapSource(MailSource):
             self.folders()
         raw = self._names.get(folder)
         if raw is None:
-            raise self.error(f"IMAP folder {folder!r} is gone from the server")
+            raise self.error(f"IMAP-mappen {folder!r} er borte fra serveren")
         self._call("select", raw.decode("ascii"), True)
         self._selected = folder
 
@@ -417,7 +417,7 @@ class ImapSource(MailSource):
             self.folders()
         raw = self._names.get(folder)
         if raw is None:
-            raise self.error(f"IMAP folder {folder!r} is gone from the server")
+            raise self.error(f"IMAP-mappen {folder!r} er borte fra serveren")
         if self._selected is not None:
             # STATUS of the selected mailbox shows this session's older view; leave it
             # (CLOSE on a mailbox opened read-only expunges nothing).
@@ -459,10 +459,10 @@ class ImapSource(MailSource):
         validity, uid = locator.split(":")
         self._select(folder)
         if self._uidvalidity() != validity:
-            raise self.error(f"IMAP folder {folder!r} was renumbered (new UIDVALIDITY); run 'dsar index' and search again")
+            raise self.error(f"IMAP-mappen {folder!r} er nummerert på nytt (ny UIDVALIDITY); kjør 'dsar index' og søk på nytt")
         for _, raw in self._fetch(uid):
             return raw
-        raise self.error(f"message {folder}/{locator} is gone from the server; run 'dsar index' and search again")
+        raise self.error(f"meldingen {folder}/{locator} er borte fra serveren; kjør 'dsar index' og søk på nytt")
 
     def close(self) -> None:
         if self._conn is not None:

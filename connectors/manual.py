@@ -70,6 +70,6 @@ class ManualConnector(Connector):
         return iter(())
 
     def find(self, lookup: Lookup, tracker: Any = None) -> Iterator[RawRecord]:
-        raise ConnectorError(self.system.id, "is searched by staff (dsar manual attach / dsar manual none)")
+        raise ConnectorError(self.system.id, "søkes manuelt av saksbehandler (dsar manual attach / dsar manual none)")
 
     manual: ClassVar[bool] = True

@@ -72,7 +72,7 @@ class SpreadsheetConnector(Connector):
             except ConnectorError as exc:
                 problems.append(exc.args[0].removeprefix(f"system {self.system.id!r}: "))
             except Exception as exc:  # noqa: BLE001 - check reports, it never raises
-                problems.append(f"{self._name(collection)}: check failed with {type(exc).__name__}")
+                problems.append(f"{self._name(collection)}: kontrollen feilet med {type(exc).__name__}")
         if problems:
             return False, f"system {self.system.id!r}: " + "; ".join(problems)
         return True, None
@@ -110,8 +110,8 @@ class SpreadsheetConnector(Connector):
         return self.workspace.resolve_path(collection.path)
 
     def _name(self, collection: SheetCollection) -> str:
-        sheet = f", sheet {collection.sheet!r}" if collection.sheet else ""
-        return f"collection {collection.id!r} (file {str(self._path(collection))!r}{sheet})"
+        sheet = f", ark {collection.sheet!r}" if collection.sheet else ""
+        return f"samling {collection.id!r} (fil {str(self._path(collection))!r}{sheet})"
 
     def _header(self, collection: SheetCollection) -> list[str]:
         with self._sheet(collection) as rows:
@@ -129,7 +129,7 @@ class SpreadsheetConnector(Connector):
                 field, key = missing[0]
                 raise self._broken(
                     collection, collection.header_row,
-                    f"column {field!r} is not in the header; check {config_key(self.system, collection)}.{key}",
+                    f"kolonnen {field!r} finnes ikke i overskriftsraden; sjekk {config_key(self.system, collection)}.{key}",
                 )
             width = len(header)
             for number, values in rows:
@@ -138,7 +138,7 @@ class SpreadsheetConnector(Connector):
                     continue
                 extra = [v for v in values[width:] if v not in (None, "")]
                 if extra:
-                    raise self._broken(collection, number, "the row has values right of the last named column")
+                    raise self._broken(collection, number, "raden har verdier til høyre for den siste navngitte kolonnen")
                 row = {name: _cell(value) for name, value in zip(header, cells, strict=True) if name}
                 if ROW_KEY in collection.key:
                     row[ROW_KEY] = number
@@ -151,18 +151,18 @@ class SpreadsheetConnector(Connector):
                 while header and not header[-1]:
                     header.pop()
                 if not any(header):
-                    raise self._broken(collection, number, "the header row is empty")
+                    raise self._broken(collection, number, "overskriftsraden er tom")
                 repeated = [i + 1 for i, c in enumerate(header) if c and header.index(c) != i]
                 if repeated:
-                    raise self._broken(collection, number, f"header column(s) {repeated} repeat an earlier column's name")
+                    raise self._broken(collection, number, f"overskriftskolonne(r) {repeated} gjentar navnet på en tidligere kolonne")
                 return header
-        raise self._broken(collection, collection.header_row, "the sheet ends before its header row")
+        raise self._broken(collection, collection.header_row, "arket slutter før overskriftsraden")
 
     def _sheet(self, collection: SheetCollection) -> _Sheet:
         return _Sheet(self, collection)
 
     def _broken(self, collection: SheetCollection, row: int, problem: str) -> ConnectorError:
-        return ConnectorError(self.system.id, f"{self._name(collection)}, row {row}: {problem}")
+        return ConnectorError(self.system.id, f"{self._name(collection)}, rad {row}: {problem}")
 
 
 class _Sheet:
@@ -183,21 +183,21 @@ class _Sheet:
             self._workbook = load_workbook(path, read_only=True, data_only=True)
         except FileNotFoundError:
             raise ConnectorError(
-                system.id, f"{connector._name(collection)} not found; check {config_key(system, collection)}.path"
+                system.id, f"{connector._name(collection)} finnes ikke; sjekk {config_key(system, collection)}.path"
             ) from None
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             transient = isinstance(exc, OSError) and not isinstance(exc, (PermissionError, IsADirectoryError))
             raise ConnectorError(
                 system.id,
-                f"{connector._name(collection)} is not a readable XLSX workbook ({type(exc).__name__})",
+                f"{connector._name(collection)} er ikke en lesbar XLSX-arbeidsbok ({type(exc).__name__})",
                 transient=transient,
             ) from None
         names = self._workbook.sheetnames
         if collection.sheet is not None and collection.sheet not in names:
             raise ConnectorError(
                 system.id,
-                f"{connector._name(collection)}: the workbook has no sheet {collection.sheet!r} "
-                f"(it has {names}); check {config_key(system, collection)}.sheet",
+                f"{connector._name(collection)}: arbeidsboken har ikke noe ark {collection.sheet!r} "
+                f"(den har {names}); sjekk {config_key(system, collection)}.sheet",
             )
         sheet = self._workbook[collection.sheet] if collection.sheet else self._workbook[names[0]]
         return ((number, values) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))

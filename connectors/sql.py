@@ -142,14 +142,14 @@ class SqlConnector(Connector):
         """Connect, then compare every collection with its table. Never raises."""
         problems: list[str] = []
         try:
-            with self._errors(None, "checking the schema"), self.engine.connect() as conn:
+            with self._errors(None, "kontrollen av skjemaet"), self.engine.connect() as conn:
                 inspector = sa.inspect(conn)
                 for collection in self.system.collections.values():
                     problems.extend(self._compare(collection, inspector))
         except ConnectorError as exc:
             return False, str(exc)
         except Exception as exc:  # noqa: BLE001 - check reports, it never raises
-            return False, f"system {self.system.id!r}: check failed with {error_name(exc)}"
+            return False, f"system {self.system.id!r}: kontrollen feilet med {error_name(exc)}"
         if problems:
             return False, f"system {self.system.id!r}: " + "; ".join(problems)
         return True, None
@@ -161,7 +161,7 @@ class SqlConnector(Connector):
         statement = self._statement(collection, conditions)
         if statement is None:
             return
-        with self._errors(collection, "the lookup"), self.engine.connect() as conn:
+        with self._errors(collection, "oppslaget"), self.engine.connect() as conn:
             result = conn.execution_options(yield_per=YIELD_PER).execute(statement)
             for row in result.mappings():
                 yield dict(row)
@@ -175,7 +175,7 @@ class SqlConnector(Connector):
         raw = self.engine.dialect.name == "sqlite"
         columns = [self._column(collection, table, f) for f in fields]
         statement = sa.select(*(_raw(c).label(c.name) if raw else c for c in columns)).select_from(table)
-        with self._errors(collection, "reading names"), self.engine.connect() as conn:
+        with self._errors(collection, "lesingen av navn"), self.engine.connect() as conn:
             result = conn.execution_options(yield_per=YIELD_PER).execute(statement)
             for row in result.mappings():
                 for identity in identities:
@@ -215,7 +215,7 @@ class SqlConnector(Connector):
         package would show them unexplained). Missing tables and columns are ``check``'s to
         report and are skipped here. Raises ``ConnectorError`` if the database can't be read.
         """
-        with self._errors(None, "reading the schema"), self.engine.connect() as conn:
+        with self._errors(None, "lesingen av skjemaet"), self.engine.connect() as conn:
             return audit_schema(self.system, conn)
 
     # -- statements ----------------------------------------------------------------------------
@@ -296,14 +296,14 @@ class SqlConnector(Connector):
         if cached is not None:
             return cached
         try:
-            with self._errors(collection, "reading the table"), self.engine.connect() as conn:
+            with self._errors(collection, "lesingen av tabellen"), self.engine.connect() as conn:
                 # Columns only: indexes and foreign keys aren't needed to query, and SQLite's
                 # expression indexes would only make reflection warn.
                 columns = sa.inspect(conn).get_columns(name, schema=schema)
         except sa.exc.NoSuchTableError as exc:
             raise ConnectorError(
                 self.system.id,
-                f"table {name!r} not found (collection {collection.id!r}); check "
+                f"tabellen {name!r} finnes ikke (samling {collection.id!r}); sjekk "
                 f"{config_key(self.system, collection)}.table",
             ) from exc
         table = sa.Table(
@@ -321,7 +321,7 @@ class SqlConnector(Connector):
         raise ConnectorError(
             self.system.id,
             f"{_missing_column(name, table.name, [c.name for c in table.c])} "
-            f"(collection {collection.id!r}); check {config_key(self.system, collection)}",
+            f"(samling {collection.id!r}); sjekk {config_key(self.system, collection)}",
         )
 
     # -- check -------------------------------------------------------------------------------------
@@ -329,10 +329,10 @@ class SqlConnector(Connector):
     def _compare(self, collection: SqlCollection, inspector: sa.Inspector) -> list[str]:
         table, schema = str(collection.table), collection.schema_
         if not inspector.has_table(table, schema=schema):
-            return [f"table {table!r} not found; check {config_key(self.system, collection)}.table"]
+            return [f"tabellen {table!r} finnes ikke; sjekk {config_key(self.system, collection)}.table"]
         present = [c["name"] for c in inspector.get_columns(table, schema=schema)]
         return [
-            f"{_missing_column(column, table, present)}; check {config_key(self.system, collection)}.{key}"
+            f"{_missing_column(column, table, present)}; sjekk {config_key(self.system, collection)}.{key}"
             for column, key in required_fields(self.system, collection)
             if column not in present
         ]
@@ -342,7 +342,7 @@ class SqlConnector(Connector):
     def _errors(self, collection: SqlCollection | None, doing: str) -> AbstractContextManager[None]:
         """Turn database errors into ``ConnectorError`` that name no value."""
         where = (
-            f"collection {collection.id!r} (table {collection.table!r}): "
+            f"samling {collection.id!r} (tabell {collection.table!r}): "
             if collection is not None
             else ""
         )
@@ -414,8 +414,8 @@ def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
 
 
 def _missing_column(name: str, table: str, present: Sequence[str]) -> str:
-    text = f"column {name!r} not found in table {table!r}"
+    text = f"kolonnen {name!r} finnes ikke i tabellen {table!r}"
     near = [c for c in present if c.lower() == name.lower()]
     if near:
-        text += f" (the table has {near[0]!r}; names are case-sensitive)"
+        text += f" (tabellen har {near[0]!r}; navnene skiller mellom store og små bokstaver)"
     return text

@@ -109,8 +109,8 @@ def create_engine(system_id: str, settings: SqlConnection, workspace: Workspace)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise ConnectorError(
             system_id,
-            f"can't open a {backend!r} database ({type(exc).__name__}); "
-            f"check systems.{system_id}.connection and that its driver is installed",
+            f"kan ikke åpne en {backend!r}-database ({type(exc).__name__}); "
+            f"sjekk systems.{system_id}.connection og at driveren er installert",
         ) from exc
     if backend in ("mysql", "mariadb"):
         sa.event.listen(engine, "connect", _mysql_session(settings))
@@ -135,7 +135,7 @@ def _url(system_id: str, settings: SqlConnection, workspace: Workspace) -> sa.UR
     except sa.exc.ArgumentError:
         # The cause quotes the URL, which may hold a password: leave it out.
         raise ConnectorError(
-            system_id, f"the connection URL is not a database URL; check {where}"
+            system_id, f"tilkoblings-URL-en er ikke en database-URL; sjekk {where}"
         ) from None
     return url.set(password=password) if password is not None else url
 
@@ -151,15 +151,15 @@ def _sqlite_engine(
     if database in ("", ":memory:") or database.startswith("file:"):
         raise ConnectorError(
             system_id,
-            "a SQLite source needs a file path (sqlite:///path/to/file.db); "
-            f"check systems.{system_id}.connection.url",
+            "en SQLite-kilde trenger en filsti (sqlite:///path/to/file.db); "
+            f"sjekk systems.{system_id}.connection.url",
         )
     path = workspace.resolve_path(database)
     if not path.is_file():
         raise ConnectorError(
             system_id,
-            f"SQLite file {str(path)!r} not found (the connector opens it read-only and "
-            f"never creates one); check systems.{system_id}.connection.url",
+            f"SQLite-filen {str(path)!r} finnes ikke (den åpnes bare for lesing og blir "
+            f"aldri opprettet); sjekk systems.{system_id}.connection.url",
         )
     uri = "file:" + urllib.parse.quote(str(path)) + "?mode=ro"
     busy_timeout = settings.connect_timeout_seconds

@@ -51,13 +51,13 @@ def database_errors(system_id: str, where: str, doing: str) -> Iterator[None]:
     except sa.exc.SQLAlchemyError as exc:
         transient = is_transient(exc)
         advice = (
-            "the database may be unreachable, slow or locked; the search can be retried"
+            "databasen kan være utilgjengelig, treg eller låst; søket kan prøves på nytt"
             if transient
-            else f"check systems.{system_id}.connection and the database's schema"
+            else f"sjekk systems.{system_id}.connection og databasens skjema"
         )
         raise ConnectorError(
             system_id,
-            f"{where}{doing} failed with {error_name(exc)}; {advice}",
+            f"{where}{doing} feilet med {error_name(exc)}; {advice}",
             transient=transient,
         ) from exc
 

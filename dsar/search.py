@@ -162,7 +162,7 @@ def search_system(
             for finding, files in search:
                 if time.monotonic() > deadline:
                     raise ConnectorError(
-                        system.id, f"timed out after {system.timeout_seconds:g} s", transient=True
+                        system.id, f"tidsavbrudd etter {system.timeout_seconds:g} s", transient=True
                     )
                 stager.add(finding, files)
                 checkpoint("staging")

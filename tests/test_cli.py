@@ -134,7 +134,7 @@ def test_check_reaches_every_system(ws):
     (ws.sources_dir / "newsletter.csv").write_text("epost;samtykke\nx;y;z\n", encoding="utf-8")
     broken = runner.invoke(app, ["check", "--json"])
     assert broken.exit_code == 1
-    assert "line" in next(r for r in json.loads(broken.stdout) if r["system"] == "nyhetsbrev")["problem"]
+    assert "linje" in next(r for r in json.loads(broken.stdout) if r["system"] == "nyhetsbrev")["problem"]
 
 
 def test_staff_list_what_was_excluded_and_put_one_to_a_decision(ws):

@@ -249,4 +249,4 @@ def test_a_next_link_to_another_host_is_not_followed_with_the_token(vendor, tmp_
     api, _ = connector(vendor, tmp_path)
     with api, pytest.raises(ConnectorError) as err:
         list(api.find(Lookup(emails=(EMAIL,))))
-    assert "another host" in str(err.value) and "attacker" not in str(err.value)
+    assert "en annen vert" in str(err.value) and "attacker" not in str(err.value)

@@ -383,7 +383,7 @@ def test_a_child_whose_parent_cant_be_pinned_down_stops_the_search():
         "tickets": [{"id": 10, "account_id": "k-a", "show_id": None}],  # the collation's match
         "shows": [],
     }
-    with pytest.raises(ConnectorError, match="matches no 'accounts' record exactly"):
+    with pytest.raises(ConnectorError, match="samsvarer ikke eksakt med noen post i 'accounts'"):
         verdicts(TICKETS, tables, KARI, LooseConnector)
 
 

@@ -133,15 +133,15 @@ def _error(workspace: Workspace, **changes: dict[str, Any]) -> tuple[ConnectorEr
     [
         (
             CUSTOMERS.replace("4;Kari Nordmann;", "4;Kari;Nordmann;"),
-            "line 6: the row has 7 fields, the header 6",
+            "linje 6: raden har 7 felt, overskriftsraden 6",
         ),
-        (CUSTOMERS.replace("5;Per Ås;", '5;"Per" Ås;'), "line 7: malformed CSV"),
-        (CUSTOMERS.replace("epost;", "e_post;", 1), "line 1: column 'epost' is not in the header"),
+        (CUSTOMERS.replace("5;Per Ås;", '5;"Per" Ås;'), "linje 7: ugyldig CSV"),
+        (CUSTOMERS.replace("epost;", "e_post;", 1), "linje 1: kolonnen 'epost' finnes ikke i overskriftsraden"),
         (
             CUSTOMERS.replace("merknad", "navn", 1),
-            "line 1: header column(s) [6] repeat an earlier column's name",
+            "linje 1: overskriftskolonne(r) [6] gjentar navnet på en tidligere kolonne",
         ),
-        ("", "line 1: the file is empty"),
+        ("", "linje 1: filen er tom"),
     ],
     ids=["field-count", "quoting", "missing-column", "duplicate-column", "empty"],
 )
@@ -160,19 +160,19 @@ def test_an_undecodable_byte_names_its_line(workspace: Workspace) -> None:
     path.write_bytes(data)
     error, _ = _error(workspace)
     assert "customers.csv" in str(error)
-    assert "line 6: bytes that are not valid cp1252" in str(error)
+    assert "linje 6: byte som ikke er gyldig cp1252" in str(error)
 
 
 def test_the_wrong_encoding_names_the_first_bad_line(workspace: Workspace) -> None:
     error, _ = _error(workspace, customers={"encoding": "utf-8"})
-    assert "line 2: bytes that are not valid utf-8" in str(error)  # Ø in cp1252 on line 2
+    assert "linje 2: byte som ikke er gyldig utf-8" in str(error)  # Ø in cp1252 on line 2
     assert "collections.customers.encoding" in str(error)
 
 
 def test_a_missing_file_is_a_clear_error(workspace: Workspace) -> None:
     (workspace.root / "sources" / "regnskap" / "orders.csv").unlink()
     error, why = _error(workspace)
-    assert "orders.csv') not found" in str(error)
+    assert "orders.csv') finnes ikke" in str(error)
     assert "systems.regnskap.collections.orders.path" in str(error)
     assert why is not None and "orders.csv" in why
 
@@ -219,7 +219,7 @@ def test_an_export_read_with_the_wrong_delimiter_says_which_to_set(workspace: Wo
     changes = {"delimiter": ","}
     with connector(workspace, customers=changes) as csv, pytest.raises(ConnectorError) as err:
         list(csv.find(PERSON))
-    assert "looks ';'-separated" in str(err.value) and "collections.customers.delimiter" in str(err.value)
+    assert "ser ut til å være ';'-separert" in str(err.value) and "collections.customers.delimiter" in str(err.value)
     assert_names_no_value(err.value)
 
 

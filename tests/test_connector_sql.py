@@ -284,7 +284,7 @@ def test_a_missing_table_is_named_with_the_key_to_fix(world: World) -> None:
             list(connector.find(PERSON))
         ok, why = connector.check()
     assert caught.value.transient is False
-    assert "'shop_ordres' not found" in str(caught.value)
+    assert "tabellen 'shop_ordres' finnes ikke" in str(caught.value)
     assert "systems.nettbutikk.collections.orders.table" in str(caught.value)
     assert_names_no_value(caught.value)
     assert ok is False and why is not None and "shop_ordres" in why
@@ -299,8 +299,8 @@ def test_a_missing_column_is_named_with_the_key_to_fix(world: World) -> None:
             list(connector.find(PERSON))
         ok, why = connector.check()
     assert caught.value.transient is False
-    assert "column 'Email' not found in table 'shop_customers'" in str(caught.value)
-    assert "the table has 'email'" in str(caught.value)
+    assert "kolonnen 'Email' finnes ikke i tabellen 'shop_customers'" in str(caught.value)
+    assert "tabellen har 'email'" in str(caught.value)
     assert_names_no_value(caught.value)
     assert ok is False and why is not None and "'Email'" in why
 
@@ -349,7 +349,7 @@ def test_a_missing_sqlite_file_is_an_error_and_stays_missing(tmp_path: Path) -> 
             list(connector.find(PERSON))
         ok, why = connector.check()
     assert caught.value.transient is False
-    assert "missing.db" in str(caught.value) and "not found" in str(caught.value)
+    assert "missing.db" in str(caught.value) and "finnes ikke" in str(caught.value)
     assert_names_no_value(caught.value)
     assert ok is False and why is not None and "missing.db" in why
     assert not (tmp_path / "sources" / "missing.db").exists()

@@ -113,11 +113,11 @@ def test_dates_stay_dates(workspace: Workspace) -> None:
 @pytest.mark.parametrize(
     ("break_it", "adjust", "message"),
     [
-        (lambda p: p.unlink(), {}, "not found"),
-        (lambda p: p.write_bytes(b"Navn;E-post\nKari;kari@example.no\n"), {}, "not a readable XLSX workbook"),
-        (lambda p: None, {"sheet": "Ark2"}, "has no sheet 'Ark2'"),
-        (lambda p: None, {"header_row": 2}, "the header row is empty"),
-        (lambda p: workbook(p, rows=[["Kari", "kari@example.no", 1, "x", None, None, "ekstra"]]), {}, "right of the last named column"),
+        (lambda p: p.unlink(), {}, "finnes ikke"),
+        (lambda p: p.write_bytes(b"Navn;E-post\nKari;kari@example.no\n"), {}, "ikke en lesbar XLSX-arbeidsbok"),
+        (lambda p: None, {"sheet": "Ark2"}, "har ikke noe ark 'Ark2'"),
+        (lambda p: None, {"header_row": 2}, "overskriftsraden er tom"),
+        (lambda p: workbook(p, rows=[["Kari", "kari@example.no", 1, "x", None, None, "ekstra"]]), {}, "til høyre for den siste navngitte kolonnen"),
     ],
     ids=["missing", "not-xlsx", "no-sheet", "empty-header", "stray-cells"],
 )
@@ -134,5 +134,5 @@ def test_a_broken_workbook_is_named_not_quoted(workspace: Workspace, break_it, a
 
 def test_a_configured_column_missing_from_the_header_is_named(workspace: Workspace) -> None:
     adjust = {"identities": [{"type": "email", "column": "Epost"}]}
-    with pytest.raises(ConnectorError, match="column 'Epost' is not in the header"):
+    with pytest.raises(ConnectorError, match="kolonnen 'Epost' finnes ikke i overskriftsraden"):
         list(connector_for(system(**adjust), workspace).find(Lookup(emails=("kari@example.no",))))

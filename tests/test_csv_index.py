@@ -268,7 +268,7 @@ def test_a_broken_file_gives_the_scans_error(workspace: Workspace, data: bytes) 
         errors.append(caught.value)
     assert str(errors[0]) == str(errors[1])
     assert errors[0].transient is False
-    assert "customers.csv" in str(errors[0]) and "line " in str(errors[0])
+    assert "customers.csv" in str(errors[0]) and "linje " in str(errors[0])
 
 
 # -- nothing in clear --------------------------------------------------------------------------

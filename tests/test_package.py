@@ -37,7 +37,7 @@ from dsar.staging import Staging
 REQUEST = "req-2025-0042"
 HOSTILE = "<script>alert('x')</script> & \"sitat\", med komma\nog linjeskift"
 HELD_MARKER = "HELD-RECORD-MUST-NOT-LEAVE"
-CRM_ERROR = "system 'crm': file contacts.csv not found"
+CRM_ERROR = "system 'crm': filen contacts.csv finnes ikke"
 OSLO = timezone(timedelta(hours=1))
 LETTER_PDF = b"%PDF-1.7\n% test letter\n%%EOF\n"
 LETTER_HTML = "<!DOCTYPE html><html lang=nb><body><p>Svarbrev – æøå</p></body></html>"
@@ -370,7 +370,7 @@ def test_incomplete_answer_names_the_failed_system(partial: Built) -> None:
     assert "error" not in crm
     for path in partial.root.rglob("*"):
         if path.is_file():
-            assert b"contacts.csv not found" not in path.read_bytes(), path
+            assert b"contacts.csv finnes ikke" not in path.read_bytes(), path
     html = (partial.root / "index.html").read_text(encoding="utf-8")
     assert 'data-complete="false"' in html
     assert "ikke fullstendig" in html
