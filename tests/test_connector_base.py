@@ -570,3 +570,18 @@ def test_a_flat_reached_up_from_the_persons_own_row(case, unit_email, birthdate,
     assert status[("booking", "369")] == "excluded", case  # her father's number: his
     assert status[("booking", "371")] == empty_booking, case
     assert status.get(("resident", "214")) in (None, "excluded"), case  # the father: never released
+
+
+def test_another_birth_date_on_a_row_with_the_persons_own_e_mail_and_name_is_held_not_excluded():
+    # The person's e-mail and whole name, another birth date: a typing error as likely as a
+    # namesake, so staff decide. Found by the name alone with another birth date: somebody else.
+    rows = [
+        {"id": 1, "name": "Linda Lili", "born": "04.11.1937", "email": "linda.lili@online.example", "phone": None},
+        {"id": 2, "name": "Linda Lili", "born": "22.06.2000", "email": None, "phone": None},
+        {"id": 3, "name": "Per Lili", "born": "04.11.1937", "email": "linda.lili@online.example", "phone": None},
+    ]
+    linda = Person("Linda Lili", emails=("linda.lili@online.example",), birthdate=date(1973, 11, 4))
+    status, found, _ = verdicts(CRM, {"person": rows}, linda)
+    assert (status[("person", "1")], found_reason(found, "person", "1")) == ("held", "birthdate_differs_named")
+    assert (status[("person", "2")], found_reason(found, "person", "2")) == ("excluded", "birthdate_differs")
+    assert status[("person", "3")] == "excluded"  # another first name on the shared address
