@@ -52,6 +52,7 @@ from connectors.mail_terms import (
     hasher,
     name_pairs,
 )
+from dsar.keyed_cache import KeyedCache
 from dsar.names import fold_name
 
 if TYPE_CHECKING:
@@ -124,42 +125,24 @@ def person_name_key(name: str) -> str | None:
     return f"{words[0]} {words[-1]}" if len(words) >= 2 else None
 
 
-class MailIndex:
+class MailIndex(KeyedCache):
     """One system's index. Open it with ``open``; it is a context manager."""
 
+    FORMAT = FORMAT
+    CONTEXT = _KEY_CONTEXT
+    WHAT = "the mail index"
+
+    @staticmethod
+    def connect(path: Path) -> sqlite3.Connection:
+        return _connect(path)
+
     def __init__(self, path: Path, data_key: DataKey) -> None:
-        self.path = path
-        self._data_key = data_key
-        self._db: sqlite3.Connection | None = None
-        self._key = b""
+        super().__init__(path, data_key)
         self._base = hasher(b"")
         self._bulk = False
 
-    # -- opening ------------------------------------------------------------------------
-
-    def open(self) -> MailIndex:
-        from dsar.keyed_cache import open_keyed
-
-        self._db, self._key = open_keyed(self.path, self._data_key, connect=_connect, fmt=FORMAT, context=_KEY_CONTEXT)
-        self._base = hasher(self._key)
-        return self
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def __enter__(self) -> MailIndex:
-        return self.open() if self._db is None else self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("the mail index is not open")
-        return self._db
+    def keyed(self, key: bytes) -> None:
+        self._base = hasher(key)
 
     def digest(self, kind: str, value: str) -> bytes:
         # BLAKE2b in keyed mode is a MAC (a PRF under the key) and several times cheaper
@@ -336,19 +319,13 @@ class MailIndex:
     def _write(self, messages: list[tuple], terms: list[tuple[bytes, int, int]], bad: list[tuple[int, str]]) -> None:
         # In hash order: the terms B-tree is keyed by hash, and sorted inserts touch each of
         # its pages once per batch instead of once per term.
-        if self._bulk:
-            with self.db:
-                self.db.executemany("INSERT INTO pending_messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
-                self.db.executemany("INSERT INTO pending_terms VALUES (?, ?, ?)", terms)
-                self.db.executemany("INSERT OR IGNORE INTO broken VALUES (?, ?)", bad)
-            messages.clear()
-            terms.clear()
-            bad.clear()
-            return
-        terms.sort()
+        # A bulk build writes unindexed pending tables, sorted and merged once at its end.
+        table, terms_insert = ("pending_", "INSERT") if self._bulk else ("", "INSERT OR IGNORE")
+        if not self._bulk:
+            terms.sort()
         with self.db:
-            self.db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
-            self.db.executemany("INSERT OR IGNORE INTO terms VALUES (?, ?, ?)", terms)
+            self.db.executemany(f"INSERT INTO {table}messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
+            self.db.executemany(f"{terms_insert} INTO {table}terms VALUES (?, ?, ?)", terms)
             self.db.executemany("INSERT OR IGNORE INTO broken VALUES (?, ?)", bad)
         messages.clear()
         terms.clear()

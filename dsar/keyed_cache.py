@@ -12,7 +12,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from dsar.errors import DecryptionError
 
@@ -50,3 +50,51 @@ def open_keyed(
             db.execute("INSERT INTO meta VALUES ('key', ?)", (data_key.seal(key, context),))
     path.chmod(0o600)
     return db, key
+
+
+class KeyedCache:
+    """A cache of this kind as an object: ``open`` it (or use it as a context manager), and
+    ``db`` is its connection. Subclasses say their ``FORMAT``, key ``CONTEXT``, schema
+    (``connect``) and what to set up from the key (``keyed``)."""
+
+    FORMAT = ""
+    CONTEXT = b""
+    WHAT = "the cache"
+    """For the error when it is used unopened."""
+
+    def __init__(self, path: Path, data_key: DataKey) -> None:
+        self.path = path
+        self._data_key = data_key
+        self._db: sqlite3.Connection | None = None
+        self._key = b""
+
+    @staticmethod
+    def connect(path: Path) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def keyed(self, key: bytes) -> None:
+        """Set up what depends on the cache's key (its hasher)."""
+
+    def open(self) -> Self:
+        self._db, self._key = open_keyed(
+            self.path, self._data_key, connect=self.connect, fmt=self.FORMAT, context=self.CONTEXT
+        )
+        self.keyed(self._key)
+        return self
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> Self:
+        return self.open() if self._db is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError(f"{self.WHAT} is not open")
+        return self._db

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from connectors.mail_terms import digest, hasher
 from dsar.errors import DsarError
+from dsar.keyed_cache import KeyedCache
 from dsar.names import fold_name
 
 if TYPE_CHECKING:
@@ -72,40 +73,25 @@ def name_forms(name: str) -> Iterator[tuple[str, str]]:
     yield "given", words[0]
 
 
-class KnownNames:
+class KnownNames(KeyedCache):
     """One controller's table. ``open`` it (a context manager); ``known`` is what the
     redaction asks."""
 
+    FORMAT = FORMAT
+    CONTEXT = _KEY_CONTEXT
+    WHAT = "the known-names table"
+
+    @staticmethod
+    def connect(path: Path) -> sqlite3.Connection:
+        return _connect(path)
+
     def __init__(self, path: Path, data_key: DataKey) -> None:
-        self.path = path
-        self._data_key = data_key
-        self._db: sqlite3.Connection | None = None
+        super().__init__(path, data_key)
         self._base = hasher(b"")
         self._cache: dict[str, bool] = {}
 
-    def open(self) -> KnownNames:
-        from dsar.keyed_cache import open_keyed
-
-        self._db, key = open_keyed(self.path, self._data_key, connect=_connect, fmt=FORMAT, context=_KEY_CONTEXT)
+    def keyed(self, key: bytes) -> None:
         self._base = hasher(key)
-        return self
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def __enter__(self) -> KnownNames:
-        return self.open() if self._db is None else self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("the known-names table is not open")
-        return self._db
 
     @property
     def built(self) -> bool:

@@ -158,3 +158,13 @@ def register(workspace, *, emails=(KARI["email"],), verified=True) -> str:
         actor="test",
         verification_method="email-code" if verified else None,
     ).id
+
+
+def refuse_connections(world, monkeypatch) -> None:
+    """Point the shop at a database server that refuses connections (a transient fault)."""
+    config = world.config_dir / "controllers" / "testbutikk.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('url = "sqlite:///{workspace}/sources/shop.db"', 'url_env = "TEST_SHOP_URL"'), encoding="utf-8"
+    )
+    monkeypatch.setenv("TEST_SHOP_URL", "postgresql+psycopg://nobody@127.0.0.1:1/shop")

@@ -199,12 +199,7 @@ def test_transient_faults_are_retried_as_in_a_single_run(world, monkeypatch):
     from flows.batch import fulfil_batch
 
     # A server that refuses connections: transient, so it is tried again (retries = 1).
-    config = world.config_dir / "controllers" / "testbutikk.toml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
-        text.replace('url = "sqlite:///{workspace}/sources/shop.db"', 'url_env = "TEST_SHOP_URL"'), encoding="utf-8"
-    )
-    monkeypatch.setenv("TEST_SHOP_URL", "postgresql+psycopg://nobody@127.0.0.1:1/shop")
+    flow_world.refuse_connections(world, monkeypatch)
     request_id = register(Workspace(world.root))
     [outcome] = fulfil_batch([request_id])["requests"]
     assert outcome["status"] == "incomplete" and outcome["failed_systems"] == ["nettbutikk"]

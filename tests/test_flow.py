@@ -193,12 +193,7 @@ def test_transient_faults_are_retried(world, monkeypatch):
     from flows.fulfil import fulfil_request
 
     # A server that refuses connections: transient, so Prefect retries (retries = 1).
-    config = world.config_dir / "controllers" / "testbutikk.toml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
-        text.replace('url = "sqlite:///{workspace}/sources/shop.db"', 'url_env = "TEST_SHOP_URL"'), encoding="utf-8"
-    )
-    monkeypatch.setenv("TEST_SHOP_URL", "postgresql+psycopg://nobody@127.0.0.1:1/shop")
+    flow_world.refuse_connections(world, monkeypatch)
     request_id = register(Workspace(world.root))
     result = fulfil_request(request_id)
     assert result["status"] == "incomplete"

@@ -8,13 +8,13 @@ holds, or one whose run breaks, is named in the result; the others are answered.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from dsar.cli.common import prepare_prefect
-from dsar.cli.running import Say, refuse_unrunnable
+from dsar.cli.running import Say, Watcher, refuse_unrunnable
 from dsar.delivery import take_password
 from dsar.workspace import Workspace
 
@@ -74,14 +74,8 @@ def run_batch(
     from flows.batch import fulfil_batch
     from flows.runtime import runtime
 
-    watcher = _BatchWatcher(workspace, ids, say) if say else None
-    if watcher:
-        watcher.start()
-    try:
+    with _BatchWatcher(workspace, ids, say) if say else nullcontext():
         result = fulfil_batch(ids)
-    finally:
-        if watcher:
-            watcher.stop()
     store = runtime().store
     rows = []
     for outcome in result["requests"]:
@@ -105,29 +99,19 @@ def run_batch(
     return rows
 
 
-class _BatchWatcher:
+class _BatchWatcher(Watcher):
     """Says each request's new status once as the batch moves: ids and statuses only."""
 
     def __init__(self, workspace: Workspace, ids: list[str], say: Say, interval: float = 1.0) -> None:
+        super().__init__(interval, "dsar-batch-progress")
         self._workspace = workspace
         self._ids = set(ids)
         self._say = say
-        self._interval = interval
         self._seen: dict[str, str] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="dsar-batch-progress", daemon=True)
 
     def start(self) -> None:
         self._poll(announce=False)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._poll()
+        super().start()
 
     def _poll(self, announce: bool = True) -> None:
         from dsar.store import open_store

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +113,8 @@ def run_request(
     from flows.fulfil import fulfil_request
     from flows.runtime import runtime
 
-    watcher = _ProgressWatcher(workspace, request_id, say) if say else None
-    if watcher:
-        watcher.start()
-    try:
+    with _ProgressWatcher(workspace, request_id, say) if say else nullcontext():
         result = fulfil_request(request_id)
-    finally:
-        if watcher:
-            watcher.stop()
     request = runtime().store.get(request_id)
     package = result.get("package")
     password = take_password(workspace.data_key, Path(package)) if package and take else None
@@ -139,17 +134,14 @@ def run_request(
     }
 
 
-class _ProgressWatcher:
-    """Polls ``system_runs`` and says each change once: ids, statuses and counts only."""
+class Watcher:
+    """A thread polling the store every ``interval`` seconds while a run goes on, saying what
+    changed (ids, statuses and counts only); a context manager around the run."""
 
-    def __init__(self, workspace: Workspace, request_id: str, say: Say, interval: float = 0.5) -> None:
-        self._workspace = workspace
-        self._request_id = request_id
-        self._say = say
+    def __init__(self, interval: float, name: str) -> None:
         self._interval = interval
         self._stop = threading.Event()
-        self._seen: dict[str, tuple[str, int]] = {}
-        self._thread = threading.Thread(target=self._loop, name="dsar-progress", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -157,11 +149,35 @@ class _ProgressWatcher:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        self._poll()  # the last outcomes, even if the run ended between two polls
+
+    def __enter__(self) -> Watcher:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval):
             self._poll()
+
+    def _poll(self) -> None:
+        raise NotImplementedError
+
+
+class _ProgressWatcher(Watcher):
+    """Polls ``system_runs`` and says each change once: ids, statuses and counts only."""
+
+    def __init__(self, workspace: Workspace, request_id: str, say: Say, interval: float = 0.5) -> None:
+        super().__init__(interval, "dsar-progress")
+        self._workspace = workspace
+        self._request_id = request_id
+        self._say = say
+        self._seen: dict[str, tuple[str, int]] = {}
+
+    def stop(self) -> None:
+        super().stop()
+        self._poll()  # the last outcomes, even if the run ended between two polls
 
     def _poll(self) -> None:
         from dsar.store import open_store
