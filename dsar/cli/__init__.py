@@ -45,10 +45,10 @@ RUN_COLUMNS = ["id", "controller", "status", "package", "password"]
 def demo(
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
-    scale: Annotated[float, typer.Option(help="Size of the sample world (1 = a few thousand people).")] = 1.0,
-    seed: Annotated[int, typer.Option(help="Seed of the sample world.")] = 2026,
+    scale: Annotated[float, typer.Option(help="Størrelsen på eksempelverdenen (1 = noen tusen personer).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Startverdi (seed) for eksempelverdenen; samme verdi gir samme verden.")] = 2026,
 ) -> None:
-    """Build the sample world, answer one verified request per controller, print the results."""
+    """Bygg eksempelverdenen, besvar ett verifisert innsynskrav per behandlingsansvarlig og vis resultatet."""
     from pathlib import Path
 
     with friendly_errors(json):
@@ -76,9 +76,9 @@ BATCH_COLUMNS = ["id", "controller", "status", "records", "package", "password",
 
 @app.command()
 def run(
-    request_ids: Annotated[list[str] | None, typer.Argument(help="Request id(s).", show_default=False)] = None,
+    request_ids: Annotated[list[str] | None, typer.Argument(help="Krav-id, én eller flere.", show_default=False)] = None,
     ready: Annotated[
-        bool, typer.Option("--ready", help="Every verified request not yet run (or whose run was interrupted).")
+        bool, typer.Option("--ready", help="Alle verifiserte krav som ikke er kjørt ennå (eller der kjøringen ble avbrutt).")
     ] = False,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
@@ -86,15 +86,16 @@ def run(
         bool,
         typer.Option(
             "--leave-password",
-            help="Leave the new package's password sealed for 'dsar password' or the dashboard.",
+            help="La passordet til den nye pakken ligge forseglet til 'dsar password' eller dashbordet.",
         ),
     ] = False,
 ) -> None:
-    """Search every system for a request and build its package; prints the password once.
+    """Kjør et innsynskrav: søk i alle systemer og bygg pakken; passordet vises én gang.
 
-    One id: progress goes to stderr system by system; a refusal is one line, before Prefect
-    starts. Several ids, or --ready: one flow run answers them all (a request that fails is
-    named, the others go on); a table with each one's status, package and password."""
+    Én krav-id: fremdriften vises system for system (på stderr); et krav som ikke kan kjøres,
+    avvises med én linje før Prefect starter. Flere krav-id-er, eller --ready: én kjøring
+    besvarer alle (et krav som feiler, blir nevnt, og de andre fortsetter); en tabell viser
+    status, pakke og passord for hvert krav."""
     from dsar.errors import InputError
 
     with friendly_errors(json):
@@ -131,12 +132,13 @@ def run(
 
 @app.command()
 def repackage(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Build a new package from what was found, without searching again: after a lost
-    password, or after review decisions on a complete request. Prints the new password once."""
+    """Bygg en ny pakke av det som ble funnet, uten å søke på nytt; det nye passordet vises én gang.
+
+    Brukes når passordet er tapt, eller etter vurderinger på et ferdig krav."""
     with friendly_errors(json):
         from dsar.cli.running import repackage_request
 
@@ -171,13 +173,13 @@ def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
 def status(
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
-    controller: Annotated[str | None, typer.Option(help="Only this controller's requests.")] = None,
-    names: Annotated[bool, typer.Option("--names/--no-names", help="Show the persons' names (terminal only).")] = True,
+    controller: Annotated[str | None, typer.Option(help="Bare krav til denne behandlingsansvarlige (id).")] = None,
+    names: Annotated[bool, typer.Option("--names/--no-names", help="Vis navnene på de registrerte (bare i terminalen).")] = True,
 ) -> None:
-    """Every request, what to send next first: name, state, the day to send it, days left.
+    """Alle innsynskrav, det som haster mest øverst: navn, status, siste dag å sende og dager igjen.
 
-    The same states and colours as the dashboard. Names are opened from the sealed store for
-    the terminal only; ``--json`` (for scripts) carries ids, dates and statuses."""
+    Samme statuser og farger som i dashbordet. Navnene hentes fra det forseglede lageret og
+    vises bare i terminalen; --json (for skript) gir id-er, datoer og statuser."""
     with friendly_errors(json):
         from dsar.cli.status import show_status, status_rows
         from dsar.deadlines import today_oslo
@@ -195,11 +197,11 @@ def status(
 
 @app.command()
 def password(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Show the newest package's password if it was never shown (e.g. built by a worker)."""
+    """Vis passordet til den nyeste pakken hvis det ikke er vist før (f.eks. når pakken ble bygd i bakgrunnen)."""
     with friendly_errors(json):
         from pathlib import Path
 
@@ -228,7 +230,7 @@ def check(
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Validate the configuration and reach every system; lists problems to fix."""
+    """Kontroller konfigurasjonen og forbindelsen til hvert system; viser det som må rettes."""
     with friendly_errors(json):
         from connectors import connector_for
         from connectors.base import SearchPlan
@@ -276,11 +278,11 @@ def check(
 
 @app.command("index")
 def index(
-    system: Annotated[str | None, typer.Option(help="Only this mail system (its id).")] = None,
+    system: Annotated[str | None, typer.Option(help="Bare dette e-postsystemet (id).")] = None,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Build or refresh the index of the mail archives: only new mail is read."""
+    """Bygg eller oppdater indeksen over e-postarkivene; bare ny e-post leses."""
     with friendly_errors(json):
         from contextlib import ExitStack
 
@@ -319,10 +321,10 @@ def index(
 @app.command()
 def dashboard(
     workspace: WorkspaceOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on; keep it local or behind TLS.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8150,
+    host: Annotated[str, typer.Option(help="Adressen dashbordet lytter på; hold den lokal eller bak TLS.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Porten dashbordet lytter på.")] = 8150,
 ) -> None:
-    """The staff dashboard in a browser: deadlines, requests, review, delivery (login needed)."""
+    """Dashbordet for saksbehandlere i nettleseren: frister, innsynskrav, vurdering og utlevering (krever innlogging)."""
     with friendly_errors():
         from dsar.dashboard.server import serve
 
@@ -346,8 +348,10 @@ def _store_row(ws: Workspace) -> dict[str, object]:
 
 @app.command("keys-rotate")
 def keys_rotate(workspace: WorkspaceOption = None, json: JsonOption = False) -> None:
-    """Move the workspace to a new data key: the store, staging, sealed passwords and logs are
-    sealed again; the old key is kept beside the new one until you remove it."""
+    """Bytt til en ny datanøkkel for arbeidsområdet; alt som er forseglet, forsegles på nytt.
+
+    Lageret, mellomlagrede funn, forseglede passord og logger forsegles med den nye nøkkelen;
+    den gamle nøkkelen blir liggende ved siden av den nye til du fjerner den."""
     with friendly_errors(json):
         from dsar.keys import rotate
 
@@ -369,10 +373,12 @@ def keys_rotate(workspace: WorkspaceOption = None, json: JsonOption = False) -> 
 def purge(
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go, remove nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Vis hva som ville blitt slettet, uten å slette noe.")] = False,
 ) -> None:
-    """Remove answered requests' staged data and packages after the retention periods
-    ([retention] in config/dsar.toml); what was removed is audited. Runs daily as a deployment."""
+    r"""Slett funn og pakker for besvarte innsynskrav når lagringstiden er ute.
+
+    Lagringstidene står under \[retention] i config/dsar.toml; det som slettes, føres i
+    revisjonsloggen. Kjøres daglig som en deployment i Prefect."""
     with friendly_errors(json):
         from dsar.retention import purge_expired
         from dsar.store import open_store
@@ -391,7 +397,7 @@ def purge(
 
 @app.command("keys-init")
 def keys_init(workspace: WorkspaceOption = None) -> None:
-    """Create the workspace's data key in the secret store (never in the repository)."""
+    """Opprett datanøkkelen til arbeidsområdet i hemmelighetslageret (aldri i repositoriet)."""
     with friendly_errors():
         from dsar.cli.demo import ensure_data_key
 

@@ -14,13 +14,14 @@ KINDS = {
     "head": "kjedens hode stemmer ikke med siste oppføring",
 }
 
-app = typer.Typer(help="The audit log (hash-chained).", no_args_is_help=True)
+app = typer.Typer(help="Revisjonsloggen (hash-kjedet).", no_args_is_help=True)
 
 
 @app.command("verify")
 def verify(workspace: WorkspaceOption = None, json: JsonOption = False) -> None:
-    """Check every audit entry against its hash and the one before it; exit 1 on any break
-    (an entry edited, inserted or removed)."""
+    """Kontroller hver oppføring i revisjonsloggen mot sin hash og oppføringen før.
+
+    Avslutter med kode 1 ved brudd i kjeden (en oppføring endret, satt inn eller fjernet)."""
     with friendly_errors(json):
         from dsar.store import open_store
 

@@ -19,9 +19,9 @@ from dsar.workspace import ENV_VAR, Workspace
 
 WorkspaceOption = Annotated[
     Path | None,
-    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace directory (or DSAR_WORKSPACE)."),
+    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Mappen til arbeidsområdet (eller DSAR_WORKSPACE)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Skriv ut JSON for skript.")]
 
 
 def open_workspace(path: Path | None) -> Workspace:

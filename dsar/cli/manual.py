@@ -10,16 +10,16 @@ import typer
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, emit_table, friendly_errors, open_workspace
 from dsar.safetext import for_terminal_block
 
-app = typer.Typer(help="Systems staff search by hand: what to do, attach what was found.", no_args_is_help=True)
+app = typer.Typer(help="Systemer som søkes manuelt: se hva som skal gjøres, og legg ved det som ble funnet.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_tasks(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """The request's systems searched by hand, what to do, and whether it is done."""
+    """Systemene i kravet som søkes manuelt, hva som skal gjøres, og om det er gjort."""
     with friendly_errors(json):
         from dsar.store import open_store
 
@@ -54,15 +54,15 @@ def list_tasks(
 
 @app.command("attach")
 def attach_files(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    system: Annotated[str, typer.Argument(help="System id (see 'dsar manual list').")],
-    files: Annotated[list[Path], typer.Argument(help="Documents found about the person.")],
-    note: Annotated[str | None, typer.Option(help="What was searched, for the person and the record.")] = None,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    system: Annotated[str, typer.Argument(help="System-id (se 'dsar manual list').")],
+    files: Annotated[list[Path], typer.Argument(help="Dokumenter som ble funnet om den registrerte.")],
+    note: Annotated[str | None, typer.Option(help="Hva det ble søkt i; vises for den registrerte og dokumenterer søket.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Attach what was found; the documents go into the package (encrypted until then)."""
+    """Legg ved det som ble funnet; dokumentene tas med i pakken (kryptert frem til da)."""
     with friendly_errors(json):
         from dsar.manual import attach
         from dsar.store import open_store
@@ -77,14 +77,14 @@ def attach_files(
 
 @app.command("none")
 def nothing_found(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    system: Annotated[str, typer.Argument(help="System id (see 'dsar manual list').")],
-    note: Annotated[str | None, typer.Option(help="What was searched.")] = None,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    system: Annotated[str, typer.Argument(help="System-id (se 'dsar manual list').")],
+    note: Annotated[str | None, typer.Option(help="Hva det ble søkt i.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Confirm the system was searched by hand and holds nothing about the person."""
+    """Bekreft at systemet er søkt i manuelt og ikke har noe om den registrerte."""
     with friendly_errors(json):
         from dsar.manual import confirm_nothing
         from dsar.store import open_store

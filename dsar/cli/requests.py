@@ -11,31 +11,31 @@ from dsar.deadlines import today_oslo
 from dsar.store import Person, open_store
 from dsar.store.domain import CHANNELS, CLOSE_REASONS, DELIVERY_CHANNELS, PASSWORD_CHANNELS, VERIFICATION_METHODS
 
-app = typer.Typer(help="Register and verify access requests.", no_args_is_help=True)
+app = typer.Typer(help="Registrer og verifiser innsynskrav.", no_args_is_help=True)
 
 METHODS = ", ".join(VERIFICATION_METHODS)
 
 
 @app.command("new")
 def new(
-    controller: Annotated[str, typer.Option(help="Controller id from the configuration.")],
-    name: Annotated[str, typer.Option(help="Name of the person asking.")],
-    email: Annotated[list[str] | None, typer.Option(help="E-mail to search by (repeatable).")] = None,
-    phone: Annotated[list[str] | None, typer.Option(help="Phone to search by (repeatable).")] = None,
-    birthdate: Annotated[str | None, typer.Option(help="Birth date of the person the data is about.")] = None,
-    received: Annotated[str | None, typer.Option(help="Day the request reached the controller (YYYY-MM-DD); default today.")] = None,
-    verified_by: Annotated[str | None, typer.Option("--method", "--verified-by", help=f"How identity was verified: {METHODS}. Omit while verification is pending.")] = None,
-    on_behalf_of: Annotated[str | None, typer.Option(help="Name of the person the data is about, when someone else asks (a guardian, an agent).")] = None,
-    relation: Annotated[str | None, typer.Option(help="With --on-behalf-of: guardian (child under 15) or agent.")] = None,
-    mandate: Annotated[str | None, typer.Option(help="Agent's written mandate: its reference.")] = None,
-    channel: Annotated[str, typer.Option(help=f"How the request arrived: {', '.join(CHANNELS)}.")] = "email",
-    language: Annotated[str | None, typer.Option(help="Letter language: nb or en; default the controller's.")] = None,
-    password_by: Annotated[str | None, typer.Option(help=f"How the password is sent: {', '.join(PASSWORD_CHANNELS)}.")] = None,
-    actor: Annotated[str, typer.Option(help="Staff member registering.", envvar="DSAR_ACTOR")] = "staff",
+    controller: Annotated[str, typer.Option(help="Id-en til den behandlingsansvarlige i konfigurasjonen.")],
+    name: Annotated[str, typer.Option(help="Navnet på den som ber om innsyn.")],
+    email: Annotated[list[str] | None, typer.Option(help="E-postadresse det skal søkes på (kan gjentas).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(help="Telefonnummer det skal søkes på (kan gjentas).")] = None,
+    birthdate: Annotated[str | None, typer.Option(help="Fødselsdatoen til den registrerte.")] = None,
+    received: Annotated[str | None, typer.Option(help="Dagen kravet kom inn til den behandlingsansvarlige (ÅÅÅÅ-MM-DD); standard er i dag.")] = None,
+    verified_by: Annotated[str | None, typer.Option("--method", "--verified-by", help=f"Hvordan identiteten ble bekreftet: {METHODS}. Utelates mens identitetskontrollen pågår.")] = None,
+    on_behalf_of: Annotated[str | None, typer.Option(help="Navnet på den registrerte når noen andre ber om innsyn (foresatt eller fullmektig).")] = None,
+    relation: Annotated[str | None, typer.Option(help="Med --on-behalf-of: guardian (foresatt for barn under 15) eller agent (fullmektig).")] = None,
+    mandate: Annotated[str | None, typer.Option(help="Referanse til fullmektigens skriftlige fullmakt.")] = None,
+    channel: Annotated[str, typer.Option(help=f"Hvordan kravet kom inn: {', '.join(CHANNELS)}.")] = "email",
+    language: Annotated[str | None, typer.Option(help="Språket i svarbrevet: nb eller en; standard er språket til den behandlingsansvarlige.")] = None,
+    password_by: Annotated[str | None, typer.Option(help=f"Hvordan passordet sendes: {', '.join(PASSWORD_CHANNELS)}.")] = None,
+    actor: Annotated[str, typer.Option(help="Saksbehandleren som registrerer kravet.", envvar="DSAR_ACTOR")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Register a request; prints its id."""
+    """Registrer et innsynskrav; skriver ut krav-id-en."""
     with friendly_errors(json):
         from dsar.errors import InputError
 
@@ -78,15 +78,14 @@ def new(
 
 @app.command("add-identifier")
 def add_identifier(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    email: Annotated[list[str] | None, typer.Option(help="E-mail the person confirmed is theirs (repeatable).")] = None,
-    phone: Annotated[list[str] | None, typer.Option(help="Phone the person confirmed is theirs (repeatable).")] = None,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    email: Annotated[list[str] | None, typer.Option(help="E-postadresse den registrerte har bekreftet er sin (kan gjentas).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(help="Telefonnummer den registrerte har bekreftet er sitt (kan gjentas).")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add identifiers for a second search (see 'dsar review suggestions'); every system is
-    searched again on the next run."""
+    """Legg til e-post eller telefon for et nytt søk (se 'dsar review suggestions'); alle systemer søkes på nytt ved neste kjøring."""
     with friendly_errors(json):
         from dsar.errors import InputError
 
@@ -105,13 +104,13 @@ def add_identifier(
 
 @app.command("verify")
 def verify(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    method: Annotated[str, typer.Option(help=f"How identity was verified: {METHODS}.")],
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    method: Annotated[str, typer.Option(help=f"Hvordan identiteten ble bekreftet: {METHODS}.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Record how the person's identity was verified (the method, never the document)."""
+    """Registrer hvordan identiteten til den registrerte ble bekreftet (metoden, aldri dokumentet)."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
         request = open_store(ws).verify(request_id, method, actor)
@@ -123,15 +122,15 @@ def verify(
 
 @app.command("extend")
 def extend(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    months: Annotated[int, typer.Option(min=1, max=2, help="Further months (at most 2, Art. 12(3)).")],
-    reason: Annotated[str, typer.Option(help="Why: the request is complex, or requests are many.")],
-    notified: Annotated[str | None, typer.Option(help="Day the person was told (YYYY-MM-DD); default today.")] = None,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    months: Annotated[int, typer.Option(min=1, max=2, help="Antall måneder fristen forlenges med (høyst 2, Art. 12(3)).")],
+    reason: Annotated[str, typer.Option(help="Begrunnelse: kravet er sammensatt, eller kravene er mange.")],
+    notified: Annotated[str | None, typer.Option(help="Dagen den registrerte fikk beskjed (ÅÅÅÅ-MM-DD); standard er i dag.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Extend the deadline; the person must be told, with reasons, before the first one passes."""
+    """Forleng fristen; den registrerte må få beskjed, med begrunnelse, før den opprinnelige fristen går ut."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
         request = open_store(ws).extend(
@@ -142,14 +141,14 @@ def extend(
 
 @app.command("pause")
 def pause(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    reason: Annotated[str, typer.Option(help="What was asked of the person (identification, clarification).")],
-    asked: Annotated[str | None, typer.Option(help="Day it was asked (YYYY-MM-DD); default today.")] = None,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    reason: Annotated[str, typer.Option(help="Hva den registrerte ble bedt om (identifikasjon, presisering).")],
+    asked: Annotated[str | None, typer.Option(help="Dagen den registrerte ble spurt (ÅÅÅÅ-MM-DD); standard er i dag.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Stop the clock while waiting for the person's answer (EDPB Guidelines 01/2022 §159)."""
+    """Stans fristen mens dere venter på svar fra den registrerte (EDPB Guidelines 01/2022 §159)."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
         request = open_store(ws).pause(request_id, parse_date(asked, "--asked") or today_oslo(), reason, actor)
@@ -158,13 +157,13 @@ def pause(
 
 @app.command("resume")
 def resume(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    answered: Annotated[str | None, typer.Option(help="Day the answer arrived (YYYY-MM-DD); default today.")] = None,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    answered: Annotated[str | None, typer.Option(help="Dagen svaret kom (ÅÅÅÅ-MM-DD); standard er i dag.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Start the clock again: the due dates move by the days it stood still."""
+    """Start fristen igjen; fristene flyttes med antall dager den sto stille."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
         request = open_store(ws).resume(request_id, parse_date(answered, "--answered") or today_oslo(), actor)
@@ -173,14 +172,14 @@ def resume(
 
 @app.command("deliver")
 def deliver(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    channel: Annotated[str, typer.Option(help=f"How the package reached the person: {', '.join(DELIVERY_CHANNELS)}.")],
-    on: Annotated[str | None, typer.Option(help="Day it was sent (YYYY-MM-DD); default today.")] = None,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    channel: Annotated[str, typer.Option(help=f"Hvordan pakken ble utlevert til den registrerte: {', '.join(DELIVERY_CHANNELS)}.")],
+    on: Annotated[str | None, typer.Option(help="Dagen pakken ble sendt (ÅÅÅÅ-MM-DD); standard er i dag.")] = None,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Record that the answer was sent: the clock stops, on time or late."""
+    """Registrer at svaret er utlevert; fristen stanser, i tide eller for sent."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
         request = open_store(ws).deliver(request_id, channel, parse_date(on, "--on") or today_oslo(), actor)
@@ -194,13 +193,13 @@ def deliver(
 
 @app.command("close")
 def close(
-    request_id: Annotated[str, typer.Argument(help="Request id.")],
-    reason: Annotated[str, typer.Option(help=f"Why: {', '.join(CLOSE_REASONS)}.")] = "answered",
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    reason: Annotated[str, typer.Option(help=f"Årsak: {', '.join(CLOSE_REASONS)}.")] = "answered",
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Close a request: answered (after delivery), withdrawn, unverified, refused, duplicate."""
+    """Avslutt et innsynskrav: answered (etter utlevering), withdrawn, unverified, refused eller duplicate."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
         request = open_store(ws).close_request(request_id, reason, actor)

@@ -10,7 +10,7 @@ from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, emit_table, 
 from dsar.matching import REASONS
 from dsar.safetext import for_terminal, for_terminal_block
 
-app = typer.Typer(help="Decide on held records (weak matches).", no_args_is_help=True)
+app = typer.Typer(help="Vurder tilbakeholdte poster (svake treff) før noe utleveres.", no_args_is_help=True)
 
 EVIDENCE = {
     "email": "e-post", "phone": "telefon", "name": "navn", "birthdate": "fødselsdato",
@@ -39,11 +39,11 @@ def _evidence_line(evidence: dict[str, object]) -> str:
 
 @app.command("list")
 def list_items(
-    request_id: Annotated[str, typer.Argument()],
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Held records of a request and the decisions taken."""
+    """Tilbakeholdte poster i et innsynskrav og avgjørelsene som er tatt."""
     with friendly_errors(json):
         from dsar.store import open_store
 
@@ -69,12 +69,12 @@ def _group_row(system: str, record: str, reason: str, evidence: dict[str, object
 
 @app.command("show")
 def show(
-    request_id: Annotated[str, typer.Argument()],
-    item: Annotated[int, typer.Argument(help="Item number from 'dsar review list'.")],
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    item: Annotated[int, typer.Argument(help="Nummeret fra 'dsar review list'.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Show a held record so staff can judge whether it is the person's (local screen only)."""
+    """Vis en tilbakeholdt post, så du kan vurdere om den gjelder den registrerte (bare på lokal skjerm)."""
     with friendly_errors(json):
         from dsar.errors import InputError
         from dsar.store import open_store
@@ -116,11 +116,11 @@ def show(
 
 @app.command("excluded")
 def excluded(
-    request_id: Annotated[str, typer.Argument()],
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Groups the search excluded as clearly somebody else's (no values): to check its work."""
+    """Grupper som søket utelot fordi de åpenbart gjelder noen andre (uten verdier), så du kan kontrollere søket."""
     with friendly_errors(json):
         from dsar.exclusions import excluded_groups
         from dsar.store import open_store
@@ -141,15 +141,14 @@ def excluded(
 
 @app.command("reconsider")
 def reconsider(
-    request_id: Annotated[str, typer.Argument()],
-    system: Annotated[str, typer.Argument(help="System id from 'dsar review excluded'.")],
-    record: Annotated[str, typer.Argument(help="Record (group) from 'dsar review excluded'.")],
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    system: Annotated[str, typer.Argument(help="System-id fra 'dsar review excluded'.")],
+    record: Annotated[str, typer.Argument(help="Post (gruppe) fra 'dsar review excluded'.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Put an excluded group to a decision: it is listed by 'dsar review list' and released
-    only if accepted."""
+    """Send en utelatt gruppe til vurdering; den vises i 'dsar review list' og utleveres bare hvis den godtas."""
     with friendly_errors(json):
         from dsar.exclusions import reconsider as put_to_review
         from dsar.store import open_store
@@ -164,14 +163,14 @@ def reconsider(
 
 @app.command("decide")
 def decide(
-    request_id: Annotated[str, typer.Argument()],
-    item: Annotated[int, typer.Argument()],
-    decision: Annotated[str, typer.Argument(help="accepted (it is the person's) or rejected.")],
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    item: Annotated[int, typer.Argument(help="Nummeret fra 'dsar review list'.")],
+    decision: Annotated[str, typer.Argument(help="accepted (gjelder den registrerte) eller rejected.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Record the decision; run the request again to rebuild its package."""
+    """Registrer avgjørelsen; kjør kravet på nytt for å bygge en ny pakke."""
     with friendly_errors(json):
         from dsar.store import open_store
 
@@ -185,17 +184,17 @@ def decide(
 
 @app.command("redactions")
 def redactions(
-    request_id: Annotated[str, typer.Argument()],
-    system: Annotated[str | None, typer.Option(help="Only this mail system.")] = None,
-    message: Annotated[str | None, typer.Option(help="Show this message (its key) as it will be blacked out.")] = None,
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    system: Annotated[str | None, typer.Option(help="Bare dette e-postsystemet.")] = None,
+    message: Annotated[str | None, typer.Option(help="Vis denne meldingen (nøkkelen) slik den blir sladdet.")] = None,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """What will be blacked out of the person's mail (Art. 15(4)), before it is released.
+    """Hva som sladdes i e-posten til den registrerte (Art. 15(4)) før den utleveres.
 
-    Without --message: each message and its number of redactions by kind. With --message: the
-    message's texts with every redaction marked and numbered (local screen only), and the list
-    of what is blacked out; 'dsar review lift' and 'dsar review redact' change it."""
+    Uten --message: hver melding og antall sladdinger per type. Med --message: teksten i
+    meldingen med hver sladding markert og nummerert (bare på lokal skjerm), og listen over
+    det som sladdes; endre den med 'dsar review lift' og 'dsar review redact'."""
     with friendly_errors(json):
         from dsar.cli.mail_review import message_preview, redaction_rows
 
@@ -226,15 +225,15 @@ def redactions(
 
 @app.command("lift")
 def lift(
-    request_id: Annotated[str, typer.Argument()],
-    system: Annotated[str, typer.Argument(help="The mail system.")],
-    message: Annotated[str, typer.Argument(help="The message's key.")],
-    number: Annotated[int, typer.Argument(help="The redaction's number from 'dsar review redactions --message'.")],
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    system: Annotated[str, typer.Argument(help="E-postsystemet.")],
+    message: Annotated[str, typer.Argument(help="Nøkkelen til meldingen.")],
+    number: Annotated[int, typer.Argument(help="Nummeret på sladdingen fra 'dsar review redactions --message'.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Keep something the search would black out (it is the person's, or no one's). Audited."""
+    """Behold noe søket ville sladdet (det gjelder den registrerte, eller ingen); føres i revisjonsloggen."""
     with friendly_errors(json):
         from dsar.cli.mail_review import change
 
@@ -248,16 +247,18 @@ def lift(
 
 @app.command("redact")
 def redact(
-    request_id: Annotated[str, typer.Argument()],
-    system: Annotated[str, typer.Argument(help="The mail system.")],
-    message: Annotated[str, typer.Argument(help="The message's key.")],
-    text: Annotated[str, typer.Argument(help="Text to black out as well (every occurrence, any case).")],
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "staff",
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    system: Annotated[str, typer.Argument(help="E-postsystemet.")],
+    message: Annotated[str, typer.Argument(help="Nøkkelen til meldingen.")],
+    text: Annotated[str, typer.Argument(help="Tekst som også skal sladdes (alle forekomster, uansett store og små bokstaver).")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Black out something the search missed (a nickname, an address written oddly). Audited;
-    the text itself is sealed in the store, never in the audit."""
+    """Sladd noe søket gikk glipp av (et kallenavn, en adresse skrevet på en uvanlig måte).
+
+    Endringen føres i revisjonsloggen; selve teksten forsegles i lageret og står aldri i
+    revisjonsloggen."""
     with friendly_errors(json):
         from dsar.cli.mail_review import change
 
@@ -271,14 +272,14 @@ def redact(
 
 @app.command("suggestions")
 def suggestions(
-    request_id: Annotated[str, typer.Argument()],
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """E-mails and phones found in the person's released records that the request didn't give.
+    """E-postadresser og telefonnumre som ikke står i kravet, men som finnes i postene som utleveres.
 
-    They are never searched on their own: ask the person whether they are theirs, then add
-    them with 'dsar request add-identifier' and run the request again.
+    Det søkes aldri på dem uten videre: spør den registrerte om de tilhører vedkommende, legg
+    dem så til med 'dsar request add-identifier' og kjør kravet på nytt.
     """
     with friendly_errors(json):
         from dsar.store import open_store

@@ -9,7 +9,7 @@ import typer
 
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, emit_table, friendly_errors, open_workspace
 
-app = typer.Typer(help="Staff accounts for the dashboard.", no_args_is_help=True)
+app = typer.Typer(help="Brukerkontoer for saksbehandlere i dashbordet.", no_args_is_help=True)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -30,16 +30,16 @@ def _read_password(from_stdin: bool) -> str:
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Login name, e.g. kari.n")],
+    name: Annotated[str, typer.Argument(help="Brukernavn, f.eks. kari.n")],
     controller: Annotated[
-        list[str] | None, typer.Option(help="Limit to this controller (repeatable); default all.")
+        list[str] | None, typer.Option(help="Bare denne behandlingsansvarlige (kan gjentas); standard er alle.")
     ] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "admin",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Les passordet fra standard input.")] = False,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "admin",
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Create a staff account; the password is asked on the terminal (or read from stdin)."""
+    """Opprett en brukerkonto for en saksbehandler; passordet oppgis i terminalen (eller leses fra standard input)."""
     with friendly_errors(json):
         from dsar.staff import StaffDirectory, check_name
         from dsar.store import open_store
@@ -59,7 +59,7 @@ def add(
 
 @app.command("list")
 def list_staff(workspace: WorkspaceOption = None, json: JsonOption = False) -> None:
-    """Staff accounts and what they may see."""
+    """Brukerkontoene og hvilke behandlingsansvarlige hver konto har tilgang til."""
     with friendly_errors(json):
         from dsar.staff import StaffDirectory
         from dsar.store import open_store
@@ -90,12 +90,12 @@ def list_staff(workspace: WorkspaceOption = None, json: JsonOption = False) -> N
 
 @app.command("password")
 def password(
-    name: Annotated[str, typer.Argument()],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "admin",
+    name: Annotated[str, typer.Argument(help="Brukernavn.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Les passordet fra standard input.")] = False,
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "admin",
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Set a new password; the member's open sessions end."""
+    """Sett nytt passord; saksbehandlerens åpne økter avsluttes."""
     with friendly_errors():
         from dsar.staff import StaffDirectory
         from dsar.store import open_store
@@ -107,11 +107,11 @@ def password(
 
 @app.command("disable")
 def disable(
-    name: Annotated[str, typer.Argument()],
-    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR")] = "admin",
+    name: Annotated[str, typer.Argument(help="Brukernavn.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "admin",
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Close an account (kept for the audit); its sessions end."""
+    """Deaktiver en konto (den beholdes for revisjonsloggen); åpne økter avsluttes."""
     with friendly_errors():
         from dsar.staff import StaffDirectory
         from dsar.store import open_store
