@@ -122,11 +122,11 @@ class CsvConnector(Connector):
                 for _ in self._rows(collection, self._required(collection)):
                     pass
             except ConnectorError as exc:
-                problems.append(exc.args[0].removeprefix(f"system {self.system.id!r}: "))
+                problems.append(exc.args[0].removeprefix(ConnectorError.prefix(self.system.id)))
             except Exception as exc:  # noqa: BLE001 - check reports, it never raises
                 problems.append(f"{self._name(collection)}: kontrollen feilet med {type(exc).__name__}")
         if problems:
-            return False, f"system {self.system.id!r}: " + "; ".join(problems)
+            return False, ConnectorError.prefix(self.system.id) + "; ".join(problems)
         return True, None
 
     def select(

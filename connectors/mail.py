@@ -226,7 +226,7 @@ class MailConnector(Connector):
             for folder in source.folders():
                 source.signature(folder)
         except ConnectorError as exc:
-            return False, exc.args[0].removeprefix(f"system {self.system.id!r}: ")
+            return False, exc.args[0].removeprefix(ConnectorError.prefix(self.system.id))
         except Exception as exc:  # noqa: BLE001 - check reports, it never raises
             return False, f"arkivet kan ikke leses ({type(exc).__name__})"
         return True, None

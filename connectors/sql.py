@@ -149,9 +149,9 @@ class SqlConnector(Connector):
         except ConnectorError as exc:
             return False, str(exc)
         except Exception as exc:  # noqa: BLE001 - check reports, it never raises
-            return False, f"system {self.system.id!r}: kontrollen feilet med {error_name(exc)}"
+            return False, ConnectorError.prefix(self.system.id) + f"kontrollen feilet med {error_name(exc)}"
         if problems:
-            return False, f"system {self.system.id!r}: " + "; ".join(problems)
+            return False, ConnectorError.prefix(self.system.id) + "; ".join(problems)
         return True, None
 
     def select(

@@ -17,7 +17,7 @@ from pathlib import Path
 from dsar.config.models import ControllerConfig, System
 from dsar.deadlines import today_oslo
 from dsar.delivery import discard_password, seal_password
-from dsar.errors import DiskFull
+from dsar.errors import ConnectorError, DiskFull
 from dsar.faults import checkpoint
 from dsar.matching import Resolution
 from dsar.records import Finding
@@ -126,7 +126,8 @@ def build_answer(
             problem = workspace.staging.verify(request.id, system_id, run.staged)
             if problem is not None:
                 store.system_failed(
-                    request.id, system_id, f"system {system_id!r}: {problem}; it is searched again on the next run"
+                    request.id, system_id,
+                    f"{ConnectorError.prefix(system_id)}{problem}; systemet søkes på nytt ved neste kjøring",
                 )
     runs = store.system_runs(request.id)
     decisions: dict[str, dict[str, str | None]] = defaultdict(dict)  # system -> group -> decision

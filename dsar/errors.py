@@ -54,7 +54,12 @@ class ConnectorError(DsarError):
     def __init__(self, system: str, message: str, *, transient: bool = False) -> None:
         self.system = system
         self.transient = transient
-        super().__init__(f"system {system!r}: {message}")
+        super().__init__(self.prefix(system) + message)
+
+    @staticmethod
+    def prefix(system: str) -> str:
+        """How every message about a system begins, in staff's words (bokmål)."""
+        return f"systemet {system!r}: "
 
 
 class RequestBusy(DsarError):

@@ -200,18 +200,18 @@ class Staging:
         all show here, before a package could be built without them."""
         directory = self.system_dir(request_id, system_id)
         if not directory.is_dir():
-            return "its staging is gone"
+            return "de mellomlagrede funnene er borte"
         present = {
             str(p.relative_to(directory)): p for p in directory.rglob("*") if p.is_file()
         }
         for name, facts in expected.items():
             path = present.pop(name, None)
             if path is None:
-                return f"staged file {name} is missing"
+                return f"den mellomlagrede filen {name} mangler"
             if _digest_of(path) != facts:
-                return f"staged file {name} was changed"
+                return f"den mellomlagrede filen {name} er endret"
         if present:
-            return f"staging holds files nobody wrote ({len(present)})"
+            return f"mellomlageret har filer som søket ikke skrev ({len(present)})"
         return None
 
     def open_file(self, request_id: str, system_id: str, staged: str) -> Iterator[bytes]:

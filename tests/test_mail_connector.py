@@ -162,7 +162,7 @@ def test_a_corrupt_message_fails_the_system_by_name(world: Path, tmp_path: Path)
     person = _person(row)
     request = open_store(ws).get(_request(ws, "stavanger-sentrum", person))
     system = ws.config.controllers["stavanger-sentrum"].systems[system_id]
-    with pytest.raises(ConnectorError, match=f"system '{system_id}'.*kan ikke leses") as caught:
+    with pytest.raises(ConnectorError, match=f"systemet '{system_id}'.*kan ikke leses") as caught:
         search_system(ws, open_store(ws), request, system)
     assert row["email"] not in str(caught.value)
     run = open_store(ws).system_runs(request.id)[system_id]
@@ -175,7 +175,7 @@ def test_a_mailbox_gone_away_fails_the_system_by_name(world: Path, tmp_path: Pat
     shutil.rmtree(ws.root / "sources" / "stavanger-foto" / "epost")
     request = open_store(ws).get(_request(ws, "stavanger-foto", _person(row)))
     system = ws.config.controllers["stavanger-foto"].systems[system_id]
-    with pytest.raises(ConnectorError, match=f"system '{system_id}'.*mangler"):
+    with pytest.raises(ConnectorError, match=f"systemet '{system_id}'.*mangler"):
         search_system(ws, open_store(ws), request, system)
     assert open_store(ws).system_runs(request.id)[system_id].status == "failed"
 
@@ -193,7 +193,7 @@ def test_an_imap_server_down_fails_the_system_as_transient(tmp_path: Path, monke
     with connector_for(system, ws) as connector:
         ok, problem = connector.check()
         assert not ok and "kan ikke nås" in problem
-        with pytest.raises(ConnectorError, match="system 'epost'") as caught:
+        with pytest.raises(ConnectorError, match="systemet 'epost'") as caught:
             list(connector.find(Person.from_given("Kari Nordmann", emails=["kari@example.no"]).lookup()))
     assert caught.value.transient
 

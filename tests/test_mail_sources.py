@@ -181,7 +181,7 @@ def test_a_build_in_worker_processes_indexes_exactly_what_one_process_does(
 
 
 def test_a_missing_maildir_is_an_error_naming_the_system(tmp_path: Path):
-    with pytest.raises(ConnectorError, match="system 'post'.*mangler"):
+    with pytest.raises(ConnectorError, match="systemet 'post'.*mangler"):
         MaildirSource("post", tmp_path / "gone").folders()
 
 
@@ -281,6 +281,6 @@ def test_imap_server_down_is_transient(tmp_path: Path):
     server = Dovecot(tmp_path)
     server.port = 1  # nothing listens there
     source = ImapSource("epost", ImapSettings("127.0.0.1", 1, "x", "y", timeout=3))
-    with pytest.raises(ConnectorError, match="system 'epost'.*kan ikke nås") as caught:
+    with pytest.raises(ConnectorError, match="systemet 'epost'.*kan ikke nås") as caught:
         source.folders()
     assert caught.value.transient

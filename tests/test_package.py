@@ -37,7 +37,7 @@ from dsar.staging import Staging
 REQUEST = "req-2025-0042"
 HOSTILE = "<script>alert('x')</script> & \"sitat\", med komma\nog linjeskift"
 HELD_MARKER = "HELD-RECORD-MUST-NOT-LEAVE"
-CRM_ERROR = "system 'crm': filen contacts.csv finnes ikke"
+CRM_ERROR = "systemet 'crm': filen contacts.csv finnes ikke"
 OSLO = timezone(timedelta(hours=1))
 LETTER_PDF = b"%PDF-1.7\n% test letter\n%%EOF\n"
 LETTER_HTML = "<!DOCTYPE html><html lang=nb><body><p>Svarbrev – æøå</p></body></html>"
@@ -661,7 +661,7 @@ def test_a_column_named_like_the_provenance_columns_is_refused(tmp_path: Path, d
     stager = staging.begin(REQUEST, "nettbutikk")
     stager.add(Finding(system="nettbutikk", collection="orders", key="1", fields={"id": 1, column: "x"}))
     stager.commit()
-    with pytest.raises(DsarError, match="reserves"):
+    with pytest.raises(DsarError, match="pakken bruker til å vise hvor en post kommer fra"):
         build_package(_answer(), staging, tmp_path / "p.zip", password=generate_password(),
                       letter_html=LETTER_HTML, letter_pdf=LETTER_PDF)
     assert not (tmp_path / "p.zip").exists()

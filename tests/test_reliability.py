@@ -155,7 +155,7 @@ def test_a_package_never_claims_complete_over_staging_that_lost_data(flow_ws, tm
     assert manifest["complete"] is False
     assert {s["id"]: s["status"] for s in manifest["systems"] if s["id"] in lost} == dict.fromkeys(lost, "failed")
     for system_id in lost:
-        assert "searched again" in (store.system_runs(request_id)[system_id].error or "")
+        assert "søkes på nytt ved neste kjøring" in (store.system_runs(request_id)[system_id].error or "")
     # A run searches what was lost again and completes.
     final = fulfil_request(request_id)
     assert final["status"] == "complete" and final["records"] == 7

@@ -114,7 +114,7 @@ def test_system_outcomes_review_and_summary(store):
         review_refs=[("customers/77", "name_differs", {"conflicts": ["name_differs"]})],
     )
     store.system_started(request.id, "nyhetsbrev")
-    store.system_failed(request.id, "nyhetsbrev", "system 'nyhetsbrev': file not found")
+    store.system_failed(request.id, "nyhetsbrev", "systemet 'nyhetsbrev': filen finnes ikke")
     runs = store.system_runs(request.id)
     assert runs["nettbutikk"].done and runs["nettbutikk"].records == 4
     assert runs["nyhetsbrev"].status == "failed" and not runs["nyhetsbrev"].done

@@ -153,6 +153,6 @@ def _check_count(export: CollectionExport, written: int) -> None:
         # Staging is read once per format; a re-run of the system replacing it meanwhile
         # would make the formats disagree.
         raise DsarError(
-            f"staging of system {export.system!r}, collection {export.collection!r} changed "
-            f"while the package was built ({export.records} then {written} records); build again"
+            f"de mellomlagrede funnene fra systemet {export.system!r}, samling {export.collection!r}, "
+            f"ble endret mens pakken ble bygd ({export.records}, så {written} poster); bygg pakken på nytt"
         )

@@ -129,8 +129,8 @@ class CollectionExport:
         if clashes:
             # Provenance must not be overwritten by (or confused with) a column of that name.
             raise DsarError(
-                f"system {system!r}, collection {collection!r}: columns {clashes} have names "
-                "the package reserves for where a record came from; rename them in the system"
+                f"systemet {system!r}, samling {collection!r}: kolonnene {clashes} har navn som "
+                "pakken bruker til å vise hvor en post kommer fra; gi dem andre navn i systemet"
             )
         columns = list(seen)
         return cls(
@@ -260,8 +260,8 @@ class CollectionExport:
                         out.write(chunk)
                 if package.entries[-1].sha256 != info["sha256"]:
                     raise DsarError(
-                        f"a staged file of system {self.system!r}, collection {self.collection!r} "
-                        "does not match the digest taken when it was found; search the system again"
+                        f"en mellomlagret fil fra systemet {self.system!r}, samling {self.collection!r}, "
+                        "stemmer ikke med sjekksummen fra da den ble funnet; søk i systemet på nytt"
                     )
                 written += 1
         return written
