@@ -246,9 +246,9 @@ def check(
                 for cid in system.collections:
                     if system.searched_by_identity and not reached.get(cid):
                         warnings.append(
-                            f"systems.{system.id}.collections.{cid}: no identifier reaches it (no e-mail, "
-                            "phone or name identity, and no reference to a collection that has one); "
-                            "its records are never found"
+                            f"systems.{system.id}.collections.{cid}: ingen identifikator når samlingen (den har "
+                            "ingen identities for e-post, telefon eller navn, og ingen referanse til en samling "
+                            "som har det); postene i den blir aldri funnet"
                         )
                 rows.append(
                     {
@@ -263,7 +263,8 @@ def check(
         if json:
             emit_json(rows)
         else:
-            emit_table(rows, ["controller", "system", "ok", "problem"])
+            shown = [{**r, "system": STORE_SHOWN if r["system"] == STORE_ROW else r["system"]} for r in rows]
+            emit_table(shown, ["controller", "system", "ok", "problem"])
             typer.echo("")
             typer.echo("Slik nås samlingene:")
             for row in rows:
@@ -332,12 +333,16 @@ def dashboard(
         serve(ws, host=host, port=port)
 
 
+# The request store's row in 'dsar check': --json keeps the English name for scripts.
+STORE_ROW, STORE_SHOWN = "request store", "kravlageret"
+
+
 def _store_row(ws: Workspace) -> dict[str, object]:
     """The request store reachable, migrated, and sealed with the configured data key."""
     from dsar.errors import DsarError
     from dsar.store import open_store
 
-    row: dict[str, object] = {"controller": "-", "system": "request store", "ok": True, "problem": None,
+    row: dict[str, object] = {"controller": "-", "system": STORE_ROW, "ok": True, "problem": None,
                               "warnings": [], "reached": {}}
     try:
         open_store(ws).close()

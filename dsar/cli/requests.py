@@ -117,7 +117,9 @@ def verify(
         if json:
             emit_json({"id": request.id, "status": request.status})
         else:
-            typer.echo(f"{request.id}: {request.status}")
+            from dsar.store.states import RequestStatus
+
+            typer.echo(f"{request.id}: {RequestStatus(request.status).label}")
 
 
 @app.command("extend")

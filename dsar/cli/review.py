@@ -18,6 +18,19 @@ EVIDENCE = {
 }
 
 
+# Decisions and the parts of a message as staff read them; --json keeps the English values.
+DECISIONS = {"accepted": "godtatt", "rejected": "avvist"}
+PARTS = {"header": "avsender og mottakere", "subject": "emne"}
+
+
+def _where(part: str) -> str:
+    """A part of a message in staff's words: an attachment keeps its file name."""
+    if part in PARTS:
+        return PARTS[part]
+    number = part.removeprefix("part ")
+    return f"del {number}" if number != part and number.isdigit() else part
+
+
 def _evidence_line(evidence: dict[str, object]) -> str:
     """What a held group's evidence says, in staff's words (kinds and counts, no values)."""
     parts = []
@@ -179,7 +192,8 @@ def decide(
         if json:
             emit_json({"id": request_id, "item": item, "decision": decision})
         else:
-            typer.echo(f"{request_id} #{item}: {decision}. Kjør 'dsar run {request_id}' for ny pakke.")
+            shown = DECISIONS.get(decision, decision)
+            typer.echo(f"{request_id} #{item}: {shown}. Kjør 'dsar run {request_id}' for ny pakke.")
 
 
 @app.command("redactions")
@@ -212,13 +226,14 @@ def redactions(
             return
         typer.echo(f"Innsynet gjelder: {for_terminal(preview['asked_name'])}")
         for part in preview["texts"]:
-            typer.echo(f"--- {for_terminal(part['where'])} ---")
+            typer.echo(f"--- {for_terminal(_where(part['where']))} ---")
             typer.echo(for_terminal_block(part["text"]))
         typer.echo("--- sladdet ---")
         for target in preview["targets"]:
             state = "løftet" if target["lifted"] else "sladdet"
             spellings = for_terminal(", ".join(target["spellings"]))
-            typer.echo(f"  #{target['id']} {target['kind']}: {spellings} ({target['count']}x, {state})")
+            kind = EVIDENCE.get(target["kind"], target["kind"])
+            typer.echo(f"  #{target['id']} {kind}: {spellings} ({target['count']}x, {state})")
         for text in preview["added"]:
             typer.echo(f"  + {for_terminal(text)} (lagt til)")
 

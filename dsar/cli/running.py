@@ -128,7 +128,7 @@ def run_request(
         "failed_systems": result.get("failed_systems", []),
         "awaiting_review": result.get("awaiting_review", 0),
         "due": request.due,
-        "note": "already complete; the password was shown when it was built"
+        "note": "allerede ferdig; passordet ble vist da pakken ble laget"
         if result.get("already_complete")
         else None,
     }
