@@ -228,6 +228,6 @@ def test_cli_audit_verify_exits_non_zero_on_a_break(tmp_path, monkeypatch):
         assert bad.exit_code == 1
         report = json.loads(bad.stdout)
         assert report["ok"] is False and report["problems"][0] == {
-            "seq": 1, "kind": "edited", "detail": "its content does not match its hash"}
+            "seq": 1, "kind": "edited", "detail": "innholdet stemmer ikke med hashen"}
     finally:
         forget_runtimes()

@@ -128,23 +128,23 @@ def verify(session: Session, *, batch: int = 5000) -> Verification:
     for seq, request_id, at, actor, action, detail, prev_hash, digest in rows:
         count += 1
         if seq > expected_seq:
-            problems.append(Problem(seq, "removed", f"entries {expected_seq}–{seq - 1} are missing"))
+            problems.append(Problem(seq, "removed", f"oppføringene {expected_seq}–{seq - 1} mangler"))
         elif seq < expected_seq:
-            problems.append(Problem(seq, "inserted", "a second entry with this number"))
+            problems.append(Problem(seq, "inserted", "en oppføring til med samme nummer"))
         recomputed = entry_hash(prev_hash, canonical(seq, request_id, at, actor, action, detail))
         if recomputed != digest:
-            problems.append(Problem(seq, "edited", "its content does not match its hash"))
+            problems.append(Problem(seq, "edited", "innholdet stemmer ikke med hashen"))
         elif prev_hash != prev:
             kind = "removed" if seq > expected_seq else "inserted"
-            problems.append(Problem(seq, kind, "it does not link to the entry before it"))
+            problems.append(Problem(seq, kind, "den lenker ikke til oppføringen før"))
         expected_seq, prev = seq + 1, digest
     head = session.get(AuditChainHead, HEAD_ID)
     head_seq, head_hash = (head.seq, head.head_hash) if head is not None else (0, GENESIS)
     if (head_seq, head_hash) != (expected_seq - 1, prev):
         if head_seq > expected_seq - 1:
-            problems.append(Problem(None, "removed", f"the newest entries up to {head_seq} are missing"))
+            problems.append(Problem(None, "removed", f"de nyeste oppføringene til og med {head_seq} mangler"))
         elif head_seq < expected_seq - 1:
-            problems.append(Problem(head_seq + 1, "inserted", f"entries after the head ({head_seq}) were added"))
+            problems.append(Problem(head_seq + 1, "inserted", f"det er lagt til oppføringer etter kjedens hode ({head_seq})"))
         else:
-            problems.append(Problem(None, "head", "the chain's head does not match its last entry"))
+            problems.append(Problem(None, "head", "kjedens hode stemmer ikke med siste oppføring"))
     return Verification(count, head_seq, head_hash, problems)
