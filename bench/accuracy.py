@@ -279,6 +279,7 @@ def _answer(
     person: dict[str, str],
     second_search: bool,
     result: Evaluation,
+    requested_by: str | None = None,
 ) -> dict[str, tuple[list[Any], list[Any]]]:
     """One person's request to one controller: every system searched, then — as staff do with
     ``dsar review suggestions`` and ``dsar request add-identifiers`` — the e-mails and phones
@@ -295,7 +296,9 @@ def _answer(
         offered: list[tuple[str, str]] = []
         for system_id, (system, connector) in connectors.items():
             review: list[Any] = []
-            findings = final_findings(connector, system, subject, asking_relation(person), review, offered)
+            findings = final_findings(
+                connector, system, subject, asking_relation(person), review, offered, requested_by=requested_by
+            )
             answer[system_id] = (findings, review)
         if holds is None:
             return answer
@@ -348,6 +351,7 @@ def _evaluate(
     sources = root / "sources"
     with (sources / "people.csv").open(encoding="utf-8", newline="") as handle:
         people = list(csv.DictReader(handle))
+    names = {p["person_id"]: p["name"] for p in people}  # a guardian's name, as staff record who asked
     if person_ids is not None:
         wanted = set(person_ids)
         people = [p for p in people if p["person_id"] in wanted]
@@ -378,7 +382,8 @@ def _evaluate(
             }
             for person in people:
                 pid = person["person_id"]
-                answer = _answer(connectors, subjects[pid], person, second_search, result)
+                requested_by = names.get(person.get("guardian_id") or "") if asking_relation(person) == "guardian" else None
+                answer = _answer(connectors, subjects[pid], person, second_search, result, requested_by)
                 for system_id, (findings, review) in answer.items():
                     where = wheres[system_id]
                     tally = result.systems[where]

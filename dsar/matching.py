@@ -79,15 +79,19 @@ REASONS = {
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
+    "guardian_older_child": "barnet er 15–17 år og bestemmer selv mye (barnelova §§ 32–33): en saksbehandler avgjør hva foresatte får",
 }
 """Why a group is held or excluded, in the words staff read."""
 
 EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 STRONG = frozenset({"birthdate", "national_id"})
+"""What, agreeing beside the name, makes a record found by name the person's."""
 MINOR_AGE = 18
 """A record of somebody under this age, found for a person who gave no birth date, is held."""
-"""What, agreeing beside the name, makes a record found by name the person's."""
+OWN_SAY_AGE = 15
+"""From this age a child decides much for themselves (barnelova § 32: their education and
+their memberships); a guardian's request for an older child releases nothing by itself."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,18 @@ class Subject:
     phones: tuple[str, ...] = ()
     for_child: bool = False
     """A guardian asks for a child: the e-mails and phones given are the guardian's."""
+    requester: str = ""
+    """The name of whoever asks for the person (a guardian), when it isn't the person."""
+
+    @property
+    def older_child(self) -> bool:
+        """A guardian asks for a child of 15 to 17: every record waits for staff."""
+        born = self.birthdate
+        return self.for_child and born is not None and OWN_SAY_AGE <= age_on(born, date.today()) < MINOR_AGE
+
+    def names_requester(self, held: str) -> bool:
+        """The record names the guardian asking (the invoice of a child's place, to the payer)."""
+        return self.for_child and bool(self.requester) and compare_names(self.requester, held)[0] is NameMatch.AGREE
 
 
 @dataclass
@@ -132,6 +148,10 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
             if not held:
                 continue
             match, score = compare_names(subject.name, held)
+            if match in (NameMatch.DIFFER, NameMatch.SURNAME_DIFFERS) and subject.names_requester(held):
+                # The guardian's own name on the child's record says nothing of which child it
+                # is about, as the guardian's e-mail doesn't: its path up to a child decides.
+                continue
             result.name_score = score if result.name_score is None else max(result.name_score, score)
             if match is NameMatch.AGREE:
                 result.agrees.append("name")
@@ -296,11 +316,12 @@ class GroupVerdict:
 
     @property
     def reason(self) -> str:
-        if self.conflicts:
-            excluding = sorted(EXCLUDING & set(self.conflicts))
-            return excluding[0] if excluding else sorted(self.conflicts)[0]
+        if excluding := sorted(EXCLUDING & set(self.conflicts)):
+            return excluding[0]
         if self.guardian_only:
             return "guardian_identifier_only"
+        if self.conflicts:
+            return sorted(self.conflicts)[0]
         if self.state == "weak":
             return "name_unverifiable"
         if self.name_hit and not self.direct:
@@ -681,6 +702,9 @@ class Resolver:
                 matched_on=set(matched_on),
                 name_score=assessment.name_score,
             )
+            if self._subject.older_child:
+                node.conflicts.add("guardian_older_child")
+                node.state = "conflict"
             self._nodes[gid] = node
             self._parent[gid] = gid
         return node

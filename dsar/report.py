@@ -62,7 +62,7 @@ class Answer:
     password_channel: PasswordChannel
     subject_email: str | None = None
     requested_by: str | None = None
-    """Who asked, where not the person (a guardian for a child under 15, an agent)."""
+    """Who asked, where not the person (a guardian for a child under 18, an agent)."""
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:

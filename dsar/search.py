@@ -39,11 +39,15 @@ class Search:
     else is the child's only when its path reaches the child's own record.
     """
 
-    def __init__(self, connector: Connector, system: System, person: Person, relation: str = "self") -> None:
+    def __init__(
+        self, connector: Connector, system: System, person: Person, relation: str = "self",
+        requested_by: str | None = None,
+    ) -> None:
         self._connector = connector
         self._system = system
         self._person = person
-        subject = replace(person.subject(), for_child=relation == "guardian")
+        guardian = relation == "guardian"
+        subject = replace(person.subject(), for_child=guardian, requester=(requested_by or "") if guardian else "")
         self._resolver = Resolver(system, subject)
         self._seen_identifiers: dict[str, set[tuple[str, str]]] = {}
         self.resolution: Resolution | None = None
@@ -90,6 +94,7 @@ def final_findings(
     relation: str = "self",
     review: list[ReviewRef] | None = None,
     suggestions: list[tuple[str, str]] | None = None,
+    requested_by: str | None = None,
 ) -> list[Finding]:
     """Every finding with its final status — ``confirmed`` (released), ``held`` (for staff to
     decide, or following a group that is) or ``excluded`` (clearly somebody else's, and
@@ -97,7 +102,7 @@ def final_findings(
     which need the verdict rather than a stream. ``review`` (if given) receives the groups
     staff are asked to decide (``review_refs``); ``suggestions`` (if given) the e-mails and
     phones found in released records that the request didn't give (``Search.suggestions``)."""
-    search = Search(connector, system, person, relation)
+    search = Search(connector, system, person, relation, requested_by)
     found = [finding for finding, _ in search]
     resolution = search.resolution
     assert resolution is not None
@@ -158,7 +163,7 @@ def search_system(
     deadline = time.monotonic() + system.timeout_seconds
     try:
         with connector_for(system, workspace) as connector:
-            search = Search(connector, system, request.person, request.relation)
+            search = Search(connector, system, request.person, request.relation, request.requested_by)
             for finding, files in search:
                 if time.monotonic() > deadline:
                     raise ConnectorError(

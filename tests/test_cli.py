@@ -98,6 +98,18 @@ def test_guardian_request_records_who_asked(ws):
     assert request.relation == "guardian"
 
 
+def test_a_guardian_for_a_child_of_16_is_told_staff_decide_everything(ws):
+    from datetime import date
+
+    born = date(date.today().year - 16, 1, 1).isoformat()
+    result = new(
+        "--email", "kari.nordmann@example.no", "--on-behalf-of", "Emma Nordmann", "--relation", "guardian",
+        "--birthdate", born, "--verified-by", "bankid", "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert any("15–17 år" in note for note in json.loads(result.stdout)["notes"])
+
+
 def test_run_verify_and_password_once(ws, prefect_harness):
     request_id = new("--email", "kari.nordmann@example.no").stdout.strip()
     refused = runner.invoke(app, ["run", request_id, "--json"])

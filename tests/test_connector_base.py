@@ -72,9 +72,9 @@ class DictConnector(Connector):
         return value in c.values
 
 
-def verdicts(sys, tables, person, connector_class=DictConnector, relation="self"):
+def verdicts(sys, tables, person, connector_class=DictConnector, relation="self", requested_by=None):
     connector = connector_class(sys, tables)
-    found = final_findings(connector, sys, person, relation)
+    found = final_findings(connector, sys, person, relation, requested_by=requested_by)
     keys = [(f.collection, f.key) for f in found]
     assert len(keys) == len(set(keys)), "a record was yielded twice"
     return {(f.collection, f.key): f.status for f in found}, found, connector
@@ -328,6 +328,68 @@ KARI_ROSSELAND = dict(emails=("rosseland@example.no",), birthdate=date(1985, 3, 
 def test_whose_each_record_of_a_family_is(case, asker, relation, expected):
     status, _, _ = verdicts(CLUB, FAMILY_CLUB, asker, relation=relation)
     assert {k: status.get(k) for k in expected} == expected, case
+
+
+# -- a culture school: the guardian's name and address on the pupil, invoices to the payer ----
+
+SCHOOL = system(
+    {
+        "pupils": {
+            "key": "id",
+            "identities": [
+                {"type": "name", "columns": ["first_name", "last_name"]},
+                {"type": "birthdate", "column": "born"},
+                {"type": "email", "column": "guardian_email"},
+            ],
+        },
+        "invoices": {
+            "key": "id",
+            "identities": [{"type": "name", "column": "payer"}, {"type": "email", "column": "payer_email"}],
+        },
+    },
+    [("invoices.pupil_id", "pupils.id")],
+)
+SCHOOL_TABLES = {
+    "pupils": [
+        {"id": 1, "first_name": "Roar", "last_name": "Sæther", "born": "16.05.2019", "guardian_email": "stein@example.no"},
+        {"id": 2, "first_name": "Ida", "last_name": "Sæther", "born": "02.09.2016", "guardian_email": "stein@example.no"},
+        {"id": 3, "first_name": "Mia", "last_name": "Sæther", "born": "11.01.2010", "guardian_email": "stein@example.no"},
+    ],
+    "invoices": [
+        {"id": 50, "pupil_id": 1, "payer": "Stein Sæther", "payer_email": "stein@example.no"},
+        {"id": 51, "pupil_id": 1, "payer": "Stein Sæther", "payer_email": "stein@example.no"},
+        {"id": 52, "pupil_id": 2, "payer": "Stein Sæther", "payer_email": "stein@example.no"},  # the sister's
+        {"id": 53, "pupil_id": 3, "payer": "Stein Sæther", "payer_email": "stein@example.no"},
+    ],
+}
+
+
+def test_a_guardian_gets_the_childs_invoices_that_name_the_guardian_and_not_the_siblings():
+    roar = Person("Roar Sæther", emails=("stein@example.no",), birthdate=date(2019, 5, 16))
+    status, _, _ = verdicts(SCHOOL, SCHOOL_TABLES, roar, relation="guardian", requested_by="Stein Sæther")
+    # The invoices name the payer who asks: they are Roar's as his pupil row is.
+    assert status[("pupils", "1")] == "confirmed"
+    assert status[("invoices", "50")] == status[("invoices", "51")] == "confirmed"
+    # His sisters' rows and invoices, under the same address and the same payer: not his.
+    for other in [("pupils", "2"), ("invoices", "52"), ("pupils", "3"), ("invoices", "53")]:
+        assert status[other] == "excluded", other
+    # Without knowing who asks, the payer's name is just another name: nothing of it leaves.
+    status, _, _ = verdicts(SCHOOL, SCHOOL_TABLES, roar, relation="guardian")
+    assert status[("invoices", "50")] != "confirmed"
+
+
+def test_a_guardian_asking_for_a_child_of_15_to_17_gets_nothing_without_staff_deciding():
+    today = date.today()
+    born = date(today.year - 16, 1, 1)
+    tables = {**SCHOOL_TABLES, "pupils": [{**SCHOOL_TABLES["pupils"][2], "born": born.strftime("%d.%m.%Y")}]}
+    mia = Person("Mia Sæther", emails=("stein@example.no",), birthdate=born)
+    status, found, _ = verdicts(SCHOOL, tables, mia, relation="guardian", requested_by="Stein Sæther")
+    assert status[("pupils", "3")] == status[("invoices", "53")] == "held"
+    assert found_reason(found, "pupils", "3") == "guardian_older_child"
+    # Her own request, by her own address, is answered as any other.
+    own = {**tables, "pupils": [{**tables["pupils"][0], "guardian_email": "mia@example.no"}]}
+    status, _, _ = verdicts(SCHOOL, own, Person("Mia Sæther", emails=("mia@example.no",), birthdate=born))
+    assert status[("pupils", "3")] == "confirmed"
 
 
 def test_a_name_in_another_script_holds_rather_than_differs():

@@ -75,7 +75,7 @@ class Request(Base):
     subject_phones_sealed: Mapped[str] = mapped_column(Text)
     subject_birthdate_sealed: Mapped[str | None] = mapped_column(Text)
 
-    # Who asked, and on whose behalf (a guardian for a child under 15; an agent with mandate).
+    # Who asked, and on whose behalf (a guardian for a child under 18; an agent with mandate).
     relation: Mapped[str] = mapped_column(String(16), default="self")
     requested_by_sealed: Mapped[str | None] = mapped_column(Text)
     mandate_sealed: Mapped[str | None] = mapped_column(Text)

@@ -971,9 +971,10 @@ class RequestStore:
 
 
 GUARDIAN_AGE = 18
-"""Parental responsibility ends at 18 (barnelova § 30); the consent age for the information
-society services of seed 002 is 15, so a guardian asks for a child under 15 there, and may for
-a child up to 18 where the processing rests on anything else."""
+"""Parental responsibility ends at 18 (barnelova § 30). From 15 a child decides much for
+themselves (§ 32: education, memberships; the consent age of seed 002), so a guardian's
+request for a child of 15 to 17 is taken, but releases nothing without staff deciding
+(``dsar.matching.OWN_SAY_AGE``)."""
 
 
 def _check_guardian(person: Person, received_on: date) -> None:
