@@ -42,8 +42,9 @@ review items         the decisions staff are asked for (``dsar review`` items: a
 over-holding         held own (and as a share of truth): the person's own records held back
 
 A person whose ``relation`` in people.csv is ``guardian`` asks through a guardian (the
-e-mails and phones given are the guardian's), as ``dsar request new --relation guardian``
-records it.
+e-mails and phones given are the guardian's, and the guardian's name is recorded as who
+asked), as ``dsar request new --relation guardian`` records it; for a child of 15 to 17 the
+registration holds the child's written consent (``--mandate``), which the world assumes given.
 
 The second search, as staff do it (``dsar review suggestions``, ``dsar request
 add-identifiers``): the e-mails and phones found in the person's *released* records that the

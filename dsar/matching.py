@@ -79,7 +79,6 @@ REASONS = {
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
-    "guardian_older_child": "barnet er 15–17 år og bestemmer selv mye (barnelova §§ 32–33): en saksbehandler avgjør hva foresatte får",
 }
 """Why a group is held or excluded, in the words staff read."""
 
@@ -89,9 +88,6 @@ STRONG = frozenset({"birthdate", "national_id"})
 """What, agreeing beside the name, makes a record found by name the person's."""
 MINOR_AGE = 18
 """A record of somebody under this age, found for a person who gave no birth date, is held."""
-OWN_SAY_AGE = 15
-"""From this age a child decides much for themselves (barnelova § 32: their education and
-their memberships); a guardian's request for an older child releases nothing by itself."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +102,6 @@ class Subject:
     """A guardian asks for a child: the e-mails and phones given are the guardian's."""
     requester: str = ""
     """The name of whoever asks for the person (a guardian), when it isn't the person."""
-
-    @property
-    def older_child(self) -> bool:
-        """A guardian asks for a child of 15 to 17: every record waits for staff."""
-        born = self.birthdate
-        return self.for_child and born is not None and OWN_SAY_AGE <= age_on(born, date.today()) < MINOR_AGE
 
     def names_requester(self, held: str) -> bool:
         """The record names the guardian asking (the invoice of a child's place, to the payer)."""
@@ -702,9 +692,6 @@ class Resolver:
                 matched_on=set(matched_on),
                 name_score=assessment.name_score,
             )
-            if self._subject.older_child:
-                node.conflicts.add("guardian_older_child")
-                node.state = "conflict"
             self._nodes[gid] = node
             self._parent[gid] = gid
         return node

@@ -98,16 +98,17 @@ def test_guardian_request_records_who_asked(ws):
     assert request.relation == "guardian"
 
 
-def test_a_guardian_for_a_child_of_16_is_told_staff_decide_everything(ws):
+def test_a_guardian_for_a_child_of_16_needs_the_childs_consent(ws):
     from datetime import date
 
     born = date(date.today().year - 16, 1, 1).isoformat()
-    result = new(
-        "--email", "kari.nordmann@example.no", "--on-behalf-of", "Emma Nordmann", "--relation", "guardian",
-        "--birthdate", born, "--verified-by", "bankid", "--json",
-    )
+    args = ("--email", "kari.nordmann@example.no", "--on-behalf-of", "Emma Nordmann", "--relation", "guardian",
+            "--birthdate", born, "--verified-by", "bankid", "--json")
+    refused = new(*args)
+    assert refused.exit_code == 2 and "barnets skriftlige samtykke" in json.loads(refused.stdout)["error"]
+    result = new(*args, "--mandate", "samtykke fra Emma, skjema 2026-11-02")
     assert result.exit_code == 0, result.output
-    assert any("15–17 år" in note for note in json.loads(result.stdout)["notes"])
+    assert open_store(ws).get(json.loads(result.stdout)["id"]).mandate == "samtykke fra Emma, skjema 2026-11-02"
 
 
 def test_run_verify_and_password_once(ws, prefect_harness):

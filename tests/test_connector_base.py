@@ -378,20 +378,6 @@ def test_a_guardian_gets_the_childs_invoices_that_name_the_guardian_and_not_the_
     assert status[("invoices", "50")] != "confirmed"
 
 
-def test_a_guardian_asking_for_a_child_of_15_to_17_gets_nothing_without_staff_deciding():
-    today = date.today()
-    born = date(today.year - 16, 1, 1)
-    tables = {**SCHOOL_TABLES, "pupils": [{**SCHOOL_TABLES["pupils"][2], "born": born.strftime("%d.%m.%Y")}]}
-    mia = Person("Mia Sæther", emails=("stein@example.no",), birthdate=born)
-    status, found, _ = verdicts(SCHOOL, tables, mia, relation="guardian", requested_by="Stein Sæther")
-    assert status[("pupils", "3")] == status[("invoices", "53")] == "held"
-    assert found_reason(found, "pupils", "3") == "guardian_older_child"
-    # Her own request, by her own address, is answered as any other.
-    own = {**tables, "pupils": [{**tables["pupils"][0], "guardian_email": "mia@example.no"}]}
-    status, _, _ = verdicts(SCHOOL, own, Person("Mia Sæther", emails=("mia@example.no",), birthdate=born))
-    assert status[("pupils", "3")] == "confirmed"
-
-
 def test_a_name_in_another_script_holds_rather_than_differs():
     status, found, _ = verdicts(CLUB, CLUB_TABLES, Person("李", emails=("rosseland@example.no",)))
     assert status[("members", "1")] == "held" and found_reason(found, "members", "1") == "name_unverifiable"

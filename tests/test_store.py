@@ -189,21 +189,24 @@ def test_a_pause_stops_the_clock(store):
     assert [e.action for e in store.audit_log(request.id)][-3:] == ["paused", "resumed", "extended"]
 
 
-# Each row: the birth date of the person a guardian asks for (received 2 Nov 2026), and
-# whether a guardian may ask: only for a child, by the birth date (parental responsibility
-# ends at 18).
+# Each row: the birth date of the person a guardian asks for (received 2 Nov 2026), the
+# reference to the child's consent, and whether a guardian may ask: only for a child, by the
+# birth date (parental responsibility ends at 18), from 15 with the child's written consent.
 @pytest.mark.parametrize(
-    ("birthdate", "allowed"),
-    [("2015-06-01", True), ("2009-11-03", True), ("2008-11-02", False), ("1960-04-04", False), (None, False)],
-    ids=["child", "17-year-old", "turned-18-that-day", "adult-1960", "no-birth-date"],
+    ("birthdate", "mandate", "allowed"),
+    [("2015-06-01", None, True), ("2011-11-03", None, True), ("2011-11-02", None, False),
+     ("2009-11-03", None, False), ("2009-11-03", "samtykke 2026-11-01", True),
+     ("2008-11-02", "samtykke 2026-11-01", False), ("1960-04-04", None, False), (None, None, False)],
+    ids=["child", "14-year-old", "turned-15-that-day", "17-year-old-without-consent", "17-year-old-with-consent",
+         "turned-18-that-day", "adult-1960", "no-birth-date"],
 )
-def test_a_guardian_asks_only_for_a_child(store, birthdate, allowed):
+def test_a_guardian_asks_only_for_a_child(store, birthdate, mandate, allowed):
     person = Person.from_given("Emma Nordmann", emails=["kari@example.no"], birthdate=birthdate)
-    kwargs = dict(person=person, relation="guardian", requested_by="Kari Nordmann")
+    kwargs = dict(person=person, relation="guardian", requested_by="Kari Nordmann", mandate=mandate)
     if allowed:
         assert register(store, **kwargs).relation == "guardian"
     else:
-        with pytest.raises(InputError, match="verge"):
+        with pytest.raises(InputError, match="verge|samtykke"):
             register(store, **kwargs)
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM requests").scalar() == 0

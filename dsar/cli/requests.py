@@ -26,8 +26,8 @@ def new(
     received: Annotated[str | None, typer.Option(help="Dagen kravet kom inn til den behandlingsansvarlige (ÅÅÅÅ-MM-DD); standard er i dag.")] = None,
     verified_by: Annotated[str | None, typer.Option("--method", "--verified-by", help=f"Hvordan identiteten ble bekreftet: {METHODS}. Utelates mens identitetskontrollen pågår.")] = None,
     on_behalf_of: Annotated[str | None, typer.Option(help="Navnet på den registrerte når noen andre ber om innsyn (foresatt eller fullmektig).")] = None,
-    relation: Annotated[str | None, typer.Option(help="Med --on-behalf-of: guardian (foresatt for barn under 18; for barn på 15–17 vurderer en saksbehandler alt) eller agent (fullmektig).")] = None,
-    mandate: Annotated[str | None, typer.Option(help="Referanse til fullmektigens skriftlige fullmakt.")] = None,
+    relation: Annotated[str | None, typer.Option(help="Med --on-behalf-of: guardian (foresatt for barn under 18; fra 15 år med barnets skriftlige samtykke i --mandate) eller agent (fullmektig).")] = None,
+    mandate: Annotated[str | None, typer.Option(help="Referanse til den skriftlige fullmakten (fullmektig), eller til barnets samtykke (foresatt for barn på 15–17).")] = None,
     channel: Annotated[str, typer.Option(help=f"Hvordan kravet kom inn: {', '.join(CHANNELS)}.")] = "email",
     language: Annotated[str | None, typer.Option(help="Språket i svarbrevet: nb eller en; standard er språket til den behandlingsansvarlige.")] = None,
     password_by: Annotated[str | None, typer.Option(help=f"Hvordan passordet sendes: {', '.join(PASSWORD_CHANNELS)}.")] = None,
@@ -62,7 +62,7 @@ def new(
             language=language,
             password_channel=password_by,
         )
-        notes = person.notes(relation or "self")
+        notes = person.notes()
         out = {"id": request.id, "status": request.status, "due": request.due, "notes": notes}
         if json:
             emit_json(out)

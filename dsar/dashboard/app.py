@@ -346,7 +346,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         except DsarError as exc:
             return render(request, me, "new.html", 400, controllers=controllers, form=form, error=str(exc))
         flash(me, "ok", f"Registrert som {created.id}.")
-        for note in person.notes(relation):
+        for note in person.notes():
             flash(me, "warn", f"Merk: {note}.")
         return back(created.id)
 

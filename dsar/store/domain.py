@@ -7,7 +7,7 @@ accidental ``log.info("%s", request)`` or an exception carrying the object leaks
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -94,10 +94,9 @@ class Person:
             birthdate=parse_birthdate(birthdate) if birthdate else None,
         )
 
-    def notes(self, relation: str = "self") -> list[str]:
+    def notes(self) -> list[str]:
         """What staff should know about what was given (nothing is refused for these): a phone
-        the numbering plan doesn't list, a name that can't tell people apart, a guardian asking
-        for a child old enough to decide much for themselves."""
+        the numbering plan doesn't list, a name that can't tell people apart."""
         from dsar.identity import phone_note
         from dsar.names import Name
 
@@ -107,11 +106,6 @@ class Person:
                 "navnet skiller ikke personer fra hverandre (ett ord, initialer, tomt eller i et annet "
                 "alfabet): alle poster med navn holdes tilbake for vurdering. Oppgi fullt navn slik det "
                 "står på legitimasjonen om dere har det"
-            )
-        if relation == "guardian" and replace(self.subject(), for_child=True).older_child:
-            notes.append(
-                "barnet er 15–17 år og bestemmer selv over mye (barnelova §§ 32–33): ingenting utleveres til "
-                "foresatte uten at en saksbehandler har vurdert det. Spør gjerne barnet selv"
             )
         return notes
 

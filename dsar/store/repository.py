@@ -250,7 +250,7 @@ class RequestStore:
         if received_on > today:
             raise InputError("mottaksdatoen er fram i tid")
         if relation == "guardian":
-            _check_guardian(person, received_on)
+            _check_guardian(person, received_on, mandate)
         language = language or controller.default_language
         if language not in controller.languages:
             raise InputError(
@@ -971,22 +971,30 @@ class RequestStore:
 
 
 GUARDIAN_AGE = 18
-"""Parental responsibility ends at 18 (barnelova § 30). From 15 a child decides much for
-themselves (§ 32: education, memberships; the consent age of seed 002), so a guardian's
-request for a child of 15 to 17 is taken, but releases nothing without staff deciding
-(``dsar.matching.OWN_SAY_AGE``)."""
+"""Parental responsibility ends at 18 (barnelova § 30)."""
+OWN_SAY_AGE = 15
+"""From 15 a child decides much for themselves (barnelova § 32: education, memberships; the
+consent age of seed 002): a guardian asks for a child of 15 to 17 only with the child's
+written consent, recorded as the mandate."""
 
 
-def _check_guardian(person: Person, received_on: date) -> None:
+def _check_guardian(person: Person, received_on: date, mandate: str | None) -> None:
     """A guardian asks only for a child: the birth date must say so."""
     from dsar.identity import age_on
 
     if person.birthdate is None:
         raise InputError("en verge spør på vegne av et barn: oppgi barnets fødselsdato (--birthdate)")
-    if age_on(person.birthdate, received_on) >= GUARDIAN_AGE:
+    age = age_on(person.birthdate, received_on)
+    if age >= GUARDIAN_AGE:
         raise InputError(
             "personen kravet gjelder, var 18 år eller eldre da det kom inn: en verge kan ikke "
             "be om innsyn i en voksens opplysninger; personen selv spør, eller en fullmektig med skriftlig fullmakt"
+        )
+    if age >= OWN_SAY_AGE and not mandate:
+        raise InputError(
+            "barnet var 15 år eller eldre da kravet kom inn og bestemmer selv over mye (barnelova §§ 32–33): "
+            "foresatte får innsyn med barnets skriftlige samtykke; oppgi referansen til det (--mandate), "
+            "eller la barnet spørre selv"
         )
 
 
