@@ -116,6 +116,8 @@ class Assessment:
     conflicts: list[str] = field(default_factory=list)
     unverifiable: bool = False
     name_score: int | None = None
+    names_requester: bool = False
+    """It names the guardian asking, not the child (``Subject.names_requester``)."""
 
     @property
     def state(self) -> str:
@@ -141,6 +143,7 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
             if match in (NameMatch.DIFFER, NameMatch.SURNAME_DIFFERS) and subject.names_requester(held):
                 # The guardian's own name on the child's record says nothing of which child it
                 # is about, as the guardian's e-mail doesn't: its path up to a child decides.
+                result.names_requester = True
                 continue
             result.name_score = score if result.name_score is None else max(result.name_score, score)
             if match is NameMatch.AGREE:
@@ -265,6 +268,8 @@ class _Node:
     """Found by a guardian's identifiers (for a child), which release nothing by themselves."""
     anchored: bool = False
     """Joined to a record that says who it is about (or found by the person's identifiers)."""
+    requester: bool = False
+    """Names the guardian asking: it says who it is about, but not which child (no anchor)."""
 
 
 @dataclass(frozen=True)
@@ -691,6 +696,7 @@ class Resolver:
                 agrees=set(assessment.agrees),
                 matched_on=set(matched_on),
                 name_score=assessment.name_score,
+                requester=assessment.names_requester,
             )
             self._nodes[gid] = node
             self._parent[gid] = gid
@@ -712,7 +718,10 @@ class Resolver:
             self._union(source_root, target_root)
             # Anchored by a record that says who it is about, or by one already reached from
             # such a record (an appointment reached down from the patient before).
-            anchor = collection.assessable or root.anchored or (not root.follows and bool(root.sources or root.direct))
+            anchor = (
+                (collection.assessable and not root.requester) or root.anchored
+                or (not root.follows and bool(root.sources or root.direct))
+            )
             merged = self._nodes[self._find(target_root)]
             merged.anchored |= anchor
             merged.follows = not merged.anchored
@@ -755,6 +764,7 @@ class Resolver:
         first.follows = first.follows and second.follows
         first.anchored |= second.anchored
         first.found |= second.found
+        first.requester &= second.requester
         if second.name_score is not None:
             first.name_score = max(first.name_score or 0, second.name_score)
         first.sources = {self._find(s) for s in first.sources | second.sources} - {first.id}

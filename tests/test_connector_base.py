@@ -378,6 +378,31 @@ def test_a_guardian_gets_the_childs_invoices_that_name_the_guardian_and_not_the_
     assert status[("invoices", "50")] != "confirmed"
 
 
+SHOP = system(
+    {
+        "kunde": {"key": "id", "identities": [{"type": "email", "column": "epost"}, {"type": "name", "column": "navn"}]},
+        "ordre": {"key": "id", "identities": [{"type": "email", "column": "epost"}, {"type": "name", "column": "fakturanavn"}]},
+    },
+    [("ordre.kunde_id", "kunde.id")],
+)
+
+
+def test_a_guardians_own_shop_account_is_not_the_childs_for_naming_the_guardian():
+    tables = {
+        "kunde": [{"id": 20, "navn": "Andreas Torvheim", "epost": "andreas@example.no"}],
+        "ordre": [
+            {"id": 49, "kunde_id": 20, "fakturanavn": "Andreas Torvheim", "epost": "andreas@example.no"},
+            {"id": 60, "kunde_id": 20, "fakturanavn": "Sofia Torvheim", "epost": "andreas@example.no"},
+        ],
+    }
+    sofia = Person("Sofia Torvheim", emails=("andreas@example.no",), birthdate=date(2013, 4, 2))
+    status, found, _ = verdicts(SHOP, tables, sofia, relation="guardian", requested_by="Andreas Torvheim")
+    # The father's account and his own order: his, not hers — the name they carry is his.
+    assert status[("kunde", "20")] == status[("ordre", "49")] == "excluded"
+    # An order in her name under his account: hers or a namesake's? No birth date on it: staff decide.
+    assert status[("ordre", "60")] == "held"
+
+
 def test_a_name_in_another_script_holds_rather_than_differs():
     status, found, _ = verdicts(CLUB, CLUB_TABLES, Person("李", emails=("rosseland@example.no",)))
     assert status[("members", "1")] == "held" and found_reason(found, "members", "1") == "name_unverifiable"
