@@ -63,6 +63,7 @@ def test_register_prints_the_id_and_json(ws):
         (["--email", "kari@example.no", "--received", "31.12.2026"], "er ikke en dato"),
         (["--email", "kari@example.no", "--on-behalf-of", "Emma Nordmann"], "--relation guardian"),
         (["--email", "kari@example.no", "--birthdate", "2031-01-01"], "fødselsdatoen er ikke mulig"),
+        (["--email", "kari@example.no", "--birthdate", "21109834567"], "er ikke et gyldig fødselsnummer"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(ws, args, message):
@@ -85,6 +86,19 @@ def test_errors_as_json(ws):
         "error": "e-postadressen er ikke gyldig (se etter skrivefeil og manglende '@')",
         "kind": "InputError",
     }
+
+
+def test_a_fodselsnummer_gives_the_birth_date_and_is_not_kept(ws):
+    from datetime import date
+
+    result = new("--email", "kari.nordmann@example.no", "--birthdate", "031198 12363", "--verified-by", "bankid")
+    assert result.exit_code == 0, result.output
+    person = open_store(ws).get(result.stdout.strip()).person
+    assert person.birthdate == date(1998, 11, 3)
+    assert "12363" not in repr(person)  # only the date is stored, never the number
+    helped = runner.invoke(app, ["request", "new", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(helped.stdout.replace("│", " ").split())  # the help as one line, unwrapped
+    assert "eller fødselsnummeret eller D-nummeret" in text and "lagres bare fødselsdatoen" in text
 
 
 def test_guardian_request_records_who_asked(ws):

@@ -169,3 +169,21 @@ def test_registering_a_name_that_tells_no_one_apart_warns_staff(app, ws):
         full = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Rosseland",
                                               "emails": "kari@example.no", "method": "bankid"})
         assert "Registrert som" in full.text and 'class="flash warn"' not in full.text
+
+
+def test_registering_with_a_fodselsnummer_keeps_only_the_birth_date(app, ws):
+    from datetime import date
+
+    with TestClient(app) as client:
+        csrf = login(client)
+        form = client.get("/requests/new").text
+        assert "lagres bare datoen, ikke nummeret" in form
+        wrong = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Nordmann",
+                                               "emails": "kari@example.no", "birthdate": "21109834567"})
+        assert wrong.status_code == 400 and "er ikke et gyldig fødselsnummer" in wrong.text
+        page = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Nordmann",
+                                              "emails": "kari@example.no", "birthdate": "031198 12363",
+                                              "method": "bankid"})
+        assert "Registrert som" in page.text
+    (summary,) = open_store(ws).summaries()
+    assert open_store(ws).get(summary.id).person.birthdate == date(1998, 11, 3)
