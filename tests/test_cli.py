@@ -188,3 +188,47 @@ def test_a_name_that_tells_no_one_apart_is_registered_with_a_note(ws):
                                  "--email", "rosseland@example.no", "--verified-by", "bankid"])
     assert result.exit_code == 0 and result.stdout.strip().startswith("INN-")
     assert "Merk: navnet skiller ikke personer" in result.stderr and "legitimasjonen" in result.stderr
+
+
+def test_a_review_item_number_that_is_not_the_requests_names_the_ones_that_are(ws):
+    first, second = (
+        new("--email", "kari.nordmann@example.no", "--email", flow_world.FAMILY_EMAIL,
+            "--verified-by", "bankid").stdout.strip()
+        for _ in range(2)
+    )
+    assert runner.invoke(app, ["run", first]).exit_code == 0
+    assert runner.invoke(app, ["run", second]).exit_code == 0
+    (mine,) = json.loads(runner.invoke(app, ["review", "list", second, "--json"]).stdout)
+    (theirs,) = json.loads(runner.invoke(app, ["review", "list", first, "--json"]).stdout)
+    # Numbers run across requests: the first request's item is not the second's.
+    for command in (["review", "decide", second, str(theirs["item"]), "accepted"],
+                    ["review", "show", second, str(theirs["item"])]):
+        wrong = runner.invoke(app, command)
+        assert wrong.exit_code == 2
+        assert f"har ingen vurderingspost {theirs['item']}; kravet har vurderingspost {mine['item']} " in wrong.stderr
+    assert open_store(ws).review_items(first)[0].decision is None  # the other request's item untouched
+    # The list and the item show the number to use.
+    listed = runner.invoke(app, ["review", "list", second])
+    assert listed.stdout.splitlines()[0].startswith("Nr ")
+    assert f"dsar review decide {second} NR accepted|rejected" in listed.stdout
+    shown = runner.invoke(app, ["review", "show", second, str(mine["item"])])
+    assert shown.stdout.startswith(f"Vurderingspost {mine['item']} i {second}: nettbutikk {mine['record']}")
+    assert f"dsar review decide {second} {mine['item']} accepted|rejected" in shown.stdout
+    # Decided, it no longer waits: the error says so, and names it as decided.
+    assert runner.invoke(app, ["review", "decide", second, str(mine["item"]), "rejected"]).exit_code == 0
+    none_left = runner.invoke(app, ["review", "decide", second, "999", "accepted"])
+    assert none_left.exit_code == 2
+    assert f"ingen vurderingsposter som venter; avgjort: {mine['item']}" in none_left.stderr
+
+
+def test_review_item_numbers_are_listed_in_bokmal():
+    from dsar.store.domain import ReviewItemView, no_review_item
+
+    def items(*waiting: int, decided: tuple[int, ...] = ()) -> list[ReviewItemView]:
+        return [ReviewItemView(i, "s", "r", "name_only", None, None) for i in waiting] + [
+            ReviewItemView(i, "s", "r", "name_only", "accepted", "kari") for i in decided]
+
+    assert "; kravet har vurderingspostene 35, 36 og 40 (" in no_review_item("INN-X", 1, items(35, 36, 40))
+    assert "; kravet har vurderingspostene 35 og 36 (" in no_review_item("INN-X", 1, items(35, 36))
+    assert "; kravet har ingen vurderingsposter som venter (" in no_review_item("INN-X", 1, items())
+    assert "; kravet har vurderingspost 40; avgjort: 35 (" in no_review_item("INN-X", 1, items(40, decided=(35,)))

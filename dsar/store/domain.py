@@ -6,7 +6,7 @@ accidental ``log.info("%s", request)`` or an exception carrying the object leaks
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -238,6 +238,28 @@ class ReviewItemView:
     decision: str | None
     decided_by: str | None
     evidence: dict[str, object] = field(default_factory=dict)
+
+
+def no_review_item(request_id: str, item: int, items: Sequence[ReviewItemView]) -> str:
+    """Why ``item`` is not one of the request's review items, with the numbers that are: item
+    numbers run across every request, so a request's only item may well be number 35."""
+    waiting = [i.id for i in items if i.decision is None]
+    decided = [i.id for i in items if i.decision is not None]
+    if len(waiting) == 1:
+        has = f"kravet har vurderingspost {waiting[0]}"
+    elif waiting:
+        has = f"kravet har vurderingspostene {_and(waiting)}"
+    else:
+        has = "kravet har ingen vurderingsposter som venter"
+    if decided:
+        has += f"; avgjort: {_and(decided)}"
+    return f"kravet {request_id} har ingen vurderingspost {item}; {has} (numrene løper på tvers av alle krav)"
+
+
+def _and(numbers: Sequence[int]) -> str:
+    """``35``, ``35 og 36``, ``35, 36 og 40``."""
+    text = [str(n) for n in numbers]
+    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " og " + text[-1]
 
 
 @dataclass(frozen=True)
