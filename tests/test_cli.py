@@ -163,6 +163,17 @@ def test_check_reaches_every_system(ws):
     assert "linje" in next(r for r in json.loads(broken.stdout) if r["system"] == "nyhetsbrev")["problem"]
 
 
+def test_check_fails_on_a_workspace_without_a_controller(tmp_path):
+    (tmp_path / "config" / "controllers").mkdir(parents=True)
+    result = runner.invoke(app, ["check", "--workspace", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "ingen behandlingsansvarlig virksomhet er konfigurert" in result.stdout
+    assert f"{tmp_path / 'config' / 'controllers'}/<id>.toml" in result.stdout and "README" in result.stdout
+    assert "Slik nås samlingene" not in result.stdout
+    rows = json.loads(runner.invoke(app, ["check", "--workspace", str(tmp_path), "--json"]).stdout)
+    assert [(r["system"], r["ok"]) for r in rows] == [("request store", True), ("configuration", False)]
+
+
 def test_staff_list_what_was_excluded_and_put_one_to_a_decision(ws):
     request_id = new("--email", "kari.nordmann@example.no", "--email", flow_world.FAMILY_EMAIL,
                      "--verified-by", "bankid").stdout.strip()
