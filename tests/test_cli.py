@@ -243,3 +243,30 @@ def test_review_item_numbers_are_listed_in_bokmal():
     assert "; kravet har vurderingspostene 35 og 36 (" in no_review_item("INN-X", 1, items(35, 36))
     assert "; kravet har ingen vurderingsposter som venter (" in no_review_item("INN-X", 1, items())
     assert "; kravet har vurderingspost 40; avgjort: 35 (" in no_review_item("INN-X", 1, items(40, decided=(35,)))
+
+
+def test_review_show_says_accepting_a_held_group_fetches_what_hangs_on_it(ws):
+    from dsar.store.domain import ACCEPTING_FETCHES_MORE
+
+    request_id = new("--email", "kari.nordmann@example.no", "--email", flow_world.FAMILY_EMAIL,
+                     "--verified-by", "bankid").stdout.strip()
+    assert runner.invoke(app, ["run", request_id]).exit_code == 0
+    (item,) = json.loads(runner.invoke(app, ["review", "list", request_id, "--json"]).stdout)
+    assert item["record"] == "customers/5"  # a customer: orders and their lines hang on it
+    shown = runner.invoke(app, ["review", "show", request_id, str(item["item"])])
+    assert shown.exit_code == 0 and ACCEPTING_FETCHES_MORE in shown.stdout
+    as_json = json.loads(runner.invoke(app, ["review", "show", request_id, str(item["item"]), "--json"]).stdout)
+    assert as_json["accepting_fetches_more"] is True
+    assert runner.invoke(app, ["review", "decide", request_id, str(item["item"]), "accepted"]).exit_code == 0
+    accepted = runner.invoke(app, ["review", "show", request_id, str(item["item"])])
+    assert "Avgjort: godtatt" in accepted.stdout and ACCEPTING_FETCHES_MORE not in accepted.stdout
+
+
+def test_only_a_group_with_references_to_follow_fetches_more_when_accepted(ws):
+    from dsar.store.domain import accepting_fetches_more
+
+    config = ws.config.controller("testbutikk")
+    assert accepting_fetches_more(config.systems["nettbutikk"], "customers/5")
+    assert accepting_fetches_more(config.systems["nettbutikk"], "order_lines/3")  # up to its order
+    assert not accepting_fetches_more(config.systems["nyhetsbrev"], "subscribers/4")
+    assert not accepting_fetches_more(None, "customers/5")  # a system no longer configured

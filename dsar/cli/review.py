@@ -99,7 +99,7 @@ def show(
     with friendly_errors(json):
         from dsar.errors import InputError
         from dsar.store import open_store
-        from dsar.store.domain import no_review_item
+        from dsar.store.domain import ACCEPTING_FETCHES_MORE, accepting_fetches_more, no_review_item
 
         ws = open_workspace(workspace)
         store = open_store(ws)
@@ -115,6 +115,11 @@ def show(
             for f in ws.staging.read(request_id, match.system_id, collection)
             if (resolution.root(f.group) if resolution else f.group) == match.record_ref
         ]
+        controller = ws.config.controllers.get(request.controller_id)
+        system = controller.systems.get(match.system_id) if controller else None
+        fetches_more = match.decision != "accepted" and accepting_fetches_more(
+            system, match.record_ref, {r.collection for r in records}
+        )
         if json:
             emit_json(
                 {
@@ -125,6 +130,7 @@ def show(
                     "asked_name": request.person.name,
                     "evidence": match.evidence,
                     "records": [{"collection": r.collection, "key": r.key, "fields": r.fields} for r in records],
+                    "accepting_fetches_more": fetches_more,
                 }
             )
         else:
@@ -146,6 +152,8 @@ def show(
                 typer.echo(f"- {for_terminal(record.collection)} {for_terminal(record.key)}")
                 for key, value in record.fields.items():
                     typer.echo(f"    {for_terminal(key)}: {for_terminal(value)}")
+            if fetches_more:
+                typer.echo(ACCEPTING_FETCHES_MORE)
             typer.echo(f"Avgjør: dsar review decide {request_id} {match.id} accepted|rejected")
 
 

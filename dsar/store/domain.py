@@ -15,6 +15,7 @@ from dsar.deadlines import Clock
 from dsar.store.states import LABELS, RUNNABLE, RequestStatus, SystemStatus
 
 if TYPE_CHECKING:  # imported where used: the CLI answers a refusal without loading matching
+    from dsar.config.models import System
     from dsar.matching import Subject
     from dsar.records import Lookup
 
@@ -254,6 +255,25 @@ def no_review_item(request_id: str, item: int, items: Sequence[ReviewItemView]) 
     if decided:
         has += f"; avgjort: {_and(decided)}"
     return f"kravet {request_id} har ingen vurderingspost {item}; {has} (numrene løper på tvers av alle krav)"
+
+
+ACCEPTING_FETCHES_MORE = (
+    "Godtar du posten, hentes også postene som henger på den (via referansene), og de vurderes "
+    "på sitt eget grunnlag ved neste kjøring."
+)
+"""Said to staff beside a held group whose collection has references to follow: records
+reached from a held group are not fetched while it is held, so accepting it brings more."""
+
+
+def accepting_fetches_more(system: System | None, record_ref: str, collections: Iterable[str] = ()) -> bool:
+    """Whether a held group (``record_ref``, and the ``collections`` its records are in) has
+    references to follow once accepted: any reference of its system to or from them."""
+    from dsar.records import KEY_SEPARATOR
+
+    if system is None:
+        return False
+    held = {record_ref.split(KEY_SEPARATOR, 1)[0], *collections}
+    return any(ref.child_collection in held or ref.parent_collection in held for ref in system.references)
 
 
 def _and(numbers: Sequence[int]) -> str:
