@@ -2,8 +2,11 @@
 
 A collection names its ``path`` (relative to the workspace, or with ``{workspace}``), its
 ``delimiter`` and ``encoding``. The header row gives the field names. The key is the
-configured columns, or ``_line``: the data row's line number, 1 for the first line after
-the header (a record spanning lines is numbered by its first line).
+configured columns, or ``_line``: the line number a record starts on, not counting the header
+row, so the line right below the header is 1 and ``_line`` N is line N + 1 of the file as an
+editor numbers it. Blank lines are counted; a record spanning lines is numbered by its first
+line. Stored review decisions and staging name records by this key, so the numbering stays
+as it is; descriptions of ``_line`` in a configuration say "not counting the header row".
 
 A lookup goes through the collection's sidecar index (``connectors.csv_index``): built once
 per version of the file by one streamed pass, it gives the byte offsets of the records that
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
     from dsar.crypto import DataKey
 
 LINE_KEY = "_line"
+"""The key of a file without an id column: the record's first line, the header row not counted."""
 MAX_CELL = 64 * 1024 * 1024
 """A cell may be long (a pasted e-mail, a note): the csv module's 128 KiB default would fail
 the whole system over one cell. 64 MiB still stops a file that is not CSV at all."""

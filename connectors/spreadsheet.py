@@ -3,7 +3,8 @@
 A collection names its workbook ``path`` (relative to the workspace, or with ``{workspace}``),
 the ``sheet`` (by name; the first sheet when left out) and the ``header_row`` (staff often put
 a title above the table). The header row gives the field names; the key is the configured
-columns or ``_row``, the row's number in the sheet as Excel shows it.
+columns or ``_row``, the row's number in the sheet as Excel shows it (the header row and any
+title above it counted, unlike a CSV file's ``_line``).
 
 Cells come as the spreadsheet typed them: a phone number typed as a number (``91234567`` or
 ``91234567.0``) is still found (``dsar.identity.looks_like_phone``), dates are dates, empty

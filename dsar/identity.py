@@ -213,13 +213,25 @@ _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def parse_birthdate(value: str, today: date | None = None) -> date:
-    """A birth date as staff type it: ``YYYY-MM-DD``, ``DD.MM.YYYY`` or ``D.M.YYYY``."""
+    """A birth date as staff type it: ``YYYY-MM-DD``, ``DD.MM.YYYY`` or ``D.M.YYYY``, or the
+    11-digit fødselsnummer or D-number staff have from BankID (spaces allowed: ``211098 34567``),
+    read as the birth date it encodes. Only the date is returned: the number is not kept."""
     text = value.strip()
     parsed = None
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}", text):
         parsed = as_date(text)
+    elif re.fullmatch(r"[\d ]+", text) and len(digits := text.replace(" ", "")) == 11:
+        number = national_id(digits)
+        parsed = national_id_birthdate(number) if number else None
+        if parsed is None:
+            raise InputError(
+                "de 11 sifrene i fødselsdatoen er ikke et gyldig fødselsnummer eller D-nummer "
+                "(se etter skrivefeil, eller skriv datoen som ÅÅÅÅ-MM-DD)"
+            )
     if parsed is None:
-        raise InputError("fødselsdatoen er ikke en dato (skriv ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)")
+        raise InputError(
+            "fødselsdatoen er ikke en dato (skriv ÅÅÅÅ-MM-DD, DD.MM.ÅÅÅÅ eller et fødselsnummer med 11 sifre)"
+        )
     if parsed > (today or date.today()) or parsed.year < 1900:
         raise InputError("fødselsdatoen er ikke mulig")
     return parsed

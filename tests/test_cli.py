@@ -63,6 +63,7 @@ def test_register_prints_the_id_and_json(ws):
         (["--email", "kari@example.no", "--received", "31.12.2026"], "er ikke en dato"),
         (["--email", "kari@example.no", "--on-behalf-of", "Emma Nordmann"], "--relation guardian"),
         (["--email", "kari@example.no", "--birthdate", "2031-01-01"], "fødselsdatoen er ikke mulig"),
+        (["--email", "kari@example.no", "--birthdate", "21109834567"], "er ikke et gyldig fødselsnummer"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(ws, args, message):
@@ -85,6 +86,19 @@ def test_errors_as_json(ws):
         "error": "e-postadressen er ikke gyldig (se etter skrivefeil og manglende '@')",
         "kind": "InputError",
     }
+
+
+def test_a_fodselsnummer_gives_the_birth_date_and_is_not_kept(ws):
+    from datetime import date
+
+    result = new("--email", "kari.nordmann@example.no", "--birthdate", "031198 12363", "--verified-by", "bankid")
+    assert result.exit_code == 0, result.output
+    person = open_store(ws).get(result.stdout.strip()).person
+    assert person.birthdate == date(1998, 11, 3)
+    assert "12363" not in repr(person)  # only the date is stored, never the number
+    helped = runner.invoke(app, ["request", "new", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(helped.stdout.replace("│", " ").split())  # the help as one line, unwrapped
+    assert "eller fødselsnummeret eller D-nummeret" in text and "lagres bare fødselsdatoen" in text
 
 
 def test_guardian_request_records_who_asked(ws):
@@ -150,6 +164,17 @@ def test_check_reaches_every_system(ws):
     assert "linje" in next(r for r in json.loads(broken.stdout) if r["system"] == "nyhetsbrev")["problem"]
 
 
+def test_check_fails_on_a_workspace_without_a_controller(tmp_path):
+    (tmp_path / "config" / "controllers").mkdir(parents=True)
+    result = runner.invoke(app, ["check", "--workspace", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "ingen behandlingsansvarlig virksomhet er konfigurert" in result.stdout
+    assert f"{tmp_path / 'config' / 'controllers'}/<id>.toml" in result.stdout and "README" in result.stdout
+    assert "Slik nås samlingene" not in result.stdout
+    rows = json.loads(runner.invoke(app, ["check", "--workspace", str(tmp_path), "--json"]).stdout)
+    assert [(r["system"], r["ok"]) for r in rows] == [("request store", True), ("configuration", False)]
+
+
 def test_staff_list_what_was_excluded_and_put_one_to_a_decision(ws):
     request_id = new("--email", "kari.nordmann@example.no", "--email", flow_world.FAMILY_EMAIL,
                      "--verified-by", "bankid").stdout.strip()
@@ -175,3 +200,74 @@ def test_a_name_that_tells_no_one_apart_is_registered_with_a_note(ws):
                                  "--email", "rosseland@example.no", "--verified-by", "bankid"])
     assert result.exit_code == 0 and result.stdout.strip().startswith("INN-")
     assert "Merk: navnet skiller ikke personer" in result.stderr and "legitimasjonen" in result.stderr
+
+
+def test_a_review_item_number_that_is_not_the_requests_names_the_ones_that_are(ws):
+    first, second = (
+        new("--email", "kari.nordmann@example.no", "--email", flow_world.FAMILY_EMAIL,
+            "--verified-by", "bankid").stdout.strip()
+        for _ in range(2)
+    )
+    assert runner.invoke(app, ["run", first]).exit_code == 0
+    assert runner.invoke(app, ["run", second]).exit_code == 0
+    (mine,) = json.loads(runner.invoke(app, ["review", "list", second, "--json"]).stdout)
+    (theirs,) = json.loads(runner.invoke(app, ["review", "list", first, "--json"]).stdout)
+    # Numbers run across requests: the first request's item is not the second's.
+    for command in (["review", "decide", second, str(theirs["item"]), "accepted"],
+                    ["review", "show", second, str(theirs["item"])]):
+        wrong = runner.invoke(app, command)
+        assert wrong.exit_code == 2
+        assert f"har ingen vurderingspost {theirs['item']}; kravet har vurderingspost {mine['item']} " in wrong.stderr
+    assert open_store(ws).review_items(first)[0].decision is None  # the other request's item untouched
+    # The list and the item show the number to use.
+    listed = runner.invoke(app, ["review", "list", second])
+    assert listed.stdout.splitlines()[0].startswith("Nr ")
+    assert f"dsar review decide {second} NR accepted|rejected" in listed.stdout
+    shown = runner.invoke(app, ["review", "show", second, str(mine["item"])])
+    assert shown.stdout.startswith(f"Vurderingspost {mine['item']} i {second}: nettbutikk {mine['record']}")
+    assert f"dsar review decide {second} {mine['item']} accepted|rejected" in shown.stdout
+    # Decided, it no longer waits: the error says so, and names it as decided.
+    assert runner.invoke(app, ["review", "decide", second, str(mine["item"]), "rejected"]).exit_code == 0
+    none_left = runner.invoke(app, ["review", "decide", second, "999", "accepted"])
+    assert none_left.exit_code == 2
+    assert f"ingen vurderingsposter som venter; avgjort: {mine['item']}" in none_left.stderr
+
+
+def test_review_item_numbers_are_listed_in_bokmal():
+    from dsar.store.domain import ReviewItemView, no_review_item
+
+    def items(*waiting: int, decided: tuple[int, ...] = ()) -> list[ReviewItemView]:
+        return [ReviewItemView(i, "s", "r", "name_only", None, None) for i in waiting] + [
+            ReviewItemView(i, "s", "r", "name_only", "accepted", "kari") for i in decided]
+
+    assert "; kravet har vurderingspostene 35, 36 og 40 (" in no_review_item("INN-X", 1, items(35, 36, 40))
+    assert "; kravet har vurderingspostene 35 og 36 (" in no_review_item("INN-X", 1, items(35, 36))
+    assert "; kravet har ingen vurderingsposter som venter (" in no_review_item("INN-X", 1, items())
+    assert "; kravet har vurderingspost 40; avgjort: 35 (" in no_review_item("INN-X", 1, items(40, decided=(35,)))
+
+
+def test_review_show_says_accepting_a_held_group_fetches_what_hangs_on_it(ws):
+    from dsar.store.domain import ACCEPTING_FETCHES_MORE
+
+    request_id = new("--email", "kari.nordmann@example.no", "--email", flow_world.FAMILY_EMAIL,
+                     "--verified-by", "bankid").stdout.strip()
+    assert runner.invoke(app, ["run", request_id]).exit_code == 0
+    (item,) = json.loads(runner.invoke(app, ["review", "list", request_id, "--json"]).stdout)
+    assert item["record"] == "customers/5"  # a customer: orders and their lines hang on it
+    shown = runner.invoke(app, ["review", "show", request_id, str(item["item"])])
+    assert shown.exit_code == 0 and ACCEPTING_FETCHES_MORE in shown.stdout
+    as_json = json.loads(runner.invoke(app, ["review", "show", request_id, str(item["item"]), "--json"]).stdout)
+    assert as_json["accepting_fetches_more"] is True
+    assert runner.invoke(app, ["review", "decide", request_id, str(item["item"]), "accepted"]).exit_code == 0
+    accepted = runner.invoke(app, ["review", "show", request_id, str(item["item"])])
+    assert "Avgjort: godtatt" in accepted.stdout and ACCEPTING_FETCHES_MORE not in accepted.stdout
+
+
+def test_only_a_group_with_references_to_follow_fetches_more_when_accepted(ws):
+    from dsar.store.domain import accepting_fetches_more
+
+    config = ws.config.controller("testbutikk")
+    assert accepting_fetches_more(config.systems["nettbutikk"], "customers/5")
+    assert accepting_fetches_more(config.systems["nettbutikk"], "order_lines/3")  # up to its order
+    assert not accepting_fetches_more(config.systems["nyhetsbrev"], "subscribers/4")
+    assert not accepting_fetches_more(None, "customers/5")  # a system no longer configured

@@ -92,3 +92,19 @@ def test_unknown_controller_lists_known(tmp_workspace):
     config = load_configuration(write(tmp_workspace, GOOD))
     with pytest.raises(Exception, match="ukjent virksomhet 'nope'.*shop"):
         config.controller("nope")
+
+
+def test_readme_lists_every_identity_type_the_configuration_accepts():
+    """A customer configures from README: every ``type`` an identity may have is explained there."""
+    from pathlib import Path
+    from typing import get_args
+
+    from dsar.config.models import IdentityType
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("A collection's `identities`", 1)[1].split("A wrong file is refused", 1)[0]
+    listed = {t for line in section.splitlines() if line.startswith("- ") for t in line[2:].split(" — ")[0].split("`")[1::2]}
+    assert listed == set(get_args(IdentityType))
+    national = section.split("- `national_id`", 1)[1]
+    assert "birth date it encodes" in national and "excludes the record" in national
+    assert "Never used to look records up" in national

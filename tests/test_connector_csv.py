@@ -243,3 +243,14 @@ def test_a_sub_address_finds_the_mailbox_it_reaches(tmp_path: Path) -> None:
         with connector(Workspace(root=tmp_path), customers=utf8, orders=utf8, newsletter=utf8) as csv:
             keys = {r.key for r in csv.find(Lookup(emails=(given,))) if r.collection == "customers"}
         assert {"1", "3", "5"} <= keys and "7" not in keys, given
+
+
+def test_line_key_n_is_line_n_plus_one_of_the_file(workspace: Workspace) -> None:
+    """As the configurations describe ``_line`` to staff: the header row not counted, the line
+    right below it is 1 (blank lines count), so staff open the file at line ``_line`` + 1."""
+    with connector(workspace) as csv:
+        condition = Condition("epost", "email", (PERSON_EMAIL,))
+        rows = list(csv.select(csv.system.collections["newsletter"], [condition]))
+    lines = NEWSLETTER.splitlines()  # lines[n] is line n + 1 of the file
+    assert [r["_line"] for r in rows] == [1, 4]
+    assert all(lines[r["_line"]].startswith(r["epost"]) for r in rows)

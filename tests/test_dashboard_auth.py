@@ -169,3 +169,36 @@ def test_registering_a_name_that_tells_no_one_apart_warns_staff(app, ws):
         full = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Rosseland",
                                               "emails": "kari@example.no", "method": "bankid"})
         assert "Registrert som" in full.text and 'class="flash warn"' not in full.text
+
+
+def test_registering_with_a_fodselsnummer_keeps_only_the_birth_date(app, ws):
+    from datetime import date
+
+    with TestClient(app) as client:
+        csrf = login(client)
+        form = client.get("/requests/new").text
+        assert "lagres bare datoen, ikke nummeret" in form
+        wrong = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Nordmann",
+                                               "emails": "kari@example.no", "birthdate": "21109834567"})
+        assert wrong.status_code == 400 and "er ikke et gyldig fødselsnummer" in wrong.text
+        page = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Nordmann",
+                                              "emails": "kari@example.no", "birthdate": "031198 12363",
+                                              "method": "bankid"})
+        assert "Registrert som" in page.text
+    (summary,) = open_store(ws).summaries()
+    assert open_store(ws).get(summary.id).person.birthdate == date(1998, 11, 3)
+
+
+def test_a_held_group_with_references_says_accepting_it_fetches_what_hangs_on_it(app, ws):
+    from dsar.store.domain import ACCEPTING_FETCHES_MORE
+
+    request_id = register(ws, "testbutikk")
+    store = open_store(ws)
+    customer = store.reconsider(request_id, "nettbutikk", "customers/5", "surname_differs", {}, "test")
+    subscriber = store.reconsider(request_id, "nyhetsbrev", "subscribers/4", "name_only", {}, "test")
+    with TestClient(app) as client:
+        login(client)
+        page = client.get(f"/requests/{request_id}").text
+    articles = {int(n): body for n, body in re.findall(r'data-item="(\d+)">(.*?)</article>', page, re.S)}
+    assert ACCEPTING_FETCHES_MORE in articles[customer]  # customers → orders → order lines
+    assert ACCEPTING_FETCHES_MORE not in articles[subscriber]  # the newsletter has no references

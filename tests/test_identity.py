@@ -130,6 +130,26 @@ def test_bad_birthdate(raw):
         parse_birthdate(raw)
 
 
+@pytest.mark.parametrize(
+    "raw, iso",
+    [
+        ("03119812363", "1998-11-03"),  # a fødselsnummer, as BankID gives it
+        ("031198 12363", "1998-11-03"),  # written in two groups
+        (" 0311 9812 363 ", "1998-11-03"),
+        ("43119812357", "1998-11-03"),  # a D-nummer: 40 added to the day
+    ],
+)
+def test_a_national_id_gives_the_birth_date_it_encodes(raw, iso):
+    assert parse_birthdate(raw).isoformat() == iso
+
+
+@pytest.mark.parametrize("raw", ["21109834567", "031198 12364", "31029812345", "99999999999"])
+def test_eleven_digits_that_are_no_national_id_are_refused_as_such(raw):
+    with pytest.raises(InputError, match="er ikke et gyldig fødselsnummer") as refused:
+        parse_birthdate(raw)
+    assert raw.replace(" ", "")[:6] not in str(refused.value)  # the error never repeats the number
+
+
 def test_sql_name_lookups_also_try_capitals_and_decomposed_letters():
     import unicodedata
 

@@ -252,3 +252,34 @@ def test_every_system_checks_and_audits_clean(sample_world: World, controllers: 
                 with connector_for(system, workspace) as connector:
                     assert connector.check() == (True, None), where
                     assert connector.audit_schema() == [], where
+
+
+def _file_keys() -> Iterator[tuple[str, str, str, object]]:
+    """(file, collection, key field, its description) for every collection keyed by its place in
+    a file, in the sample and the unseen configurations."""
+    import tomllib
+
+    root = Path(__file__).parents[1] / "sample_data"
+    for path in sorted([*(root / "config").glob("*.toml"), *(root / "unseen" / "config").glob("*.toml")]):
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        for system in raw.get("systems", {}).values():
+            for collection_id, collection in system.get("collections", {}).items():
+                keys = [collection["key"]] if isinstance(collection.get("key"), str) else collection.get("key", [])
+                for key in {"_line", "_row"} & set(keys):
+                    yield path.name, collection_id, key, collection.get("fields", {}).get(key)
+
+
+def test_a_files_line_or_row_key_is_described_as_numbered():
+    """Staff open the file at the number a record is named by: a CSV's ``_line`` doesn't count the
+    header row (the line below it is 1), an XLSX's ``_row`` is the row as the spreadsheet shows it."""
+    described = list(_file_keys())
+    assert {key for *_, key, _ in described} == {"_line", "_row"}
+    wanted = {
+        "_line": ("overskriftsraden ikke medregnet (linjen rett under overskriftsraden er 1)",
+                  "not counting the header row (the line right below the header is 1)"),
+        "_row": ("slik regnearket viser det", "as the spreadsheet shows it"),
+    }
+    for name, collection_id, key, text in described:
+        nb, en = (text.get("nb"), text.get("en")) if isinstance(text, dict) else (text, None)
+        assert nb and wanted[key][0] in nb, (name, collection_id)
+        assert en is None or wanted[key][1] in en, (name, collection_id)

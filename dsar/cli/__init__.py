@@ -260,13 +260,25 @@ def check(
                         "reached": {cid: reached.get(cid, []) for cid in system.collections},
                     }
                 )
+        if not ws.config.controllers:
+            # An empty workspace searches nothing: never a passing check.
+            rows.append({
+                "controller": "-", "system": CONFIG_ROW, "ok": False, "warnings": [], "reached": {},
+                "problem": (
+                    "ingen behandlingsansvarlig virksomhet er konfigurert: legg en fil per virksomhet i "
+                    f"{ws.config_dir / 'controllers'}/<id>.toml (se README, «Workspace and configuration»; "
+                    "sample_data/config/stavanger-foto.toml er et fullstendig eksempel)"
+                ),
+            })
         if json:
             emit_json(rows)
         else:
-            shown = [{**r, "system": STORE_SHOWN if r["system"] == STORE_ROW else r["system"]} for r in rows]
+            names = {STORE_ROW: STORE_SHOWN, CONFIG_ROW: CONFIG_SHOWN}
+            shown = [{**r, "system": names.get(r["system"], r["system"])} for r in rows]
             emit_table(shown, ["controller", "system", "ok", "problem"])
-            typer.echo("")
-            typer.echo("Slik nås samlingene:")
+            if any(r["reached"] for r in rows):
+                typer.echo("")
+                typer.echo("Slik nås samlingene:")
             for row in rows:
                 for cid, how in row["reached"].items():
                     typer.echo(for_terminal(f"  {row['controller']}/{row['system']}.{cid}: {'; '.join(how) or 'NÅS IKKE'}"))
@@ -335,6 +347,7 @@ def dashboard(
 
 # The request store's row in 'dsar check': --json keeps the English name for scripts.
 STORE_ROW, STORE_SHOWN = "request store", "kravlageret"
+CONFIG_ROW, CONFIG_SHOWN = "configuration", "konfigurasjonen"
 
 
 def _store_row(ws: Workspace) -> dict[str, object]:

@@ -22,7 +22,7 @@ def new(
     name: Annotated[str, typer.Option(help="Navnet på den som ber om innsyn.")],
     email: Annotated[list[str] | None, typer.Option(help="E-postadresse det skal søkes på (kan gjentas).")] = None,
     phone: Annotated[list[str] | None, typer.Option(help="Telefonnummer det skal søkes på (kan gjentas).")] = None,
-    birthdate: Annotated[str | None, typer.Option(help="Fødselsdatoen til den registrerte.")] = None,
+    birthdate: Annotated[str | None, typer.Option(help="Fødselsdatoen til den registrerte (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ), eller fødselsnummeret eller D-nummeret (11 sifre, mellomrom er greit): da lagres bare fødselsdatoen nummeret viser, ikke nummeret.")] = None,
     received: Annotated[str | None, typer.Option(help="Dagen kravet kom inn til den behandlingsansvarlige (ÅÅÅÅ-MM-DD); standard er i dag.")] = None,
     verified_by: Annotated[str | None, typer.Option("--method", "--verified-by", help=f"Hvordan identiteten ble bekreftet: {METHODS}. Utelates mens identitetskontrollen pågår.")] = None,
     on_behalf_of: Annotated[str | None, typer.Option(help="Navnet på den registrerte når noen andre ber om innsyn (foresatt eller fullmektig).")] = None,

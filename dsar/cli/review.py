@@ -69,7 +69,15 @@ def list_items(
         if json:
             emit_json(rows)
         else:
+            for row in rows:
+                row["decision"] = DECISIONS.get(str(row["decision"]), row["decision"])
             emit_table(rows, ["item", "system", "record", "why", "evidence", "decision"])
+            if rows:
+                # Item numbers run across every request: say which column to take them from.
+                typer.echo(
+                    f"\nNr er vurderingspostens nummer: 'dsar review show {request_id} NR', "
+                    f"'dsar review decide {request_id} NR accepted|rejected'."
+                )
 
 
 def _group_row(system: str, record: str, reason: str, evidence: dict[str, object], json: bool) -> dict[str, object]:
@@ -91,12 +99,14 @@ def show(
     with friendly_errors(json):
         from dsar.errors import InputError
         from dsar.store import open_store
+        from dsar.store.domain import ACCEPTING_FETCHES_MORE, accepting_fetches_more, no_review_item
 
         ws = open_workspace(workspace)
         store = open_store(ws)
-        match = next((i for i in store.review_items(request_id) if i.id == item), None)
+        items = store.review_items(request_id)
+        match = next((i for i in items if i.id == item), None)
         if match is None:
-            raise InputError(f"kravet {request_id} har ingen vurderingspost {item}")
+            raise InputError(no_review_item(request_id, item, items))
         request = store.get(request_id)
         resolution = ws.staging.resolution(request_id, match.system_id)
         records = [
@@ -105,26 +115,46 @@ def show(
             for f in ws.staging.read(request_id, match.system_id, collection)
             if (resolution.root(f.group) if resolution else f.group) == match.record_ref
         ]
+        controller = ws.config.controllers.get(request.controller_id)
+        system = controller.systems.get(match.system_id) if controller else None
+        fetches_more = match.decision != "accepted" and accepting_fetches_more(
+            system, match.record_ref, {r.collection for r in records}
+        )
         if json:
             emit_json(
                 {
+                    "item": match.id,
+                    "system": match.system_id,
+                    "record": match.record_ref,
+                    "decision": match.decision,
                     "asked_name": request.person.name,
                     "evidence": match.evidence,
                     "records": [{"collection": r.collection, "key": r.key, "fields": r.fields} for r in records],
+                    "accepting_fetches_more": fetches_more,
                 }
             )
         else:
             # Every value here may come from a source system: shown through for_terminal, so
             # an escape sequence in a field can't clear the screen or fake a line.
+            typer.echo(
+                f"Vurderingspost {match.id} i {request_id}: "
+                f"{for_terminal(match.system_id)} {for_terminal(match.record_ref)}"
+            )
             typer.echo(f"Innsynet gjelder: {for_terminal(request.person.name)}")
             typer.echo(
                 f"Holdt tilbake fordi {REASONS.get(match.reason, match.reason)} "
                 f"({for_terminal(_evidence_line(match.evidence))})"
             )
+            if match.decision:
+                shown = DECISIONS.get(match.decision, match.decision)
+                typer.echo(f"Avgjort: {shown} av {for_terminal(match.decided_by or '-')}")
             for record in records:
                 typer.echo(f"- {for_terminal(record.collection)} {for_terminal(record.key)}")
                 for key, value in record.fields.items():
                     typer.echo(f"    {for_terminal(key)}: {for_terminal(value)}")
+            if fetches_more:
+                typer.echo(ACCEPTING_FETCHES_MORE)
+            typer.echo(f"Avgjør: dsar review decide {request_id} {match.id} accepted|rejected")
 
 
 @app.command("excluded")

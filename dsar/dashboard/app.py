@@ -34,6 +34,7 @@ from dsar.paths import TEMPLATES
 from dsar.staff import LoggedIn, StaffDirectory
 from dsar.store import RequestStore, open_store
 from dsar.store.domain import (
+    ACCEPTING_FETCHES_MORE,
     CHANNELS,
     CLOSE_REASONS,
     DELIVERY_CHANNELS,
@@ -42,6 +43,7 @@ from dsar.store.domain import (
     VERIFICATION_METHODS,
     AccessRequest,
     Person,
+    accepting_fetches_more,
 )
 from dsar.store.states import RequestStatus, SystemStatus
 from dsar.workspace import Workspace
@@ -360,10 +362,18 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         running, run_error = runs.status(request_id)
         items = store.review_items(request_id)
         evidence = _evidence(workspace, request_id, items) if items else {}
+        fetches_more = {
+            item.id for item in items
+            if accepting_fetches_more(
+                controller.systems.get(item.system_id), item.record_ref,
+                {str(fields.get("(samling)")) for fields in evidence.get(item.id, [])},
+            )
+        }
         excluded = [g for g in excluded_groups(workspace, store, request_id) if not g.reconsidered]
         return render(
             request, me, "request.html", r=req, controller=controller,
             systems=_systems(store, request_id, controller), items=items, evidence=evidence,
+            fetches_more=fetches_more, ACCEPTING_FETCHES_MORE=ACCEPTING_FETCHES_MORE,
             audit=list(reversed(store.audit_log(request_id))), package=store.latest_package(request_id),
             sealed_password=_has_sealed_password(store, request_id), running=running, run_error=run_error,
             pauses=_pauses(store, request_id), excluded=excluded,

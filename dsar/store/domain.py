@@ -6,7 +6,7 @@ accidental ``log.info("%s", request)`` or an exception carrying the object leaks
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from dsar.deadlines import Clock
 from dsar.store.states import LABELS, RUNNABLE, RequestStatus, SystemStatus
 
 if TYPE_CHECKING:  # imported where used: the CLI answers a refusal without loading matching
+    from dsar.config.models import System
     from dsar.matching import Subject
     from dsar.records import Lookup
 
@@ -232,6 +233,47 @@ class ReviewItemView:
     decision: str | None
     decided_by: str | None
     evidence: dict[str, object] = field(default_factory=dict)
+
+
+def no_review_item(request_id: str, item: int, items: Sequence[ReviewItemView]) -> str:
+    """Why ``item`` is not one of the request's review items, with the numbers that are: item
+    numbers run across every request, so a request's only item may well be number 35."""
+    waiting = [i.id for i in items if i.decision is None]
+    decided = [i.id for i in items if i.decision is not None]
+    if len(waiting) == 1:
+        has = f"kravet har vurderingspost {waiting[0]}"
+    elif waiting:
+        has = f"kravet har vurderingspostene {_and(waiting)}"
+    else:
+        has = "kravet har ingen vurderingsposter som venter"
+    if decided:
+        has += f"; avgjort: {_and(decided)}"
+    return f"kravet {request_id} har ingen vurderingspost {item}; {has} (numrene løper på tvers av alle krav)"
+
+
+ACCEPTING_FETCHES_MORE = (
+    "Godtar du posten, hentes også postene som henger på den (via referansene), og de vurderes "
+    "på sitt eget grunnlag ved neste kjøring."
+)
+"""Said to staff beside a held group whose collection has references to follow: records
+reached from a held group are not fetched while it is held, so accepting it brings more."""
+
+
+def accepting_fetches_more(system: System | None, record_ref: str, collections: Iterable[str] = ()) -> bool:
+    """Whether a held group (``record_ref``, and the ``collections`` its records are in) has
+    references to follow once accepted: any reference of its system to or from them."""
+    from dsar.records import KEY_SEPARATOR
+
+    if system is None:
+        return False
+    held = {record_ref.split(KEY_SEPARATOR, 1)[0], *collections}
+    return any(ref.child_collection in held or ref.parent_collection in held for ref in system.references)
+
+
+def _and(numbers: Sequence[int]) -> str:
+    """``35``, ``35 og 36``, ``35, 36 og 40``."""
+    text = [str(n) for n in numbers]
+    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " og " + text[-1]
 
 
 @dataclass(frozen=True)

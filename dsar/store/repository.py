@@ -54,6 +54,7 @@ from dsar.store.domain import (
     RequestSummary,
     ReviewItemView,
     SystemRunView,
+    no_review_item,
 )
 from dsar.store.models import (
     AuditEvent,
@@ -709,13 +710,16 @@ class RequestStore:
     def review_items(self, request_id: str) -> list[ReviewItemView]:
         with self._session() as session:
             self._row(session, request_id)
-            items = session.scalars(
-                select(ReviewItem).where(ReviewItem.request_id == request_id).order_by(ReviewItem.id)
-            )
-            return [
-                ReviewItemView(i.id, i.system_id, i.record_ref, i.reason, i.decision, i.decided_by, dict(i.evidence or {}))
-                for i in items
-            ]
+            return self._review_items(session, request_id)
+
+    def _review_items(self, session: Session, request_id: str) -> list[ReviewItemView]:
+        items = session.scalars(
+            select(ReviewItem).where(ReviewItem.request_id == request_id).order_by(ReviewItem.id)
+        )
+        return [
+            ReviewItemView(i.id, i.system_id, i.record_ref, i.reason, i.decision, i.decided_by, dict(i.evidence or {}))
+            for i in items
+        ]
 
     def reconsider(
         self, request_id: str, system_id: str, ref: str, reason: str, evidence: dict[str, Any], actor: str
@@ -745,9 +749,10 @@ class RequestStore:
         if decision not in ("accepted", "rejected"):
             raise InputError("velg 'accepted' (det er personens) eller 'rejected' (det er ikke personens)")
         with self._session() as session:
+            self._row(session, request_id)
             item = session.get(ReviewItem, item_id)
             if item is None or item.request_id != request_id:
-                raise InputError(f"kravet {request_id} har ingen vurderingspost {item_id}")
+                raise InputError(no_review_item(request_id, item_id, self._review_items(session, request_id)))
             item.decision = decision
             item.decided_by = actor
             item.decided_at = datetime.now(UTC)
