@@ -75,6 +75,7 @@ REASONS = {
     "national_id_differs": "fødselsnummeret er et annet",
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
     "name_only": "funnet bare på navn",
+    "names_another": "henger på personens egen post, men bærer en annens navn (betaleren, en kontaktperson?)",
     "reached_from_held": "nådd fra en post som venter på vurdering",
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
@@ -479,6 +480,13 @@ class Resolver:
             # The person's own e-mail or phone and their whole name, but another birth date:
             # a register's typing error as likely as a namesake on a shared address. Held.
             assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
+        if (
+            assessment.conflicts == ["name_differs"] and raw.via is not None and raw.via.direction == "down"
+            and self._own_record(str(raw.via))
+        ):
+            # Hangs right on a record of the person's (their place's invoice, to the parent who
+            # pays): about the person, under somebody else's name. Not clearly another's: held.
+            assessment.conflicts[0] = "names_another"
         state = assessment.state
         own_id = f"{raw.collection}{KEY_SEPARATOR}{raw.key}"
         source_group = raw.group
@@ -560,6 +568,12 @@ class Resolver:
             group=group,
             redaction=raw.redaction,
         )
+
+    def _own_record(self, gid: str) -> bool:
+        """A record released as the person's that says so itself (their name, their birth
+        date): not a household's row that merely holds their address."""
+        node = self._nodes.get(gid)
+        return node is not None and node.state == "agree" and self._find(gid) in self._released_now()
 
     @staticmethod
     def _says_nothing(node: _Node) -> bool:

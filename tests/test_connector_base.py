@@ -403,6 +403,19 @@ def test_a_guardians_own_shop_account_is_not_the_childs_for_naming_the_guardian(
     assert status[("ordre", "60")] == "held"
 
 
+def test_a_record_on_the_persons_own_row_under_another_name_is_held_not_excluded():
+    # Mia asks herself, by her own address: her place's invoice is to her father, who pays.
+    tables = {**SCHOOL_TABLES, "pupils": [{**SCHOOL_TABLES["pupils"][2], "guardian_email": "mia@example.no"}]}
+    mia = Person("Mia Sæther", emails=("mia@example.no",), birthdate=date(2010, 1, 11))
+    status, found, _ = verdicts(SCHOOL, tables, mia)
+    assert status[("pupils", "3")] == "confirmed"
+    assert status[("invoices", "53")] == "held" and found_reason(found, "invoices", "53") == "names_another"
+    # Found by the payer's address instead, another child's invoice is clearly not hers.
+    status, _, _ = verdicts(SCHOOL, SCHOOL_TABLES, Person("Mia Sæther", emails=("stein@example.no",),
+                                                          birthdate=date(2010, 1, 11)))
+    assert status[("invoices", "52")] == "excluded"
+
+
 def test_a_name_in_another_script_holds_rather_than_differs():
     status, found, _ = verdicts(CLUB, CLUB_TABLES, Person("李", emails=("rosseland@example.no",)))
     assert status[("members", "1")] == "held" and found_reason(found, "members", "1") == "name_unverifiable"
