@@ -482,10 +482,12 @@ class Resolver:
             assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
         if (
             assessment.conflicts == ["name_differs"] and raw.via is not None and raw.via.direction == "down"
-            and self._own_record(str(raw.via))
+            and raw.via.collection != raw.collection and self._own_record(str(raw.via))
         ):
             # Hangs right on a record of the person's (their place's invoice, to the parent who
             # pays): about the person, under somebody else's name. Not clearly another's: held.
+            # (A row of the same kind pointing to theirs is another person: a family member
+            # under the main member.)
             assessment.conflicts[0] = "names_another"
         state = assessment.state
         own_id = f"{raw.collection}{KEY_SEPARATOR}{raw.key}"
