@@ -572,10 +572,14 @@ class Resolver:
         )
 
     def _own_record(self, gid: str) -> bool:
-        """A record released as the person's that says so itself (their name, their birth
-        date): not a household's row that merely holds their address."""
+        """A record that says itself it is the person's (their name, their birth date), even
+        one waiting for staff (a minor's row for someone who gave no birth date): not a
+        household's row that merely holds their address, nor one clearly somebody else's."""
         node = self._nodes.get(gid)
-        return node is not None and node.state == "agree" and self._find(gid) in self._released_now()
+        return (
+            node is not None and not node.follows and bool({"name", *STRONG} & node.agrees)
+            and not EXCLUDING & node.conflicts
+        )
 
     @staticmethod
     def _says_nothing(node: _Node) -> bool:

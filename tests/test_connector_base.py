@@ -410,6 +410,10 @@ def test_a_record_on_the_persons_own_row_under_another_name_is_held_not_excluded
     status, found, _ = verdicts(SCHOOL, tables, mia)
     assert status[("pupils", "3")] == "confirmed"
     assert status[("invoices", "53")] == "held" and found_reason(found, "invoices", "53") == "names_another"
+    # Without her birth date her row waits for staff (a minor's record); the invoice on it too.
+    status, found, _ = verdicts(SCHOOL, tables, Person("Mia Sæther", emails=("mia@example.no",)))
+    assert status[("pupils", "3")] == "held" and found_reason(found, "pupils", "3") == "child_record"
+    assert status[("invoices", "53")] == "held"
     # Found by the payer's address instead, another child's invoice is clearly not hers.
     status, _, _ = verdicts(SCHOOL, SCHOOL_TABLES, Person("Mia Sæther", emails=("stein@example.no",),
                                                           birthdate=date(2010, 1, 11)))
