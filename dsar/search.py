@@ -65,6 +65,8 @@ class Search:
         collection = self._system.collections[finding.collection]
         known = same_mailboxes(self._person.emails) | set(self._person.phones)
         for identity in collection.searchable:
+            if identity.guardian:
+                continue  # the guardian's, not the person's to confirm
             for field in identity.fields:
                 normalise = looks_like_email if identity.type == "email" else looks_like_phone
                 value = normalise(finding.fields.get(field))

@@ -420,6 +420,31 @@ def test_a_record_on_the_persons_own_row_under_another_name_is_held_not_excluded
     assert status[("invoices", "52")] == "excluded"
 
 
+def test_a_guardians_column_is_searched_but_never_offered_as_the_persons_own():
+    pupils = {
+        "key": "id",
+        "identities": [
+            {"type": "name", "columns": ["first_name", "last_name"]},
+            {"type": "birthdate", "column": "born"},
+            {"type": "email", "column": "own_email"},
+            {"type": "email", "column": "guardian_email", "guardian": True},
+        ],
+    }
+    school = system({"pupils": pupils}, [])
+    tables = {"pupils": [{"id": 3, "first_name": "Mia", "last_name": "Sæther", "born": "11.01.2010",
+                          "own_email": "mia@example.no", "guardian_email": "stein@example.no"}]}
+    connector = DictConnector(school, tables)
+    offered: list[tuple[str, str]] = []
+    mia = Person("Mia Sæther", emails=("mia@example.no",), birthdate=date(2010, 1, 11))
+    found = final_findings(connector, school, mia, suggestions=offered)
+    assert [f.status for f in found] == ["confirmed"] and offered == []
+    # The father's address finds her row in his request for her.
+    found = final_findings(DictConnector(school, tables), school,
+                           Person("Mia Sæther", emails=("stein@example.no",), birthdate=date(2010, 1, 11)),
+                           "guardian", requested_by="Stein Sæther")
+    assert [f.status for f in found] == ["confirmed"]
+
+
 def test_a_name_in_another_script_holds_rather_than_differs():
     status, found, _ = verdicts(CLUB, CLUB_TABLES, Person("李", emails=("rosseland@example.no",)))
     assert status[("members", "1")] == "held" and found_reason(found, "members", "1") == "name_unverifiable"

@@ -209,6 +209,10 @@ class IdentityField(_Model):
     column: str | None = None
     columns: list[str] | None = Field(default=None, min_length=2)
     digits_column: str | None = None
+    guardian: bool = False
+    """The value is a guardian's, not the record's person's (a parent's e-mail on a pupil's
+    row): records are found by it as by any e-mail or phone, but it is never offered to the
+    person as their own for a second search."""
 
     @model_validator(mode="after")
     def _one_of(self) -> IdentityField:
@@ -218,6 +222,8 @@ class IdentityField(_Model):
             raise ValueError("'columns' is only for a name kept in parts")
         if self.digits_column is not None and self.type != "phone":
             raise ValueError("'digits_column' is only for a phone number")
+        if self.guardian and self.type not in SEARCHABLE:
+            raise ValueError("'guardian' is only for an e-mail or a phone")
         return self
 
     @property
