@@ -177,7 +177,7 @@ def test_registering_with_a_fodselsnummer_keeps_only_the_birth_date(app, ws):
     with TestClient(app) as client:
         csrf = login(client)
         form = client.get("/requests/new").text
-        assert "lagres bare datoen, ikke nummeret" in form
+        assert "lagres bare datoen, ikke nummeret" in form  # the field's title: staff see it on hover
         wrong = client.post("/requests", data={"csrf": csrf, "controller": "testbutikk", "name": "Kari Nordmann",
                                                "emails": "kari@example.no", "birthdate": "21109834567"})
         assert wrong.status_code == 400 and "er ikke et gyldig fødselsnummer" in wrong.text
