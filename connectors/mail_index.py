@@ -48,8 +48,6 @@ from connectors.mail_terms import (
     Entry,
     Scanner,
     Unread,
-    digest,
-    hasher,
     name_pairs,
 )
 from dsar.keyed_cache import KeyedCache
@@ -138,16 +136,7 @@ class MailIndex(KeyedCache):
 
     def __init__(self, path: Path, data_key: DataKey) -> None:
         super().__init__(path, data_key)
-        self._base = hasher(b"")
         self._bulk = False
-
-    def keyed(self, key: bytes) -> None:
-        self._base = hasher(key)
-
-    def digest(self, kind: str, value: str) -> bytes:
-        # BLAKE2b in keyed mode is a MAC (a PRF under the key) and several times cheaper
-        # than HMAC-SHA256, which counts when every message leaves a few dozen terms.
-        return digest(self._base, kind, value)
 
     # -- keeping it current -------------------------------------------------------------
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors.mail_terms import digest, hasher
 from dsar.errors import DsarError
 from dsar.keyed_cache import KeyedCache
 from dsar.names import fold_name
@@ -87,11 +86,7 @@ class KnownNames(KeyedCache):
 
     def __init__(self, path: Path, data_key: DataKey) -> None:
         super().__init__(path, data_key)
-        self._base = hasher(b"")
         self._cache: dict[str, bool] = {}
-
-    def keyed(self, key: bytes) -> None:
-        self._base = hasher(key)
 
     @property
     def built(self) -> bool:
@@ -105,7 +100,7 @@ class KnownNames(KeyedCache):
             for name in names:
                 stats.names += 1
                 for group, value in name_forms(name):
-                    batch.add(digest(self._base, group, value))
+                    batch.add(self.digest(group, value))
                 if len(batch) >= _BATCH:
                     self.db.executemany("INSERT OR IGNORE INTO names VALUES (?)", [(h,) for h in batch])
                     batch.clear()
@@ -120,7 +115,7 @@ class KnownNames(KeyedCache):
         hit = self._cache.get(folded)
         if hit is None:
             group = "full" if " " in folded else "given"
-            row = self.db.execute("SELECT 1 FROM names WHERE hash = ?", (digest(self._base, group, folded),)).fetchone()
+            row = self.db.execute("SELECT 1 FROM names WHERE hash = ?", (self.digest(group, folded),)).fetchone()
             hit = self._cache[folded] = row is not None
         return hit
 
