@@ -65,6 +65,7 @@ from dsar.records import KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
 REASONS = {
     "name_differs": "navnet er et annet",
     "surname_differs": "etternavnet er et annet (byttet navn?)",
+    "first_name_close": "fornavnet skiller seg med én bokstav (skrivefeil, eller et familiemedlem?)",
     "child_record": "posten gjelder en mindreårig, og forespørselen oppgir ingen fødselsdato",
     "identifier_differs": "posten har en annen persons e-post eller telefon",
     "household_of_minor": "husstandens post, nådd fra en mindreårigs egen post (foreldrenes?)",
@@ -75,6 +76,7 @@ REASONS = {
     "national_id_differs": "fødselsnummeret er et annet",
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
     "name_only": "funnet bare på navn",
+    "child_with_own_contact": "et barns post med personens egen e-post eller telefon (foresatt?)",
     "names_another": "henger på personens egen post, men bærer en annens navn (betaleren, en kontaktperson?)",
     "reached_from_held": "nådd fra en post som venter på vurdering",
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
@@ -85,6 +87,9 @@ REASONS = {
 
 EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
+CONFINED = frozenset({"child_with_own_contact"})
+"""Conflicts of a record that is the person's only for what it says of them (their e-mail on a
+child's sign-up): staff may release the record, but what hangs on it is the other person's."""
 STRONG = frozenset({"birthdate", "national_id"})
 """What, agreeing beside the name, makes a record found by name the person's."""
 MINOR_AGE = 18
@@ -153,6 +158,8 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                 result.conflicts.append("name_differs")
             elif match is NameMatch.SURNAME_DIFFERS:
                 result.conflicts.append("surname_differs")
+            elif match is NameMatch.CLOSE:
+                result.conflicts.append("first_name_close")
             elif match is NameMatch.UNKNOWN and not asked_informative:
                 result.unverifiable = True
         elif identity.type == "birthdate" and subject.birthdate is None and not subject.for_child:
@@ -197,6 +204,10 @@ def _born_on(collection: Collection, fields: dict[str, Any]) -> date | None:
             if born is not None:
                 return born
     return None
+
+
+def _is_minor(born: date | None) -> bool:
+    return born is not None and age_on(born, date.today()) < MINOR_AGE
 
 
 def _collection_of(gid: str) -> str:
@@ -388,7 +399,7 @@ class Resolution:
             return True
         for source in verdict.sources:
             root = self.root(source)
-            if root in released:
+            if root in released and not CONFINED & set(self.verdicts[root].conflicts):
                 return True
             # A child's own record reached from a row found by the guardian's identifiers:
             # its agreeing name or birth date ties the path to the child.
@@ -406,7 +417,8 @@ class Resolution:
         if self.is_released(group, released):
             return False
         seen: set[str] = set()
-        stack = [self.root(group)]
+        start = self.root(group)
+        stack = [start]
         reached_excluded = False
         while stack:
             gid = stack.pop()
@@ -414,6 +426,9 @@ class Resolution:
                 continue
             seen.add(gid)
             verdict = self.verdicts.get(gid)
+            if verdict is not None and gid != start and CONFINED & set(verdict.conflicts):
+                reached_excluded = True  # no decision on it releases what hangs on it
+                continue
             if verdict is None or verdict.needs_decision:
                 return False  # a decision of staff's may release it
             if verdict.excluded:
@@ -480,6 +495,19 @@ class Resolver:
             # The person's own e-mail or phone and their whole name, but another birth date:
             # a register's typing error as likely as a namesake on a shared address. Held.
             assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
+        if (
+            {"email", "phone"} & set(raw.matched_on) and not self._subject.for_child and assessment.conflicts
+            and set(assessment.conflicts) <= {"name_differs", "birthdate_differs", "child_record"}
+            and self._adult_asking and _is_minor(_born_on(collection, raw.fields))
+            and not self._system.children_of(raw.collection)
+        ):
+            # A child's record carrying the person's own e-mail or phone (a sign-up a parent
+            # made for a child): the person's contact details on somebody else's record. Not
+            # clearly another's: held, and only the record itself can be released. A record
+            # with others hanging on it (a child patient's appointments) stays excluded: they
+            # are the child's, and an SMS line found by the parent's mobile would carry them
+            # into one group with it.
+            assessment.conflicts = ["child_with_own_contact"]
         if (
             assessment.conflicts == ["name_differs"] and raw.via is not None and raw.via.direction == "down"
             and raw.via.collection != raw.collection and self._own_record(str(raw.via))
@@ -587,6 +615,12 @@ class Resolver:
         return node.state == "neutral" or node.conflicts == {"household_of_minor"}
 
     @property
+    def _adult_asking(self) -> bool:
+        """Asking for themselves and not a minor by the birth date given (or none given)."""
+        born = self._subject.birthdate
+        return not self._subject.for_child and (born is None or age_on(born, date.today()) >= MINOR_AGE)
+
+    @property
     def _minor_asking(self) -> bool:
         born = self._subject.birthdate
         return not self._subject.for_child and born is not None and age_on(born, date.today()) < MINOR_AGE
@@ -615,15 +649,26 @@ class Resolver:
                 # person's holds too (the old order with the phone of the person's account).
                 node.direct = True
                 self._released = None
+        agreeing: dict[str, set[str]] = {}
+        for gid, values in self._agreeing.items():
+            agreeing.setdefault(self._find(gid), set()).update(values)
         for gid, (held, source) in self._foreign.items():
             # ... or its household turned out to be the person's own record's (an appointment
             # whose patient agrees, reached after its SMS lines).
+            node = self._nodes[gid]
             if held & known or (source is not None and self._nodes[self._find(source)].state == "agree"):
-                node = self._nodes[gid]
-                node.conflicts.discard("identifier_differs")
-                if not node.conflicts:
-                    node.state = "neutral"
-                self._released = None
+                pass
+            elif self._find(gid) == gid and (holders := self._holders_above(source, held, agreeing)):
+                # ... or a record agreeing with the person that its path passes through holds
+                # it, though that record waits for staff (an SMS line to the mobile of the
+                # patient row found by name alone): it waits with that record, and only it.
+                node.sources = holders
+            else:
+                continue
+            node.conflicts.discard("identifier_differs")
+            if not node.conflicts:
+                node.state = "neutral"
+            self._released = None
         self._foreign = {}
         # A row holding only an identifier the person shares with somebody else, pointing to
         # that other person's record (Ola's contact row with the family address Kari uses for
@@ -646,6 +691,25 @@ class Resolver:
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
+
+    def _holders_above(self, source: str | None, held: set[str], agreeing: dict[str, set[str]]) -> set[str]:
+        """The groups agreeing with the person, on the path up from ``source``, that hold one
+        of the ``held`` e-mails or phones. ``agreeing``: each group's e-mails and phones."""
+        holders: set[str] = set()
+        seen: set[str] = set()
+        stack = [self._find(source)] if source is not None else []
+        while stack:
+            gid = stack.pop()
+            if gid in seen:
+                continue
+            seen.add(gid)
+            node = self._nodes[gid]
+            if EXCLUDING & node.conflicts:
+                continue  # somebody else's: what hangs on it is excluded with it anyway
+            if agreeing.get(gid, set()) & held:
+                holders.add(gid)
+            stack.extend(self._find(s) for s in node.sources)
+        return holders
 
     def _namesakes(self, released: set[str]) -> None:
         """Two people of the same name behind one phone (a mother and her grown daughter on

@@ -40,6 +40,9 @@ class NameMatch(Enum):
     PARTIAL = "partial"
     DIFFER = "differ"
     SURNAME_DIFFERS = "surname_differs"
+    CLOSE = "close"
+    """The surname agrees and the first name is one letter off: a typo (``Stin``) or another
+    person of the family (``Tine`` and ``Trine``); nothing tells which."""
     UNKNOWN = "unknown"
 
 
@@ -142,6 +145,8 @@ def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
             return NameMatch.PARTIAL, score
     if first_ok and any(len(t) == 1 and any(p[0] == t for p in a.tokens[1:]) for t in held_tokens):
         return NameMatch.PARTIAL, score  # "Hege T.": the surname as an initial
+    if last_ok and any(_one_off(a.first, t) for t in held_tokens):
+        return NameMatch.CLOSE, score
     if first_ok and len(h.words) >= 2:
         return NameMatch.SURNAME_DIFFERS, score
     return NameMatch.DIFFER, score
@@ -245,6 +250,16 @@ def _same(x: str, y: str, *, surname: bool = False) -> bool:
     if x == y:
         return True
     if min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 1:
+        return False
+    from rapidfuzz.distance import OSA
+
+    return OSA.distance(x, y) <= 1
+
+
+def _one_off(x: str, y: str) -> bool:
+    """One letter added, dropped, changed or two swapped, in words of three letters or more
+    (the short first names ``_same`` won't forgive: ``Stin``/``Stian``, ``Nah``/``Noah``)."""
+    if x == y or min(len(x), len(y)) < 3 or abs(len(x) - len(y)) > 1:
         return False
     from rapidfuzz.distance import OSA
 
