@@ -271,3 +271,5 @@ def test_only_a_group_with_references_to_follow_fetches_more_when_accepted(ws):
     assert accepting_fetches_more(config.systems["nettbutikk"], "order_lines/3")  # up to its order
     assert not accepting_fetches_more(config.systems["nyhetsbrev"], "subscribers/4")
     assert not accepting_fetches_more(None, "customers/5")  # a system no longer configured
+    # A child's record held for the parent's own address: only the row itself can be released.
+    assert not accepting_fetches_more(config.systems["nettbutikk"], "customers/5", reason="child_with_own_contact")

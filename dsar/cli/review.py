@@ -118,7 +118,7 @@ def show(
         controller = ws.config.controllers.get(request.controller_id)
         system = controller.systems.get(match.system_id) if controller else None
         fetches_more = match.decision != "accepted" and accepting_fetches_more(
-            system, match.record_ref, {r.collection for r in records}
+            system, match.record_ref, {r.collection for r in records}, match.reason
         )
         if json:
             emit_json(

@@ -366,7 +366,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
             item.id for item in items
             if accepting_fetches_more(
                 controller.systems.get(item.system_id), item.record_ref,
-                {str(fields.get("(samling)")) for fields in evidence.get(item.id, [])},
+                {str(fields.get("(samling)")) for fields in evidence.get(item.id, [])}, item.reason,
             )
         }
         excluded = [g for g in excluded_groups(workspace, store, request_id) if not g.reconsidered]

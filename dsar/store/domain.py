@@ -259,12 +259,17 @@ ACCEPTING_FETCHES_MORE = (
 reached from a held group are not fetched while it is held, so accepting it brings more."""
 
 
-def accepting_fetches_more(system: System | None, record_ref: str, collections: Iterable[str] = ()) -> bool:
+def accepting_fetches_more(
+    system: System | None, record_ref: str, collections: Iterable[str] = (), reason: str | None = None
+) -> bool:
     """Whether a held group (``record_ref``, and the ``collections`` its records are in) has
-    references to follow once accepted: any reference of its system to or from them."""
+    references to follow once accepted: any reference of its system to or from them — unless
+    it is held for a ``reason`` that releases the record alone (a child's sign-up with the
+    parent's address: what hangs on it is the child's)."""
+    from dsar.matching import CONFINED
     from dsar.records import KEY_SEPARATOR
 
-    if system is None:
+    if system is None or reason in CONFINED:
         return False
     held = {record_ref.split(KEY_SEPARATOR, 1)[0], *collections}
     return any(ref.child_collection in held or ref.parent_collection in held for ref in system.references)
