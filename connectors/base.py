@@ -286,7 +286,8 @@ class Step:
 
     @property
     def label(self) -> str:
-        return f"{self.reference.label} ({self.direction})"
+        """For staff (``dsar check``): the reference and which way it is followed."""
+        return f"{self.reference.label} ({'ned' if self.direction == 'down' else 'opp'})"
 
 
 @dataclass(frozen=True)

@@ -53,16 +53,19 @@ def _index_warnings(
     """A warning (with the statement that fixes it) when no index serves the lookup ``find``
     runs on ``column``: the expression ``connectors.sql_expressions`` compares, or the column."""
     dialect = conn.dialect
-    where = f"{config_key(system, collection)} (table {collection.table!r})"
+    where = f"{config_key(system, collection)} (tabellen {collection.table!r})"
     statement = index_statement(str(collection.table), column, kind, dialect)
-    what = {"email": "e-mail", "phone": "phone", "name": "name", "surname": "surname"}.get(kind, "reference")
+    column_of = {"email": "e-postkolonnen", "phone": "telefonkolonnen", "name": "navnekolonnen",
+                 "surname": "etternavnskolonnen"}.get(kind, "kolonnen")
+    lookup = {"email": "e-postoppslag", "phone": "telefonoppslag", "name": "navneoppslag",
+              "surname": "etternavnsoppslag"}.get(kind, "referanseoppslag")
     warnings = []
     if kind == "phone" and dialect.name in ("mysql", "mariadb"):
         digits = next((i.digits_column for i in collection.identities_of("phone") if i.column == column), None)
         if digits is None or _normal(digits) not in leads:
             warnings.append(
-                f"{where}: phone column {column!r} has no indexed digits column, so every lookup "
-                f"scans the table (and reads every spelling of the number); {statement}"
+                f"{where}: telefonkolonnen {column!r} har ingen indeksert sifferkolonne, så hvert oppslag "
+                f"leser hele tabellen (og hver skrivemåte av nummeret); {statement}"
             )
         return warnings
     if kind in ("email", "name", "surname", "phone") and dialect.name in ("sqlite", "postgresql"):
@@ -70,22 +73,22 @@ def _index_warnings(
         expr = phone_digits(col, dialect.name) if kind == "phone" else folded(col, dialect.name)
         if _normal(expression_sql(expr, dialect)) not in leads:
             warnings.append(
-                f"{where}: {what} column {column!r} has no index on the expression lookups compare, "
-                f"so every lookup scans the table; {statement}"
+                f"{where}: {column_of} {column!r} har ingen indeks på uttrykket oppslagene sammenligner, "
+                f"så hvert oppslag leser hele tabellen; {statement}"
             )
         return warnings
     if _normal(column) not in leads:
         warnings.append(
-            f"{where}: column {column!r} ({what} lookup) has no index leading with it, so "
-            f"every lookup scans the table; {statement}"
+            f"{where}: kolonnen {column!r} ({lookup}) har ingen indeks som begynner med den, så "
+            f"hvert oppslag leser hele tabellen; {statement}"
         )
     if kind == "email" and dialect.name in ("mysql", "mariadb"):
         collation = _mysql_collation(conn, str(collection.table), collection.schema_, column)
         if collation and not _case_insensitive_pad_space(collation):
             warnings.append(
-                f"{where}: e-mail column {column!r} uses collation {collation!r}; lookups "
-                "need a case-insensitive PAD SPACE collation (e.g. utf8mb4_unicode_ci) to "
-                "find differently written addresses"
+                f"{where}: e-postkolonnen {column!r} bruker sorteringsrekkefølgen {collation!r}; oppslagene "
+                "trenger en som ikke skiller store og små bokstaver og er PAD SPACE (f.eks. "
+                "utf8mb4_unicode_ci) for å finne adresser skrevet på andre måter"
             )
     return warnings
 

@@ -85,7 +85,14 @@ class Workspace:
             return resolve_secret(store.url_env)
         if store.url:
             return self.expand(store.url)
-        return f"sqlite:///{self.root / 'store.db'}"
+        return self.default_store_url()
+
+    def default_store_path(self) -> Path:
+        """The embedded store's file, used when the settings name no other store."""
+        return self.root / "store.db"
+
+    def default_store_url(self) -> str:
+        return f"sqlite:///{self.default_store_path()}"
 
     def expand(self, text: str) -> str:
         """Fill ``{workspace}`` in a URL or path from the configuration."""

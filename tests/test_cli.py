@@ -173,6 +173,19 @@ def test_check_fails_on_a_workspace_without_a_controller(tmp_path):
     assert "Slik nås samlingene" not in result.stdout
     rows = json.loads(runner.invoke(app, ["check", "--workspace", str(tmp_path), "--json"]).stdout)
     assert [(r["system"], r["ok"]) for r in rows] == [("request store", True), ("configuration", False)]
+    # A check changes nothing: the store is made by the first request, and the check says so.
+    assert not (tmp_path / "store.db").exists()
+    assert "opprettes ved første" in rows[0]["warnings"][0]
+
+
+@pytest.mark.parametrize("command", [["check"], ["status"], ["review", "list", "INN-2026-AAAAAA"]])
+def test_a_workspace_that_does_not_exist_is_an_error_and_is_not_made(tmp_path, command):
+    missing = tmp_path / "arbeidsomrade-skrivefeil"
+    result = runner.invoke(app, [*command, "--workspace", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert f"arbeidsområdet {missing} finnes ikke" in result.stderr
+    assert "Traceback" not in result.output
+    assert not missing.exists()
 
 
 def test_staff_list_what_was_excluded_and_put_one_to_a_decision(ws):

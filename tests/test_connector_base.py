@@ -455,8 +455,8 @@ def test_a_name_in_another_script_holds_rather_than_differs():
 def test_the_plan_says_how_each_collection_is_reached():
     how = SearchPlan.of(CLUB).reachable()
     assert "e-post/telefon" in how["contacts"]
-    assert any("up" in step for step in how["members"])
-    assert any("down" in step for step in how["fees"])
+    assert any("(opp)" in step for step in how["members"])
+    assert any("(ned)" in step for step in how["fees"])
 
 
 # -- what the source matches more loosely than we do --------------------------------------------

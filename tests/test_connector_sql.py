@@ -426,9 +426,9 @@ def test_audit_names_lookups_no_index_serves(tmp_path: Path) -> None:
         warnings = connector.audit_schema()
     text = "\n".join(warnings)
     assert len(warnings) == 4, text
-    assert "e-mail column 'email' has no index on the expression" in text  # a plain index doesn't serve lower(trim())
-    assert "phone column 'phone'" in text and "surname column 'last_name'" in text
-    assert "column 'customer_id' (reference lookup)" in text and "collections.orders" in text
+    assert "e-postkolonnen 'email' har ingen indeks på uttrykket" in text  # a plain index doesn't serve lower(trim())
+    assert "telefonkolonnen 'phone'" in text and "etternavnskolonnen 'last_name'" in text
+    assert "kolonnen 'customer_id' (referanseoppslag)" in text and "collections.orders" in text
     # The advice is a statement the database takes as it is; after it, nothing is left to fix.
     with sqlite3.connect(tmp_path / "poor.db") as db:
         for warning in warnings:

@@ -279,10 +279,10 @@ def check(
             if any(r["reached"] for r in rows):
                 typer.echo("")
                 typer.echo("Slik nås samlingene:")
-            for row in rows:
+            for row in shown:
                 for cid, how in row["reached"].items():
                     typer.echo(for_terminal(f"  {row['controller']}/{row['system']}.{cid}: {'; '.join(how) or 'NÅS IKKE'}"))
-            for row in rows:
+            for row in shown:
                 for warning in row["warnings"]:
                     typer.echo(for_terminal(f"advarsel: {row['controller']}/{row['system']}: {warning}"), err=True)
         if not all(r["ok"] for r in rows):
@@ -358,7 +358,12 @@ def _store_row(ws: Workspace) -> dict[str, object]:
     row: dict[str, object] = {"controller": "-", "system": STORE_ROW, "ok": True, "problem": None,
                               "warnings": [], "reached": {}}
     try:
-        open_store(ws).close()
+        if ws.store_url() == ws.default_store_url() and not ws.default_store_path().exists():
+            # A check changes nothing: the store is made by the first request, not here.
+            _ = ws.data_key  # the key it will be sealed with loads, or the check says why not
+            row["warnings"] = ["kravlageret er ikke opprettet ennå; det opprettes ved første «dsar request new»"]
+        else:
+            open_store(ws).close()
     except DsarError as exc:
         row["ok"], row["problem"] = False, str(exc)
     return row
@@ -419,7 +424,7 @@ def keys_init(workspace: WorkspaceOption = None) -> None:
     with friendly_errors():
         from dsar.cli.demo import ensure_data_key
 
-        ws = open_workspace(workspace)
+        ws = open_workspace(workspace, must_exist=False)
         created = ensure_data_key(ws)
         typer.echo("Ny datanøkkel lagret." if created else "Datanøkkelen finnes allerede.", err=True)
 

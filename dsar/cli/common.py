@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dsar.errors import DsarError
+from dsar.errors import DsarError, InputError
 from dsar.safetext import escape_for_json_output, for_terminal
 from dsar.workspace import ENV_VAR, Workspace
 
@@ -24,8 +24,12 @@ WorkspaceOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Skriv ut JSON for skript.")]
 
 
-def open_workspace(path: Path | None) -> Workspace:
+def open_workspace(path: Path | None, *, must_exist: bool = True) -> Workspace:
+    """The workspace named by ``--workspace`` or the environment. One that doesn't exist is an
+    error, not a folder to start filling (a mistyped path would otherwise get a new store)."""
     workspace = Workspace.from_env(path)
+    if must_exist and not workspace.root.is_dir():
+        raise InputError(f"arbeidsområdet {workspace.root} finnes ikke (skrivefeil i --workspace eller {ENV_VAR}?)")
     os.environ[ENV_VAR] = str(workspace.root)  # the flow finds the workspace here
     return workspace
 
