@@ -257,6 +257,11 @@ def asking_relation(person: dict[str, str]) -> str:
     return "guardian" if person.get("guardian_id") else "self"
 
 
+def requester(person: dict[str, str], names: dict[str, str]) -> str | None:
+    """The guardian's name in a guardian's request (staff record who asked, ``--name``)."""
+    return names.get(person.get("guardian_id") or "") if asking_relation(person) == "guardian" else None
+
+
 def evaluate(
     root: Path,
     *,
@@ -383,8 +388,7 @@ def _evaluate(
             }
             for person in people:
                 pid = person["person_id"]
-                requested_by = names.get(person.get("guardian_id") or "") if asking_relation(person) == "guardian" else None
-                answer = _answer(connectors, subjects[pid], person, second_search, result, requested_by)
+                answer = _answer(connectors, subjects[pid], person, second_search, result, requester(person, names))
                 for system_id, (findings, review) in answer.items():
                     where = wheres[system_id]
                     tally = result.systems[where]

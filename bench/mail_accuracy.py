@@ -77,7 +77,7 @@ def _present(raw: bytes) -> set[tuple[str, str]]:
 
 
 def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
-    from bench.accuracy import asker, asking_relation
+    from bench.accuracy import asker, asking_relation, requester
     from connectors import connector_for
     from dsar.mail_message import parse, to_eml
     from dsar.redaction import Applier, Plan
@@ -87,7 +87,9 @@ def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
     started = time.perf_counter()
     sources = root / "sources"
     with (sources / "people.csv").open(encoding="utf-8", newline="") as handle:
-        people = [p for p in csv.DictReader(handle) if person_ids is None or p["person_id"] in person_ids]
+        everyone = list(csv.DictReader(handle))
+    names = {p["person_id"]: p["name"] for p in everyone}  # a guardian's name, as staff record who asked
+    people = [p for p in everyone if person_ids is None or p["person_id"] in person_ids]
     truth: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     with (sources / "ground_truth.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -111,7 +113,8 @@ def evaluate(root: Path, *, person_ids: set[str] | None = None) -> MailAccuracy:
                     mine = truth[(controller_id, system.id)].get(pid, set())
                     result.truth += len(mine)
                     found = set()
-                    search = Search(connector, system, asker(person)[0], asking_relation(person))
+                    search = Search(connector, system, asker(person)[0], asking_relation(person),
+                                    requester(person, names))
                     staged = list(search)
                     assert search.resolution is not None
                     released = search.resolution.released()
