@@ -377,23 +377,8 @@ class SearchPlan:
 
 
 def oriented(system: System) -> list[Reference]:
-    """The references with the parent on the side whose field is its key.
-
-    ``contacts.member_id -> members.id`` is the documented way to declare a reference (the
-    child's field holds the parent's key). Written the other way round
-    (``members.id -> contacts.member_id``) it means the same, and is searched the same: a
-    reference whose ``to`` field is not its collection's key while its ``from`` field is, is
-    turned around. One whose fields are keys on neither side (tickets → the show they name,
-    by a show code shared by many tickets) is followed down only.
-    """
-    turned = []
-    for ref in system.references:
-        parent = system.collections[ref.parent_collection]
-        child = system.collections[ref.child_collection]
-        if parent.key != [ref.parent_field] and child.key == [ref.child_field]:
-            ref = Reference.model_validate({"from": ref.to, "to": ref.from_})
-        turned.append(ref)
-    return turned
+    """The references as they are searched (``System.oriented_references``)."""
+    return system.oriented_references()
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,16 @@ REASONS = {
 
 EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
+ANOTHER_PERSON = frozenset(
+    {"first_name_close", "surname_differs", "birthdate_differs_named", "namesake_household", "namesake_birthdate"}
+)
+"""Held conflicts that say the record may be somebody else (a sister one letter off, a namesake),
+as against doubts about a household's record (``household_of_minor``)."""
+CHILD_WITH_OWN_CONTACT = frozenset(
+    {"name_differs", "first_name_close", "surname_differs", "birthdate_differs", "child_record"}
+)
+"""What a minor's record carrying the adult asker's own e-mail or phone may say against the
+person and still be held as ``child_with_own_contact`` (its name and birth date are the child's)."""
 CONFINED = frozenset({"child_with_own_contact"})
 """Conflicts of a record that is the person's only for what it says of them (their e-mail on a
 child's sign-up): staff may release the record, but what hangs on it is the other person's."""
@@ -240,10 +250,13 @@ def other_identifier(subject: Subject, collection: Collection, fields: dict[str,
     return other
 
 
-def identifiers(collection: Collection, fields: dict[str, Any]) -> set[str]:
-    """The normalised e-mails (as the mailboxes they reach) and phones a record holds."""
+def identifiers(collection: Collection, fields: dict[str, Any], *, own: bool = False) -> set[str]:
+    """The normalised e-mails (as the mailboxes they reach) and phones a record holds; with
+    ``own``, only those of the person it is about (not a guardian's column)."""
     found = set()
     for identity in collection.searchable:
+        if own and identity.guardian:
+            continue
         for name in identity.fields:
             if identity.type == "email":
                 email = looks_like_email(fields.get(name))
@@ -461,6 +474,8 @@ class Resolver:
     def __init__(self, system: System, subject: Subject) -> None:
         self._system = system
         self._subject = subject
+        self._parents = {ref.parent_collection for ref in system.oriented_references()}
+        """Collections others hang on, however their references are declared."""
         self._nodes: dict[str, _Node] = {}
         self._parent: dict[str, str] = {}
         self._dependents: dict[str, set[str]] = {}
@@ -497,9 +512,9 @@ class Resolver:
             assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
         if (
             {"email", "phone"} & set(raw.matched_on) and not self._subject.for_child and assessment.conflicts
-            and set(assessment.conflicts) <= {"name_differs", "birthdate_differs", "child_record"}
+            and set(assessment.conflicts) <= CHILD_WITH_OWN_CONTACT
             and self._adult_asking and _is_minor(_born_on(collection, raw.fields))
-            and not self._system.children_of(raw.collection)
+            and raw.collection not in self._parents
         ):
             # A child's record carrying the person's own e-mail or phone (a sign-up a parent
             # made for a child): the person's contact details on somebody else's record. Not
@@ -553,7 +568,7 @@ class Resolver:
                 node.conflicts.add("household_of_minor")
                 node.state = "conflict"
             elif state == "agree":
-                held = identifiers(collection, raw.fields)
+                held = identifiers(collection, raw.fields, own=True)
                 if held:
                     self._agreeing[own_id] = held
                 if "name" in assessment.agrees and not STRONG & set(assessment.agrees):
@@ -674,13 +689,16 @@ class Resolver:
         # that other person's record (Ola's contact row with the family address Kari uses for
         # her own membership), may be the other person's alone: held for staff to decide.
         pointed = {gid: {self._find(t) for t in targets} for gid, targets in self._up.items()}
+        # The person's own record may itself wait for staff (another surname on it: held), and
+        # the other's may be held rather than excluded (a sister one letter off): a row on the
+        # shared identifier that points only to records in doubt is held all the same.
         mine = set(known)
         for gid, targets in pointed.items():
-            if any(self._nodes[t].state == "agree" for t in targets):
+            if any(self._nodes[t].state == "agree" or self._maybe_theirs(t) for t in targets):
                 mine |= self._holds.get(gid, set())
         for gid, targets in pointed.items():
             node = self._nodes[self._find(gid)]
-            others = targets and all(EXCLUDING & self._nodes[t].conflicts for t in targets)
+            others = targets and all((EXCLUDING | ANOTHER_PERSON) & self._nodes[t].conflicts for t in targets)
             if node.state == "neutral" and others and self._holds.get(gid, set()) & mine:
                 node.conflicts.add("identifier_shared")
                 node.state = "conflict"
@@ -691,6 +709,11 @@ class Resolver:
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
+
+    def _maybe_theirs(self, gid: str) -> bool:
+        """Held for staff on a doubt, not excluded: it may be the person's own record."""
+        node = self._nodes[gid]
+        return node.state == "conflict" and not EXCLUDING & node.conflicts
 
     def _holders_above(self, source: str | None, held: set[str], agreeing: dict[str, set[str]]) -> set[str]:
         """The groups agreeing with the person, on the path up from ``source``, that hold one
