@@ -65,6 +65,7 @@ from dsar.records import KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
 REASONS = {
     "name_differs": "navnet er et annet",
     "surname_differs": "etternavnet er et annet (byttet navn?)",
+    "given_name_part": "fornavnet stemmer bare delvis (Per / Per-Erik, Anne / Kari Anne): samme person, eller en slektning?",
     "first_name_close": "fornavnet skiller seg med én bokstav (skrivefeil, eller et familiemedlem?)",
     "child_record": "posten gjelder en mindreårig, og forespørselen oppgir ingen fødselsdato",
     "identifier_differs": "posten har en annen persons e-post eller telefon",
@@ -79,6 +80,8 @@ REASONS = {
     "child_with_own_contact": "et barns post med personens egen e-post eller telefon (foresatt?)",
     "names_another": "henger på personens egen post, men bærer en annens navn (betaleren, en kontaktperson?)",
     "reached_from_held": "nådd fra en post som venter på vurdering",
+    "parents_differ": "hører både til en av personens poster og til en annens (koblet på en delt verdi)",
+    "key_not_unique": "flere poster har samme nøkkel i kildesystemet; hver må vurderes",
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
@@ -88,12 +91,13 @@ REASONS = {
 EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 ANOTHER_PERSON = frozenset(
-    {"first_name_close", "surname_differs", "birthdate_differs_named", "namesake_household", "namesake_birthdate"}
+    {"first_name_close", "given_name_part", "surname_differs", "birthdate_differs_named", "namesake_household",
+     "namesake_birthdate"}
 )
 """Held conflicts that say the record may be somebody else (a sister one letter off, a namesake),
 as against doubts about a household's record (``household_of_minor``)."""
 CHILD_WITH_OWN_CONTACT = frozenset(
-    {"name_differs", "first_name_close", "surname_differs", "birthdate_differs", "child_record"}
+    {"name_differs", "first_name_close", "given_name_part", "surname_differs", "birthdate_differs", "child_record"}
 )
 """What a minor's record carrying the adult asker's own e-mail or phone may say against the
 person and still be held as ``child_with_own_contact`` (its name and birth date are the child's)."""
@@ -170,10 +174,15 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                 result.conflicts.append("surname_differs")
             elif match is NameMatch.CLOSE:
                 result.conflicts.append("first_name_close")
+            elif match is NameMatch.GIVEN_PART:
+                result.conflicts.append("given_name_part")
             elif match is NameMatch.UNKNOWN and not asked_informative:
                 result.unverifiable = True
-        elif identity.type == "birthdate" and subject.birthdate is None and not subject.for_child:
-            held_date = _held_date(fields.get(identity.fields[0]))
+        elif identity.type in ("birthdate", "national_id") and subject.birthdate is None and not subject.for_child:
+            value = fields.get(identity.fields[0])
+            held_date = _held_date(value) if identity.type == "birthdate" else (
+                national_id_birthdate(number) if (number := national_id(value)) else None
+            )
             if held_date is not None and age_on(held_date, date.today()) < MINOR_AGE:
                 # Somebody asking for themselves without a birth date, and a minor's record:
                 # a parent with the child's name (Jr./Sr.)? A person decides.
@@ -295,6 +304,8 @@ class _Node:
     """Joined to a record that says who it is about (or found by the person's identifiers)."""
     requester: bool = False
     """Names the guardian asking: it says who it is about, but not which child (no anchor)."""
+    down_from: set[str] = field(default_factory=set)
+    """The groups it was reached down from (the parents it is a child of)."""
 
 
 @dataclass(frozen=True)
@@ -545,13 +556,13 @@ class Resolver:
             # a row holding an e-mail or phone the person neither gave nor holds in a record
             # of theirs is somebody else's (decided when the search ends).
             foreign = other_identifier(self._subject, collection, raw.fields)
-        # A minor asking for themselves, and a record reached up from theirs that says nothing
+        # A minor asking (or a guardian for one), and a record reached up from theirs that says nothing
         # of whose it is (the flat a teenager's resident row points to): the household's — the
         # flat's share is the parents', perhaps under a parent's address — not theirs. Held.
         # (An adult resident's flat is their home, released with their resident row.)
         above = (
             raw.via is not None and raw.via.direction == "up" and state == "neutral" and collection.searchable
-            and self._minor_asking
+            and (self._minor_asking or self._subject.for_child)
         )
         if raw.via is None or raw.shared or state != "neutral" or foreign or above:
             node = self._node(own_id, state, raw.matched_on, assessment)
@@ -657,8 +668,15 @@ class Resolver:
         # with the person holds too (their resident row's mobile) is the person's after all.
         released = self._released_now()
         known = {v for gid, held in self._agreeing.items() if self._find(gid) in released for v in held}
+        own_born = {
+            born for gid, born in self._born.items()
+            if self._find(gid) in released and {"email", "phone"} & self._nodes[gid].matched_on
+        }
         for gid, held in self._agreeing.items():
             node = self._nodes[self._find(gid)]
+            born = self._born.get(gid)
+            if born is not None and own_born and born not in own_born:
+                continue  # another birth date than the person's own record: a namesake (a son)
             if node.name_hit and not node.direct and node.state == "agree" and held & known:
                 # Found by name, and it holds an e-mail or phone a released record of the
                 # person's holds too (the old order with the phone of the person's account).
@@ -703,12 +721,26 @@ class Resolver:
                 node.conflicts.add("identifier_shared")
                 node.state = "conflict"
                 self._released = None
+        self._two_parents()
         self._namesakes(released)
         self._household_namesakes(released)
         self._holds, self._up, self._agreeing, self._born, self._named = {}, {}, {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
+
+    def _two_parents(self) -> None:
+        """A record that says nothing of whose it is, reached down both from a record of the
+        person's and from one clearly somebody else's (an order joined on the family address
+        to both partners' customer rows): whose it is, a person decides."""
+        for gid, node in self._nodes.items():
+            if self._find(gid) != gid or node.state != "neutral" or len(node.down_from) < 2:
+                continue
+            parents = [self._nodes[self._find(p)] for p in node.down_from]
+            if any(EXCLUDING & p.conflicts for p in parents) and any(not EXCLUDING & p.conflicts for p in parents):
+                node.conflicts.add("parents_differ")
+                node.state = "conflict"
+                self._released = None
 
     def _maybe_theirs(self, gid: str) -> bool:
         """Held for staff on a doubt, not excluded: it may be the person's own record."""
@@ -755,6 +787,16 @@ class Resolver:
                 group.conflicts.add("namesake_birthdate")
                 group.state = "conflict"
                 self._released = None
+        if len(own) > 1:
+            # Two birth dates on records of the person's name found by one e-mail (a father and
+            # his grown son on the family address): which is the person's, nothing here says.
+            for gid, born in self._born.items():
+                node = self._nodes[gid]
+                if "email" in node.matched_on and born in own and not node.conflicts:
+                    group = self._nodes[self._find(gid)]
+                    group.conflicts.add("namesake_birthdate")
+                    group.state = "conflict"
+                    self._released = None
 
     def _household_namesakes(self, released: set[str]) -> None:
         """Two rows of the person's name in one register: one found by the person's own
@@ -807,6 +849,11 @@ class Resolver:
             )
             self._nodes[gid] = node
             self._parent[gid] = gid
+        else:
+            # A second record under one key (a customer number a household shares, an empty key
+            # cell): one verdict can't cover both, so both wait for staff, who see each.
+            node.conflicts.add("key_not_unique")
+            node.state = "conflict"
         return node
 
     def _link(self, target: str, via: Link, source_group: str | None, collection: Collection) -> None:
@@ -841,6 +888,8 @@ class Resolver:
         if via.direction == "up" and source_root in self._holds:
             self._up.setdefault(source_root, set()).add(target_root)
         root.sources.add(source_root)
+        if via.direction == "down":
+            root.down_from.add(source_root)
         self._dependents.setdefault(source_root, set()).add(target_root)
         self._mark(target_root)
 
@@ -875,6 +924,7 @@ class Resolver:
         if second.name_score is not None:
             first.name_score = max(first.name_score or 0, second.name_score)
         first.sources = {self._find(s) for s in first.sources | second.sources} - {first.id}
+        first.down_from |= second.down_from
         self._dependents.setdefault(first.id, set()).update(self._dependents.pop(second.id, set()))
         self._released = None
 

@@ -40,6 +40,10 @@ class NameMatch(Enum):
     PARTIAL = "partial"
     DIFFER = "differ"
     SURNAME_DIFFERS = "surname_differs"
+    GIVEN_PART = "given_part"
+    """The surname agrees and the asked first name is only part of the held given name, or the
+    other way round (``Per`` / ``Per-Erik``, ``Anne`` / ``Kari Anne``): the same person going by
+    part of their name, or a relative who shares part of it."""
     CLOSE = "close"
     """The surname agrees and the first name is one letter off: a typo (``Stin``) or another
     person of the family (``Tine`` and ``Trine``); nothing tells which."""
@@ -132,7 +136,7 @@ def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
             and any(_same(a.first, t) for t in h.words[-1]))
     )
     if first_ok and last_ok:
-        return NameMatch.AGREE, score
+        return (NameMatch.GIVEN_PART if _given_part_only(a, h) else NameMatch.AGREE), score
     if first_ok and any(_same(p, t, surname=True) for p in a.surname_parts for t in held_tokens):
         # "Ida Sandmo" asked, "Ida Sandmo Solås" held: the mother's maiden name as her
         # daughter's middle name, or the mother with a surname added at marriage.
@@ -254,6 +258,26 @@ def _same(x: str, y: str, *, surname: bool = False) -> bool:
     from rapidfuzz.distance import OSA
 
     return OSA.distance(x, y) <= 1
+
+
+def _given_part_only(a: Name, h: Name) -> bool:
+    """Whether the asked first name agrees with only part of the held given name, or the other
+    way round: one side hyphenated and the other holding only one of its parts (``Per`` and
+    ``Per-Erik``), or the asked first name found after another given name the request doesn't
+    hold (``Anne`` in ``Kari Anne Hansen``; ``Hansen Kari Anne``, surname first, is fine)."""
+    at = next((i for i, word in enumerate(h.words) if any(_same(a.first, p) for p in word)), None)
+    if at is None:
+        return False
+    asked, held = set(a.tokens), set(h.tokens)
+    if not all(any(_same(p, t) for t in asked) for p in h.words[at]):
+        return True  # "Per" asked, "Per-Erik" held
+    if not all(any(_same(p, t) for t in held) for p in a.words[0]):
+        return True  # "Per-Erik" asked, "Per" held
+    if 0 < at < len(h.words) - 1:
+        before = h.words[0]
+        surname_first = any(_same(p, t, surname=True) for p in a.surname_parts for t in before)
+        return not surname_first and not all(any(_same(p, t) for t in asked) for p in before)
+    return False
 
 
 def _one_off(x: str, y: str) -> bool:
