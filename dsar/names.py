@@ -33,6 +33,8 @@ _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l
 # sides alike, so a rare false equality ("joel"/"jol") costs nothing.
 _DIGRAPHS = (("aa", "a"), ("oe", "o"), ("ue", "u"))
 MAX_NAME = 200
+_CONJUNCTIONS = {("og",), ("and",)}
+"""Words joining two people's names on one row (``Kari og Per Hansen``)."""
 
 
 class NameMatch(Enum):
@@ -265,16 +267,24 @@ def _given_part_only(a: Name, h: Name) -> bool:
     way round: one side hyphenated and the other holding only one of its parts (``Per`` and
     ``Per-Erik``), or the asked first name found after another given name the request doesn't
     hold (``Anne`` in ``Kari Anne Hansen``; ``Hansen Kari Anne``, surname first, is fine)."""
-    at = next((i for i, word in enumerate(h.words) if any(_same(a.first, p) for p in word)), None)
-    if at is None:
+    # "Kari og Per Hansen": two people on one row; each name is judged on its own.
+    names: list[list[tuple[str, ...]]] = [[]]
+    for word in h.words:
+        if word in _CONJUNCTIONS:
+            names.append([])
+        else:
+            names[-1].append(word)
+    hit = next(((name, i) for name in names for i, word in enumerate(name) if any(_same(a.first, p) for p in word)), None)
+    if hit is None:
         return False
+    words, at = hit
     asked, held = set(a.tokens), set(h.tokens)
-    if not all(any(_same(p, t) for t in asked) for p in h.words[at]):
+    if not all(any(_same(p, t) for t in asked) for p in words[at]):
         return True  # "Per" asked, "Per-Erik" held
     if not all(any(_same(p, t) for t in held) for p in a.words[0]):
         return True  # "Per-Erik" asked, "Per" held
-    if 0 < at < len(h.words) - 1:
-        before = h.words[0]
+    if 0 < at < len(words) - 1:
+        before = words[0]
         surname_first = any(_same(p, t, surname=True) for p in a.surname_parts for t in before)
         return not surname_first and not all(any(_same(p, t) for t in asked) for p in before)
     return False

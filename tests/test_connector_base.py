@@ -832,3 +832,21 @@ def test_a_childs_patient_row_with_the_parents_mobile_stays_excluded_with_the_ch
     # request may carry them out.
     assert status[("patient", "19")] == "excluded"
     assert status[("visit", "93")] == "excluded"
+
+
+@pytest.mark.parametrize(
+    "asked, held, expected",
+    [
+        ("Per Hansen", "Per-Erik Hansen", NameMatch.GIVEN_PART),
+        ("Anne Hansen", "Kari Anne Hansen", NameMatch.GIVEN_PART),  # Kari Anne, or her daughter Anne
+        ("Kari Hansen", "Hansen, Kari Anne", NameMatch.AGREE),  # her middle name kept
+        ("Anne Marie Hansen", "Anne-Marie Hansen", NameMatch.AGREE),  # one name, two spellings
+        ("Kari Berg Hansen", "Kari Hansen", NameMatch.AGREE),  # the mellomnavn dropped
+        # Two people on one sign-up row: each is named in full.
+        ("Kjersti Haugby", "Fredrik og Kjersti Haugby", NameMatch.AGREE),
+        ("Stine Nilsen", "Tore Fløyberg og Stine Nilsen", NameMatch.AGREE),
+        ("Per Hansen", "Per-Erik og Kari Hansen", NameMatch.GIVEN_PART),
+    ],
+)
+def test_a_first_name_that_is_only_part_of_the_held_given_name_is_not_agreement(asked, held, expected):
+    assert compare_names(asked, held)[0] is expected
