@@ -30,7 +30,7 @@ def run_demo(root: Path, *, scale: float, seed: int, say: Callable[[str], None])
     from sample_data.generate import build_world
     from sample_data.vendor_api import serving
 
-    workspace = open_workspace(root)
+    workspace = open_workspace(root, must_exist=False)  # the demo builds it
     if not any((workspace.config_dir / "controllers").glob("*.toml")):
         say(f"Bygger eksempelverdenen i {workspace.root} …")
         build_world(workspace.root, scale=scale, seed=seed)
