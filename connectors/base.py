@@ -521,10 +521,13 @@ def row_matches(
     for identity in collection.searchable:
         for field in identity.fields:
             value = row.get(field)
+            # A guardian's column says so (``guardian_email``): in a guardian's request it is
+            # the guardian's own identifier; otherwise the person is somebody's guardian there.
+            prefix = "guardian_" if identity.guardian else ""
             if identity.type == "email" and (email := looks_like_email(value)) and mailbox(email) in mailboxes:
-                matched.append("email")
+                matched.append(f"{prefix}email")
             elif identity.type == "phone" and looks_like_phone(value) in lookup.phones:
-                matched.append("phone")
+                matched.append(f"{prefix}phone")
     if by_name and not matched:
         for identity in collection.identities_of("name"):
             if compare_names(lookup.name, held_name(identity, row))[0] is NameMatch.AGREE:

@@ -91,6 +91,10 @@ def email_spellings(normalised: str) -> list[str]:
 # -- phone -------------------------------------------------------------------------------------
 
 PHONE_INVALID = "telefonnummeret er ikke gyldig (skriv 8 sifre, eller + og landskoden)"
+PHONE_EXTENSION = (
+    "et nummer med internnummer (x 12) er et sentralbord som flere deler, ikke personens eget: "
+    "oppgi personens mobil- eller fasttelefonnummer"
+)
 
 
 def _parse_phone(value: str, region: str = DEFAULT_REGION) -> phonenumbers.PhoneNumber:
@@ -107,6 +111,10 @@ def _parse_phone(value: str, region: str = DEFAULT_REGION) -> phonenumbers.Phone
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException:
         raise InputError(PHONE_INVALID) from None
+    if number.extension:
+        # A switchboard's line ("22 33 44 55 x 12"): its colleagues share the number, so it
+        # tells no one apart. Never an identifier, in a request or in a record.
+        raise InputError(PHONE_EXTENSION)
     national = phonenumbers.national_significant_number(number)  # leading zeros kept (Italy: 06 …)
     if number.national_number == 0 or len(national) < 4:  # "0020000000", "+4901": no number
         raise InputError(PHONE_INVALID)
@@ -175,6 +183,10 @@ def phone_digit_forms(e164: str) -> list[str]:
     ``91234567``, ``4791234567``, ``004791234567`` (and a trunk ``0`` for countries that dial
     one). SQL lookups compare a digits-only expression of the column with these."""
     number = phonenumbers.parse(e164, None)
+    if number.extension:
+        # A switchboard's line ("22 33 44 55 x 12"): its colleagues share the number, so it
+        # tells no one apart. Never an identifier, in a request or in a record.
+        raise InputError(PHONE_EXTENSION)
     national = phonenumbers.national_significant_number(number)  # leading zeros kept (Italy: 06 …)
     cc = str(number.country_code)
     forms = {national, cc + national, "00" + cc + national}
@@ -187,6 +199,10 @@ def phone_variants(e164: str) -> list[str]:
     """Common ways a system may have written this number, for sources that can only compare
     whole values (an API's exact search). SQL compares digits instead (``phone_digit_forms``)."""
     number = phonenumbers.parse(e164, None)
+    if number.extension:
+        # A switchboard's line ("22 33 44 55 x 12"): its colleagues share the number, so it
+        # tells no one apart. Never an identifier, in a request or in a record.
+        raise InputError(PHONE_EXTENSION)
     national = phonenumbers.national_significant_number(number)  # leading zeros kept (Italy: 06 …)
     cc = str(number.country_code)
     intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -81,6 +81,7 @@ REASONS = {
     "names_another": "henger på personens egen post, men bærer en annens navn (betaleren, en kontaktperson?)",
     "reached_from_held": "nådd fra en post som venter på vurdering",
     "parents_differ": "hører både til en av personens poster og til en annens (koblet på en delt verdi)",
+    "guardian_column_only": "personens e-post eller telefon står bare som foresattes på posten",
     "key_not_unique": "flere poster har samme nøkkel i kildesystemet; hver må vurderes",
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
@@ -104,6 +105,9 @@ person and still be held as ``child_with_own_contact`` (its name and birth date 
 CONFINED = frozenset({"child_with_own_contact"})
 """Conflicts of a record that is the person's only for what it says of them (their e-mail on a
 child's sign-up): staff may release the record, but what hangs on it is the other person's."""
+GUARDIAN_PREFIX = "guardian_"
+"""``RawRecord.matched_on`` says ``guardian_email`` / ``guardian_phone`` for a match in a
+column declared ``guardian = true``."""
 STRONG = frozenset({"birthdate", "national_id"})
 """What, agreeing beside the name, makes a record found by name the person's."""
 MINOR_AGE = 18
@@ -306,6 +310,8 @@ class _Node:
     """Names the guardian asking: it says who it is about, but not which child (no anchor)."""
     down_from: set[str] = field(default_factory=set)
     """The groups it was reached down from (the parents it is a child of)."""
+    up_to: set[str] = field(default_factory=set)
+    """The groups reached up from it (the parents it points to)."""
 
 
 @dataclass(frozen=True)
@@ -492,6 +498,11 @@ class Resolver:
         self._dependents: dict[str, set[str]] = {}
         self._foreign: dict[str, tuple[set[str], str | None]] = {}
         """Nodes held as ``identifier_differs``, with the identifiers they hold (in memory only)."""
+        self._by_name: dict[str, tuple[set[str], date | None]] = {}
+        """Records found by an e-mail or phone whose name agrees with the person's: the
+        identifiers they hold and their birth date (in memory only)."""
+        self._minors: set[str] = set()
+        """Records whose birth date says they are about a minor."""
         self._agreeing: dict[str, set[str]] = {}
         """E-mails and phones held by records that agree with the person (in memory only)."""
         self._holds: dict[str, set[str]] = {}
@@ -514,15 +525,20 @@ class Resolver:
         """The record as a finding with its group; sets ``raw.group`` for the search."""
         collection = self._system.collections[raw.collection]
         assessment = assess(self._subject, collection, raw.fields) if collection.assessable else Assessment()
+        matched_on, guardian_only = self._matched_on(raw.matched_on)
+        if guardian_only:
+            # The person's e-mail or phone only in a guardian's column: they are somebody's
+            # guardian on this record, which says nothing of whether it is about them.
+            assessment.conflicts.append("guardian_column_only")
         if (
             "birthdate_differs" in assessment.conflicts and "name" in assessment.agrees
-            and {"email", "phone"} & set(raw.matched_on) and not self._subject.for_child
+            and {"email", "phone"} & set(matched_on) and not self._subject.for_child
         ):
             # The person's own e-mail or phone and their whole name, but another birth date:
             # a register's typing error as likely as a namesake on a shared address. Held.
             assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
         if (
-            {"email", "phone"} & set(raw.matched_on) and not self._subject.for_child and assessment.conflicts
+            {"email", "phone"} & set(matched_on) and not self._subject.for_child and assessment.conflicts
             and set(assessment.conflicts) <= CHILD_WITH_OWN_CONTACT
             and self._adult_asking and _is_minor(_born_on(collection, raw.fields))
             and raw.collection not in self._parents
@@ -565,8 +581,13 @@ class Resolver:
             and (self._minor_asking or self._subject.for_child)
         )
         if raw.via is None or raw.shared or state != "neutral" or foreign or above:
-            node = self._node(own_id, state, raw.matched_on, assessment)
-            if "shared" in raw.matched_on:
+            node = self._node(own_id, state, matched_on, assessment)
+            born = _born_on(collection, raw.fields) if collection.assessable else None
+            if _is_minor(born):
+                self._minors.add(own_id)
+            if raw.via is None and "name" in assessment.agrees and {"email", "phone"} & set(matched_on):
+                self._by_name[own_id] = (identifiers(collection, raw.fields, own=True), born)
+            if "shared" in matched_on:
                 # The connector says the identifier is one somebody else uses under another
                 # name (a family's address in a mail archive): a person decides.
                 node.conflicts.add("identifier_shared")
@@ -606,7 +627,7 @@ class Resolver:
         else:
             group = source_group or own_id
             if group not in self._nodes:  # a consumer that doesn't carry groups
-                self._node(group, state, raw.matched_on, assessment)
+                self._node(group, state, matched_on, assessment)
                 self._mark(group)
         node = self._nodes[self._find(group)]
         node.records += 1
@@ -624,6 +645,17 @@ class Resolver:
             group=group,
             redaction=raw.redaction,
         )
+
+    def _matched_on(self, matched: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+        """How a record was found, with a guardian's column (``guardian_email``) read as an
+        e-mail or phone in a guardian's request (the identifiers given are the guardian's),
+        and not at all otherwise; and whether it was found by a guardian's column alone."""
+        if not any(kind.startswith(GUARDIAN_PREFIX) for kind in matched):
+            return matched, False
+        if self._subject.for_child:
+            return tuple(dict.fromkeys(kind.removeprefix(GUARDIAN_PREFIX) for kind in matched)), False
+        own = tuple(kind for kind in matched if not kind.startswith(GUARDIAN_PREFIX))
+        return own, not own
 
     def _own_record(self, gid: str) -> bool:
         """A record that says itself it is the person's (their name, their birth date), even
@@ -717,30 +749,58 @@ class Resolver:
         for gid, targets in pointed.items():
             node = self._nodes[self._find(gid)]
             others = targets and all((EXCLUDING | ANOTHER_PERSON) & self._nodes[t].conflicts for t in targets)
-            if node.state == "neutral" and others and self._holds.get(gid, set()) & mine:
+            shared = self._holds.get(gid, set())
+            # The person holds the identifier in a record of their own, or the record pointed to
+            # is an adult's (the wife's account, on the household's landline). A minor's record
+            # with the parent's e-mail is the parent's guardian contact: theirs to see.
+            if node.state == "neutral" and others and shared and (
+                shared & mine or not all(t in self._minors for t in targets)
+            ):
                 node.conflicts.add("identifier_shared")
                 node.state = "conflict"
                 self._released = None
         self._two_parents()
+        self._undated_namesakes()
         self._namesakes(released)
         self._household_namesakes(released)
-        self._holds, self._up, self._agreeing, self._born, self._named = {}, {}, {}, {}, {}
+        self._holds, self._up, self._agreeing, self._born, self._named, self._by_name = {}, {}, {}, {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
 
     def _two_parents(self) -> None:
-        """A record that says nothing of whose it is, reached down both from a record of the
-        person's and from one clearly somebody else's (an order joined on the family address
-        to both partners' customer rows): whose it is, a person decides."""
+        """A record that says nothing of whose it is, the child both of a record of the person's
+        and of one that is, or may be, somebody else's (an order joined on the family address to
+        both partners' customer rows; a flat's booking pointing to the other resident): whose
+        it is, a person decides."""
         for gid, node in self._nodes.items():
-            if self._find(gid) != gid or node.state != "neutral" or len(node.down_from) < 2:
+            ids = {self._find(p) for p in node.down_from | node.up_to} - {gid}
+            if self._find(gid) != gid or node.state != "neutral" or len(ids) < 2:
                 continue
-            parents = [self._nodes[self._find(p)] for p in node.down_from]
-            if any(EXCLUDING & p.conflicts for p in parents) and any(not EXCLUDING & p.conflicts for p in parents):
+            parents = [self._nodes[p] for p in ids]
+            doubt = EXCLUDING | ANOTHER_PERSON
+            if any(doubt & p.conflicts for p in parents) and any(not doubt & p.conflicts for p in parents):
                 node.conflicts.add("parents_differ")
                 node.state = "conflict"
                 self._released = None
+
+    def _undated_namesakes(self) -> None:
+        """Rows of the person's name behind one e-mail or phone with two birth dates say two
+        people of that name use it (a father and his son on the family address): a row of the
+        name there without a birth date may be either's. Held for staff."""
+        rows: dict[str, list[tuple[str, date | None]]] = {}
+        for gid, (values, born) in self._by_name.items():
+            for value in values:
+                rows.setdefault(value, []).append((gid, born))
+        for found in rows.values():
+            if len({born for _, born in found if born is not None}) < 2:
+                continue
+            for gid, born in found:
+                group = self._nodes[self._find(gid)]
+                if born is None and not EXCLUDING & group.conflicts:
+                    group.conflicts.add("namesake_birthdate")
+                    group.state = "conflict"
+                    self._released = None
 
     def _maybe_theirs(self, gid: str) -> bool:
         """Held for staff on a doubt, not excluded: it may be the person's own record."""
@@ -890,6 +950,8 @@ class Resolver:
         root.sources.add(source_root)
         if via.direction == "down":
             root.down_from.add(source_root)
+        else:
+            source.up_to.add(target_root)
         self._dependents.setdefault(source_root, set()).add(target_root)
         self._mark(target_root)
 
@@ -925,6 +987,7 @@ class Resolver:
             first.name_score = max(first.name_score or 0, second.name_score)
         first.sources = {self._find(s) for s in first.sources | second.sources} - {first.id}
         first.down_from |= second.down_from
+        first.up_to |= second.up_to
         self._dependents.setdefault(first.id, set()).update(self._dependents.pop(second.id, set()))
         self._released = None
 

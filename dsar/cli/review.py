@@ -14,7 +14,7 @@ app = typer.Typer(help="Vurder tilbakeholdte poster (svake treff) før noe utlev
 
 EVIDENCE = {
     "email": "e-post", "phone": "telefon", "name": "navn", "birthdate": "fødselsdato",
-    "national_id": "fødselsnummer",
+    "national_id": "fødselsnummer", "guardian_email": "foresattes e-post", "guardian_phone": "foresattes telefon",
 }
 
 
