@@ -102,9 +102,10 @@ CHILD_WITH_OWN_CONTACT = frozenset(
 )
 """What a minor's record carrying the adult asker's own e-mail or phone may say against the
 person and still be held as ``child_with_own_contact`` (its name and birth date are the child's)."""
-CONFINED = frozenset({"child_with_own_contact"})
+CONFINED = frozenset({"child_with_own_contact", "names_another"})
 """Conflicts of a record that is the person's only for what it says of them (their e-mail on a
-child's sign-up): staff may release the record, but what hangs on it is the other person's."""
+child's sign-up; the next of kin on their own record): staff may release the record, but what
+hangs on it is the other person's."""
 GUARDIAN_PREFIX = "guardian_"
 """``RawRecord.matched_on`` says ``guardian_email`` / ``guardian_phone`` for a match in a
 column declared ``guardian = true``."""
@@ -696,9 +697,14 @@ class Resolver:
     # -- the verdict ---------------------------------------------------------------------
 
     def resolution(self) -> Resolution:
+        # First what holds records on what was found alone, so that nothing below counts a
+        # record as the person's that is about to wait for staff.
+        self._undated_namesakes()
         # A row reached from a household that holds an e-mail or phone which a record agreeing
         # with the person holds too (their resident row's mobile) is the person's after all.
         released = self._released_now()
+        promoted: dict[str, set[str]] = {}
+        cleared: dict[str, set[str]] = {}
         known = {v for gid, held in self._agreeing.items() if self._find(gid) in released for v in held}
         own_born = {
             born for gid, born in self._born.items()
@@ -713,6 +719,7 @@ class Resolver:
                 # Found by name, and it holds an e-mail or phone a released record of the
                 # person's holds too (the old order with the phone of the person's account).
                 node.direct = True
+                promoted[node.id] = held & known
                 self._released = None
         agreeing: dict[str, set[str]] = {}
         for gid, values in self._agreeing.items():
@@ -721,8 +728,10 @@ class Resolver:
             # ... or its household turned out to be the person's own record's (an appointment
             # whose patient agrees, reached after its SMS lines).
             node = self._nodes[gid]
-            if held & known or (source is not None and self._nodes[self._find(source)].state == "agree"):
+            if source is not None and self._nodes[self._find(source)].state == "agree":
                 pass
+            elif held & known:
+                cleared[gid] = held
             elif self._find(gid) == gid and (holders := self._holders_above(source, held, agreeing)):
                 # ... or a record agreeing with the person that its path passes through holds
                 # it, though that record waits for staff (an SMS line to the mobile of the
@@ -759,14 +768,43 @@ class Resolver:
                 node.conflicts.add("identifier_shared")
                 node.state = "conflict"
                 self._released = None
-        self._two_parents()
-        self._undated_namesakes()
         self._namesakes(released)
         self._household_namesakes(released)
+        self._recheck(promoted, cleared)
+        self._two_parents()
         self._holds, self._up, self._agreeing, self._born, self._named, self._by_name = {}, {}, {}, {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
+
+    def _recheck(self, promoted: dict[str, set[str]], cleared: dict[str, set[str]]) -> None:
+        """Take back what rested on a record that a later pass put to staff: a row found by
+        name taken as the person's for a number their released record holds (``promoted``), a
+        household's row whose number was the person's (``cleared``). Until nothing changes."""
+        for _ in range(len(promoted) + len(cleared) + 1):
+            released = self._released_now()
+            holders: dict[str, set[str]] = {}
+            for gid, held in self._agreeing.items():
+                if self._find(gid) in released:
+                    for value in held:
+                        holders.setdefault(value, set()).add(self._find(gid))
+            changed = False
+            for gid, values in promoted.items():
+                node = self._nodes[self._find(gid)]
+                if node.direct and not any(holders.get(v, set()) - {node.id} for v in values):
+                    node.direct = False
+                    changed = True
+            for gid, held in cleared.items():
+                node = self._nodes[gid]
+                if self._find(gid) == gid and not any(holders.get(v) for v in held) and (
+                    "identifier_differs" not in node.conflicts
+                ):
+                    node.conflicts.add("identifier_differs")
+                    node.state = "conflict"
+                    changed = True
+            if not changed:
+                return
+            self._released = None
 
     def _two_parents(self) -> None:
         """A record that says nothing of whose it is, the child both of a record of the person's
@@ -779,7 +817,9 @@ class Resolver:
                 continue
             parents = [self._nodes[p] for p in ids]
             doubt = EXCLUDING | ANOTHER_PERSON
-            if any(doubt & p.conflicts for p in parents) and any(not doubt & p.conflicts for p in parents):
+            # One parent in doubt is enough (two held sisters: accepting one must not carry
+            # the order of both), unless every parent is clearly somebody else's (excluded).
+            if any(doubt & p.conflicts for p in parents) and not all(EXCLUDING & p.conflicts for p in parents):
                 node.conflicts.add("parents_differ")
                 node.state = "conflict"
                 self._released = None

@@ -3,8 +3,11 @@
 hanging on two held groups and staff accepting one of them, and regression cases.
 
 The rule under test: a record of somebody else's is never ``confirmed``; a weak match is never
-confirmed without staff; accepting a held group releases only what follows it. Five leaks
-found, kept as strict xfails (reasons name the code path).
+confirmed without staff; accepting a held group releases only what follows it. The five leaks
+this round found are fixed (the passes that put records to staff run before the passes that
+read who is released, and a final pass takes back what rested on a record put to staff; a
+row hanging on two parents is held when any is in doubt; a next-of-kin row releases nothing
+hanging on it); each case failed before its fix.
 """
 
 from __future__ import annotations
@@ -47,10 +50,8 @@ def _namesakes_on_one_address(asked_born):
 
 
 @pytest.mark.parametrize("asked_born", [
-    pytest.param(date(1960, 1, 1), id="birth date given", marks=pytest.mark.xfail(strict=True, reason=(
-        "LEAK: Resolver.resolution runs _two_parents before _undated_namesakes; row 2 is held "
-        "namesake_birthdate only afterwards, so the order joined to row 1 and row 2 gets no "
-        "parents_differ and is confirmed through row 1"))),
+    # Was a leak: _two_parents ran before _undated_namesakes held row 2.
+    pytest.param(date(1960, 1, 1), id="birth date given"),
     pytest.param(None, id="no birth date (regression)"),
 ])
 def test_an_order_joined_to_the_person_and_an_undated_namesake_row_is_not_confirmed(asked_born):
@@ -71,9 +72,6 @@ SHOP_JOINED_ON_ADDRESS = system(
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: _household_namesakes runs after _two_parents; the namesake row is not yet in doubt "
-    "(no conflicts) when _two_parents looks, so the order joined to both rows is confirmed"))
 def test_an_order_joined_to_the_person_and_a_namesake_found_by_name_is_not_confirmed():
     tables = {
         "kunde": [
@@ -99,10 +97,6 @@ SHOP_ON_EMAIL = system(
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: _two_parents only fires when one parent is in doubt and another is not; with both "
-    "parents held (surname_differs, first_name_close) the order is neutral, never put to staff, "
-    "and Resolution.released releases it once staff accept Kari's row, though it hangs on Karin's too"))
 def test_accepting_the_persons_held_row_does_not_release_an_order_joined_to_a_held_sister_too():
     # Kari's own row under her maiden name (surname_differs), her sister Karin's (first_name_close).
     tables = {
@@ -131,9 +125,6 @@ SHOP_WITH_CONTACTS = system(
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: names_another is not CONFINED; Resolution._qualifies releases what hangs on an accepted "
-    "names_another row (SMS lines joined on the next of kin's own phone), never shown to staff"))
 def test_accepting_a_next_of_kin_row_does_not_release_the_next_of_kins_own_sms():
     tables = {
         "kunde": [{"id": 1, "navn": "Kari Hansen", "epost": "kari@example.no"}],
@@ -160,10 +151,6 @@ CRM_AND_BOOKINGS = system(
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: resolution() promotes a row found by name to direct when it holds an identifier of a "
-    "released agreeing record (known), computed before _undated_namesakes holds that record; the "
-    "name-only booking stays confirmed on the word of a row now held as namesake_birthdate"))
 def test_a_booking_found_by_name_is_not_confirmed_on_the_phone_of_an_undated_namesake_row():
     tables = {
         "person": [
@@ -206,4 +193,4 @@ def test_without_a_decision_nothing_hanging_on_two_held_rows_or_a_next_of_kin_ro
     status, found, _ = verdicts(SHOP_WITH_CONTACTS, kin, Person("Kari Hansen", emails=("kari@example.no",)))
     assert status[("kunde", "1")] == "confirmed"
     assert (status[("kontakt", "5")], found_reason(found, "kontakt", "5")) == ("held", "names_another")
-    assert status[("sms", "50")] == "held"
+    assert status[("sms", "50")] == "excluded"  # the next of kin's own: no decision on Kari's row releases it
