@@ -428,8 +428,8 @@ class _Frontier:
             self._add(step, row.get(step.reference.child_field), source)
 
     def _add(self, step: Step, value: Any, source: _Source) -> None:
-        if value is None or value == "":
-            return
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return  # no reference: a blank key (" ") would match every other blank one
         try:
             hash(value)
         except TypeError:

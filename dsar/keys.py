@@ -41,6 +41,7 @@ SEALED_COLUMNS = {
     ("requests", "suggestions_sealed"): "suggestions",
     ("pauses", "reason_sealed"): "pause_reason",
     ("redaction_changes", "text_sealed"): "redaction_text",
+    ("system_runs", "contents_sealed"): "contents",
 }
 
 

@@ -7,6 +7,8 @@ request store; the findings in staging, all or nothing.
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -166,12 +168,14 @@ def search_system(
     try:
         with connector_for(system, workspace) as connector:
             search = Search(connector, system, request.person, request.relation, request.requested_by)
+            contents = _Contents()
             for finding, files in search:
                 if time.monotonic() > deadline:
                     raise ConnectorError(
                         system.id, f"tidsavbrudd etter {system.timeout_seconds:g} s", transient=True
                     )
                 stager.add(finding, files)
+                contents.add(finding)
                 checkpoint("staging")
             assert search.resolution is not None
             counts = stager.commit(search.resolution)
@@ -208,7 +212,28 @@ def search_system(
         files=counts.files,
         files_missing=counts.files_missing,
         staged=counts.written,
+        contents=contents.by_group(search.resolution),
     )
+
+
+class _Contents:
+    """Per group, a digest of its records (collection, key and fields), so a staff decision
+    is known to be about the records it was made on. 32 bytes a record; no values kept."""
+
+    def __init__(self) -> None:
+        self._records: dict[str | None, list[bytes]] = {}
+
+    def add(self, finding: Finding) -> None:
+        text = json.dumps([finding.collection, finding.key, finding.fields], sort_keys=True, default=str)
+        self._records.setdefault(finding.group, []).append(hashlib.sha256(text.encode()).digest())
+
+    def by_group(self, resolution: Resolution) -> dict[str, str]:
+        groups: dict[str, list[bytes]] = {}
+        for group, digests in self._records.items():
+            root = resolution.root(group)
+            if root is not None:
+                groups.setdefault(root, []).extend(digests)
+        return {root: hashlib.sha256(b"".join(sorted(d))).hexdigest() for root, d in groups.items()}
 
 
 __all__ = ["REASONS", "Search", "final_findings", "review_refs", "search_system"]

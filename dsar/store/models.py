@@ -151,6 +151,10 @@ class SystemRun(Base):
     staged: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, doc="what staging must hold: per staged file, its size and SHA-256 (no data)"
     )
+    contents_sealed: Mapped[str | None] = mapped_column(
+        Text, doc="sealed: per group found, a digest of its records, so a decision on a group "
+        "whose records changed since (a re-exported file's line now another person's) is voided"
+    )
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -36,7 +36,7 @@ from dsar.deadlines import (
     today_oslo,
 )
 from dsar.deadlines import Pause as DeadlinePause
-from dsar.errors import InputError, RequestNotFound
+from dsar.errors import DecryptionError, InputError, RequestNotFound
 from dsar.paths import MIGRATIONS
 from dsar.safetext import MAX_REFERENCE, check_identifier
 from dsar.store import audit_chain
@@ -200,6 +200,13 @@ class RequestStore:
     transaction = _session  # for the store's companions (dsar.staff): one transaction
 
     # -- sealing -------------------------------------------------------------------------
+
+    def _contents(self, run: SystemRun) -> dict[str, str] | None:
+        """The last run's group digests; None before there were any (or under an old key)."""
+        try:
+            return self._open(run.contents_sealed, "contents")
+        except DecryptionError:
+            return None
 
     def _seal(self, value: Any, column: str) -> str | None:
         if value is None:
@@ -560,12 +567,17 @@ class RequestStore:
         files: int = 0,
         files_missing: int = 0,
         staged: dict[str, dict[str, object]] | None = None,
+        contents: dict[str, str] | None = None,
     ) -> SystemRunView:
         """Record a finished search; held groups become review items (ref, reason, evidence);
-        identifiers found in released records join the request's suggestions (sealed)."""
+        identifiers found in released records join the request's suggestions (sealed).
+        ``contents``: per group, a digest of its records; a decision on a group whose records
+        changed since the last run is voided, and waits for staff again."""
         records, held_count = sum(confirmed.values()), sum(held.values())
         with self._session() as session:
             run = self._run(session, request_id, system_id)
+            previous = self._contents(run)
+            run.contents_sealed = self._seal(contents, "contents") if contents is not None else None
             run.status = (SystemStatus.COMPLETE if records or held_count else SystemStatus.NOTHING_FOUND).value
             run.records = records
             run.held = held_count
@@ -592,6 +604,14 @@ class RequestStore:
                     )
                 else:  # searched again: the decision stands, the evidence is today's
                     item.reason, item.evidence = reason, evidence
+            if previous is not None and contents is not None:
+                for item in known.values():
+                    if item.decision is not None and previous.get(item.record_ref) != contents.get(item.record_ref):
+                        # Another record now goes by this name, or the group changed: the
+                        # decision was about what staff saw then.
+                        self._audit(session, request_id, "flow", "decision_voided", item=item.id,
+                                    system=system_id, decision=item.decision)
+                        item.decision, item.decided_by, item.decided_at = None, None, None
             if suggestions:
                 row = self._row(session, request_id)
                 merged = {tuple(s) for s in (self._open(row.suggestions_sealed, "suggestions") or [])}
