@@ -376,6 +376,11 @@ class SearchPlan:
         return dict(how)
 
 
+NO_VALUE = frozenset({"", "NULL", "\\N"})
+"""Reference values that say there is none: blank, and the placeholders exports write for an
+empty value (``NULL``; MySQL's ``\\N``). Followed, each would reach every row holding it."""
+
+
 def oriented(system: System) -> list[Reference]:
     """The references as they are searched (``System.oriented_references``)."""
     return system.oriented_references()
@@ -428,8 +433,8 @@ class _Frontier:
             self._add(step, row.get(step.reference.child_field), source)
 
     def _add(self, step: Step, value: Any, source: _Source) -> None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return  # no reference: a blank key (" ") would match every other blank one
+        if value is None or (isinstance(value, str) and value.strip().upper() in NO_VALUE):
+            return  # no reference: a blank key (" ", "NULL") would match every other one
         try:
             hash(value)
         except TypeError:

@@ -252,6 +252,10 @@ class ApiConnector(Connector):
         if fill is not None:
             values[fill] = str(value)
         path = PLACEHOLDER.sub(lambda m: quote(values[m.group(1)], safe=""), endpoint.path)
+        # A record without the field is the asked one's only when the path names it
+        # (/members/{id}/activity); a query filter (?customer_id=…) a vendor may ignore, and a
+        # record saying null (a guest order) says it belongs to no one asked for.
+        fills = fill is not None and bool({fill, "value"} & set(PLACEHOLDER.findall(endpoint.path)))
         params: dict[str, Any] = {k: PLACEHOLDER.sub(lambda m: values[m.group(1)], v) for k, v in endpoint.params.items()}
         url: str | None = self._url(path)
         offset, page = 0, 1
@@ -275,7 +279,7 @@ class ApiConnector(Connector):
                 if not isinstance(item, dict):
                     raise ConnectorError(self.system.id, f"{where}: en post i svaret er ikke et objekt")
                 row = flatten_record(item)
-                if fill is not None and row.get(fill) in (None, ""):
+                if fills and fill not in row:
                     row[fill] = value  # "the activity of member X": X is the one asked for
                 yield row
             if endpoint.paging in ("offset", "page"):

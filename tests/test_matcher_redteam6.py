@@ -3,8 +3,10 @@
 export ("NULL"), and Unicode spellings of e-mails and phones in the SQLite connector
 (zero-width spaces, NBSP, lookalike letters, fullwidth digits) against ``row_matches``.
 
-Each case asserts the SAFE behaviour; a case marked ``xfail(strict=True)`` is a leak found
-this round and not yet fixed.
+Each case asserts the SAFE behaviour. The two leaks this round found are fixed: an API
+record is given the asked-for parent's key only when the endpoint's path names it and the
+record lacks the field (never over an explicit null, never for a query filter a vendor may
+ignore), and ``NULL``/``\\N`` reference values are no reference.
 """
 
 from __future__ import annotations
@@ -73,20 +75,12 @@ def test_orders_of_another_customer_an_unfiltering_vendor_returns_are_not_confir
     assert status.get(("orders", "20")) != "confirmed"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: ApiConnector._records fills a follow-on field that is None or '' with the asked value "
-    "(row[fill] = value), so a guest order the vendor answered with customer_id: null passes "
-    "condition_test and _follow as Kari's order and is confirmed"))
 def test_a_guest_order_with_customer_id_null_is_not_confirmed_for_the_customer(tmp_path, monkeypatch):
     status = _api_findings(tmp_path, monkeypatch, ALL_ORDERS)
     assert status[("orders", "10")] == "confirmed"
     assert status.get(("orders", "30")) != "confirmed"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: ApiConnector._records fills a follow-on field absent from a record with the asked value "
-    "even when the endpoint passes the value as a query parameter the vendor may ignore; every "
-    "order without the field becomes the person's"))
 def test_a_guest_order_without_a_customer_id_field_is_not_confirmed_when_the_filter_is_a_parameter(
         tmp_path, monkeypatch):
     guest = {"id": 31, "total": "59.00"}
@@ -97,9 +91,6 @@ def test_a_guest_order_without_a_customer_id_field_is_not_confirmed_when_the_fil
 # -- CSV: a reference exported as the text NULL ----------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: _Frontier._add skips only None and blank text; a CSV export's 'NULL' (or '\\N') in Kari's "
-    "customer-number cell follows down to every guest order holding the same placeholder"))
 @pytest.mark.parametrize("placeholder", ["NULL", "\\N"])
 def test_a_customer_number_exported_as_null_text_does_not_pull_in_guest_orders(tmp_path, placeholder):
     system = _csv_system(SHOP, [("ordre.kundenr", "kunde.kundenr")])
