@@ -76,7 +76,7 @@ from dsar.config.models import Collection, IdentityField, Reference, System
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone, mailbox, same_mailboxes
 from dsar.names import Name, NameMatch, compare_names
-from dsar.records import FileRef, Link, Lookup, RawRecord, make_key
+from dsar.records import GUARDIAN_PREFIX, FileRef, Link, Lookup, RawRecord, make_key
 
 if TYPE_CHECKING:
     from dsar.workspace import Workspace
@@ -528,7 +528,7 @@ def row_matches(
             value = row.get(field)
             # A guardian's column says so (``guardian_email``): in a guardian's request it is
             # the guardian's own identifier; otherwise the person is somebody's guardian there.
-            prefix = "guardian_" if identity.guardian else ""
+            prefix = GUARDIAN_PREFIX if identity.guardian else ""
             if identity.type == "email" and (email := looks_like_email(value)) and mailbox(email) in mailboxes:
                 matched.append(f"{prefix}email")
             elif identity.type == "phone" and looks_like_phone(value) in lookup.phones:

@@ -60,7 +60,7 @@ from dsar.identity import (
     same_mailboxes,
 )
 from dsar.names import Name, NameMatch, compare_names
-from dsar.records import KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
+from dsar.records import GUARDIAN_PREFIX, KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
 
 REASONS = {
     "name_differs": "navnet er et annet",
@@ -106,9 +106,6 @@ CONFINED = frozenset({"child_with_own_contact", "names_another"})
 """Conflicts of a record that is the person's only for what it says of them (their e-mail on a
 child's sign-up; the next of kin on their own record): staff may release the record, but what
 hangs on it is the other person's."""
-GUARDIAN_PREFIX = "guardian_"
-"""``RawRecord.matched_on`` says ``guardian_email`` / ``guardian_phone`` for a match in a
-column declared ``guardian = true``."""
 STRONG = frozenset({"birthdate", "national_id"})
 """What, agreeing beside the name, makes a record found by name the person's."""
 MINOR_AGE = 18
@@ -184,10 +181,7 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
             elif match is NameMatch.UNKNOWN and not asked_informative:
                 result.unverifiable = True
         elif identity.type in ("birthdate", "national_id") and subject.birthdate is None and not subject.for_child:
-            value = fields.get(identity.fields[0])
-            held_date = _held_date(value) if identity.type == "birthdate" else (
-                national_id_birthdate(number) if (number := national_id(value)) else None
-            )
+            held_date = _date_in(identity.type, fields.get(identity.fields[0]))
             if held_date is not None and age_on(held_date, date.today()) < MINOR_AGE:
                 # Somebody asking for themselves without a birth date, and a minor's record:
                 # a parent with the child's name (Jr./Sr.)? A person decides.
@@ -221,13 +215,18 @@ def _born_on(collection: Collection, fields: dict[str, Any]) -> date | None:
     """The birth date a record holds (its first ``birthdate`` or ``national_id`` identity)."""
     for identity in collection.identities:
         if identity.type in ("birthdate", "national_id"):
-            value = fields.get(identity.fields[0])
-            born = _held_date(value) if identity.type == "birthdate" else (
-                national_id_birthdate(number) if (number := national_id(value)) else None
-            )
+            born = _date_in(identity.type, fields.get(identity.fields[0]))
             if born is not None:
                 return born
     return None
+
+
+def _date_in(kind: str, value: Any) -> date | None:
+    """The birth date a ``birthdate`` or ``national_id`` field's value says."""
+    if kind == "birthdate":
+        return _held_date(value)
+    number = national_id(value)
+    return national_id_birthdate(number) if number else None
 
 
 def _is_minor(born: date | None) -> bool:
@@ -527,6 +526,7 @@ class Resolver:
         collection = self._system.collections[raw.collection]
         assessment = assess(self._subject, collection, raw.fields) if collection.assessable else Assessment()
         matched_on, guardian_only = self._matched_on(raw.matched_on)
+        born = _born_on(collection, raw.fields) if collection.assessable else None
         if guardian_only:
             # The person's e-mail or phone only in a guardian's column: they are somebody's
             # guardian on this record, which says nothing of whether it is about them.
@@ -541,7 +541,7 @@ class Resolver:
         if (
             {"email", "phone"} & set(matched_on) and not self._subject.for_child and assessment.conflicts
             and set(assessment.conflicts) <= CHILD_WITH_OWN_CONTACT
-            and self._adult_asking and _is_minor(_born_on(collection, raw.fields))
+            and self._adult_asking and _is_minor(born)
             and raw.collection not in self._parents
         ):
             # A child's record carrying the person's own e-mail or phone (a sign-up a parent
@@ -583,7 +583,6 @@ class Resolver:
         )
         if raw.via is None or raw.shared or state != "neutral" or foreign or above:
             node = self._node(own_id, state, matched_on, assessment)
-            born = _born_on(collection, raw.fields) if collection.assessable else None
             if _is_minor(born):
                 self._minors.add(own_id)
             if raw.via is None and "name" in assessment.agrees and {"email", "phone"} & set(matched_on):
@@ -606,10 +605,8 @@ class Resolver:
                     self._agreeing[own_id] = held
                 if "name" in assessment.agrees and not STRONG & set(assessment.agrees):
                     self._named[own_id] = (raw.collection, held)
-                if self._subject.birthdate is None and "name" in assessment.agrees:
-                    born = _born_on(collection, raw.fields)
-                    if born is not None:
-                        self._born[own_id] = born
+                if self._subject.birthdate is None and "name" in assessment.agrees and born is not None:
+                    self._born[own_id] = born
             if state == "neutral" and not foreign:
                 if raw.via is None:
                     # Found by the request's identifiers and saying nothing else: the person
@@ -676,13 +673,11 @@ class Resolver:
     @property
     def _adult_asking(self) -> bool:
         """Asking for themselves and not a minor by the birth date given (or none given)."""
-        born = self._subject.birthdate
-        return not self._subject.for_child and (born is None or age_on(born, date.today()) >= MINOR_AGE)
+        return not self._subject.for_child and not _is_minor(self._subject.birthdate)
 
     @property
     def _minor_asking(self) -> bool:
-        born = self._subject.birthdate
-        return not self._subject.for_child and born is not None and age_on(born, date.today()) < MINOR_AGE
+        return not self._subject.for_child and _is_minor(self._subject.birthdate)
 
     def doubtful(self, group: str | None) -> bool:
         if group is None or group not in self._nodes and group not in self._parent:

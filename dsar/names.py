@@ -250,12 +250,12 @@ def _non_ascii_cases(form: str) -> set[str]:
     return {"".join(ch.upper() if i in upper else ch for i, ch in enumerate(form)) for upper in choices} | {form}
 
 
-def _same(x: str, y: str, *, surname: bool = False) -> bool:
+def _same(x: str, y: str, *, surname: bool = False, shortest: int = 5) -> bool:
     """One typo (a letter added, dropped, changed, or two swapped: ``Johasnen``) forgiven in a
-    word of five letters or more (``Lund`` and ``Lind`` are two families)."""
+    word of ``shortest`` letters or more (five: ``Lund`` and ``Lind`` are two families)."""
     if x == y:
         return True
-    if min(len(x), len(y)) < 5 or abs(len(x) - len(y)) > 1:
+    if min(len(x), len(y)) < shortest or abs(len(x) - len(y)) > 1:
         return False
     from rapidfuzz.distance import OSA
 
@@ -291,13 +291,9 @@ def _given_part_only(a: Name, h: Name) -> bool:
 
 
 def _one_off(x: str, y: str) -> bool:
-    """One letter added, dropped, changed or two swapped, in words of three letters or more
-    (the short first names ``_same`` won't forgive: ``Stin``/``Stian``, ``Nah``/``Noah``)."""
-    if x == y or min(len(x), len(y)) < 3 or abs(len(x) - len(y)) > 1:
-        return False
-    from rapidfuzz.distance import OSA
-
-    return OSA.distance(x, y) <= 1
+    """Another word, but one typo away in words of three letters or more (the short first
+    names ``_same`` won't forgive: ``Stin``/``Stian``, ``Nah``/``Noah``)."""
+    return x != y and _same(x, y, shortest=3)
 
 
 def _score(a: Name, h: Name) -> int:

@@ -19,6 +19,9 @@ from dataclasses import field as dc_field
 from typing import Any, BinaryIO, Literal
 
 KEY_SEPARATOR = "/"
+GUARDIAN_PREFIX = "guardian_"
+"""``RawRecord.matched_on`` says ``guardian_email`` / ``guardian_phone`` for a match in a
+column declared ``guardian = true``."""
 
 
 @dataclass(frozen=True)
