@@ -427,6 +427,13 @@ class Resolution:
             return False
         if verdict.direct or verdict.strong:
             return True
+        if len(verdict.sources) > 1 and any(
+            self.root(s) not in released and (self.verdicts[self.root(s)].excluded or self.verdicts[self.root(s)].needs_decision)
+            for s in verdict.sources
+        ):
+            # Hangs on two records, one of them somebody else's or undecided (an order joined
+            # to two excluded partners, one of whom staff accepted): whose it is stays open.
+            return False
         for source in verdict.sources:
             root = self.root(source)
             if root in released and not CONFINED & set(self.verdicts[root].conflicts):
@@ -581,7 +588,10 @@ class Resolver:
             raw.via is not None and raw.via.direction == "up" and state == "neutral" and collection.searchable
             and (self._minor_asking or self._subject.for_child)
         )
-        if raw.via is None or raw.shared or state != "neutral" or foreign or above:
+        # Below a record that is the person's only for what it says of them (the next of kin
+        # on their own record): what hangs there is the other person's, never in its group.
+        below_confined = source_group is not None and bool(CONFINED & self._nodes[self._find(source_group)].conflicts)
+        if raw.via is None or raw.shared or state != "neutral" or foreign or above or below_confined:
             node = self._node(own_id, state, matched_on, assessment)
             if _is_minor(born):
                 self._minors.add(own_id)
@@ -812,9 +822,13 @@ class Resolver:
                 continue
             parents = [self._nodes[p] for p in ids]
             doubt = EXCLUDING | ANOTHER_PERSON
-            # One parent in doubt is enough (two held sisters: accepting one must not carry
-            # the order of both), unless every parent is clearly somebody else's (excluded).
-            if any(doubt & p.conflicts for p in parents) and not all(EXCLUDING & p.conflicts for p in parents):
+            # One parent in doubt is enough (two held sisters, two rows of the name found by
+            # name alone: accepting one must not carry the order of both), unless every parent
+            # is clearly somebody else's (excluded; ``Resolution._qualifies`` then keeps it out
+            # when staff accept one of them).
+            if any(doubt & p.conflicts or p.state == "weak" for p in parents) and not all(
+                EXCLUDING & p.conflicts for p in parents
+            ):
                 node.conflicts.add("parents_differ")
                 node.state = "conflict"
                 self._released = None

@@ -7,9 +7,7 @@ Each case runs the way the flow does, without Prefect: a controller with one SQL
 ``system_finished``, where ``_Contents`` voids stale decisions), ``dsar.exclusions.reconsider``
 and ``RequestStore.decide`` as the CLI calls them, and ``dsar.answer.build_answer``'s release
 predicate over the staged findings (what the package would hold). Each asserts the SAFE
-behaviour; a leak is marked ``xfail(strict=True)`` with its mechanism.
-
-Found (xfail):
+behaviour. The leaks this round found, each fixed:
 
 - a row hanging on two EXCLUDED groups (an order from Ola to Mona, both excluded on the family
   address) is left neutral by ``Resolver._two_parents`` ("unless every parent is clearly
@@ -25,6 +23,12 @@ Found (xfail):
 - ``RequestStore.decide`` takes only the item number: a re-search between ``review show`` and
   ``decide`` (no decision yet, so nothing is voided) makes the decision cover rows staff never
   saw (a key given to another person by a re-export).
+
+Fixed by: ``_two_parents`` counting a parent found by name alone as in doubt;
+``Resolution._qualifies`` not releasing a record hanging on several groups while one of them
+is excluded or undecided; records below a CONFINED group never joining it (``Resolver.place``);
+an item whose group changed getting a new number (``RequestStore._renumber_changed``), so a
+decision on the old number is refused with the new one named.
 
 Held safely: an order on an excluded and a held row stays its own item (``parents_differ``)
 when the excluded one is accepted; a decision on one request releases nothing in another
@@ -196,9 +200,6 @@ GIFTS = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: Resolver._two_parents leaves a row on two EXCLUDED parents neutral, so accepting one "
-    "(reconsider -> accepted) releases it via Resolution._qualifies though the other parent was never accepted"))
 @pytest.mark.parametrize("mona", ["left excluded", "reconsidered and rejected"])
 def test_accepting_one_excluded_customer_does_not_release_an_order_hanging_on_a_second_excluded_one(
         tmp_path, mona):
@@ -240,9 +241,6 @@ SWIM_CLUB = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: as above in a guardian's request: a booking on two excluded children stays neutral "
-    "(Resolver._two_parents), so accepting one child's row releases the other family's child's booking"))
 def test_accepting_a_siblings_excluded_row_in_a_guardians_request_does_not_release_another_childs_booking(
         tmp_path):
     world = World(tmp_path, *SWIM_CLUB)
@@ -278,9 +276,6 @@ LANDLINE = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: Resolver._two_parents only holds a row whose parents carry a conflict; two name_only "
-    "held parents leave it neutral, and accepting one releases it though the other is rejected"))
 def test_accepting_one_namesake_and_rejecting_the_other_does_not_release_the_order_on_their_shared_line(
         tmp_path):
     world = World(tmp_path, *LANDLINE)
@@ -312,18 +307,15 @@ KIN = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: a CONFINED (names_another) group is 'the record alone', but rows reached down from it "
-    "that are not nodes join its group in Resolver.place, so accepting it releases the other person's notes"))
 def test_accepting_a_next_of_kin_row_releases_the_row_alone_not_the_notes_hanging_on_it(tmp_path):
     world = World(tmp_path, *KIN)
     rid = world.request(Person("Kari Hansen", emails=("kari@example.no",)))
     world.search(rid)
     [item] = world.store.review_items(rid)
     assert (item.record_ref, item.reason) == ("kontakt/5", "names_another")
-    # 'review show' lists the note in the group, yet says accepting brings nothing more: a
-    # CONFINED group is released as the record alone (dsar.matching.CONFINED).
-    assert set(world.shown(rid, "kontakt/5")) == {("kontakt", "5"), ("notat", "50")}
+    # A CONFINED group is the record alone (dsar.matching.CONFINED): 'review show' lists no
+    # note in it, and accepting it brings nothing more.
+    assert set(world.shown(rid, "kontakt/5")) == {("kontakt", "5")}
     system = world.controller.systems[SYSTEM]
     assert not accepting_fetches_more(system, "kontakt/5", {"kontakt", "notat"}, item.reason)
     world.store.decide(rid, item.id, "accepted", "tester")
@@ -355,9 +347,6 @@ NORDBY_REUSED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: RequestStore.decide takes only the item number; a re-search between 'review show' and "
-    "'decide' (no decision yet, so _Contents voids nothing) lets the decision cover rows never shown"))
 def test_a_decision_given_after_the_group_changed_under_the_reviewer_does_not_release_the_new_rows(tmp_path):
     world = World(tmp_path, *NORDBY)
     rid = world.request(Person("Kari Nordmann", emails=("kari@example.no", FAMILY)))
@@ -370,7 +359,10 @@ def test_a_decision_given_after_the_group_changed_under_the_reviewer_does_not_re
     world.write(NORDBY_REUSED)
     world.search(rid)
     # The reviewer decides on what they were shown: her wedding dress order, her old account.
-    world.store.decide(rid, item, "accepted", "tester")
+    # The item has a new number since its records changed: the old one is refused, and says so.
+    with pytest.raises(InputError, match="erstattet av"):
+        world.store.decide(rid, item, "accepted", "tester")
+    assert world.item(rid, "customers/5") != item
     released = world.released(rid)
     assert ("orders", "51") not in released and ("customers", "5") not in released
 

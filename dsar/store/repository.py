@@ -594,6 +594,8 @@ class RequestStore:
                     select(ReviewItem).where(ReviewItem.request_id == request_id, ReviewItem.system_id == system_id)
                 )
             }
+            if previous is not None and contents is not None:
+                known = self._renumber_changed(session, request_id, system_id, known, previous, contents)
             for ref, reason, evidence in review_refs:
                 item = known.get(ref)
                 if item is None:
@@ -604,14 +606,6 @@ class RequestStore:
                     )
                 else:  # searched again: the decision stands, the evidence is today's
                     item.reason, item.evidence = reason, evidence
-            if previous is not None and contents is not None:
-                for item in known.values():
-                    if item.decision is not None and previous.get(item.record_ref) != contents.get(item.record_ref):
-                        # Another record now goes by this name, or the group changed: the
-                        # decision was about what staff saw then.
-                        self._audit(session, request_id, "flow", "decision_voided", item=item.id,
-                                    system=system_id, decision=item.decision)
-                        item.decision, item.decided_by, item.decided_at = None, None, None
             if suggestions:
                 row = self._row(session, request_id)
                 merged = {tuple(s) for s in (self._open(row.suggestions_sealed, "suggestions") or [])}
@@ -632,6 +626,41 @@ class RequestStore:
                 status=run.status,
             )
             return _run_view(run)
+
+    def _renumber_changed(
+        self, session: Session, request_id: str, system_id: str, known: dict[str, ReviewItem],
+        previous: dict[str, str], contents: dict[str, str],
+    ) -> dict[str, ReviewItem]:
+        """A group whose records changed since the last search (another record now goes by
+        its name, a row was added or edited) is a new question: its item gets a new number and
+        any decision on it is voided. A decision is about what staff saw, and staff decide by
+        number — so one given on the old number after the re-search (``review show``, then a
+        colleague's re-run, then ``decide``) is refused, never carried to rows nobody saw."""
+        out = dict(known)
+        for ref, item in known.items():
+            if previous.get(ref) == contents.get(ref):
+                continue
+            if item.decision is not None:
+                self._audit(session, request_id, "flow", "decision_voided", item=item.id,
+                            system=system_id, decision=item.decision)
+            if contents.get(ref) is None:
+                # The group is gone (its record now follows another): nothing to renumber.
+                item.decision, item.decided_by, item.decided_at = None, None, None
+                continue
+            fresh = ReviewItem(request_id=request_id, system_id=system_id, record_ref=ref,
+                               reason=item.reason, evidence=item.evidence)
+            # The new row is written before the old one goes, so its number is a new one
+            # (SQLite gives a deleted highest number out again).
+            item.record_ref = f"{ref}#{item.id}"
+            session.flush()
+            session.add(fresh)
+            session.flush()
+            session.delete(item)
+            session.flush()
+            self._audit(session, request_id, "flow", "review_item_renumbered", item=item.id, new=fresh.id,
+                        system=system_id)
+            out[ref] = fresh
+        return out
 
     def suggestions(self, request_id: str) -> list[tuple[str, str]]:
         """(kind, value) found in the person's released records that the request didn't give."""
@@ -772,6 +801,12 @@ class RequestStore:
             self._row(session, request_id)
             item = session.get(ReviewItem, item_id)
             if item is None or item.request_id != request_id:
+                renumbered = self._renumbered(session, request_id, item_id)
+                if renumbered is not None:
+                    raise InputError(
+                        f"vurderingspost {item_id} er erstattet av {renumbered}: systemet ble søkt på nytt, og "
+                        "postene i den er endret siden. Se på den igjen (dsar review show) før du avgjør"
+                    )
                 raise InputError(no_review_item(request_id, item_id, self._review_items(session, request_id)))
             item.decision = decision
             item.decided_by = actor
@@ -779,6 +814,19 @@ class RequestStore:
             self._audit(
                 session, request_id, actor, "review_decided", item=item_id, system=item.system_id, decision=decision
             )
+
+    @staticmethod
+    def _renumbered(session: Session, request_id: str, item_id: int) -> int | None:
+        """The number an item of the request was given when its group changed, if it was."""
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.request_id == request_id,
+                                     AuditEvent.action == "review_item_renumbered").order_by(AuditEvent.seq)
+        )
+        current: int | None = None
+        for entry in events:
+            if entry.detail.get("item") in (item_id, current):
+                current = entry.detail.get("new")
+        return current
 
     # -- redactions (mail) ---------------------------------------------------------------
 
