@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -178,6 +178,28 @@ def looks_like_phone(value: object) -> str | None:
         return None
 
 
+_EMAIL_IN_TEXT = re.compile(r"[^\s;,/|<>()\[\]]+@[^\s;,/|<>()\[\]]+")
+_PHONE_IN_TEXT = re.compile(r"\+?\d[\d .()-]{4,}\d")
+
+
+def cell_identifiers(kind: str, value: object) -> set[str]:
+    """The e-mails (as mailboxes) or phones in a cell that staff annotated or filled twice
+    (``98765432 (Ola)``, ``ola@x.no; ola@jobb.no``): not the person's identifier, but
+    telling whose row it is. A clean cell gives its one value."""
+    if kind == "email":
+        one = looks_like_email(value)
+        if one:
+            return {mailbox(one)}
+        found = {looks_like_email(m) for m in _EMAIL_IN_TEXT.findall(value)} if isinstance(value, str) else set()
+        return {mailbox(f) for f in found if f}
+    one = looks_like_phone(value)
+    if one:
+        return {one}
+    if not isinstance(value, str) or len(value) > 4 * MAX_PHONE:
+        return set()
+    return {f for f in (looks_like_phone(m) for m in _PHONE_IN_TEXT.findall(value)) if f}
+
+
 def phone_digit_forms(e164: str) -> list[str]:
     """The digits a system may hold for this number once every other character is stripped:
     ``91234567``, ``4791234567``, ``004791234567`` (and a trunk ``0`` for countries that dial
@@ -265,10 +287,17 @@ def as_date(value: object, today: date | None = None) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _date_from_number(value, today)
     if not isinstance(value, str):
         return None
     text = value.strip()[:40]
     try:
+        if m := _WRITTEN.fullmatch(text.lower()):
+            month = _MONTHS.get(m[2])
+            return date(int(m[3]), month, int(m[1])) if month else None
         if m := _ISO.match(text):
             return date(int(m[1]), int(m[2]), int(m[3]))
         if m := _DMY.match(text):
@@ -277,8 +306,11 @@ def as_date(value: object, today: date | None = None) -> date | None:
                 now = today or date.today()
                 year += 2000 if 2000 + year <= now.year else 1900
             return date(year, month, day)
-        if re.fullmatch(r"(19|20)\d{6}", text):
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        if re.fullmatch(r"\d{8}", text):
+            # yyyymmdd, or ddmmyyyy as a form field takes it; one reading must be a date
+            readings = {_try_date(int(text[:4]), int(text[4:6]), int(text[6:])),
+                        _try_date(int(text[4:]), int(text[2:4]), int(text[:2]))} - {None}
+            return readings.pop() if len(readings) == 1 else None
         if re.fullmatch(r"\d{6}", text):  # ddmmyy, as a form or a fødselsnummer starts
             day, month, year = int(text[:2]), int(text[2:4]), int(text[4:])
             now = today or date.today()
@@ -287,6 +319,42 @@ def as_date(value: object, today: date | None = None) -> date | None:
     except ValueError:
         return None
     return None
+
+
+_MONTHS = {name: n for n, names in enumerate((
+    ("jan", "januar", "january"), ("feb", "februar", "february"), ("mar", "mars", "march"), ("apr", "april"),
+    ("mai", "may"), ("jun", "juni", "june"), ("jul", "juli", "july"), ("aug", "august"),
+    ("sep", "sept", "september"), ("okt", "oktober", "oct", "october"), ("nov", "november"),
+    ("des", "desember", "dec", "december")), start=1) for name in names}
+_WRITTEN = re.compile(r"(\d{1,2})\.?\s+([a-zæøå]{3,9})\.?\s+(\d{4})")
+"""``4. mars 1960``, ``4 mar 1960``: a date written out (Norwegian or English month)."""
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _try_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day) if 1850 <= year <= 2100 else None
+    except ValueError:
+        return None
+
+
+def _date_from_number(value: int, today: date | None) -> date | None:
+    """A date a spreadsheet stored as a number: ``19600304``, an Excel serial (days since
+    1899-12-30, a date in a General-format cell), or ``ddmmyy``/``ddmmyyyy`` whose leading
+    zero was lost. Only one reading may fit; two readings are no date (the row is then held
+    as unreadable, never read the convenient way)."""
+    if value <= 0:
+        return None
+    readings: set[date | None] = set()
+    if len(str(value)) in (7, 8):
+        readings.add(as_date(f"{value:08d}", today))
+    if len(str(value)) in (5, 6):
+        readings.add(as_date(f"{value:06d}", today))
+    if value < 80_000:
+        readings.add(EXCEL_EPOCH + timedelta(days=value))
+    readings.discard(None)
+    return readings.pop() if len(readings) == 1 else None
 
 
 def national_id(value: object) -> str | None:
@@ -300,6 +368,12 @@ def national_id(value: object) -> str | None:
         return None
     try:
         return fodselsnummer.validate(value)
+    except ValidationError:
+        digits = re.sub(r"\s", "", value)
+        if not re.fullmatch(r"\d{10}", digits):
+            return None
+    try:  # ten digits: a number column in a CSV that went through Excel lost the leading zero
+        return fodselsnummer.validate("0" + digits)
     except ValidationError:
         return None
 

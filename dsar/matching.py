@@ -52,6 +52,7 @@ from dsar.config.models import Collection, System
 from dsar.identity import (
     age_on,
     as_date,
+    cell_identifiers,
     looks_like_email,
     looks_like_phone,
     mailbox,
@@ -73,6 +74,7 @@ REASONS = {
     "identifier_shared": "e-posten eller telefonen deles med en annen, og posten peker til den andres post",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
     "birthdate_differs": "fødselsdatoen er en annen",
+    "birthdate_unreadable": "fødselsdatoen eller fødselsnummeret i posten kan ikke leses sikkert (skrevet på en uvanlig måte)",
     "birthdate_differs_named": "personens e-post eller telefon og navn, men en annen fødselsdato (feilregistrert?)",
     "national_id_differs": "fødselsnummeret er et annet",
     "name_unverifiable": "navnet i forespørselen er for lite til å skille personer",
@@ -92,7 +94,8 @@ REASONS = {
 EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 ANOTHER_PERSON = frozenset(
-    {"first_name_close", "given_name_part", "surname_differs", "birthdate_differs_named", "namesake_household",
+    {"first_name_close", "given_name_part", "surname_differs", "birthdate_differs_named", "birthdate_unreadable",
+     "namesake_household",
      "namesake_birthdate"}
 )
 """Held conflicts that say the record may be somebody else (a sister one letter off, a namesake),
@@ -187,15 +190,23 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                 # a parent with the child's name (Jr./Sr.)? A person decides.
                 result.conflicts.append("child_record")
         elif identity.type == "birthdate" and subject.birthdate is not None:
-            held_date = _held_date(fields.get(identity.fields[0]))
+            value = fields.get(identity.fields[0])
+            held_date = _held_date(value)
             if held_date is not None:
                 if held_date == subject.birthdate:
                     result.agrees.append("birthdate")
                 else:
                     result.conflicts.append("birthdate_differs")
+            elif _written(value):
+                # A date written in a way we can't read (or read two ways) may be another's:
+                # never taken as "no birth date", which would let a namesake's row through.
+                result.conflicts.append("birthdate_unreadable")
         elif identity.type == "national_id":
-            number = national_id(fields.get(identity.fields[0]))
+            value = fields.get(identity.fields[0])
+            number = national_id(value)
             born = national_id_birthdate(number) if number else None
+            if born is None and subject.birthdate is not None and _written(value):
+                result.conflicts.append("birthdate_unreadable")
             if born is not None and subject.birthdate is not None:
                 if born == subject.birthdate:
                     result.agrees.append("national_id")
@@ -209,6 +220,14 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
         result.agrees.remove("name")
         result.unverifiable = True
     return result
+
+
+def _written(value: Any) -> bool:
+    """Something is in the field (not blank, not a placeholder for nothing)."""
+    if value is None or isinstance(value, bool):
+        return False
+    text = str(value).strip().lower()
+    return bool(text) and text not in ("null", "\\n", "-", "n/a", "ukjent", "nan", "none")
 
 
 def _born_on(collection: Collection, fields: dict[str, Any]) -> date | None:
@@ -250,16 +269,12 @@ def other_identifier(subject: Subject, collection: Collection, fields: dict[str,
     mailboxes = same_mailboxes(subject.emails)
     for identity in collection.searchable:
         for name in identity.fields:
-            if identity.type == "email":
-                email = looks_like_email(fields.get(name))
-                value, given = (mailbox(email), mailboxes) if email else (None, mailboxes)
-            else:
-                value, given = looks_like_phone(fields.get(name)), frozenset(subject.phones)
-            if value is None:
-                continue
-            if value in given:
+            # An annotated or doubly filled cell (``98765432 (Ola)``) still says whose it is.
+            found = cell_identifiers(identity.type, fields.get(name))
+            given = mailboxes if identity.type == "email" else frozenset(subject.phones)
+            if found & given:
                 return False
-            other = True
+            other = other or bool(found)
     return other
 
 

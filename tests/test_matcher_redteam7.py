@@ -293,8 +293,7 @@ def test_a_placeholder_customer_number_in_a_csv_does_not_pull_in_guest_orders(tm
 # -- a birth date or fødselsnummer the parser can't read ------------------------------------------
 
 MOTHER_FNR = "04036000096"  # valid, born 04.03.1960
-UNREAD = leak("a birth date the parser can't read is no birth date (as_date / national_id return None): "
-              "the namesake's row loses birthdate_differs and is confirmed on the family address")
+UNREAD = ()  # fixed: read, or held as birthdate_unreadable
 DAUGHTER = Person("Kari Hansen", emails=(FAMILY,), birthdate=date(1990, 5, 5))
 
 
@@ -323,7 +322,6 @@ def test_a_fodselsnummer_typed_as_a_number_in_a_workbook_still_tells_mother_from
     assert _status(system, tmp_path, DAUGHTER)[("deltaker", "2")] == "excluded"
 
 
-@UNREAD
 @pytest.mark.parametrize("use_index", [True, False], ids=["index", "scan"])
 def test_a_fodselsnummer_that_lost_its_leading_zero_in_a_csv_still_tells_mother_from_daughter(tmp_path, use_index):
     # The CSV went through Excel: the number column lost its leading zero, ten digits are left.
@@ -341,8 +339,7 @@ HOUSEHOLD = {
     "enhet": {"key": "Enhet", "identities": [{"type": "email", "column": "E-post"}]},
     "booking": {"key": "_row", "identities": [{"type": "phone", "column": "Mobil"}, {"type": "email", "column": "E-post"}]},
 }
-ANNOTATED = leak("looks_like_phone/looks_like_email give None for an annotated cell, so other_identifier "
-                 "sees no identifier and the other resident's booking under the household is confirmed")
+ANNOTATED = ()  # fixed: dsar.identity.cell_identifiers
 
 
 @pytest.mark.parametrize(("phone", "email"), [
