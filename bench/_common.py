@@ -63,7 +63,10 @@ def ensure_world(
     use_bench_secrets()
     wanted = {"scale": scale, "seed": seed, "sql_urls": dict(sql_urls or {})}
     if world_name != "default":
+        from sample_data.unseen import WORLD_VERSION
+
         wanted["world"] = world_name
+        wanted["version"] = WORLD_VERSION  # people.csv's columns change: build again
     marker = root / MARKER
     built = rebuild or not (marker.is_file() and json.loads(marker.read_text()) == wanted)
     if built:

@@ -51,8 +51,11 @@ add-identifiers``): the e-mails and phones found in the person's *released* reco
 request didn't give are put to the person; those the person holds (a world's people.csv says
 which: ``holds_emails``, ``holds_phones``) are added and every system of the controller is
 searched again — up to ``MAX_SEARCHES`` times. Nothing found only in held or excluded records
-is asked about (that would show the person somebody else's address). ``--first-pass`` leaves
-it out. The default world's people.csv says nothing of it, so it has no second search.
+is asked about (that would show the person somebody else's address). Where unreleased records
+beside the person's hold e-mails or phones the request lacked (``Search.unattributed``, a
+count), staff ask the person openly, once, for every e-mail and phone they use, and search
+with what the person names (a world's ``names_emails``/``names_phones``: those in use today,
+not an address given up years ago). ``--first-pass`` leaves both out. The default world's people.csv says nothing of it, so it has no second search.
 
 Several ``--seed`` values measure one world each (the same rates, other people) and add them
 up: a rule that holds on one world may fail on the next.
@@ -189,6 +192,11 @@ class Evaluation:
     """Of those, the ones the person holds: searched again."""
     second_searches: int = 0
     """Requests searched again with confirmed identifiers."""
+    open_questions: int = 0
+    """Requests where staff asked the person openly for every e-mail and phone they use
+    (``Search.unattributed``: unreleased records beside theirs hold ones the request lacked)."""
+    named: int = 0
+    """E-mails and phones the person named in answer that the request hadn't given."""
     seconds: float = 0.0
 
     @property
@@ -296,14 +304,18 @@ def _answer(
     from dsar.store import Person
 
     holds = _holds(person, normalize_email, normalize_phone) if second_search else None
+    names = _holds(person, normalize_email, normalize_phone, "names") if second_search else None
     asked: set[tuple[str, str]] = set()
+    asked_openly = False
     for round_ in range(1, MAX_SEARCHES + 1):
         answer: dict[str, tuple[list[Any], list[Any]]] = {}
         offered: list[tuple[str, str]] = []
+        unattributed: list[int] = []
         for system_id, (system, connector) in connectors.items():
             review: list[Any] = []
             findings = final_findings(
-                connector, system, subject, asking_relation(person), review, offered, requested_by=requested_by
+                connector, system, subject, asking_relation(person), review, offered, requested_by=requested_by,
+                unattributed=unattributed,
             )
             answer[system_id] = (findings, review)
         if holds is None:
@@ -313,6 +325,15 @@ def _answer(
         confirmed = sorted(item for item in new if item in holds)
         result.questions += len(new)
         result.confirmed += len(confirmed)
+        if names is not None and sum(unattributed) and not asked_openly:
+            # Staff ask the person openly for every e-mail and phone they use (never showing
+            # the ones found); what the person names that the request lacked is searched.
+            asked_openly = True
+            result.open_questions += 1
+            given = {("email", e) for e in subject.emails} | {("phone", p) for p in subject.phones}
+            named = sorted(names - given - set(confirmed))
+            result.named += len(named)
+            confirmed = sorted({*confirmed, *named})
         if not confirmed or round_ == MAX_SEARCHES:
             return answer
         result.second_searches += 1
@@ -325,16 +346,17 @@ def _answer(
 
 
 def _holds(person: dict[str, str], normalize_email: Callable[[str], str],
-           normalize_phone: Callable[[str], str]) -> set[tuple[str, str]] | None:
-    """The e-mails and phones the person would confirm as theirs, normalised; None when the
-    world doesn't say (the default world: no second search)."""
+           normalize_phone: Callable[[str], str], prefix: str = "holds") -> set[tuple[str, str]] | None:
+    """The e-mails and phones the person would confirm as theirs (``holds``), or name when
+    asked openly (``names``), normalised; None when the world doesn't say (the default world:
+    no second search)."""
     from dsar.errors import InputError
 
-    if "holds_emails" not in person:
+    if f"{prefix}_emails" not in person:
         return None
     held: set[tuple[str, str]] = set()
-    for kind, column, normalise in (("email", "holds_emails", normalize_email),
-                                    ("phone", "holds_phones", normalize_phone)):
+    for kind, column, normalise in (("email", f"{prefix}_emails", normalize_email),
+                                    ("phone", f"{prefix}_phones", normalize_phone)):
         for value in filter(None, person[column].split("; ")):
             try:
                 held.add((kind, normalise(value)))
@@ -490,7 +512,8 @@ def report(result: Evaluation) -> str:
         + (", ".join(f"{r} {n}" for r, n in result.held_foreign_by_relation.most_common()) or "none"),
         f"requests that would wait for review (anything held): {result.requests_with_held:,} of {result.requests:,}",
         f"second search: {result.questions:,} e-mails and phones from released records put to the person, "
-        f"{result.confirmed:,} confirmed, {result.second_searches:,} requests searched again",
+        f"{result.confirmed:,} confirmed, {result.second_searches:,} requests searched again; "
+        f"{result.open_questions:,} asked openly for every e-mail and phone, {result.named:,} new ones named",
         "identifiers refused by the request form: "
         + (", ".join(f"{k} {n:,}" for k, n in result.refused_identifiers.most_common()) or "none"),
     ]
@@ -566,7 +589,8 @@ def _measure(world: str, scale: float, seed: int, second_search: bool,
         "refused_identifiers": dict(result.refused_identifiers),
         "requests": result.requests, "requests_with_held": result.requests_with_held, "seconds": result.seconds,
         "second_search": {"questions": result.questions, "confirmed": result.confirmed,
-                          "requests_searched_again": result.second_searches},
+                          "requests_searched_again": result.second_searches,
+                          "asked_openly": result.open_questions, "named": result.named},
         "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign),
                          "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign),
                          "review_reasons": dict(t.review_reasons)}

@@ -90,6 +90,43 @@ class Search:
         }
         return sorted(found)
 
+    @property
+    def unattributed(self) -> int:
+        """How many e-mails and phones the request didn't give are held by records that were
+        not released but sit beside the person's own (reached from a released record, or waiting
+        for staff): a parent's mobile under their child's member row, the family address on a
+        row found by name. They may be the person's or another's, so they are never shown to
+        the person; the count tells staff to ask the person openly for every e-mail and phone
+        they use, and search again with what the person names."""
+        if self.resolution is None:
+            return 0
+        resolution = self.resolution
+        released = resolution.released()
+        found: set[tuple[str, str]] = set()
+        for group, items in self._seen_identifiers.items():
+            if resolution.is_released(group or None, released):
+                continue
+            if self._beside_released(resolution.root(group or None), released):
+                found |= items
+        return len(found)
+
+    def _beside_released(self, root: str | None, released: set[str]) -> bool:
+        assert self.resolution is not None
+        seen: set[str] = set()
+        stack = [root]
+        while stack:
+            gid = stack.pop()
+            if gid is None or gid in seen:
+                continue
+            seen.add(gid)
+            verdict = self.resolution.verdicts.get(gid)
+            if verdict is None:
+                continue
+            if gid in released or (gid == root and verdict.needs_decision):
+                return True
+            stack.extend(self.resolution.root(s) for s in verdict.sources)
+        return False
+
 
 def final_findings(
     connector: Connector,
@@ -99,13 +136,15 @@ def final_findings(
     review: list[ReviewRef] | None = None,
     suggestions: list[tuple[str, str]] | None = None,
     requested_by: str | None = None,
+    unattributed: list[int] | None = None,
 ) -> list[Finding]:
     """Every finding with its final status — ``confirmed`` (released), ``held`` (for staff to
     decide, or following a group that is) or ``excluded`` (clearly somebody else's, and
     nothing staff decide can release it) — and why; for tests and the accuracy benchmark,
     which need the verdict rather than a stream. ``review`` (if given) receives the groups
     staff are asked to decide (``review_refs``); ``suggestions`` (if given) the e-mails and
-    phones found in released records that the request didn't give (``Search.suggestions``)."""
+    phones found in released records that the request didn't give (``Search.suggestions``);
+    ``unattributed`` (if given) the count of ``Search.unattributed``."""
     search = Search(connector, system, person, relation, requested_by)
     found = [finding for finding, _ in search]
     resolution = search.resolution
@@ -126,6 +165,8 @@ def final_findings(
         review.extend(review_refs(resolution))
     if suggestions is not None:
         suggestions.extend(search.suggestions)
+    if unattributed is not None:
+        unattributed.append(search.unattributed)
     return found
 
 
@@ -209,6 +250,7 @@ def search_system(
         excluded=dict(counts.excluded),
         review_refs=[(r.ref, r.reason, r.evidence) for r in review_refs(search.resolution)],
         suggestions=search.suggestions,
+        unattributed=search.unattributed,
         files=counts.files,
         files_missing=counts.files_missing,
         staged=counts.written,

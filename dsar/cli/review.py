@@ -330,8 +330,20 @@ def suggestions(
         from dsar.store import open_store
 
         ws = open_workspace(workspace)
-        rows = [{"kind": kind, "value": value} for kind, value in open_store(ws).suggestions(request_id)]
+        store = open_store(ws)
+        rows = [{"kind": kind, "value": value} for kind, value in store.suggestions(request_id)]
         if json:
             emit_json(rows)
-        else:
-            emit_table(rows, ["kind", "value"])
+            return
+        emit_table(rows, ["kind", "value"])
+        unattributed = {s: run.unattributed for s, run in store.system_runs(request_id).items() if run.unattributed}
+        if unattributed:
+            where = ", ".join(f"{system}: {n}" for system, n in unattributed.items())
+            total = sum(unattributed.values())
+            typer.echo(
+                f"\nSøket fant også {total} e-postadresse(r) eller telefonnummer/-numre som kravet ikke oppgir, i "
+                f"poster ved siden av personens egne som ikke utleveres ({where}). De kan være en annens: vis dem "
+                "ikke til personen, men be personen oppgi alle e-postadresser og telefonnumre de bruker eller har "
+                "brukt hos oss, og legg dem til med 'dsar request add-identifier'.",
+                err=True,
+            )

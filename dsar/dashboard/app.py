@@ -595,6 +595,7 @@ def _systems(store: RequestStore, request_id: str, controller: Any) -> list[dict
                     "records": run.records if run else 0, "held": run.held if run else 0,
                     "excluded": run.excluded_count if run else 0,
                     "excluded_why": _excluded_why(run.excluded if run else {}),
+                    "unattributed": run.unattributed if run else 0,
                     "error": run.error if run else None, "attempts": run.attempts if run else 0})
     return out
 

@@ -179,6 +179,9 @@ class SystemRunView:
     """What the search wrote to staging (file -> size, SHA-256); None for older runs."""
     excluded: dict[str, int] = field(default_factory=dict)
     """Records found but clearly somebody else's, per reason (``dsar.matching.REASONS``)."""
+    unattributed: int = 0
+    """E-mails and phones the request didn't give, in unreleased records beside the person's
+    (``Search.unattributed``): staff should ask the person openly for all they use."""
 
     @property
     def excluded_count(self) -> int:

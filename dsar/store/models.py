@@ -155,6 +155,10 @@ class SystemRun(Base):
         Text, doc="sealed: per group found, a digest of its records, so a decision on a group "
         "whose records changed since (a re-exported file's line now another person's) is voided"
     )
+    unattributed: Mapped[int | None] = mapped_column(
+        Integer, doc="e-mails and phones the request didn't give, in records beside the person's "
+        "that were not released: a count, so staff ask the person openly (no values)"
+    )
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

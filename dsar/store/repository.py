@@ -568,11 +568,14 @@ class RequestStore:
         files_missing: int = 0,
         staged: dict[str, dict[str, object]] | None = None,
         contents: dict[str, str] | None = None,
+        unattributed: int = 0,
     ) -> SystemRunView:
         """Record a finished search; held groups become review items (ref, reason, evidence);
         identifiers found in released records join the request's suggestions (sealed).
         ``contents``: per group, a digest of its records; a decision on a group whose records
-        changed since the last run is voided, and waits for staff again."""
+        changed since the last run is voided, and waits for staff again. ``unattributed``: how
+        many e-mails and phones the request didn't give were seen beside the person's records
+        (``Search.unattributed``)."""
         records, held_count = sum(confirmed.values()), sum(held.values())
         with self._session() as session:
             run = self._run(session, request_id, system_id)
@@ -586,6 +589,7 @@ class RequestStore:
             run.files = files
             run.files_missing = files_missing
             run.staged = staged
+            run.unattributed = unattributed
             run.error = None
             run.finished_at = datetime.now(UTC)
             known = {
@@ -623,6 +627,7 @@ class RequestStore:
                 files=files,
                 files_missing=files_missing,
                 suggestions=len(suggestions),
+                unattributed=unattributed,
                 status=run.status,
             )
             return _run_view(run)
@@ -1145,6 +1150,7 @@ def _run_view(run: SystemRun) -> SystemRunView:
         error=run.error,
         finished_at=run.finished_at,
         excluded={str(k): int(v) for k, v in (run.excluded or {}).items()},
+        unattributed=run.unattributed or 0,
     )
 
 

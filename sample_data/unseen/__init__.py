@@ -17,4 +17,8 @@ from __future__ import annotations
 
 from sample_data.unseen.build import UnseenWorld, build_unseen
 
-__all__ = ["UnseenWorld", "build_unseen"]
+WORLD_VERSION = 2
+"""Raised when what a world's files hold changes (2: people.csv's ``names_emails`` and
+``names_phones``), so a cached world is built again."""
+
+__all__ = ["WORLD_VERSION", "UnseenWorld", "build_unseen"]

@@ -53,6 +53,10 @@ PEOPLE_HEADER = (
     # their records (a second search): every one they hold, given or not. For a guardian's
     # request, the guardian's and the child's own.
     "holds_emails", "holds_phones",
+    # What the asker names when staff ask openly for every e-mail and phone they use with the
+    # organisation: those they use today (own, family, mobile, an adult's landline), not an
+    # address given up years ago unless they gave it when asking.
+    "names_emails", "names_phones",
 )
 
 
@@ -185,13 +189,15 @@ def person_row(person: Person) -> tuple[str, ...]:
         "1" if person.marks["birthdate_wrong"] else "", "1" if person.marks["crm_duplicate"] else "",
         " ".join(spellings),
         *_holds(person),
+        *_holds(person, today_only=True),
     )
 
 
-def _holds(person: Person) -> tuple[str, str]:
+def _holds(person: Person, *, today_only: bool = False) -> tuple[str, str]:
     """The e-mails and phones the asker holds ("; " between them): their own, old and
     family addresses, their mobile and (an adult's) the household's landline; a guardian asking
-    holds their own and knows the child's."""
+    holds their own and knows the child's. ``today_only``: what they name when asked openly —
+    an old address only if they gave it when asking."""
     req = person.request
     askers = [person]
     if req.relation == "guardian":
@@ -199,7 +205,8 @@ def _holds(person: Person) -> tuple[str, str]:
     emails: list[str] = []
     phones: list[str] = []
     for p in askers:
-        emails += [e for e in (p.email, p.old_email, p.contact_email()) if e]
+        old = p.old_email if not today_only or p.old_email in req.emails else None
+        emails += [e for e in (p.email, old, p.contact_email()) if e]
         if p.uses_family_email:
             emails.append(p.household.family_email or "")
         phones += [x for x in (p.mobile,) if x]
