@@ -13,11 +13,16 @@ Configuration::
 The system has one collection, ``messages`` (declared for you; declare it to give your own
 title and field texts). A message is the person's when one of their e-mails is in an address
 header (From, To, Cc, Bcc, Reply-To, Sender, Delivered-To), when their e-mail or phone is
-written in the subject, a body or a text attachment, or when it answers one of their messages
-and quotes it. A message that names them only by name, or only answers their thread without
-quoting, is a candidate: held for a person to decide. A message whose only link is the
-person's address written beside someone else's name (a family's shared address) is held too,
-and so is one found only by an address that other messages show someone else uses.
+written in the subject, a body or a text attachment, or when it is a reply in the thread of a
+message they wrote and quotes that message's own text (checked word for word; through a
+Message-ID only one message carries). A phone counts only written as one (``Found.strong``:
+a country code, grouped, a mobile range, "tlf" before it): eight bare digits may be an order
+number. A message that names them only by name (also a reply in their thread quoting someone
+else) is a candidate: held for a person to decide; a reply that neither names nor quotes
+them, or bare digits alone, is not theirs. A message whose only link is the person's address
+written beside someone else's name (a display name; "Ola Hansen, e-post …"; a form's "Navn:"
+line near it; a family's shared address) is held or excluded, and so is one found only by an
+address that other messages show someone else uses.
 
 The search reads the archive's index (``connectors.mail_index``), refreshing the folders that
 changed first, and then only the messages the index points at. Each record carries the
@@ -33,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +48,7 @@ from pydantic import Field, field_validator, model_validator
 from connectors.base import Condition, Connector
 from connectors.mail_index import AUTHOR_ROLES, Hit, IndexedMessage, MailIndex, RefreshStats, index_path
 from connectors.mail_sources import ImapSettings, ImapSource, MaildirSource, MailSource, MboxSource
+from connectors.mail_terms import _CAPITAL_RUN
 from dsar.config.models import Collection, ConfigModel, IdentityField, LocalText, System, env_name
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone
@@ -333,13 +339,18 @@ class MailConnector(Connector):
                 # Only eight bare digits equal to their landline, which may as well be an
                 # order number (redaction doesn't black such a number out either).
                 continue
-            elif set(matched) == {"email"} and not fields["name_at_address"] and (
-                shared is not None or (name and _beside_only_others(message, set(lookup.emails), name))
-            ):
-                # Found only by an address someone else also uses under their own name (in
-                # another message, or beside it in this one: a form's "Navn: …"): matching
-                # holds it for a person to decide (``identifier_shared``).
+            elif set(matched) == {"email"} and not fields["name_at_address"] and shared is not None:
+                # Found only by an address someone else also uses under their own name:
+                # matching holds it for a person to decide (``identifier_shared``).
                 matched = ("email", "shared")
+            elif (
+                {"email", "phone"} & set(matched) and not fields["name_at_address"] and name
+                and _beside_only_others(message, lookup, name)
+            ):
+                # Their address or number written beside somebody else's name, and beside no
+                # name that can be theirs (a form's "Navn: Ola Hansen" above "E-post: …", a
+                # child's sign-up with the parent's details): held as the shared address is.
+                matched = (*matched, "shared")
             record = RawRecord(
                 collection=COLLECTION,
                 key=key,
@@ -503,7 +514,7 @@ class _Thread:
             known = self._parents.setdefault(message.message_id, [])
             known += [p for p in message.parents if p not in known and p != message.message_id]
 
-    def ancestors(self, message: MailMessage, skip: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    def ancestors(self, message: MailMessage, skip: Set[str] = frozenset()) -> list[str]:
         """The ids ``message`` answers and, through the messages read, what those answer,
         nearest first; never through an id in ``skip``."""
         out: list[str] = []
@@ -593,31 +604,33 @@ _NOT_TOGETHER = re.compile(r"(?i)\b(?:og|eller|samt|men|and|or|but)\b|[.!?;](?:\
 """In the gap between a name and an address: they are two things, not one person's."""
 
 
-def _beside_only_others(message: MailMessage, own_emails: set[str], name: str) -> bool:
-    """Whether the person's address is written beside somebody else's name in the message's
-    text (a form's "Navn: Ola Hansen" above "E-post: <address>", "Ola Hansen, e-post
-    <address>") and nowhere beside a name that can be theirs."""
-    near = _names_near(message, own_emails)
-    return bool(near) and not any(names_compatible(name, n) for n in near)
+def _beside_only_others(message: MailMessage, lookup: Lookup, name: str) -> bool:
+    """Whether the person's address or number is written beside somebody else's name in the
+    message's text (a form's "Navn: Ola Hansen" above "E-post: <address>", "Ola Hansen,
+    e-post <address>") and nowhere beside a name that can be theirs."""
+    near = _names_near(message, set(lookup.emails), set(lookup.phones))
+    return bool(near) and not any(names_compatible(name, form) for forms in near for form in forms)
 
 
-def _names_near(message: MailMessage, own_emails: set[str]) -> list[str]:
-    """Full names written near the person's addresses in the texts: on the same line with
-    little between (no other address or name, no "og"/"eller", no sentence's end), as a
-    form's labelled line ("Navn: …", not a quoted header's "Til: …") up to ``NEAR_LINES``
-    lines away in the same block, or alone on the line right above or below (a signature)."""
+def _names_near(message: MailMessage, own_emails: Set[str], own_phones: Set[str] = frozenset()) -> list[tuple[str, ...]]:
+    """Full names written near the person's addresses (and numbers written as phones) in the
+    texts: on the same line with little between (no other address, number or name, no
+    "og"/"eller", no sentence's end), as a form's labelled line ("Navn: …", not a quoted
+    header's "Til: …") up to ``NEAR_LINES`` lines away in the same block, or alone on the
+    line right above or below (a signature). Each as the ways it may be read: the name the
+    lexicon recognises and the run of capitalised words around it ("Ali Dahl" in
+    "Signe-Ann Ali Dahl")."""
     from dsar.personal_names import find_names
-    from dsar.textscan import find_emails
+    from dsar.textscan import find_identifiers
 
-    out: list[str] = []
+    out: list[tuple[str, ...]] = []
     for text in message.texts():
-        if "@" not in text:
-            continue
-        emails = list(find_emails(text))
-        spots = [e for e in emails if e.value in own_emails]
+        emails = find_identifiers(text)  # every address and number: what separates a name from hers
+        spots = [e for e in emails if e.value in own_emails or (e.kind == "phone" and e.strong and e.value in own_phones)]
         if not spots:
             continue
         names = [n for n in find_names(text) if n.full]
+        runs = [r.span() for r in _CAPITAL_RUN.finditer(text)]
         lines = text.split("\n")
         starts = [0]
         for line in lines[:-1]:
@@ -630,7 +643,8 @@ def _names_near(message: MailMessage, own_emails: set[str]) -> list[str]:
                     continue
                 if any(a <= e.start < b for e in emails) or any(a <= n.start < b for n in names if n is not span):
                     continue
-                out.append(text[span.start : span.end])
+                run = next(((x, y) for x, y in runs if x <= span.start and span.end <= y), (span.start, span.end))
+                out.append((text[span.start : span.end], text[run[0] : run[1]]))
             # The lines around it, within its block.
             row = max(i for i, start in enumerate(starts) if start <= spot.start)
             for step in (-1, 1):
@@ -649,9 +663,8 @@ def _names_near(message: MailMessage, own_emails: set[str]) -> list[str]:
                     else:
                         continue
                     value = value.strip().rstrip(",.;")
-                    found = find_names(value)
-                    if len(found) == 1 and found[0].full and found[0].start == 0 and found[0].end == len(value):
-                        out.append(value)
+                    if _CAPITAL_RUN.fullmatch(value) and len(value.split()) <= 4 and any(n.full for n in find_names(value)):
+                        out.append((value,))
     return out
 
 

@@ -342,7 +342,9 @@ class MailIndex(KeyedCache):
 
     def find(self, emails: Iterable[str], phones: Iterable[str], name: str | None) -> dict[int, Hit]:
         """Messages naming the person: by address header, by identifier in the text, by name
-        (candidates only), and replies in their threads (``Hit.thread``)."""
+        (candidates only), and replies in their threads (``Hit.thread``: candidates the
+        connector checks for a quote of the person's text), never through a Message-ID two
+        different messages carry."""
         wanted: dict[bytes, str] = {}
         for value in emails:
             wanted[self.digest("email", value)] = "email"
