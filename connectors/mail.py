@@ -13,11 +13,16 @@ Configuration::
 The system has one collection, ``messages`` (declared for you; declare it to give your own
 title and field texts). A message is the person's when one of their e-mails is in an address
 header (From, To, Cc, Bcc, Reply-To, Sender, Delivered-To), when their e-mail or phone is
-written in the subject, a body or a text attachment, or when it answers one of their messages
-and quotes it. A message that names them only by name, or only answers their thread without
-quoting, is a candidate: held for a person to decide. A message whose only link is the
-person's address written beside someone else's name (a family's shared address) is held too,
-and so is one found only by an address that other messages show someone else uses.
+written in the subject, a body or a text attachment, or when it is a reply in the thread of a
+message they wrote and quotes that message's own text (checked word for word; through a
+Message-ID only one message carries). A phone counts only written as one (``Found.strong``:
+a country code, grouped, a mobile range, "tlf" before it): eight bare digits may be an order
+number. A message that names them only by name (also a reply in their thread quoting someone
+else) is a candidate: held for a person to decide; a reply that neither names nor quotes
+them, or bare digits alone, is not theirs. A message whose only link is the person's address
+written beside someone else's name (a display name; "Ola Hansen, e-post …"; a form's "Navn:"
+line near it; a family's shared address) is held or excluded, and so is one found only by an
+address that other messages show someone else uses.
 
 The search reads the archive's index (``connectors.mail_index``), refreshing the folders that
 changed first, and then only the messages the index points at. Each record carries the
@@ -33,15 +38,17 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Condition, Connector
-from connectors.mail_index import Hit, IndexedMessage, MailIndex, RefreshStats, index_path
+from connectors.mail_index import AUTHOR_ROLES, Hit, IndexedMessage, MailIndex, RefreshStats, index_path
 from connectors.mail_sources import ImapSettings, ImapSource, MaildirSource, MailSource, MboxSource
+from connectors.mail_terms import _CAPITAL_RUN
 from dsar.config.models import Collection, ConfigModel, IdentityField, LocalText, System, env_name
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone
@@ -298,10 +305,13 @@ class MailConnector(Connector):
                 if other is not None:
                     shared = other
                     break
-        yielded: dict[str, RawRecord] = {}  # Message-ID -> the person's message yielded
+        authored: dict[str, tuple[RawRecord, _OwnText]] = {}
+        """Message-ID -> a message written from the person's address, yielded, and its text."""
+        thread = _Thread()
         for indexed in messages:
             raw = source.read(indexed.folder, indexed.locator, indexed.hint)
             message = self._parse(source, indexed, raw)
+            thread.saw(message)
             hit = hits[indexed.id]
             matched = _matched_on(message, hit, lookup)
             if matched is None:
@@ -310,18 +320,37 @@ class MailConnector(Connector):
             fields = _fields(message, indexed.folder, indexed.locator, lookup)
             via = group = None
             if matched == ("thread",):
-                parent = next((yielded[p] for p in message.parents if p in yielded), None)
-                if parent is None:
-                    continue  # its thread's message of the person's was not found first
-                via = Link(COLLECTION, parent.key, REPLY_REFERENCE, "down")
-                group = parent.group
-                matched = ()
+                origin = thread.quoted_origin(message, authored, index.reused_ids)
+                if origin is not None:
+                    # Quotes the text of a message the person wrote (one of its ancestors):
+                    # it shares that message's fate.
+                    via = Link(COLLECTION, origin.key, REPLY_REFERENCE, "down")
+                    group = origin.group
+                    matched = ()
+                elif hit.name:
+                    matched = ("name",)  # in their thread, names them, quotes someone else: held
+                else:
+                    # In their thread, but neither to, from nor copied to them, nor quoting
+                    # what they wrote (a list's reply to another member): nothing of theirs.
+                    continue
             elif matched == ("reference",):
                 continue  # a reply that neither names nor quotes them holds nothing of theirs
-            elif shared is not None and set(matched) == {"email"} and not fields["name_at_address"]:
+            elif matched == (WEAK_PHONE,):
+                # Only eight bare digits equal to their landline, which may as well be an
+                # order number (redaction doesn't black such a number out either).
+                continue
+            elif set(matched) == {"email"} and not fields["name_at_address"] and shared is not None:
                 # Found only by an address someone else also uses under their own name:
                 # matching holds it for a person to decide (``identifier_shared``).
                 matched = ("email", "shared")
+            elif (
+                {"email", "phone"} & set(matched) and not fields["name_at_address"] and name
+                and _beside_only_others(message, lookup, name)
+            ):
+                # Their address or number written beside somebody else's name, and beside no
+                # name that can be theirs (a form's "Navn: Ola Hansen" above "E-post: …", a
+                # child's sign-up with the parent's details): held as the shared address is.
+                matched = (*matched, "shared")
             record = RawRecord(
                 collection=COLLECTION,
                 key=key,
@@ -333,8 +362,8 @@ class MailConnector(Connector):
                 redaction=redactor.plan(message).to_json(),
             )
             yield record
-            if message.message_id:
-                yielded[message.message_id] = record
+            if message.message_id and _authored_by(message, set(lookup.emails)):
+                authored.setdefault(message.message_id, (record, _OwnText.of(message)))
 
     def _parse(self, source: MailSource, indexed: IndexedMessage, raw: bytes | None = None) -> MailMessage:
         if raw is None:
@@ -359,16 +388,23 @@ def _eml(key: str, raw: bytes) -> FileRef:
     return FileRef(field="eml", name=f"{key}.eml", media_type="message/rfc822", open=lambda: io.BytesIO(raw), size=len(raw))
 
 
-def _matched_on(message: MailMessage, hit: Hit, lookup: Lookup) -> tuple[str, ...] | None:
-    """Why the message is the person's, checked on the message itself (not only the index).
+WEAK_PHONE = "weak_phone"
 
-    ``email``/``phone``: an identifier in a header or the text; ``thread``: a reply quoting
-    their message; ``reference``: a reply that doesn't quote (held); ``name``: only their
-    name (held).
+
+def _matched_on(message: MailMessage, hit: Hit, lookup: Lookup) -> tuple[str, ...] | None:
+    """Why the message may be the person's, checked on the message itself (not only the index).
+
+    ``email``/``phone``: an identifier in a header or the text; ``thread``: a reply in their
+    thread that quotes something (the caller checks that what it quotes is theirs);
+    ``name``: only their name (held); ``reference``: a reply in their thread that neither
+    quotes nor names them; ``weak_phone``: only eight bare digits equal to their number,
+    which ``dsar.textscan`` rates as maybe an order number (``Found.strong``) and redaction
+    leaves alone, so it can't say the message is theirs either.
     """
     from dsar.textscan import find_identifiers
 
     matched: list[str] = []
+    weak = False
     emails, phones = set(lookup.emails), set(lookup.phones)
     for role in ADDRESS_ROLES:
         for _, address in message.addresses.get(role, []):
@@ -376,15 +412,147 @@ def _matched_on(message: MailMessage, hit: Hit, lookup: Lookup) -> tuple[str, ..
                 matched.append("email")
     for text in message.texts():
         for found in find_identifiers(text):
-            if (found.kind == "email" and found.value in emails) or (found.kind == "phone" and found.value in phones):
-                matched.append(found.kind)
+            if found.kind == "email" and found.value in emails:
+                matched.append("email")
+            elif found.kind == "phone" and found.value in phones:
+                if found.strong:
+                    matched.append("phone")
+                else:
+                    weak = True
     if matched:
         return tuple(dict.fromkeys(matched))
-    if hit.thread:
-        return ("thread",) if message.quotes else ("reference",)
+    if hit.thread and message.quotes:
+        return ("thread",)
     if hit.name:
         return ("name",)
+    if weak:
+        return (WEAK_PHONE,)
+    if hit.thread:
+        return ("reference",)
     return None
+
+
+def _authored_by(message: MailMessage, own_emails: set[str]) -> bool:
+    """Written from one of the person's addresses (From, Sender, Reply-To)."""
+    return any(email_key(a) in own_emails for role in AUTHOR_ROLES for _, a in message.addresses.get(role, []))
+
+
+# -- threads: whether a reply quotes what the person wrote ----------------------------------------
+
+_ATTRIBUTION = re.compile(
+    r"(?i)^.{0,120}\b(?:skrev|wrote|schrieb)\b.{0,40}:\s*$"
+    r"|^\s*-+ ?(?:Original Message|Opprinnelig melding|Videresendt melding|Forwarded message) ?-+"
+)
+_QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+_WORD = re.compile(r"\w+")
+QUOTE_RUN = 8
+"""Words of the person's text in a row that a reply must quote (all of it, when shorter)."""
+QUOTE_MIN = 3
+"""A text of fewer words (a "Ja takk") can't be told apart from anybody else's."""
+
+
+def _words(lines: list[str]) -> tuple[str, ...]:
+    return tuple(_WORD.findall("\n".join(lines).lower()))
+
+
+def _own_lines(text: str) -> list[str]:
+    """What the writer wrote themselves: the lines before the first attribution or
+    forwarded-message line, quoted lines ("> …") left out."""
+    out = []
+    for line in text.splitlines():
+        if _ATTRIBUTION.match(line):
+            break
+        if not _QUOTE_MARKS.match(line):
+            out.append(line)
+    return out
+
+
+def _quoted_lines(text: str) -> list[str]:
+    """What a reply quotes: lines marked "> …" (their marks taken off) or, where it marks
+    none, everything below its attribution or forwarded-message line."""
+    lines = text.splitlines()
+    marked = [_QUOTE_MARKS.sub("", line) for line in lines if line.lstrip().startswith(">")]
+    if marked:
+        return marked
+    start = next((i for i, line in enumerate(lines) if _ATTRIBUTION.match(line)), None)
+    return [] if start is None else lines[start + 1 :]
+
+
+@dataclass(frozen=True)
+class _OwnText:
+    """The words of a message the person wrote (each body part's), to recognise a quote of it."""
+
+    parts: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, message: MailMessage) -> _OwnText:
+        parts = (_words(_own_lines(p.text or "")) for p in message.body_parts)
+        return cls(tuple(p for p in parts if len(p) >= QUOTE_MIN))
+
+    def quoted_in(self, quoted: list[tuple[str, ...]]) -> bool:
+        """Whether one of ``quoted`` (a reply's quoted words, per body part) holds a run of
+        ``QUOTE_RUN`` words of this text in a row (or all of a shorter one)."""
+        if not self.parts or not quoted:
+            return False
+        padded = [f" {' '.join(q)} " for q in quoted]
+        for own in self.parts:
+            run = min(len(own), QUOTE_RUN)
+            grams = {f" {' '.join(own[i : i + run])} " for i in range(len(own) - run + 1)}
+            if any(gram in text for text in padded for gram in grams):
+                return True
+        return False
+
+
+class _Thread:
+    """The Message-IDs read so far and what each answers, to find a reply's ancestors."""
+
+    def __init__(self) -> None:
+        self._parents: dict[str, list[str]] = {}
+
+    def saw(self, message: MailMessage) -> None:
+        if message.message_id:
+            known = self._parents.setdefault(message.message_id, [])
+            known += [p for p in message.parents if p not in known and p != message.message_id]
+
+    def ancestors(self, message: MailMessage, skip: Set[str] = frozenset()) -> list[str]:
+        """The ids ``message`` answers and, through the messages read, what those answer,
+        nearest first; never through an id in ``skip``."""
+        out: list[str] = []
+        queue = [p for p in message.parents if p not in skip]
+        seen = set(queue) | {message.message_id}
+        while queue:
+            current = queue.pop(0)
+            out.append(current)
+            for parent in self._parents.get(current, []):
+                if parent not in seen and parent not in skip:
+                    seen.add(parent)
+                    queue.append(parent)
+        return out
+
+    def quoted_origin(
+        self,
+        message: MailMessage,
+        authored: dict[str, tuple[RawRecord, _OwnText]],
+        reused: Callable[[list[str]], set[str]],
+    ) -> RawRecord | None:
+        """The record of the person's message, among the reply's ancestors, whose text the
+        reply quotes; None when it quotes nothing of theirs. A Message-ID two different
+        messages carry links nothing (``MailIndex.reused_ids``)."""
+        ancestors = self.ancestors(message)
+        if not any(a in authored for a in ancestors):
+            return None
+        skip = reused(ancestors)
+        quoted = [_words(_quoted_lines(p.text or "")) for p in message.body_parts]
+        quoted = [q for q in quoted if q]
+        for ancestor in self.ancestors(message, skip):
+            if ancestor in authored:
+                record, text = authored[ancestor]
+                if text.quoted_in(quoted):
+                    return record
+        return None
+
+
+# -- names beside the person's address ------------------------------------------------------------
 
 
 def _names_at(message: MailMessage, own_emails: set[str]) -> list[str]:
@@ -417,6 +585,86 @@ def _names_before(text: str, own_emails: set[str]) -> list[str]:
     for span in find_names(text):
         if span.full and any(0 <= start - span.end <= 3 for start in spots):
             out.append(text[span.start : span.end])
+    return out
+
+
+NEAR_GAP = 24
+"""Characters between a name and the address on one line for the name to be beside it
+("Ola Hansen, e-post kari@…", "Ola Hansen | kari@… | …", "kari@… (Ola Hansen)")."""
+NEAR_LINES = 2
+"""Lines above or below the address a form's "Navn: …" line may be, in the same block."""
+_LABELLED = re.compile(r"^\s*([^\W\d_][\w .()/-]{0,40}?)\s*[:=]\s*(.*?)\s*$")
+_MAIL_HEADER_LABELS = frozenset({
+    "fra", "from", "til", "to", "kopi", "cc", "bcc", "blindkopi", "dato", "date", "sendt", "sent",
+    "emne", "subject", "svar til", "reply-to", "sendt av", "sender", "vedlegg", "attachments",
+})
+"""Labels of a quoted or forwarded message's header block: its names are its sender's and
+recipients', each beside their own address (``_QUOTED_HEADER``), not a form's fields."""
+_NOT_TOGETHER = re.compile(r"(?i)\b(?:og|eller|samt|men|and|or|but)\b|[.!?;](?:\s|$)|\n")
+"""In the gap between a name and an address: they are two things, not one person's."""
+
+
+def _beside_only_others(message: MailMessage, lookup: Lookup, name: str) -> bool:
+    """Whether the person's address or number is written beside somebody else's name in the
+    message's text (a form's "Navn: Ola Hansen" above "E-post: <address>", "Ola Hansen,
+    e-post <address>") and nowhere beside a name that can be theirs."""
+    near = _names_near(message, set(lookup.emails), set(lookup.phones))
+    return bool(near) and not any(names_compatible(name, form) for forms in near for form in forms)
+
+
+def _names_near(message: MailMessage, own_emails: Set[str], own_phones: Set[str] = frozenset()) -> list[tuple[str, ...]]:
+    """Full names written near the person's addresses (and numbers written as phones) in the
+    texts: on the same line with little between (no other address, number or name, no
+    "og"/"eller", no sentence's end), as a form's labelled line ("Navn: …", not a quoted
+    header's "Til: …") up to ``NEAR_LINES`` lines away in the same block, or alone on the
+    line right above or below (a signature). Each as the ways it may be read: the name the
+    lexicon recognises and the run of capitalised words around it ("Ali Dahl" in
+    "Signe-Ann Ali Dahl")."""
+    from dsar.personal_names import find_names
+    from dsar.textscan import find_identifiers
+
+    out: list[tuple[str, ...]] = []
+    for text in message.texts():
+        emails = find_identifiers(text)  # every address and number: what separates a name from hers
+        spots = [e for e in emails if e.value in own_emails or (e.kind == "phone" and e.strong and e.value in own_phones)]
+        if not spots:
+            continue
+        names = [n for n in find_names(text) if n.full]
+        runs = [r.span() for r in _CAPITAL_RUN.finditer(text)]
+        lines = text.split("\n")
+        starts = [0]
+        for line in lines[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        for spot in spots:
+            # The same line.
+            for span in names:
+                a, b = (span.end, spot.start) if span.end <= spot.start else (spot.end, span.start)
+                if b < a or b - a > NEAR_GAP or _NOT_TOGETHER.search(text, a, b):
+                    continue
+                if any(a <= e.start < b for e in emails) or any(a <= n.start < b for n in names if n is not span):
+                    continue
+                run = next(((x, y) for x, y in runs if x <= span.start and span.end <= y), (span.start, span.end))
+                out.append((text[span.start : span.end], text[run[0] : run[1]]))
+            # The lines around it, within its block.
+            row = max(i for i, start in enumerate(starts) if start <= spot.start)
+            for step in (-1, 1):
+                for distance in range(1, NEAR_LINES + 1):
+                    i = row + step * distance
+                    if not 0 <= i < len(lines):
+                        break
+                    line = _QUOTE_MARKS.sub("", lines[i]).strip()
+                    if not line:
+                        break  # a blank line ends the block
+                    labelled = _LABELLED.match(line)
+                    if labelled and labelled.group(1).strip().lower() not in _MAIL_HEADER_LABELS:
+                        value = labelled.group(2)
+                    elif distance == 1 and not labelled:
+                        value = line
+                    else:
+                        continue
+                    value = value.strip().rstrip(",.;")
+                    if _CAPITAL_RUN.fullmatch(value) and len(value.split()) <= 4 and any(n.full for n in find_names(value)):
+                        out.append((value,))
     return out
 
 

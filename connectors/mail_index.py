@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from connectors.mail_sources import MailSource
 from connectors.mail_terms import (
     HASH_BYTES,
+    MESSAGE_ID,
     NAME_HEADER,
     NAME_TEXT,
     PARENT,
@@ -62,6 +63,7 @@ BATCH = 500
 WRITE_BATCH = 5000
 
 KIND_ROLE = {v: k for k, v in ROLE_KIND.items()}
+DELIVERED_TO = ROLE_KIND["delivered-to"]
 AUTHOR_ROLES = frozenset({"from", "sender", "reply-to"})
 """Roles that make a message the person's own writing: replies to it are in their thread."""
 
@@ -340,7 +342,9 @@ class MailIndex(KeyedCache):
 
     def find(self, emails: Iterable[str], phones: Iterable[str], name: str | None) -> dict[int, Hit]:
         """Messages naming the person: by address header, by identifier in the text, by name
-        (candidates only), and replies in their threads (``Hit.thread``)."""
+        (candidates only), and replies in their threads (``Hit.thread``: candidates the
+        connector checks for a quote of the person's text), never through a Message-ID two
+        different messages carry."""
         wanted: dict[bytes, str] = {}
         for value in emails:
             wanted[self.digest("email", value)] = "email"
@@ -358,10 +362,15 @@ class MailIndex(KeyedCache):
                 hit.in_text.add(wanted[h])
             elif kind in (NAME_HEADER, NAME_TEXT):
                 hit.name = True
-        # Threads: replies (to replies …) of a message the person wrote.
+        # Threads: replies (to replies …) of a message the person wrote. Candidates only:
+        # the connector releases a reply reached so only when it quotes the person's own
+        # text. A Message-ID that two different messages carry (a mailer writing a constant
+        # one) links nothing: a reply to it may answer either.
         frontier = [m for m, hit in hits.items() if hit.roles & AUTHOR_ROLES]
         for _ in range(50):
             ids = self._message_ids(frontier)
+            reused = self._reused(ids)
+            ids = [i for i in ids if i not in reused]
             if not ids:
                 break
             frontier = []
@@ -372,6 +381,32 @@ class MailIndex(KeyedCache):
                     hit.thread = True
                     frontier.append(message)
         return hits
+
+    def reused_ids(self, message_ids: Iterable[str]) -> set[str]:
+        """Those of ``message_ids`` (as written, without ``<>``) that two different messages
+        carry: a reply naming one of them can't say which it answers."""
+        by_hash = {self.digest("msgid", m): m for m in message_ids}
+        return {by_hash[h] for h in self._reused(list(by_hash))}
+
+    def _reused(self, hashes: list[bytes]) -> set[bytes]:
+        """Message-ID hashes carried by more than one message, copies of one message (the
+        sent copy and the one delivered, the same message filed in two folders: the same
+        date and the same terms but the delivery's own) aside."""
+        carriers: dict[bytes, list[int]] = {}
+        for h, _, message in self._terms(hashes, kinds=(MESSAGE_ID,)):
+            carriers.setdefault(h, []).append(message)
+        reused = set()
+        for h, messages in carriers.items():
+            if len(messages) < 2:
+                continue
+            marks = ",".join("?" * len(messages))
+            rows = self.db.execute(
+                f"SELECT id, date, hashes, kinds FROM messages WHERE id IN ({marks})", messages)  # noqa: S608 - placeholders only
+            copies = {(date, frozenset((t, k) for t, k, _ in _terms_of(mid, hashes_, kinds) if k != DELIVERED_TO))
+                      for mid, date, hashes_, kinds in rows}
+            if len(copies) > 1:
+                reused.add(h)
+        return reused
 
     def _terms(self, hashes: list[bytes], kinds: tuple[int, ...] | None = None) -> Iterator[tuple[bytes, int, int]]:
         for start in range(0, len(hashes), BATCH):
