@@ -71,7 +71,7 @@ REASONS = {
     "child_record": "posten gjelder en mindreårig, og forespørselen oppgir ingen fødselsdato",
     "identifier_differs": "posten har en annen persons e-post eller telefon",
     "household_of_minor": "husstandens post, nådd fra en mindreårigs egen post (foreldrenes?)",
-    "identifier_shared": "e-posten eller telefonen deles med en annen, og posten peker til den andres post",
+    "identifier_shared": "e-posten eller telefonen brukes også av en annen (posten peker til den andres post, eller den andres navn står ved den)",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
     "birthdate_differs": "fødselsdatoen er en annen",
     "birthdate_unreadable": "fødselsdatoen eller fødselsnummeret i posten kan ikke leses sikkert (skrevet på en uvanlig måte)",
