@@ -210,3 +210,34 @@ def test_a_guardian_asks_only_for_a_child(store, birthdate, mandate, allowed):
             register(store, **kwargs)
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM requests").scalar() == 0
+
+
+def test_the_open_questions_count_is_kept_per_system_and_audited_without_values(store):
+    request = register(store)
+    store.prepare_runs(request.id, ["nettbutikk"])
+    store.system_started(request.id, "nettbutikk")
+    store.system_finished(request.id, "nettbutikk", confirmed={"customers": 1}, held={}, review_refs=[],
+                          unattributed=2)
+    assert store.system_runs(request.id)["nettbutikk"].unattributed == 2
+    [event] = [e for e in store.audit_log(request.id) if e.action == "system_finished"]
+    assert event.detail["unattributed"] == 2
+
+
+def test_an_item_whose_records_changed_gets_a_new_number_and_the_old_one_is_refused(store):
+    request = register(store)
+    store.prepare_runs(request.id, ["nettbutikk"])
+    held = [("customers/5", "surname_differs", {"conflicts": ["surname_differs"]})]
+    store.system_finished(request.id, "nettbutikk", confirmed={}, held={"customers": 1}, review_refs=held,
+                          contents={"customers/5": "a" * 64})
+    [first] = store.review_items(request.id)
+    store.system_finished(request.id, "nettbutikk", confirmed={}, held={"customers": 1}, review_refs=held,
+                          contents={"customers/5": "a" * 64})
+    assert [i.id for i in store.review_items(request.id)] == [first.id]  # unchanged: the same item
+    store.system_finished(request.id, "nettbutikk", confirmed={}, held={"customers": 1}, review_refs=held,
+                          contents={"customers/5": "b" * 64})
+    [second] = store.review_items(request.id)
+    assert second.id != first.id and second.record_ref == "customers/5"
+    with pytest.raises(InputError, match=f"erstattet av {second.id}"):
+        store.decide(request.id, first.id, "accepted", "kari.n")
+    store.decide(request.id, second.id, "accepted", "kari.n")
+    assert store.review_items(request.id)[0].decision == "accepted"

@@ -165,6 +165,11 @@ def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
         typer.echo(f"feilet:  {', '.join(result['failed_systems'])} (svaret er ufullstendig; kjør på nytt senere)")
     if result.get("awaiting_review"):
         typer.echo(f"til vurdering: {result['awaiting_review']} (dsar review list {result['id']})")
+    if result.get("ask_openly"):
+        typer.echo(
+            f"spør:    {result['ask_openly']} e-post/telefon som kravet ikke oppgir står ved siden av personens poster; "
+            f"be personen oppgi alle de bruker (dsar review suggestions {result['id']})"
+        )
     if result.get("note"):
         typer.echo(f"merk:    {for_terminal(result['note'])}")
 

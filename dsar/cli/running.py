@@ -55,9 +55,15 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
         "records": outcome.records,
         "failed_systems": list(outcome.failed_systems),
         "awaiting_review": outcome.awaiting_review,
+        "ask_openly": unattributed(store, request_id),
         "due": request.due,
         "note": None,
     }
+
+
+def unattributed(store: object, request_id: str) -> int:
+    """E-mails and phones the request lacked, seen beside the person's records (a count)."""
+    return sum(run.unattributed for run in store.system_runs(request_id).values())  # type: ignore[attr-defined]
 
 
 def check_runnable(workspace: Workspace, request_id: str) -> None:
@@ -127,6 +133,7 @@ def run_request(
         "records": result.get("records", 0),
         "failed_systems": result.get("failed_systems", []),
         "awaiting_review": result.get("awaiting_review", 0),
+        "ask_openly": unattributed(runtime().store, request_id),
         "due": request.due,
         "note": "allerede ferdig; passordet ble vist da pakken ble laget"
         if result.get("already_complete")
