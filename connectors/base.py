@@ -851,6 +851,27 @@ def unexplained_warning(system: System, collection: Collection, columns: Sequenc
     )
 
 
+def continued_warning(
+    system: System, collection: Collection, columns: Columns, place: Callable[[int], str]
+) -> str | None:
+    """The warning for fields the search uses that are read from several cells (a named
+    column continued under blank header cells), so staff see how the file is read."""
+    used = {f for f, _ in required_fields(system, collection)}
+    continued = [
+        f"{name!r} (+ {', '.join(place(i) for i in span[1:])})"
+        for name, span in zip(columns.names, columns.spans, strict=True)
+        if len(span) > 1 and name in used
+    ]
+    if not continued:
+        return None
+    return (
+        f"{config_key(system, collection)}: columns {', '.join(continued)} continue under blank header "
+        "cells (a merged header?) and are read as one field, their cells joined; a row with values in "
+        "more than one cell of an e-mail, phone, key or reference column is refused. Give each column "
+        "its own header if they are separate"
+    )
+
+
 def _ref_text(value: Any) -> str:
     """A reference value as the databases compare it: trimmed, case-folded, a number's digits
     without leading zeros (MariaDB's ``_ci`` collations, PostgreSQL casting "02" to 2)."""

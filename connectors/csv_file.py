@@ -46,6 +46,7 @@ from connectors.base import (
     Connector,
     condition_test,
     config_key,
+    continued_warning,
     exact_fields,
     held_name,
     looked_up_fields,
@@ -176,15 +177,20 @@ class CsvConnector(Connector):
     # -- tools beyond the contract -----------------------------------------------------------
 
     def audit_schema(self) -> list[str]:
-        """Header columns neither explained in ``fields`` nor declared ``secret``.
+        """Header columns neither explained in ``fields`` nor declared ``secret``, and
+        searched-on columns read from several cells (continued under blank header cells).
 
         Raises ``ConnectorError`` if a file can't be opened or its header read.
         """
         warnings = []
         for collection in self.system.collections.values():
-            warning = unexplained_warning(self.system, collection, self._header(collection))
-            if warning:
-                warnings.append(warning)
+            columns = self._columns(collection)
+            for warning in (
+                unexplained_warning(self.system, collection, columns.names),
+                continued_warning(self.system, collection, columns, lambda i: f"felt {i + 1}"),
+            ):
+                if warning:
+                    warnings.append(warning)
         return warnings
 
     # -- the index ---------------------------------------------------------------------------
@@ -295,8 +301,12 @@ class CsvConnector(Connector):
         ]
 
     def _header(self, collection: CsvCollection) -> list[str]:
+        """The field names the header gives (positional names for blank leading cells)."""
+        return list(self._columns(collection).names)
+
+    def _columns(self, collection: CsvCollection) -> Columns:
         with self._open(collection) as handle:
-            return list(self._header_of(collection, self._records(collection, handle)).names)
+            return self._header_of(collection, self._records(collection, handle))
 
     def _rows(
         self, collection: CsvCollection, needed: Sequence[tuple[str, str]]

@@ -51,6 +51,7 @@ from connectors.base import (
     Connector,
     condition_test,
     config_key,
+    continued_warning,
     exact_fields,
     held_name,
     required_fields,
@@ -126,10 +127,13 @@ class SpreadsheetConnector(Connector):
     def audit_schema(self) -> list[str]:
         warnings = []
         for collection in self.system.collections.values():
-            header = self._header(collection)
-            warning = unexplained_warning(self.system, collection, header)
-            if warning:
-                warnings.append(warning)
+            columns = self._columns(collection)
+            for warning in (
+                unexplained_warning(self.system, collection, columns.names),
+                continued_warning(self.system, collection, columns, _letter),
+            ):
+                if warning:
+                    warnings.append(warning)
         return warnings
 
     # -- reading -------------------------------------------------------------------------
@@ -142,8 +146,12 @@ class SpreadsheetConnector(Connector):
         return f"samling {collection.id!r} (fil {str(self._path(collection))!r}{sheet})"
 
     def _header(self, collection: SheetCollection) -> list[str]:
+        """The field names the header gives (positional names for blank leading cells)."""
+        return list(self._columns(collection).names)
+
+    def _columns(self, collection: SheetCollection) -> Columns:
         with self._sheet(collection) as rows:
-            return list(self._header_of(collection, rows).names)
+            return self._header_of(collection, rows)
 
     def _rows(self, collection: SheetCollection) -> Iterator[dict[str, Any]]:
         with self._sheet(collection) as rows:
@@ -179,7 +187,7 @@ class SpreadsheetConnector(Connector):
                         "verdier i mer enn én av dem; gi hver kolonne sin egen overskrift i overskriftsraden",
                     )
 
-                row = {name: _cell(value) for name, value in columns.row(cells, exact, refuse).items()}
+                row = columns.row([_cell(v) for v in cells], exact, refuse)
                 for name in identities:
                     if isinstance(row.get(name), _ErrorValue):
                         raise self._broken(
