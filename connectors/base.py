@@ -57,11 +57,23 @@ How ``find`` searches, for one person:
    are followed first.
 
 A child whose parent can't be pinned down exactly stops the search: releasing it under
-some guessed parent could hand over someone else's record.
+some guessed parent could hand over someone else's record. In a source that doesn't enforce
+its keys (a CSV export, a spreadsheet: ``keys_unique``), going down from a record by a value
+first asks whether that value pins the record down: when another row of the parent collection
+holds it too (an order number typed twice, 100 beside "100", one placeholder on two customer
+rows), the children are still found, but their ``Link`` says ``ambiguous`` and they wait for
+staff (``key_not_unique``) whatever the parent's fate. A second, different row under a key
+already yielded is yielded too (the matcher holds both), never dropped as "seen".
+
+A reference value that says there is none (``no_reference``: blank, ``NULL``, an Excel error
+value, a dash, ``n/a``, ``nan``, ``None``…) is never followed: it would reach every row that
+holds the same placeholder.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import mimetypes
 import re
 from abc import ABC, abstractmethod
@@ -114,6 +126,13 @@ class Connector(ABC):
     reference_chunk: ClassVar[int | None] = REFERENCE_CHUNK
     """Values per ``select`` when following references; ``None``: all at once (a file scan
     or index lookup costs the same for 5 values as for 5,000)."""
+
+    def keys_unique(self, collection: Collection, field: str) -> bool:
+        """Whether the source itself keeps ``field`` unique in ``collection`` (a database's
+        primary key, a vendor's ids), so a parent's value pins the parent down. Sources that
+        enforce nothing (files staff edit) say False for every field but a positional key:
+        ``find`` then checks each value it goes down by, and keeps apart rows a key repeats."""
+        return True
 
     def __init__(self, system: System, workspace: Workspace) -> None:
         self.system = system
@@ -183,7 +202,13 @@ class Connector(ABC):
         """Every record of the person's in this system (and the candidates), each once."""
         plan = SearchPlan.of(self.system)
         frontier = _Frontier(tracker)
-        seen = _Seen(plan.shared)
+        seen = _Seen(
+            plan.shared,
+            frozenset(
+                c.id for c in self.system.collections.values()
+                if not all(self.keys_unique(c, k) for k in c.key)
+            ),
+        )
         searches = [
             (collection, identity_conditions(collection, lookup), False)
             for collection in self.system.collections.values()
@@ -201,7 +226,7 @@ class Connector(ABC):
                     # accent-insensitive collation finds åse@… for ase@…): not the person's.
                     continue
                 key = record_key(collection, row)
-                if not seen.first_time(collection.id, key):
+                if not seen.first_time(collection.id, key, row):
                     continue
                 record = self._record(collection, key, row, plan, matched_on=matched)
                 yield record
@@ -224,6 +249,7 @@ class Connector(ABC):
             for start in range(0, len(items), size):
                 chunk = dict(items[start : start + size])
                 loose = {_ref_text(value): sources for value, sources in chunk.items()}
+                unpinned = self._unpinned(step, chunk) if step.direction == "down" else set()
                 condition = Condition(field, "exact", tuple(chunk))
                 for row in self.select(collection, [condition]):
                     value = row.get(field)
@@ -236,8 +262,9 @@ class Connector(ABC):
                             "samme type",
                         )
                     key = record_key(collection, row)
-                    links = [Link(s.collection, s.key, ref.label, step.direction) for s in sources]
-                    if not seen.first_time(collection.id, key):
+                    ambiguous = _ref_text(value) in unpinned
+                    links = [Link(s.collection, s.key, ref.label, step.direction, ambiguous) for s in sources]
+                    if not seen.first_time(collection.id, key, row):
                         if tracker is not None:
                             for link, source in zip(links, sources, strict=True):
                                 tracker.relink(collection.id, key, link, source.group)
@@ -250,6 +277,27 @@ class Connector(ABC):
                             tracker.relink(collection.id, key, link, source.group)
                     owned = step.direction == "down" or bool(collection.identities)
                     frontier.add_record(plan, collection, record, row, owned=owned, arrived=step)
+
+    def _unpinned(self, step: Step, chunk: dict[Any, list[_Source]]) -> set[str]:
+        """The values (as ``_ref_text``) about to be followed down that don't pin their parent
+        down: a row of the parent collection holds one that is not the record it is followed
+        from (another customer with the same number; a second row under the same key). Empty
+        where the source keeps the parent field unique."""
+        ref = step.reference
+        parent = self.system.collections[ref.parent_collection]
+        if self.keys_unique(parent, ref.parent_field):
+            return set()
+        known: dict[str, set[str]] = defaultdict(set)
+        for value, sources in chunk.items():
+            known[_ref_text(value)].update(s.key for s in sources)
+        rows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for row in self.select(parent, [Condition(ref.parent_field, "exact", tuple(chunk))]):
+            rows[_ref_text(row.get(ref.parent_field))][record_key(parent, row)].add(_fingerprint(row))
+        return {
+            text
+            for text, holders in rows.items()
+            if any(key not in known.get(text, ()) or len(prints) > 1 for key, prints in holders.items())
+        }
 
     def _record(
         self,
@@ -377,8 +425,46 @@ class SearchPlan:
 
 
 NO_VALUE = frozenset({"", "NULL", "\\N"})
-"""Reference values that say there is none: blank, and the placeholders exports write for an
-empty value (``NULL``; MySQL's ``\\N``). Followed, each would reach every row holding it."""
+"""The placeholders exports write for an empty value (``NULL``; MySQL's ``\\N``); see
+``no_reference`` for every value that says there is none."""
+
+_EXCEL_ERROR = re.compile(r"#(?:[^\W\d_][\w/.]*[!?]|[^\W\d_]+/[^\W\d_]+|GETTING_DATA)", re.IGNORECASE)
+"""An error value a spreadsheet shows in a cell (``#N/A``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``,
+``#NAME?``; Norwegian Excel's ``#I/T``, ``#VERDI!``, ``#NAVN?`` in a CSV it saved). Never a key:
+``#`` and a letter, ending in ``!`` or ``?`` or holding a ``/`` (an order number ``#1042`` is
+not one)."""
+_ABSENT = frozenset({
+    "n", "na", "nan", "nat", "nil", "nul", "null", "none", "undefined", "unknown", "missing",
+    "empty", "blank", "void", "ukjent", "mangler", "ingen", "ikkeoppgitt", "ikkeaktuelt",
+    "ikketilgjengelig", "ikkeregistrert",
+})
+"""Words for "none", compared with everything but letters and digits taken out and case folded,
+so every spelling tools and people use is one entry: ``NULL``, ``(null)``, ``\\N``, ``n/a``,
+``N/A``, ``n.a.``, ``<NA>``, ``NaN``, ``-nan``, ``NaT``, ``None``, ``nil``, ``undefined``,
+``ukjent``, ``ikke oppgitt``."""
+
+
+def no_reference(value: Any) -> bool:
+    """Whether a reference field's value says there is no reference. Followed, such a value
+    would reach every row holding the same placeholder (the guest orders of a web shop).
+
+    General rules first, a vocabulary last: no value (``None``, a float or Decimal NaN); text
+    without one letter or digit (blank, ``-``, ``--``, ``?``, ``.``, ``*``, ``—``); a
+    spreadsheet's error value (``_EXCEL_ERROR``); a word for "none" (``_ABSENT``). What no rule
+    here recognises is still stopped when two parent rows hold it (``Connector._unpinned``)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not any(c.isalnum() for c in text) or _EXCEL_ERROR.fullmatch(text):
+            return True
+        return "".join(c for c in text.casefold() if c.isalnum()) in _ABSENT
+    try:
+        return value != value  # a Decimal NaN (or anything else unequal to itself)
+    except Exception:  # noqa: BLE001 - a value that can't even compare is no reference
+        return True
 
 
 def oriented(system: System) -> list[Reference]:
@@ -433,8 +519,8 @@ class _Frontier:
             self._add(step, row.get(step.reference.child_field), source)
 
     def _add(self, step: Step, value: Any, source: _Source) -> None:
-        if value is None or (isinstance(value, str) and value.strip().upper() in NO_VALUE):
-            return  # no reference: a blank key (" ", "NULL") would match every other one
+        if no_reference(value):
+            return  # no reference: a blank key (" ", "NULL", "#N/A") would match every other one
         try:
             hash(value)
         except TypeError:
@@ -469,20 +555,40 @@ class _Frontier:
 
 class _Seen:
     """Keys already yielded, kept only for collections that can be reached twice, so a leaf
-    reached one way (order lines) never holds its keys in memory."""
+    reached one way (order lines) never holds its keys in memory.
 
-    def __init__(self, shared: frozenset[str]) -> None:
+    In a collection whose source doesn't keep its key unique (``repeated``), a row is the
+    record already yielded only when it is that same row: another row under the same key (an
+    order number typed twice) is a record of its own, yielded so the matcher sees two records
+    under one key (``key_not_unique``) rather than one."""
+
+    def __init__(self, shared: frozenset[str], repeated: frozenset[str] = frozenset()) -> None:
         self._shared = shared
+        self._repeated = repeated
         self._keys: dict[str, set[str]] = defaultdict(set)
+        self._rows: dict[str, dict[str, set[str]]] = defaultdict(dict)
 
-    def first_time(self, collection: str, key: str) -> bool:
+    def first_time(self, collection: str, key: str, row: dict[str, Any] | None = None) -> bool:
         if collection not in self._shared:
+            return True
+        if collection in self._repeated and row is not None:
+            prints = self._rows[collection].setdefault(key, set())
+            fingerprint = _fingerprint(row)
+            if fingerprint in prints:
+                return False
+            prints.add(fingerprint)
             return True
         keys = self._keys[collection]
         if key in keys:
             return False
         keys.add(key)
         return True
+
+
+def _fingerprint(row: dict[str, Any]) -> str:
+    """A row's content in 16 bytes, to tell two rows under one key apart (never stored)."""
+    text = repr(sorted((str(k), type(v).__name__, repr(v)) for k, v in row.items()))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 # -- the record test every connector shares -------------------------------------------------
@@ -643,6 +749,83 @@ def required_fields(system: System, collection: Collection) -> list[tuple[str, s
     return list(dict.fromkeys(needed))
 
 
+def exact_fields(system: System, collection: Collection) -> set[str]:
+    """The fields whose value the search must read exactly as it is: the key, e-mail, phone,
+    birth date and national id identities, and both ends of references. (A name may be read
+    from several cells joined: ``Columns``.)"""
+    names = {f for i in collection.identities_of("name") for f in i.fields}
+    return {f for f, where in required_fields(system, collection) if where != "identities" or f not in names}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A file's header row read as fields, so that no column is dropped unseen.
+
+    A header cell left blank is no field of its own when a named column stands to its left:
+    it continues that column (a header merged over "etternavn | fornavn", or its CSV export
+    ``navn;;epost``), and the field's value is the cells' values joined by a space ("Hansen
+    Kari"), or the one value when only one cell holds one (its type kept). Reading the bare
+    first cell would lose half a name, and a name cut to a surname neither agrees nor
+    conflicts: a relative's row on a family address would pass as the person's. Where the
+    search must read the value exactly (``exact_fields``: an e-mail, a phone, a key, a
+    reference) and two of the cells hold a value, the row is refused (``Columns.row``): nothing
+    says which value is meant. A blank header cell with no named column to its left gets a
+    positional name (``positional``), so its data still reaches the person's copy.
+    """
+
+    names: tuple[str, ...]
+    spans: tuple[tuple[int, ...], ...]
+    """The column positions (0-based) each field is read from, in order."""
+
+    @classmethod
+    def of(cls, header: Sequence[str], positional: Callable[[int], str]) -> Columns:
+        names: list[str] = []
+        spans: list[list[int]] = []
+        for position, name in enumerate(header):
+            if name:
+                names.append(name)
+                spans.append([position])
+            elif spans and names[-1] == header[spans[-1][0]]:
+                spans[-1].append(position)  # continues the named column to its left
+            else:
+                names.append(positional(position))
+                spans.append([position])
+        return cls(tuple(names), tuple(tuple(s) for s in spans))
+
+    @property
+    def width(self) -> int:
+        """How many cells the header has (every one belongs to a field)."""
+        return self.spans[-1][-1] + 1 if self.spans else 0
+
+    def repeated(self) -> list[int]:
+        """1-based positions of fields whose name an earlier field has."""
+        return [span[0] + 1 for i, (name, span) in enumerate(zip(self.names, self.spans, strict=True))
+                if self.names.index(name) != i]
+
+    def row(
+        self,
+        cells: Sequence[Any],
+        exact: set[str] | frozenset[str],
+        refuse: Callable[[str, tuple[int, ...]], Exception],
+        empty: Callable[[Any], bool] = lambda v: v is None or (isinstance(v, str) and not v.strip()),
+    ) -> dict[str, Any]:
+        """The fields of one row of cells (as wide as the header). ``refuse(field, span)`` makes
+        the error for a field in ``exact`` whose continuation holds a second value."""
+        row: dict[str, Any] = {}
+        for name, span in zip(self.names, self.spans, strict=True):
+            if len(span) == 1:
+                row[name] = cells[span[0]]
+                continue
+            held = [cells[i] for i in span if not empty(cells[i])]
+            if len(held) > 1:
+                if name in exact:
+                    raise refuse(name, span)
+                row[name] = " ".join(str(v).strip() for v in held)
+            else:
+                row[name] = held[0] if held else cells[span[0]]
+        return row
+
+
 def looked_up_fields(system: System, collection: Collection) -> list[tuple[str, str]]:
     """(field, condition kind) for every field ``find`` looks records up by."""
     looked = [(f, i.type) for i in collection.searchable for f in i.fields]
@@ -665,6 +848,27 @@ def unexplained_warning(system: System, collection: Collection, columns: Sequenc
     return (
         f"{config_key(system, collection)}: columns {unexplained} are neither explained in fields "
         "nor declared secret; the letter and package would show them unexplained"
+    )
+
+
+def continued_warning(
+    system: System, collection: Collection, columns: Columns, place: Callable[[int], str]
+) -> str | None:
+    """The warning for fields the search uses that are read from several cells (a named
+    column continued under blank header cells), so staff see how the file is read."""
+    used = {f for f, _ in required_fields(system, collection)}
+    continued = [
+        f"{name!r} (+ {', '.join(place(i) for i in span[1:])})"
+        for name, span in zip(columns.names, columns.spans, strict=True)
+        if len(span) > 1 and name in used
+    ]
+    if not continued:
+        return None
+    return (
+        f"{config_key(system, collection)}: columns {', '.join(continued)} continue under blank header "
+        "cells (a merged header?) and are read as one field, their cells joined; a row with values in "
+        "more than one cell of an e-mail, phone, key or reference column is refused. Give each column "
+        "its own header if they are separate"
     )
 
 

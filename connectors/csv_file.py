@@ -19,9 +19,15 @@ compares text), so both give the same rows in the same (file) order.
 The file is decoded line by line, so an undecodable byte is reported with its line number,
 and nothing more than one line is ever held.
 
+No column is dropped unseen: a blank header cell continues the named column to its left (the
+export of a header merged over "etternavn | fornavn" is ``navn;;epost``), whose value is then
+the cells joined ("Hansen Kari"); one with no named column to its left is named by its place
+(``_kolonne_3``). See ``connectors.base.Columns``.
+
 A broken file (wrong number of fields, undecodable bytes, bad quoting, a configured column
-missing from the header) is a ``ConnectorError`` naming the file and line, never the content;
-it is not transient: the export must be fixed.
+missing from the header, an e-mail, phone, key or reference column continued under a blank
+header with values in both) is a ``ConnectorError`` naming the file and line, never the
+content; it is not transient: the export must be fixed.
 """
 
 from __future__ import annotations
@@ -35,10 +41,13 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from pydantic import Field, field_validator
 
 from connectors.base import (
+    Columns,
     Condition,
     Connector,
     condition_test,
     config_key,
+    continued_warning,
+    exact_fields,
     held_name,
     looked_up_fields,
     required_fields,
@@ -114,6 +123,10 @@ class CsvConnector(Connector):
 
     # -- the contract ------------------------------------------------------------------------
 
+    def keys_unique(self, collection: Collection, field: str) -> bool:
+        """An export keeps no column unique: only the line number is."""
+        return field == LINE_KEY
+
     def check(self) -> tuple[bool, str | None]:
         """Every file exists, decodes, parses and has the configured columns. Never raises.
 
@@ -164,15 +177,20 @@ class CsvConnector(Connector):
     # -- tools beyond the contract -----------------------------------------------------------
 
     def audit_schema(self) -> list[str]:
-        """Header columns neither explained in ``fields`` nor declared ``secret``.
+        """Header columns neither explained in ``fields`` nor declared ``secret``, and
+        searched-on columns read from several cells (continued under blank header cells).
 
         Raises ``ConnectorError`` if a file can't be opened or its header read.
         """
         warnings = []
         for collection in self.system.collections.values():
-            warning = unexplained_warning(self.system, collection, self._header(collection))
-            if warning:
-                warnings.append(warning)
+            columns = self._columns(collection)
+            for warning in (
+                unexplained_warning(self.system, collection, columns.names),
+                continued_warning(self.system, collection, columns, lambda i: f"felt {i + 1}"),
+            ):
+                if warning:
+                    warnings.append(warning)
         return warnings
 
     # -- the index ---------------------------------------------------------------------------
@@ -188,6 +206,13 @@ class CsvConnector(Connector):
             (f, kind)
             for f, kind in looked_up_fields(self.system, collection)
             if f != LINE_KEY and kind in ("email", "phone", "exact")
+        ]
+        # Going down from a record, the parent collection is asked which rows hold the value
+        # (``Connector._unpinned``): its reference columns are looked up too.
+        fields += [
+            (ref.parent_field, "exact")
+            for ref in self.system.references
+            if ref.parent_collection == collection.id and ref.parent_field != LINE_KEY
         ]
         return IndexSpec(
             encoding=codecs.lookup(collection.encoding).name,
@@ -259,6 +284,13 @@ class CsvConnector(Connector):
     def _name(self, collection: CsvCollection) -> str:
         return f"samling {collection.id!r} (fil {str(self._path(collection))!r})"
 
+    def _exact(self, collection: CsvCollection) -> frozenset[str]:
+        """``exact_fields``, worked out once per collection (``_row`` asks for every row)."""
+        cache: dict[str, frozenset[str]] = self.__dict__.setdefault("_exact_fields", {})
+        if collection.id not in cache:
+            cache[collection.id] = frozenset(exact_fields(self.system, collection))
+        return cache[collection.id]
+
     def _required(self, collection: CsvCollection) -> list[tuple[str, str]]:
         """The searched-on fields a file must have in its header (``_line`` is not a column)."""
         where = config_key(self.system, collection)
@@ -269,6 +301,10 @@ class CsvConnector(Connector):
         ]
 
     def _header(self, collection: CsvCollection) -> list[str]:
+        """The field names the header gives (positional names for blank leading cells)."""
+        return list(self._columns(collection).names)
+
+    def _columns(self, collection: CsvCollection) -> Columns:
         with self._open(collection) as handle:
             return self._header_of(collection, self._records(collection, handle))
 
@@ -289,10 +325,11 @@ class CsvConnector(Connector):
         """
         records = self._records(collection, handle)
         header = self._header_of(collection, records)
-        missing = [(c, key) for c, key in needed if c not in header]
+        missing = [(c, key) for c, key in needed if c not in header.names]
         if missing:
             column, key = missing[0]
-            other = next((d for d in (";", ",", "\t", "|") if d != collection.delimiter and len(header) == 1 and d in header[0]), None)
+            names = header.names
+            other = next((d for d in (";", ",", "\t", "|") if d != collection.delimiter and len(names) == 1 and d in names[0]), None)
             if other is not None:
                 # A ';' export read with the default ',' has one column holding everything.
                 shown = "\\t" if other == "\t" else other
@@ -311,13 +348,13 @@ class CsvConnector(Connector):
 
     def _header_of(
         self, collection: CsvCollection, records: Iterator[tuple[int, int, list[str]]]
-    ) -> list[str]:
-        """The header: the first record of the file, checked."""
+    ) -> Columns:
+        """The header: the first record of the file, checked, read as fields (``Columns``)."""
         first = next(records, None)
         if first is None:
             raise self._broken(collection, 1, "filen er tom; den skal begynne med en overskriftsrad")
-        header = [c.strip() for c in first[2]]
-        repeated = [i + 1 for i, c in enumerate(header) if header.index(c) != i]
+        header = Columns.of([c.strip() for c in first[2]], lambda i: f"_kolonne_{i + 1}")
+        repeated = header.repeated()
         if repeated:
             # Positions, never the names: a file exported without its header row would
             # put the first person's record here.
@@ -329,16 +366,26 @@ class CsvConnector(Connector):
     def _row(
         self,
         collection: CsvCollection,
-        header: list[str],
+        header: Columns,
         cells: list[str],
         line: int,
         with_line: bool,
     ) -> dict[str, Any]:
-        if len(cells) != len(header):
+        width = header.width
+        if len(cells) != width:
             raise self._broken(
-                collection, line, f"raden har {len(cells)} felt, overskriftsraden {len(header)}"
+                collection, line, f"raden har {len(cells)} felt, overskriftsraden {width}"
             )
-        row: dict[str, Any] = dict(zip(header, cells, strict=True))
+
+        def refuse(field: str, span: tuple[int, ...]) -> ConnectorError:
+            places = ", ".join(str(i + 1) for i in span[1:])
+            return self._broken(
+                collection, line,
+                f"kolonnen {field!r} fortsetter i felt {places} uten overskrift, og raden har verdier i "
+                "mer enn ett av dem; gi hver kolonne sin egen overskrift i overskriftsraden",
+            )
+
+        row: dict[str, Any] = header.row(cells, self._exact(collection), refuse)
         if with_line:
             row[LINE_KEY] = line - 1
         return row

@@ -63,8 +63,9 @@ if TYPE_CHECKING:
     from connectors.base import Condition
     from dsar.crypto import DataKey
 
-FORMAT = 3
-"""Bumped when the layout or the way values are read changes; older indexes are rebuilt."""
+FORMAT = 4
+"""Bumped when the layout or the way values are read changes; older indexes are rebuilt.
+(4: a column under a blank header cell is read with the named column to its left.)"""
 MAGIC = b"DSAR-CSV-INDEX\n"
 ENTRY = struct.Struct(">16sQQ")
 HASH_BYTES = 16

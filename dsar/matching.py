@@ -606,8 +606,15 @@ class Resolver:
         # Below a record that is the person's only for what it says of them (the next of kin
         # on their own record): what hangs there is the other person's, never in its group.
         below_confined = source_group is not None and bool(CONFINED & self._nodes[self._find(source_group)].conflicts)
-        if raw.via is None or raw.shared or state != "neutral" or foreign or above or below_confined:
+        # Reached down by a value another parent row holds too (an order number a spreadsheet
+        # repeats): which parent's it is, nothing says. Held on its own, like two records
+        # under one key.
+        ambiguous = raw.via is not None and raw.via.ambiguous
+        if raw.via is None or raw.shared or state != "neutral" or foreign or above or below_confined or ambiguous:
             node = self._node(own_id, state, matched_on, assessment)
+            if ambiguous:
+                node.conflicts.add("key_not_unique")
+                node.state = "conflict"
             if _is_minor(born):
                 self._minors.add(own_id)
             if raw.via is None and "name" in assessment.agrees and {"email", "phone"} & set(matched_on):
@@ -712,6 +719,11 @@ class Resolver:
     def relink(self, collection: str, key: str, via: Link, group: str | None) -> None:
         target = f"{collection}{KEY_SEPARATOR}{key}"
         if target in self._nodes or target in self._parent:
+            if via.ambiguous:
+                node = self._nodes[self._find(target)]
+                node.conflicts.add("key_not_unique")
+                node.state = "conflict"
+                self._released = None
             self._link(target, via, group, self._system.collections[collection])
 
     # -- the verdict ---------------------------------------------------------------------

@@ -50,12 +50,17 @@ Direction = Literal["down", "up"]
 @dataclass(frozen=True)
 class Link:
     """How a record was reached by a reference: from ``(collection, key)``, along
-    ``reference`` (``"child.col -> parent.col"``), ``down`` to a child or ``up`` to a parent."""
+    ``reference`` (``"child.col -> parent.col"``), ``down`` to a child or ``up`` to a parent.
+
+    ``ambiguous``: the value followed down doesn't pin the parent down (another row of the
+    parent collection holds it too: an order number a spreadsheet repeats), so whose the
+    record is, nothing says; the matcher holds it (``key_not_unique``)."""
 
     collection: str
     key: str
     reference: str
     direction: Direction
+    ambiguous: bool = False
 
     def __str__(self) -> str:
         return f"{self.collection}{KEY_SEPARATOR}{self.key}"
