@@ -345,6 +345,9 @@ class GroupVerdict:
     records: int
     guardian_only: bool = False
     """For a child: found only by the guardian's identifiers, never reaching the child's record."""
+    parents: tuple[str, ...] = ()
+    """The groups it hangs on (reached down from, or points up to): an order's customers. Not
+    the residents a flat was reached up from, who share it."""
 
     @property
     def excluded(self) -> bool:
@@ -397,7 +400,7 @@ class GroupVerdict:
             "conflicts": list(self.conflicts), "agrees": list(self.agrees),
             "matched_on": list(self.matched_on), "name_score": self.name_score,
             "sources": list(self.sources), "references": list(self.references), "records": self.records,
-            "guardian_only": self.guardian_only,
+            "guardian_only": self.guardian_only, "parents": list(self.parents),
         }
 
     @classmethod
@@ -407,7 +410,7 @@ class GroupVerdict:
             conflicts=tuple(data["conflicts"]), agrees=tuple(data["agrees"]),
             matched_on=tuple(data["matched_on"]), name_score=data["name_score"],
             sources=tuple(data["sources"]), references=tuple(data["references"]), records=data["records"],
-            guardian_only=bool(data.get("guardian_only", False)),
+            guardian_only=bool(data.get("guardian_only", False)), parents=tuple(data.get("parents", ())),
         )
 
 
@@ -442,9 +445,9 @@ class Resolution:
             return False
         if verdict.direct or verdict.strong:
             return True
-        if len(verdict.sources) > 1 and any(
-            self.root(s) not in released and (self.verdicts[self.root(s)].excluded or self.verdicts[self.root(s)].needs_decision)
-            for s in verdict.sources
+        if len(verdict.parents) > 1 and any(
+            p not in released and (self.verdicts[p].excluded or self.verdicts[p].needs_decision)
+            for p in map(self.root, verdict.parents) if p in self.verdicts
         ):
             # Hangs on two records, one of them somebody else's or undecided (an order joined
             # to two excluded partners, one of whom staff accepted): whose it is stays open.
@@ -1081,6 +1084,7 @@ class Resolver:
             references=tuple(sorted(node.references)),
             records=node.records,
             guardian_only=self._guardian_only(node),
+            parents=tuple(sorted({self._find(p) for p in node.down_from | node.up_to} - {gid})),
         )
 
     def _guardian_only(self, node: _Node) -> bool:
