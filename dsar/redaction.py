@@ -123,12 +123,13 @@ class Redactor:
                 elif key is None:
                     self._scan(address, place, add)  # an SMS gateway's "<+4741322456>"
                 display = display.strip()
-                if display and "@" not in display and not kept and not self.own.keeps_name(fold_name(display)):
+                whole = bool(display) and "@" not in display and not kept and not self.own.keeps_name(fold_name(display))
+                if whole:
                     add("name", fold_name(display), display, place)
                 if display:
                     # What else the name says, beside the person's own address too ("Kari / Ola
-                    # 41322456" in an address book).
-                    self._scan(display, place, add)
+                    # 41322456" in an address book); a name blacked out whole is not counted twice.
+                    self._scan(display, place, add, names=not whole)
         self._scan(message.subject, "subject", add)
         for number, part in enumerate(message.parts, start=1):
             place = f"attachment:{part.filename}" if part.attachment and part.filename else f"part:{number}"
@@ -138,18 +139,18 @@ class Redactor:
                 self._scan(part.filename, place, add)  # withheld or not, its name is released
         return Plan(sorted(targets.values(), key=lambda t: t.id))
 
-    def _scan(self, text: str, place: str, add: Callable[[str, str, str, str], None]) -> None:
+    def _scan(self, text: str, place: str, add: Callable[[str, str, str, str], None], names: bool = True) -> None:
         if not text:
             return
-        names = [span for span in find_names(text, self.known) if not self.own.keeps_name(span.value)]
+        others = [span for span in find_names(text, self.known) if not self.own.keeps_name(span.value)]
         for found in find_identifiers(text):
             if found.kind == "email" and not self.own.keeps_email(found.value):
                 add("email", found.value, text[found.start : found.end], place)
             elif found.kind == "phone" and not self.own.keeps_phone(found.value) and (
-                found.strong or _after_a_name(text, found.start, names)
+                found.strong or _after_a_name(text, found.start, others)
             ):
                 add("phone", found.value, text[found.start : found.end], place)
-        for span in names:
+        for span in others if names else ():
             add("name", span.value, text[span.start : span.end], place)
 
 
