@@ -142,16 +142,21 @@ class Redactor:
     def _scan(self, text: str, place: str, add: Callable[[str, str, str, str], None], names: bool = True) -> None:
         if not text:
             return
-        others = [span for span in find_names(text, self.known) if not self.own.keeps_name(span.value)]
+        others: list[Any] | None = None  # others' names, found when first needed (it costs)
         for found in find_identifiers(text):
             if found.kind == "email" and not self.own.keeps_email(found.value):
                 add("email", found.value, text[found.start : found.end], place)
-            elif found.kind == "phone" and not self.own.keeps_phone(found.value) and (
-                found.strong or _after_a_name(text, found.start, others)
-            ):
-                add("phone", found.value, text[found.start : found.end], place)
-        for span in others if names else ():
-            add("name", span.value, text[span.start : span.end], place)
+            elif found.kind == "phone" and not self.own.keeps_phone(found.value):
+                if not found.strong and others is None:
+                    others = self._others(text)
+                if found.strong or _after_a_name(text, found.start, others or []):
+                    add("phone", found.value, text[found.start : found.end], place)
+        if names:
+            for span in others if others is not None else self._others(text):
+                add("name", span.value, text[span.start : span.end], place)
+
+    def _others(self, text: str) -> list[Any]:
+        return [span for span in find_names(text, self.known) if not self.own.keeps_name(span.value)]
 
 
 _BETWEEN_NAME_AND_NUMBER = re.compile(r"[ \t\u00a0]*[,:;/(\-–]?[ \t\u00a0]*(?:\(?(?:tlf|mob|telefon)\.?:?[ \t\u00a0]*)?")
