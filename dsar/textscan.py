@@ -192,12 +192,17 @@ def _loose_hint(text: str) -> bool:
 _DOT_SPELT = re.compile(rf"(?i){_bracketed(_DOT_WORDS)}|{_spelt(_DOT_WORDS)}")
 
 
+_TLD = re.compile(r"(?<![^.])[^\W\d_]{2,6}$")
+
+
 def _loose_emails(text: str) -> Iterator[Found]:
     for match in _LOOSE.finditer(text):
         domain = match.group("domain") or match.group("spelt")
         domain = _DOT_SPELT.sub(".", domain)
-        if not re.search(r"[^\W\d_]{2,}$", domain):
-            continue  # a top-level domain is letters ("ola at 10 dot 30" is not one)
+        if not _TLD.search(domain):
+            # A top-level domain is a few letters: "ola at 10 dot 30" is no address, nor is
+            # "tror at setningen punktum slutter".
+            continue
         value = email_key(f"{match.group('local')}@{domain}")
         if value:
             yield Found(match.start(), match.end(), "email", value)

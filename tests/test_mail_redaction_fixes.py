@@ -31,7 +31,10 @@ def test_the_persons_own_address_written_obfuscated_is_still_hers(written: str):
     assert values(f"Skriv til {written} i morgen") == [("email", KARI, True)]
 
 
-@pytest.mark.parametrize("text", ["Jeg tror at nrk.no er bra", "Vi sees kl 10.30 at vg.no", "Møte @ 10:00", "rom @ 3. etasje"])
+@pytest.mark.parametrize("text", [
+    "Jeg tror at nrk.no er bra", "Vi sees kl 10.30 at vg.no", "Møte @ 10:00", "rom @ 3. etasje",
+    "Jeg tror at setningen punktum slutter her", "ola at 10 dot 30",
+])
 def test_ordinary_text_is_no_address(text: str):
     assert [v for v in values(text) if v[0] == "email"] == []
 
