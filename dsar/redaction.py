@@ -15,6 +15,10 @@ Redaction happens in two steps, so staff can see and change it before anything i
     lifted by staff, and every text staff added, is replaced. E-mails and phones are found
     again by value, so a number spelt two ways is blacked out both ways.
 
+The plan is made from the text a reader sees, and only that text is released: HTML is rebuilt
+from its redacted text (``dsar.mail_html``), and an attachment that can't be read as text is
+withheld with a note (``dsar.mail_parts``), never released as it was.
+
 Nothing here is stored or logged; counts (``RedactionCounts``) are safe to show.
 """
 
