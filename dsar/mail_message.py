@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import binascii
 import codecs
-import html
+import hashlib
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+
+from dsar import mail_html, mail_parts
 
 ADDRESS_ROLES = ("from", "to", "cc", "bcc", "reply-to", "sender", "delivered-to")
 """Headers whose addresses say whose a message is (RFC 5322 §3.6.2–3, Delivered-To)."""
@@ -38,8 +42,6 @@ _FOLD = re.compile(rb"\r?\n(?=[ \t])")
 _HEADER_LINE = re.compile(r"(?m)^([^:\n]*):(.*)$")
 _WS = " \t\n\r\x0b\x0c"  # what bytes.strip() strips; str.strip() would take more
 _PARAM = re.compile(r';\s*([\w\-*]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
-_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d|p|div|tr|li)\b[^>]*>", re.I)
 _QUOTE_LINE = re.compile(r"(?m)^[ \t]*>")
 _ATTRIBUTION = re.compile(
     r"(?im)^.{0,120}\b(?:skrev|wrote|schrieb)\b.{0,40}:\s*$|^-+ ?(?:Original Message|Opprinnelig melding|Videresendt melding|Forwarded message) ?-+"
@@ -107,6 +109,14 @@ class MailMessage:
     @property
     def attachments(self) -> list[Part]:
         return [p for p in self.parts if p.attachment]
+
+    @property
+    def withheld(self) -> list[Part]:
+        """Parts that can't be read as text, so can't be scanned or redacted (PDF, images,
+        Office files …): never released, a note in their place (``mail_parts.withheld_note``).
+        Attachments first, in their order, then inline ones (an image in the body)."""
+        return [p for p in self.attachments if p.text is None] + [
+            p for p in self.parts if p.text is None and not p.attachment]
 
     def texts(self) -> list[str]:
         """Every text a person could read in the message: subject, bodies, text attachments."""
@@ -232,14 +242,17 @@ def _decode_words(value: str) -> str:
     except (LookupError, ValueError, UnicodeError, binascii.Error):
         try:
             return str(make_header(decode_header(value)))
-        except (LookupError, ValueError, UnicodeError, binascii.Error, AssertionError):
-            return value
+        except (LookupError, ValueError, UnicodeError, binascii.Error, AssertionError, HeaderParseError):
+            return value  # one broken header must not make the message (or the archive) unreadable
 
 
 def _decode_word(match: re.Match[str]) -> str:
     charset, encoding, payload = match.group(1).split("*")[0], match.group(2).lower(), match.group(3)
     data = payload.encode("ascii", "replace")
     if encoding == "b":
+        data = data.rstrip(b"=")
+        if len(data) % 4 == 1:
+            data = data[:-1]  # a character too many (cut short): what the rest says
         data = binascii.a2b_base64(data + b"=" * (-len(data) % 4))
     else:
         data = binascii.a2b_qp(data, header=True)
@@ -346,9 +359,8 @@ def _text(data: bytes, charset: str | None) -> str:
 
 
 def html_to_text(markup: str) -> str:
-    text = _BLOCK_TAG.sub("\n", markup)
-    text = _TAG.sub("", text)
-    return html.unescape(text)
+    """The text a reader sees in HTML (``dsar.mail_html``): what is scanned and released."""
+    return mail_html.render(markup)
 
 
 def _walk(message: MailMessage, headers: dict[str, list[str]], body: bytes, with_data: bool, depth: int) -> None:
@@ -377,34 +389,44 @@ def _walk(message: MailMessage, headers: dict[str, list[str]], body: bytes, with
     is_text = ctype.startswith("text/") or (
         filename is not None and filename.lower().endswith(TEXT_ATTACHMENT_SUFFIXES)
     )
-    if not (is_text or with_data or ctype == "message/rfc822"):
+    # A forwarded message however it is labelled (message/global, an Outlook ".eml" sent as
+    # octet-stream) is read as one; bytes of a type that says nothing are looked at.
+    as_message = ctype in mail_parts.MESSAGE_TYPES or (filename or "").lower().endswith(".eml")
+    generic = ctype in mail_parts.GENERIC_TYPES
+    if not (is_text or with_data or as_message or generic):
         # A binary attachment nobody asked the bytes of (the index): not decoded at all.
         message.parts.append(Part(ctype, filename=filename, attachment=attachment, size=len(body)))
         return
     data, ok = _decode_transfer(body, encoding)
     if not ok:
         message.defects += 1
-    if ctype == "message/rfc822" and depth < 20:
+    if generic and not is_text and mail_parts.looks_like_message(data):
+        as_message = True
+    if as_message and depth < 20:
         # A forwarded message: its headers are text the person can read, its parts are parts.
         try:
             inner = parse(data, with_data=with_data)
         except MessageUnreadable:
             message.defects += 1
+        else:
+            lines = [f"{name}: {value}" for name, value in inner.headers if name in (*ADDRESS_ROLES, "subject", "date")]
+            message.parts.append(Part("text/plain", text="\n".join(lines), size=len(data)))
+            message.parts.extend(inner.parts)
+            message.defects += inner.defects
             return
-        lines = [f"{name}: {value}" for name, value in inner.headers if name in (*ADDRESS_ROLES, "subject", "date")]
-        message.parts.append(Part("text/plain", text="\n".join(lines), size=len(data)))
-        message.parts.extend(inner.parts)
-        message.defects += inner.defects
-        return
     part = Part(ctype, filename=filename, attachment=attachment, size=len(data))
     if is_text:
         text = _text(data, params.get("charset"))
         if ctype == "text/html":
             part.html = text
             part.text = html_to_text(text)
+        elif mail_parts.is_directory(ctype, filename):
+            part.text = mail_parts.unfold(text)  # folded lines and vCard 2.1 values read whole
         else:
             part.text = text
-    elif with_data:
+    elif generic or as_message:
+        part.text = mail_parts.as_text(data)  # None: not text after all
+    if part.text is None and with_data:
         part.data = data
     message.parts.append(part)
 
@@ -457,8 +479,11 @@ def to_eml(
     """The message as a standard ``.eml``: ``redact`` applied to the subject and every text,
     ``redact_address`` to every (display name, address) of the address headers.
 
-    Text bodies are written as UTF-8 (HTML keeps its markup, the text within it redacted);
-    text attachments redacted; other attachments as they were. Mail readers open the result.
+    Text bodies are written as UTF-8; HTML is rebuilt from its redacted text
+    (``dsar.mail_html.release``: no attributes, links, comments or scripts); text attachments
+    redacted. An attachment that isn't text is withheld, a note in its place
+    (``dsar.mail_parts``); Message-ID, In-Reply-To and References are replaced by stand-ins
+    (``message_id_stand_in``). Mail readers open the result.
     """
     from email.message import EmailMessage
     from email.policy import SMTP
@@ -480,9 +505,9 @@ def to_eml(
                 out[name] = ", ".join(a for _, a in shown)
     out["Subject"] = redact(message.subject)
     for name in ("Message-ID", "In-Reply-To", "References"):
-        value = message.header(name)
-        if value:
-            out[name] = value
+        ids = _MSGID.findall(message.header(name) or "")
+        if ids:
+            out[name] = " ".join(f"<{message_id_stand_in(i)}>" for i in ids)
     bodies = message.body_parts
     plain = next((p for p in bodies if p.html is None), None)
     rich = next((p for p in bodies if p.html is not None), None)
@@ -493,20 +518,39 @@ def to_eml(
         out.set_content("", charset="utf-8")
     if rich is not None:
         if plain is not None:
-            out.add_alternative(redact(rich.html or ""), subtype="html", charset="utf-8")
+            out.add_alternative(released_text(rich, redact), subtype="html", charset="utf-8")
         else:
-            out.set_content(redact(rich.html or ""), subtype="html", charset="utf-8")
+            out.set_content(released_text(rich, redact), subtype="html", charset="utf-8")
     for part in extra_bodies:
-        out.add_attachment(redact(part.text or ""), subtype=_subtype(part), disposition="inline", charset="utf-8")
+        out.add_attachment(released_text(part, redact), subtype=_subtype(part), disposition="inline", charset="utf-8")
     for part in message.attachments:
-        name = redact(part.filename) if part.filename else None
         if part.text is not None:
-            content = redact(part.html if part.html is not None else part.text)
-            out.add_attachment(content, subtype=_subtype(part), filename=name, charset="utf-8")
-        elif part.data is not None:
-            maintype, _, subtype = part.content_type.partition("/")
-            out.add_attachment(part.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=name)
+            name = redact(part.filename) if part.filename else None
+            out.add_attachment(released_text(part, redact), subtype=_subtype(part), filename=name, charset="utf-8")
+    for number, part in enumerate(message.withheld, start=1):
+        note = mail_parts.withheld_note(redact(part.filename) if part.filename else None, part.content_type, part.size)
+        out.add_attachment(note, subtype="plain", filename=f"holdt-tilbake-{number}.txt", charset="utf-8")
     return out.as_bytes()
+
+
+def released_text(part: Part, redact: Callable[[str], str]) -> str:
+    """A text part as released: HTML rebuilt from its redacted text, anything else redacted."""
+    if part.html is not None:
+        return mail_html.release(part.html, redact)
+    return redact(part.text or "")
+
+
+_STAND_IN_KEY = secrets.token_bytes(32)
+"""New for every process: a stand-in can't be traced back to the id (a sender's address, as
+some mailers write it) by hashing guesses, and is the same for every message of one package."""
+
+
+def message_id_stand_in(message_id: str) -> str:
+    """What a released message carries for a Message-ID (its own or one it answers): ids may
+    hold a sender's address (``<ola.hansen@example.com>``); the same id gives the same stand-in,
+    so a mail reader still threads the released messages."""
+    digest = hashlib.blake2b(message_id.encode("utf-8", "replace"), key=_STAND_IN_KEY, digest_size=16).hexdigest()
+    return f"{digest}@sladdet.invalid"
 
 
 def _subtype(part: Part) -> str:

@@ -15,6 +15,10 @@ Redaction happens in two steps, so staff can see and change it before anything i
     lifted by staff, and every text staff added, is replaced. E-mails and phones are found
     again by value, so a number spelt two ways is blacked out both ways.
 
+The plan is made from the text a reader sees, and only that text is released: HTML is rebuilt
+from its redacted text (``dsar.mail_html``), and an attachment that can't be read as text is
+withheld with a note (``dsar.mail_parts``), never released as it was.
+
 Nothing here is stored or logged; counts (``RedactionCounts``) are safe to show.
 """
 
@@ -114,37 +118,58 @@ class Redactor:
                 target.places.append(place)
 
         for role in ADDRESS_ROLES:
+            place = f"header:{role}"
             for display, address in message.addresses.get(role, []):
                 key = email_key(address) if "@" in address else None
                 kept = key is not None and self.own.keeps_email(key)
                 if key is not None and not kept:
-                    add("email", key, address, f"header:{role}")
+                    add("email", key, address, place)
+                elif key is None:
+                    self._scan(address, place, add)  # an SMS gateway's "<+4741322456>"
                 display = display.strip()
-                if display and "@" not in display and not kept and not self.own.keeps_name(fold_name(display)):
-                    add("name", fold_name(display), display, f"header:{role}")
-                elif display and "@" in display:
-                    self._scan(display, f"header:{role}", add)
+                whole = bool(display) and "@" not in display and not kept and not self.own.keeps_name(fold_name(display))
+                if whole:
+                    add("name", fold_name(display), display, place)
+                if display:
+                    # What else the name says, beside the person's own address too ("Kari / Ola
+                    # 41322456" in an address book); a name blacked out whole is not counted twice.
+                    self._scan(display, place, add, names=not whole)
         self._scan(message.subject, "subject", add)
         for number, part in enumerate(message.parts, start=1):
-            if part.text is None:
-                continue
             place = f"attachment:{part.filename}" if part.attachment and part.filename else f"part:{number}"
-            self._scan(part.text, place, add)
+            if part.text is not None:
+                self._scan(part.text, place, add)
             if part.filename:
-                self._scan(part.filename, place, add)
+                self._scan(part.filename, place, add)  # withheld or not, its name is released
         return Plan(sorted(targets.values(), key=lambda t: t.id))
 
-    def _scan(self, text: str, place: str, add: Callable[[str, str, str, str], None]) -> None:
+    def _scan(self, text: str, place: str, add: Callable[[str, str, str, str], None], names: bool = True) -> None:
         if not text:
             return
+        others: list[Any] | None = None  # others' names, found when first needed (it costs)
         for found in find_identifiers(text):
             if found.kind == "email" and not self.own.keeps_email(found.value):
                 add("email", found.value, text[found.start : found.end], place)
-            elif found.kind == "phone" and found.strong and not self.own.keeps_phone(found.value):
-                add("phone", found.value, text[found.start : found.end], place)
-        for span in find_names(text, self.known):
-            if not self.own.keeps_name(span.value):
+            elif found.kind == "phone" and not self.own.keeps_phone(found.value):
+                if not found.strong and others is None:
+                    others = self._others(text)
+                if found.strong or _after_a_name(text, found.start, others or []):
+                    add("phone", found.value, text[found.start : found.end], place)
+        if names:
+            for span in others if others is not None else self._others(text):
                 add("name", span.value, text[span.start : span.end], place)
+
+    def _others(self, text: str) -> list[Any]:
+        return [span for span in find_names(text, self.known) if not self.own.keeps_name(span.value)]
+
+
+_BETWEEN_NAME_AND_NUMBER = re.compile(r"[ \t\u00a0]*[,:;/(\-–]?[ \t\u00a0]*(?:\(?(?:tlf|mob|telefon)\.?:?[ \t\u00a0]*)?")
+
+
+def _after_a_name(text: str, start: int, names: list[Any]) -> bool:
+    """Whether a number that could be an order number is written right after someone else's
+    name ("Ola Hansen, 55512345"): there it is that person's number."""
+    return any(span.end <= start and _BETWEEN_NAME_AND_NUMBER.fullmatch(text, span.end, start) for span in names)
 
 
 class Applier:
@@ -181,6 +206,22 @@ class Applier:
     def __call__(self, text: str) -> str:
         if not text:
             return text
+        spans = self.spans(text)
+        if not spans:
+            return text
+        pieces, last = [], 0
+        for start, end, mark in spans:
+            pieces.append(text[last:start])
+            pieces.append(mark)
+            last = end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, what replaces it) of every redaction in ``text``, in order, not
+        overlapping; counted. ``dsar.mail_html`` rebuilds HTML around them."""
+        if not text:
+            return []
         # One pass over the original text: e-mails and phones found by value, then every
         # spelling and added text; where two overlap the earlier (then longer) one wins.
         spans: list[tuple[int, int, Target | None]] = []
@@ -192,19 +233,16 @@ class Applier:
         if self._literal is not None:
             for match in self._literal.finditer(text):
                 spans.append((match.start(), match.end(), self._spelt.get(match.group(0).casefold())))
-        if not spans:
-            return text
         spans.sort(key=lambda s: (s[0], s[0] - s[1]))
-        pieces, last = [], 0
+        out: list[tuple[int, int, str]] = []
+        last = 0
         for start, end, target in spans:
             if start < last:
                 continue
-            pieces.append(text[last:start])
-            pieces.append(self._render(target, text[start:end]))
+            out.append((start, end, self._render(target, text[start:end])))
             last = end
             self.count += 1
-        pieces.append(text[last:])
-        return "".join(pieces)
+        return out
 
     def address(self, display: str, address: str) -> tuple[str, str]:
         """One (display name, address) of an address header, redacted."""

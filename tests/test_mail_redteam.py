@@ -242,15 +242,7 @@ HTML_HIDING = {
 
 
 _IN_MARKUP = "Redactor.plan scans the HTML as rendered (html_to_text); the .eml keeps the markup, which Applier sees"
-HTML_HIDING_LEAKS = {
-    "mailto_link_text_differs": f"{_IN_MARKUP}: an href=mailto: whose link text differs is never a target",
-    "entity_at": f"{_IN_MARKUP}: '&#64;' in place of '@' matches neither the spelling nor find_identifiers",
-    "entity_dot": f"{_IN_MARKUP}: '&#46;' in place of '.'",
-    "wbr_inside": f"{_IN_MARKUP}: <wbr> inside the address",
-    "span_split": f"{_IN_MARKUP}: the address split over two elements",
-    "comment": f"{_IN_MARKUP}: an HTML comment is dropped by html_to_text, kept in the copy",
-    "img_alt": f"{_IN_MARKUP}: attribute values (alt/title) are never scanned",
-}
+HTML_HIDING_LEAKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(HTML_HIDING, HTML_HIDING_LEAKS))
@@ -269,12 +261,7 @@ HTML_PHONES = {
 }
 
 
-HTML_PHONES_LEAKS = {
-    "nbsp_entity": f"{_IN_MARKUP}: '413&nbsp;22&nbsp;456' (the plan's spelling has U+00A0)",
-    "numeric_entity_space": f"{_IN_MARKUP}: '&#32;' between the groups",
-    "tel_link": f"{_IN_MARKUP}: href=tel: is never scanned",
-    "span_groups": f"{_IN_MARKUP}: each group in its own element",
-}
+HTML_PHONES_LEAKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(HTML_PHONES, HTML_PHONES_LEAKS))
@@ -295,7 +282,6 @@ def test_html_alternative_with_plain_twin_is_blacked_out_in_both(tmp_path: Path)
     assert not shows_email(released, OLA_EMAIL)
 
 
-@leak(f"{_IN_MARKUP}: an HTML attachment is written as redact(part.html) too (write_message, to_eml)")
 def test_html_attachment_address_in_markup_is_blacked_out(tmp_path: Path):
     page = f'<html><body><a href="mailto:{OLA_EMAIL}">Kontakt</a></body></html>'.encode()
     raw = multipart([
@@ -323,17 +309,7 @@ PLAIN_ADDRESSES = {
 
 
 _NOT_FOUND = "textscan.find_emails needs a literal '@' and an unbroken domain"
-PLAIN_ADDRESSES_LEAKS = {
-    "at_word_dot_word": f"{_NOT_FOUND}: 'name at domain dot com' is never looked for",
-    "bracket_at": f"{_NOT_FOUND}: '[at]'",
-    "paren_at": f"{_NOT_FOUND}: '(at)'",
-    "spaced_at": f"{_NOT_FOUND}: spaces around '@'",
-    "line_break_after_at": f"{_NOT_FOUND}: a wrapped line right after '@'",
-    "quoted_reply_wrapped": f"{_NOT_FOUND}: a quoted line wrapped after '@' ('> ' continues it)",
-    "zero_width_space_in_domain": f"{_NOT_FOUND}: U+200B inside the domain (invisible when read)",
-    "soft_hyphen_in_domain": f"{_NOT_FOUND}: U+00AD inside the domain (invisible when read)",
-    "fullwidth_at": f"{_NOT_FOUND}: U+FF20 FULLWIDTH COMMERCIAL AT",
-}
+PLAIN_ADDRESSES_LEAKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(PLAIN_ADDRESSES, PLAIN_ADDRESSES_LEAKS))
@@ -360,13 +336,7 @@ PLAIN_PHONES = {
 
 
 _NO_PHONE = "textscan.PHONE separates groups only by space, U+00A0, '.' or '-'"
-PLAIN_PHONES_LEAKS = {
-    "thin_space": f"{_NO_PHONE}: U+2009 THIN SPACE between the groups",
-    "narrow_nbsp": f"{_NO_PHONE}: U+202F NARROW NO-BREAK SPACE",
-    "zero_width_space": f"{_NO_PHONE}: U+200B between the groups",
-    "fullwidth_plus_country": f"{_NO_PHONE}: fullwidth '＋４７' makes _GLUED drop the national part",
-    "line_break_inside": f"{_NO_PHONE}: the number wrapped over two lines",
-}
+PLAIN_PHONES_LEAKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(PLAIN_PHONES, PLAIN_PHONES_LEAKS))
@@ -388,13 +358,7 @@ LANDLINES = {
 
 
 _WEAK = "eight bare digits in a landline range are weak (textscan Found.strong) and Redactor._scan skips weak phones"
-LANDLINES_LEAKS = {
-    "telefonnummer": f"{_WEAK}; PHONE_WORDS lacks 'telefonnummer'",
-    "tlf_nr": f"{_WEAK}; PHONE_WORDS lacks 'tlf.nr.'",
-    "telefonnr": f"{_WEAK}; PHONE_WORDS lacks 'telefonnr'",
-    "ring_paa": f"{_WEAK}; 'Ring Ola på' is not right before the number",
-    "nr_after_name": f"{_WEAK}; a name and a comma before it",
-}
+LANDLINES_LEAKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(LANDLINES, LANDLINES_LEAKS))
@@ -419,7 +383,6 @@ def test_a_strangers_foreign_number_is_blacked_out(tmp_path: Path, written: str,
 _OWN_DISPLAY = "Redactor.plan never scans the display name beside the asker's own address (kept) for phones"
 
 
-@leak(_OWN_DISPLAY)
 def test_a_phone_in_the_display_name_of_the_askers_own_address_is_blacked_out(tmp_path: Path):
     """A family address in staff's address book: Kari's name, and her husband's mobile."""
     raw = mail("Hei", to=f'"Nordmann, Kari / Ola 41322456" <{KARI_EMAIL}>', sender="Byen <post@byen.no>")
@@ -428,14 +391,12 @@ def test_a_phone_in_the_display_name_of_the_askers_own_address_is_blacked_out(tm
     assert not shows_phone(released, OLA_DIGITS)
 
 
-@leak(f"{_OWN_DISPLAY} (RFC 2047 encoded)")
 def test_an_encoded_display_name_with_a_phone_beside_the_askers_address_is_blacked_out(tmp_path: Path):
     raw = mail("Hei", to=f"=?utf-8?q?Nordmann=2C_Kari_/_Ola_+47_413_22_456?= <{KARI_EMAIL}>", sender="Byen <post@byen.no>")
     released = _one(tmp_path, raw)
     assert not shows_phone(released, OLA_DIGITS)
 
 
-@leak("Redactor.plan scans an address header's address only when it holds '@'; '<+4741322456>' is written as is")
 def test_a_phone_number_as_the_address_of_an_sms_gateway_sender_is_blacked_out(tmp_path: Path):
     raw = mail(f"Melding fra SMS til {KARI_EMAIL}", sender='"Ola Hansen" <+4741322456>')
     released = _one(tmp_path, raw)
@@ -458,7 +419,6 @@ def test_other_headers_naming_a_stranger_are_blacked_out(tmp_path: Path, header:
     assert not shows_email(released, OLA_EMAIL)
 
 
-@leak("to_eml copies Message-ID, In-Reply-To and References unredacted")
 def test_message_id_and_references_holding_a_strangers_address_are_not_released(tmp_path: Path):
     """Some mailers write the sender's address as the Message-ID's right side or whole."""
     raw = mail(f"Hei fra {KARI_EMAIL}", extra=f"In-Reply-To: <{OLA_EMAIL}>\r\nReferences: <{OLA_EMAIL}>\r\n")
@@ -483,13 +443,7 @@ TEXT_BEARING = {
 
 
 _AS_IS = "to_eml/write_message write every non-text attachment as it was (Redactor never sees it)"
-TEXT_BEARING_LEAKS = {
-    "octet_stream_no_suffix": f"{_AS_IS}: plain text sent as application/octet-stream without a known suffix",
-    "octet_stream_eml": f"{_AS_IS}: a forwarded .eml sent as application/octet-stream (Outlook), a stranger's whole mail",
-    "message_global": f"{_AS_IS}: message/global (RFC 6532) is not treated as message/rfc822",
-    "pdf_uncompressed_text": f"{_AS_IS}: a PDF's text",
-    "rtf": f"{_AS_IS}: application/rtf is plain text with markup",
-}
+TEXT_BEARING_LEAKS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(TEXT_BEARING, TEXT_BEARING_LEAKS))
@@ -538,7 +492,6 @@ CAL = (
 )
 
 
-@leak("iCalendar folds lines at 75 octets (RFC 5545 3.1); textscan reads the folded text, so a number split by a fold is not found")
 def test_a_calendar_invite_with_folded_attendee_lines_is_blacked_out(tmp_path: Path):
     raw = multipart([("Content-Type: text/plain; charset=utf-8\r\n", b"Invitasjon"),
                      ("Content-Type: text/calendar; charset=utf-8; method=REQUEST\r\n", CAL.encode())], kind="alternative")
@@ -554,7 +507,6 @@ VCARD = (
 )
 
 
-@leak("vCard folds lines (RFC 6350 3.2); an address folded inside its domain is not found by textscan")
 def test_a_vcard_with_folded_lines_is_blacked_out(tmp_path: Path):
     raw = multipart([("Content-Type: text/plain; charset=utf-8\r\n", f"Kontakten til naboen. {KARI_EMAIL}".encode()),
                      ('Content-Type: text/vcard; charset=utf-8\r\nContent-Disposition: attachment; filename="ola.vcf"\r\n', VCARD.encode())])
@@ -563,7 +515,6 @@ def test_a_vcard_with_folded_lines_is_blacked_out(tmp_path: Path):
     assert not shows_phone(released, OLA_DIGITS)
 
 
-@leak("a vCard 2.1 value in QUOTED-PRINTABLE ('ola.hansen=40example.com') is read as text without decoding; no '@' to find")
 def test_a_vcard_with_quoted_printable_values_is_blacked_out(tmp_path: Path):
     card = ("BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Ola Hansen\r\n"
             "EMAIL;INTERNET;ENCODING=QUOTED-PRINTABLE:ola.hansen=40example.com\r\nTEL;CELL:41322456\r\nEND:VCARD\r\n")
@@ -573,7 +524,6 @@ def test_a_vcard_with_quoted_printable_values_is_blacked_out(tmp_path: Path):
     assert not shows_email(released, OLA_EMAIL) and "ola.hansen=40example.com" not in released
 
 
-@leak("Redactor.plan skips a part whose text is None before scanning its filename: a binary attachment's name is never redacted")
 def test_an_attachment_name_with_a_strangers_number_and_address_is_blacked_out(tmp_path: Path):
     raw = multipart([
         ("Content-Type: text/plain; charset=utf-8\r\n", f"CV vedlagt. {KARI_EMAIL}".encode()),
@@ -675,11 +625,7 @@ def test_a_namesake_with_another_address_is_not_released(tmp_path: Path):
     assert outcome.status("namesake") != "confirmed"
 
 
-@pytest.mark.parametrize("sep", [
-    pytest.param(sep, marks=leak(f"textscan._email_spans stops at '{sep}' (RFC 5322 atext) and finds the asker's "
-                                 "address inside another's; _matched_on releases the message"))
-    for sep in ("&", "/", "=")
-])
+@pytest.mark.parametrize("sep", ["&", "/", "="])
 def test_a_strangers_address_ending_in_the_askers_is_not_the_askers(tmp_path: Path, sep: str):
     """``ola&kari.nordmann@example.no`` is another mailbox (RFC 5322 atext): not Kari's."""
     other = f"ola{sep}{KARI_EMAIL}"
@@ -756,8 +702,6 @@ def test_an_idn_strangers_address_in_unicode_and_punycode_is_blacked_out(tmp_pat
     assert "ola@bølle.no" not in released and "ola@xn--blle-gra.no" not in released
 
 
-@pytest.mark.xfail(strict=True, reason="CRASH (no leak): _decode_words' fallback make_header(decode_header()) raises HeaderParseError, "
-                   "which it does not catch; parse() raises, the index build stops")
 def test_a_broken_base64_encoded_word_does_not_stop_the_archive_from_being_read():
     """Not a leak: one message with a truncated base64 encoded word (five characters) makes
     ``parse`` raise ``HeaderParseError`` out of ``_decode_words``' fallback, so the index

@@ -8,6 +8,10 @@ name is made of the system id and the message's key (no personal data: member na
 not encrypted in a zip): ``attachments/<system>/messages/<key>/<key>.eml`` and
 ``…/<key>/vedlegg-<n>.<suffix>`` (an attachment's own name may name someone; it is in the row
 and the ``.eml``, which are encrypted).
+
+An attachment that can't be read as text (PDF, images, Office files) can't be redacted: it
+is withheld, and ``…/<key>/vedlegg-<n>-holdt-tilbake.txt`` (and a note in the ``.eml``) says
+which and why; ``redaction_counts`` counts it as ``withheld`` for the manifest.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from dsar.mail_message import MessageUnreadable, parse, to_eml
+from dsar.mail_message import MessageUnreadable, parse, released_text, to_eml
+from dsar.mail_parts import withheld_note
 from dsar.package.formats import attachment_path
 from dsar.package.zipwriter import EncryptedZip
 from dsar.records import Finding
@@ -85,14 +90,19 @@ def write_message(package: EncryptedZip, source: Any, finding: Finding) -> int:
     redact = Applier(plan, lifted, added)
     package.write_bytes(eml_name(finding.system, finding.collection, finding.key), to_eml(message, redact, redact.address))
     written = 1
-    for number, part in enumerate(message.attachments, start=1):
-        member = attachment_path(finding.system, finding.collection, finding.key, attachment_name(part.filename, number))
+    # Attachments numbered in their order; a withheld inline part (an image in the body)
+    # after them.
+    numbered = list(enumerate(message.attachments, start=1))
+    numbered += [(len(numbered) + n, p) for n, p in enumerate((p for p in message.withheld if not p.attachment), start=1)]
+    for number, part in numbered:
         if part.text is not None:
-            package.write_bytes(member, redact(part.html if part.html is not None else part.text).encode("utf-8"))
-        elif part.data is not None:
-            package.write_bytes(member, part.data)
+            name = attachment_name(part.filename, number)
+            data = released_text(part, redact).encode("utf-8")
         else:
-            continue
+            name = f"vedlegg-{number}-holdt-tilbake.txt"
+            data = withheld_note(redact(part.filename) if part.filename else None, part.content_type, part.size).encode("utf-8")
+            counts["withheld"] += 1
+        package.write_bytes(attachment_path(finding.system, finding.collection, finding.key, name), data)
         written += 1
     return written
 
