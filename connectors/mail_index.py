@@ -57,7 +57,7 @@ from dsar.names import fold_name
 if TYPE_CHECKING:
     from dsar.crypto import DataKey
 
-FORMAT = "2"
+FORMAT = "3"
 _KEY_CONTEXT = b"dsar-mail-index-v1"
 BATCH = 500
 WRITE_BATCH = 5000

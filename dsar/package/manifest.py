@@ -52,7 +52,7 @@ def _system(system: SystemExport, redactions: dict[str, int] | None = None) -> d
         "attachments_missing": system.attachments_missing,
     }
     if redactions is not None:
-        out["redactions"] = {kind: redactions.get(kind, 0) for kind in ("email", "phone", "name", "added", "lifted")}
+        out["redactions"] = {kind: redactions.get(kind, 0) for kind in ("email", "phone", "name", "added", "lifted", "withheld")}
     out["collections"] = [
         {
             "id": c.collection,
