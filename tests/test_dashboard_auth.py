@@ -202,3 +202,17 @@ def test_a_held_group_with_references_says_accepting_it_fetches_what_hangs_on_it
     articles = {int(n): body for n, body in re.findall(r'data-item="(\d+)">(.*?)</article>', page, re.S)}
     assert ACCEPTING_FETCHES_MORE in articles[customer]  # customers → orders → order lines
     assert ACCEPTING_FETCHES_MORE not in articles[subscriber]  # the newsletter has no references
+
+
+def test_the_request_page_says_to_ask_the_person_openly_and_shows_no_value(app, ws):
+    request_id = register(ws, "testbutikk")
+    store = open_store(ws)
+    store.prepare_runs(request_id, ["nettbutikk", "nyhetsbrev"])
+    store.system_finished(request_id, "nettbutikk", confirmed={"customers": 1}, held={}, review_refs=[], unattributed=2)
+    store.system_finished(request_id, "nyhetsbrev", confirmed={}, held={}, review_refs=[])
+    with TestClient(app) as client:
+        login(client)
+        page = client.get(f"/requests/{request_id}").text
+    [notice] = re.findall(r'<p class="flash warn" id="open-question">(.*?)</p>', page, re.S)
+    assert "Søket fant 2 e-postadresser eller telefonnumre" in notice and "Nettbutikk: 2" in notice
+    assert "@" not in notice  # a count, never which
