@@ -178,26 +178,41 @@ def looks_like_phone(value: object) -> str | None:
         return None
 
 
-_EMAIL_IN_TEXT = re.compile(r"[^\s;,/|<>()\[\]]+@[^\s;,/|<>()\[\]]+")
-_PHONE_IN_TEXT = re.compile(r"\+?\d[\d .()-]{4,}\d")
-
-
 def cell_identifiers(kind: str, value: object) -> set[str]:
     """The e-mails (as mailboxes) or phones in a cell that staff annotated or filled twice
-    (``98765432 (Ola)``, ``ola@x.no; ola@jobb.no``): not the person's identifier, but
-    telling whose row it is. A clean cell gives its one value."""
+    (``98765432 (Ola)``, ``mailto:ola@x.no``, ``98765432 41234567``): not the person's
+    identifier, but telling whose row it is. A clean cell gives its one value."""
+    from dsar.textscan import find_emails, find_phones  # textscan reads with this module
+
     if kind == "email":
         one = looks_like_email(value)
         if one:
             return {mailbox(one)}
-        found = {looks_like_email(m) for m in _EMAIL_IN_TEXT.findall(value)} if isinstance(value, str) else set()
-        return {mailbox(f) for f in found if f}
+        if not isinstance(value, str):
+            return set()
+        return {mailbox(e) for e in (looks_like_email(f.value) for f in find_emails(value)) if e}
     one = looks_like_phone(value)
     if one:
         return {one}
     if not isinstance(value, str) or len(value) > 4 * MAX_PHONE:
         return set()
-    return {f for f in (looks_like_phone(m) for m in _PHONE_IN_TEXT.findall(value)) if f}
+    return {f.value for f in find_phones(value)} | _phones_by_groups(value)
+
+
+def _phones_by_groups(text: str) -> set[str]:
+    """Numbers written one after another with nothing but spaces or dashes between them
+    (``98765432 41234567``): digit groups joined until they make a whole number."""
+    found: set[str] = set()
+    joined = ""
+    for group in re.findall(r"\+?\d+", text):
+        joined += group
+        digits = len(joined.lstrip("+"))
+        if digits >= 8 and (number := looks_like_phone(joined)):
+            found.add(number)
+            joined = ""
+        elif digits > 15:
+            joined = ""
+    return found
 
 
 def phone_digit_forms(e164: str) -> list[str]:
@@ -344,14 +359,14 @@ def _date_from_number(value: int, today: date | None) -> date | None:
     1899-12-30, a date in a General-format cell), or ``ddmmyy``/``ddmmyyyy`` whose leading
     zero was lost. Only one reading may fit; two readings are no date (the row is then held
     as unreadable, never read the convenient way)."""
-    if value <= 0:
-        return None
+    if value <= 0 or 1850 <= value <= 2100:
+        return None  # a year alone is no birth date (and as a serial, a date in 1905)
     readings: set[date | None] = set()
     if len(str(value)) in (7, 8):
         readings.add(as_date(f"{value:08d}", today))
     if len(str(value)) in (5, 6):
         readings.add(as_date(f"{value:06d}", today))
-    if value < 80_000:
+    if 3_653 <= value < 80_000:  # serials from 1910 on: a living person's birth date
         readings.add(EXCEL_EPOCH + timedelta(days=value))
     readings.discard(None)
     return readings.pop() if len(readings) == 1 else None

@@ -86,12 +86,16 @@ REASONS = {
     "guardian_column_only": "personens e-post eller telefon står bare som foresattes på posten",
     "key_not_unique": "flere poster har samme nøkkel i kildesystemet; hver må vurderes",
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
+    "owner_unchecked": "nådd fra personens post, men hvem den tilhører, kan ikke slås opp (en konto en ordre ble betalt til?)",
+    "owner_excluded": "hører til en post som tydelig er en annen persons (en konto under en annens kundepost)",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
 }
 """Why a group is held or excluded, in the words staff read."""
 
-EXCLUDING = frozenset({"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs"})
+EXCLUDING = frozenset(
+    {"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs", "owner_excluded"}
+)
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 ANOTHER_PERSON = frozenset(
     {"first_name_close", "given_name_part", "surname_differs", "birthdate_differs_named", "birthdate_unreadable",
@@ -184,11 +188,15 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
             elif match is NameMatch.UNKNOWN and not asked_informative:
                 result.unverifiable = True
         elif identity.type in ("birthdate", "national_id") and subject.birthdate is None and not subject.for_child:
-            held_date = _date_in(identity.type, fields.get(identity.fields[0]))
+            value = fields.get(identity.fields[0])
+            held_date = _date_in(identity.type, value)
             if held_date is not None and age_on(held_date, date.today()) < MINOR_AGE:
                 # Somebody asking for themselves without a birth date, and a minor's record:
                 # a parent with the child's name (Jr./Sr.)? A person decides.
                 result.conflicts.append("child_record")
+            elif held_date is None and _written(value):
+                # Whether it is a minor's (the son of the same name), nothing can tell.
+                result.conflicts.append("birthdate_unreadable")
         elif identity.type == "birthdate" and subject.birthdate is not None:
             value = fields.get(identity.fields[0])
             held_date = _held_date(value)
@@ -265,17 +273,24 @@ def _held_date(value: Any) -> date | None:
 
 def other_identifier(subject: Subject, collection: Collection, fields: dict[str, Any]) -> bool:
     """Whether a record holds an e-mail or phone the request doesn't give (and none it gives)."""
-    other = False
+    given, other, _ = identifiers_against(subject, collection, fields)
+    return other and not given
+
+
+def identifiers_against(subject: Subject, collection: Collection, fields: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """Whether a record holds e-mails or phones the request gives, ones it doesn't, and both
+    in one cell (``98765432 / 41234567``: two people's numbers as one contact). An annotated or
+    doubly filled cell (``98765432 (Ola)``) still says whose it is."""
     mailboxes = same_mailboxes(subject.emails)
+    given = other = both = False
     for identity in collection.searchable:
         for name in identity.fields:
-            # An annotated or doubly filled cell (``98765432 (Ola)``) still says whose it is.
             found = cell_identifiers(identity.type, fields.get(name))
-            given = mailboxes if identity.type == "email" else frozenset(subject.phones)
-            if found & given:
-                return False
-            other = other or bool(found)
-    return other
+            mine = mailboxes if identity.type == "email" else frozenset(subject.phones)
+            given = given or bool(found & mine)
+            other = other or bool(found - mine)
+            both = both or bool(found & mine and found - mine)
+    return given, other, both
 
 
 def identifiers(collection: Collection, fields: dict[str, Any], *, own: bool = False) -> set[str]:
@@ -518,6 +533,14 @@ class Resolver:
         self._subject = subject
         self._parents = {ref.parent_collection for ref in system.oriented_references()}
         """Collections others hang on, however their references are declared."""
+        self._owner_unchecked = {
+            ref.child_collection for ref in system.oriented_references()
+            if system.collections[ref.parent_collection].assessable
+            and system.collections[ref.parent_collection].key != [ref.parent_field]
+        }
+        """Collections that point to whose they are by a field that is not the owner's key
+        (an account's customer number where the customer table is keyed by row): the search
+        never goes up that way, so whose such a record is stays unchecked."""
         self._nodes: dict[str, _Node] = {}
         self._parent: dict[str, str] = {}
         self._dependents: dict[str, set[str]] = {}
@@ -588,7 +611,7 @@ class Resolver:
         state = assessment.state
         own_id = f"{raw.collection}{KEY_SEPARATOR}{raw.key}"
         source_group = raw.group
-        foreign = False
+        foreign = shared_cell = False
         if (
             raw.via is not None and raw.via.direction == "down" and state == "neutral"
             and collection.searchable and source_group is not None
@@ -597,7 +620,9 @@ class Resolver:
             # Reached down from a record that doesn't say whose it is (a household's unit):
             # a row holding an e-mail or phone the person neither gave nor holds in a record
             # of theirs is somebody else's (decided when the search ends).
-            foreign = other_identifier(self._subject, collection, raw.fields)
+            given, other, both = identifiers_against(self._subject, collection, raw.fields)
+            foreign = other and not given
+            shared_cell = both
         # A minor asking (or a guardian for one), and a record reached up from theirs that says nothing
         # of whose it is (the flat a teenager's resident row points to): the household's — the
         # flat's share is the parents', perhaps under a parent's address — not theirs. Held.
@@ -613,7 +638,16 @@ class Resolver:
         # repeats): which parent's it is, nothing says. Held on its own, like two records
         # under one key.
         ambiguous = raw.via is not None and raw.via.ambiguous
-        if raw.via is None or raw.shared or state != "neutral" or foreign or above or below_confined or ambiguous:
+        # Reached up from the person's record (the account an order was paid to), and its owner
+        # can't be looked up: it may be anybody's. Held.
+        unchecked = (
+            raw.via is not None and raw.via.direction == "up" and state == "neutral"
+            and raw.collection in self._owner_unchecked
+        )
+        if (
+            raw.via is None or raw.shared or state != "neutral" or foreign or above or below_confined or ambiguous
+            or shared_cell or unchecked
+        ):
             node = self._node(own_id, state, matched_on, assessment)
             if ambiguous:
                 node.conflicts.add("key_not_unique")
@@ -622,9 +656,10 @@ class Resolver:
                 self._minors.add(own_id)
             if raw.via is None and "name" in assessment.agrees and {"email", "phone"} & set(matched_on):
                 self._by_name[own_id] = (identifiers(collection, raw.fields, own=True), born)
-            if "shared" in matched_on:
+            if "shared" in matched_on or shared_cell:
                 # The connector says the identifier is one somebody else uses under another
-                # name (a family's address in a mail archive): a person decides.
+                # name (a family's address in a mail archive), or one cell holds the person's
+                # number and another's (two contacts on one booking): a person decides.
                 node.conflicts.add("identifier_shared")
                 node.state = "conflict"
             if foreign:
@@ -633,6 +668,9 @@ class Resolver:
                 self._foreign[own_id] = (identifiers(collection, raw.fields), source_group)
             elif above:
                 node.conflicts.add("household_of_minor")
+                node.state = "conflict"
+            elif unchecked:
+                node.conflicts.add("owner_unchecked")
                 node.state = "conflict"
             elif state == "agree":
                 held = identifiers(collection, raw.fields, own=True)
@@ -806,6 +844,7 @@ class Resolver:
         self._namesakes(released)
         self._household_namesakes(released)
         self._recheck(promoted, cleared)
+        self._owned_by_excluded()
         self._two_parents()
         self._holds, self._up, self._agreeing, self._born, self._named, self._by_name = {}, {}, {}, {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
@@ -840,6 +879,21 @@ class Resolver:
             if not changed:
                 return
             self._released = None
+
+    def _owned_by_excluded(self) -> None:
+        """A record that says nothing of whose it is, whose only parents are clearly somebody
+        else's (Ola's account, under his customer row), is his — also when a record of the
+        person's reaches it (an order from Kari's account to Ola's): excluded on that
+        evidence, so nothing of the person's carries it out."""
+        for gid, node in self._nodes.items():
+            if self._find(gid) != gid or node.state != "neutral" or node.direct:
+                continue
+            parents = {self._find(p) for p in node.down_from | node.up_to} - {gid}
+            others = {self._find(s) for s in node.sources} - parents - {gid}
+            if parents and others and all(EXCLUDING & self._nodes[p].conflicts for p in parents):
+                node.conflicts.add("owner_excluded")
+                node.state = "conflict"
+                self._released = None
 
     def _two_parents(self) -> None:
         """A record that says nothing of whose it is, the child both of a record of the person's
