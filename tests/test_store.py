@@ -241,3 +241,12 @@ def test_an_item_whose_records_changed_gets_a_new_number_and_the_old_one_is_refu
         store.decide(request.id, first.id, "accepted", "kari.n")
     store.decide(request.id, second.id, "accepted", "kari.n")
     assert store.review_items(request.id)[0].decision == "accepted"
+
+
+def test_identifiers_added_are_checked_and_normalised_and_a_bad_one_changes_nothing(store):
+    request = register(store)
+    store.add_identifiers(request.id, phones=["22 33 44 55"], emails=["Ola.Hansen@Example.NO "], actor="kari.n")
+    assert "+4722334455" in store.get(request.id).person.phones
+    with pytest.raises(InputError):
+        store.add_identifiers(request.id, phones=["ring meg"], actor="kari.n")
+    assert store.get(request.id).person.phones.count("+4722334455") == 1

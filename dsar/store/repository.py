@@ -683,8 +683,11 @@ class RequestStore:
     def add_identifiers(
         self, request_id: str, *, emails: Sequence[str] = (), phones: Sequence[str] = (), actor: str
     ) -> AccessRequest:
-        """Staff add e-mails or phones (checked and normalised by ``Person.from_given``) the
-        person has confirmed are theirs; every system is searched again on the next run."""
+        """Staff add e-mails or phones the person has confirmed are theirs (checked and
+        normalised here as ``Person.from_given`` does: a malformed one is an ``InputError`` and
+        nothing changes); every system is searched again on the next run."""
+        given = Person.from_given("-", emails=emails, phones=phones)
+        emails, phones = given.emails, given.phones
         with self._session() as session:
             row = self._row(session, request_id, for_update=True)
             old_emails = list(self._open(row.subject_emails_sealed, "subject_emails"))
