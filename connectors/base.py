@@ -65,7 +65,7 @@ rows), the children are still found, but their ``Link`` says ``ambiguous`` and t
 staff (``key_not_unique``) whatever the parent's fate. A second, different row under a key
 already yielded is yielded too (the matcher holds both), never dropped as "seen".
 
-A reference value that says there is none (``no_reference``: blank, ``NULL``, an Excel error
+A reference value that says there is none (``dsar.records.no_value``: blank, ``NULL``, an Excel error
 value, a dash, ``n/a``, ``nan``, ``None``…) is never followed: it would reach every row that
 holds the same placeholder.
 """
@@ -73,7 +73,6 @@ holds the same placeholder.
 from __future__ import annotations
 
 import hashlib
-import math
 import mimetypes
 import re
 from abc import ABC, abstractmethod
@@ -88,7 +87,7 @@ from dsar.config.models import Collection, IdentityField, Reference, System
 from dsar.errors import ConnectorError
 from dsar.identity import looks_like_email, looks_like_phone, mailbox, same_mailboxes
 from dsar.names import Name, NameMatch, compare_names
-from dsar.records import GUARDIAN_PREFIX, FileRef, Link, Lookup, RawRecord, make_key
+from dsar.records import GUARDIAN_PREFIX, FileRef, Link, Lookup, RawRecord, make_key, no_value
 
 if TYPE_CHECKING:
     from dsar.workspace import Workspace
@@ -424,49 +423,6 @@ class SearchPlan:
         return dict(how)
 
 
-NO_VALUE = frozenset({"", "NULL", "\\N"})
-"""The placeholders exports write for an empty value (``NULL``; MySQL's ``\\N``); see
-``no_reference`` for every value that says there is none."""
-
-_EXCEL_ERROR = re.compile(r"#(?:[^\W\d_][\w/.]*[!?]|[^\W\d_]+/[^\W\d_]+|GETTING_DATA)", re.IGNORECASE)
-"""An error value a spreadsheet shows in a cell (``#N/A``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``,
-``#NAME?``; Norwegian Excel's ``#I/T``, ``#VERDI!``, ``#NAVN?`` in a CSV it saved). Never a key:
-``#`` and a letter, ending in ``!`` or ``?`` or holding a ``/`` (an order number ``#1042`` is
-not one)."""
-_ABSENT = frozenset({
-    "n", "na", "nan", "nat", "nil", "nul", "null", "none", "undefined", "unknown", "missing",
-    "empty", "blank", "void", "ukjent", "mangler", "ingen", "ikkeoppgitt", "ikkeaktuelt",
-    "ikketilgjengelig", "ikkeregistrert",
-})
-"""Words for "none", compared with everything but letters and digits taken out and case folded,
-so every spelling tools and people use is one entry: ``NULL``, ``(null)``, ``\\N``, ``n/a``,
-``N/A``, ``n.a.``, ``<NA>``, ``NaN``, ``-nan``, ``NaT``, ``None``, ``nil``, ``undefined``,
-``ukjent``, ``ikke oppgitt``."""
-
-
-def no_reference(value: Any) -> bool:
-    """Whether a reference field's value says there is no reference. Followed, such a value
-    would reach every row holding the same placeholder (the guest orders of a web shop).
-
-    General rules first, a vocabulary last: no value (``None``, a float or Decimal NaN); text
-    without one letter or digit (blank, ``-``, ``--``, ``?``, ``.``, ``*``, ``—``); a
-    spreadsheet's error value (``_EXCEL_ERROR``); a word for "none" (``_ABSENT``). What no rule
-    here recognises is still stopped when two parent rows hold it (``Connector._unpinned``)."""
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not any(c.isalnum() for c in text) or _EXCEL_ERROR.fullmatch(text):
-            return True
-        return "".join(c for c in text.casefold() if c.isalnum()) in _ABSENT
-    try:
-        return value != value  # a Decimal NaN (or anything else unequal to itself)
-    except Exception:  # noqa: BLE001 - a value that can't even compare is no reference
-        return True
-
-
 def oriented(system: System) -> list[Reference]:
     """The references as they are searched (``System.oriented_references``)."""
     return system.oriented_references()
@@ -519,7 +475,7 @@ class _Frontier:
             self._add(step, row.get(step.reference.child_field), source)
 
     def _add(self, step: Step, value: Any, source: _Source) -> None:
-        if no_reference(value):
+        if no_value(value):
             return  # no reference: a blank key (" ", "NULL", "#N/A") would match every other one
         try:
             hash(value)

@@ -21,7 +21,7 @@ rows are skipped. The sheet is read as a person sees it, never less:
   is unknown, not empty: the workbook is refused until staff open and save it in Excel or
   LibreOffice. A cell showing an error value (``#N/A``, ``#REF!``) in an identity column is
   refused the same way; elsewhere it is kept as the text shown (and is never a reference:
-  ``connectors.base.no_reference``).
+  ``dsar.records.no_value``).
 
 Memory stays flat however long the sheet: rows are parsed one at a time (openpyxl's own
 streaming parser, below its read-only worksheet), and merged ranges are first collected by

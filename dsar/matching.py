@@ -61,7 +61,7 @@ from dsar.identity import (
     same_mailboxes,
 )
 from dsar.names import Name, NameMatch, compare_names
-from dsar.records import GUARDIAN_PREFIX, KEY_SEPARATOR, Finding, Link, RawRecord, to_jsonable
+from dsar.records import GUARDIAN_PREFIX, KEY_SEPARATOR, Finding, Link, RawRecord, no_value, to_jsonable
 
 REASONS = {
     "name_differs": "navnet er et annet",
@@ -194,7 +194,7 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                 # Somebody asking for themselves without a birth date, and a minor's record:
                 # a parent with the child's name (Jr./Sr.)? A person decides.
                 result.conflicts.append("child_record")
-            elif held_date is None and _written(value):
+            elif held_date is None and not no_value(value):
                 # Whether it is a minor's (the son of the same name), nothing can tell.
                 result.conflicts.append("birthdate_unreadable")
         elif identity.type == "birthdate" and subject.birthdate is not None:
@@ -205,7 +205,7 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                     result.agrees.append("birthdate")
                 else:
                     result.conflicts.append("birthdate_differs")
-            elif _written(value):
+            elif not no_value(value):
                 # A date written in a way we can't read (or read two ways) may be another's:
                 # never taken as "no birth date", which would let a namesake's row through.
                 result.conflicts.append("birthdate_unreadable")
@@ -213,7 +213,7 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
             value = fields.get(identity.fields[0])
             number = national_id(value)
             born = national_id_birthdate(number) if number else None
-            if born is None and subject.birthdate is not None and _written(value):
+            if born is None and subject.birthdate is not None and not no_value(value):
                 result.conflicts.append("birthdate_unreadable")
             if born is not None and subject.birthdate is not None:
                 if born == subject.birthdate:
@@ -228,14 +228,6 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
         result.agrees.remove("name")
         result.unverifiable = True
     return result
-
-
-def _written(value: Any) -> bool:
-    """Something is in the field (not blank, not a placeholder for nothing)."""
-    if value is None or isinstance(value, bool):
-        return False
-    text = str(value).strip().lower()
-    return bool(text) and text not in ("null", "\\n", "-", "n/a", "ukjent", "nan", "none")
 
 
 def _born_on(collection: Collection, fields: dict[str, Any]) -> date | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import math
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -182,3 +184,43 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return str(value)
+
+
+_EXCEL_ERROR = re.compile(r"#(?:[^\W\d_][\w/.]*[!?]|[^\W\d_]+/[^\W\d_]+|GETTING_DATA)", re.IGNORECASE)
+"""An error value a spreadsheet shows in a cell (``#N/A``, ``#REF!``, ``#VALUE!``, ``#DIV/0!``,
+``#NAME?``; Norwegian Excel's ``#I/T``, ``#VERDI!``, ``#NAVN?`` in a CSV it saved). Never a key:
+``#`` and a letter, ending in ``!`` or ``?`` or holding a ``/`` (an order number ``#1042`` is
+not one)."""
+_ABSENT = frozenset({
+    "n", "na", "nan", "nat", "nil", "nul", "null", "none", "undefined", "unknown", "missing",
+    "empty", "blank", "void", "ukjent", "mangler", "ingen", "ikkeoppgitt", "ikkeaktuelt",
+    "ikketilgjengelig", "ikkeregistrert",
+})
+"""Words for "none", compared with everything but letters and digits taken out and case folded,
+so every spelling tools and people use is one entry: ``NULL``, ``(null)``, ``\\N``, ``n/a``,
+``N/A``, ``n.a.``, ``<NA>``, ``NaN``, ``-nan``, ``NaT``, ``None``, ``nil``, ``undefined``,
+``ukjent``, ``ikke oppgitt``."""
+
+
+def no_value(value: Any) -> bool:
+    """Whether a field's value says there is none: never followed as a reference (it would
+    reach every row holding the same placeholder: the guest orders of a web shop), never read
+    as a written birth date.
+
+    General rules first, a vocabulary last: no value (``None``, a float or Decimal NaN); text
+    without one letter or digit (blank, ``-``, ``--``, ``?``, ``.``, ``*``, ``—``); a
+    spreadsheet's error value (``_EXCEL_ERROR``); a word for "none" (``_ABSENT``). What no rule
+    here recognises is still stopped when two parent rows hold it (``Connector._unpinned``)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not any(c.isalnum() for c in text) or _EXCEL_ERROR.fullmatch(text):
+            return True
+        return "".join(c for c in text.casefold() if c.isalnum()) in _ABSENT
+    try:
+        return value != value  # a Decimal NaN (or anything else unequal to itself)
+    except Exception:  # noqa: BLE001 - a value that can't even compare is no reference
+        return True

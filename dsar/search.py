@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from connectors import connector_for
 from connectors.base import Connector
@@ -81,7 +82,7 @@ class Search:
         """(kind, normalised value) found in released records only."""
         if self.resolution is None:
             return []
-        released = self.resolution.released()
+        released = self._released
         found = {
             item
             for group, items in self._seen_identifiers.items()
@@ -101,7 +102,7 @@ class Search:
         if self.resolution is None:
             return 0
         resolution = self.resolution
-        released = resolution.released()
+        released = self._released
         found: set[tuple[str, str]] = set()
         for group, items in self._seen_identifiers.items():
             if resolution.is_released(group or None, released):
@@ -109,6 +110,12 @@ class Search:
             if self._beside_released(resolution.root(group or None), released):
                 found |= items
         return len(found)
+
+    @cached_property
+    def _released(self) -> set[str]:
+        """The groups released before any decision (one fixed point for both lists)."""
+        assert self.resolution is not None
+        return self.resolution.released()
 
     def _beside_released(self, root: str | None, released: set[str]) -> bool:
         assert self.resolution is not None

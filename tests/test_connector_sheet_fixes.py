@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from connectors import connector_for
-from connectors.base import Columns, no_reference
+from connectors.base import Columns
 from dsar.errors import ConnectorError
+from dsar.records import no_value as no_reference
 from dsar.search import final_findings
 from dsar.store import Person
 from dsar.workspace import Workspace

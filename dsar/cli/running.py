@@ -11,11 +11,14 @@ import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsar.cli.common import prepare_prefect
 from dsar.delivery import take_password
 from dsar.workspace import Workspace
+
+if TYPE_CHECKING:
+    from dsar.store import RequestStore
 
 Say = Callable[[str], None]
 
@@ -61,9 +64,9 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
     }
 
 
-def unattributed(store: object, request_id: str) -> int:
+def unattributed(store: RequestStore, request_id: str) -> int:
     """E-mails and phones the request lacked, seen beside the person's records (a count)."""
-    return sum(run.unattributed for run in store.system_runs(request_id).values())  # type: ignore[attr-defined]
+    return sum(run.unattributed for run in store.system_runs(request_id).values())
 
 
 def check_runnable(workspace: Workspace, request_id: str) -> None:
