@@ -802,8 +802,8 @@ def unexplained_warning(system: System, collection: Collection, columns: Sequenc
     if not unexplained:
         return None
     return (
-        f"{config_key(system, collection)}: columns {unexplained} are neither explained in fields "
-        "nor declared secret; the letter and package would show them unexplained"
+        f"{config_key(system, collection)}: kolonnene {unexplained} er verken forklart i fields eller "
+        "merket secret; brevet og pakken ville vise dem uten forklaring"
     )
 
 
@@ -821,10 +821,10 @@ def continued_warning(
     if not continued:
         return None
     return (
-        f"{config_key(system, collection)}: columns {', '.join(continued)} continue under blank header "
-        "cells (a merged header?) and are read as one field, their cells joined; a row with values in "
-        "more than one cell of an e-mail, phone, key or reference column is refused. Give each column "
-        "its own header if they are separate"
+        f"{config_key(system, collection)}: kolonnene {', '.join(continued)} fortsetter under tomme "
+        "overskriftsceller (en sammenslått overskrift?) og leses som ett felt, med cellene slått sammen; "
+        "en rad med verdier i mer enn én celle av en e-post-, telefon-, nøkkel- eller referansekolonne "
+        "avvises. Gi hver kolonne sin egen overskrift hvis de er forskjellige"
     )
 
 
