@@ -87,6 +87,7 @@ REASONS = {
     "key_not_unique": "flere poster har samme nøkkel i kildesystemet; hver må vurderes",
     "reached_from_excluded": "nådd fra en post som tydelig er en annen persons",
     "owner_unchecked": "nådd fra personens post, men hvem den tilhører, kan ikke slås opp (en konto en ordre ble betalt til?)",
+    "owner_confined": "hører til en post om en annen, som bare er personens for kontaktopplysningene på den (barnets timer under barnets pasientpost)",
     "owner_excluded": "hører til en post som tydelig er en annen persons (en konto under en annens kundepost)",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
@@ -94,7 +95,8 @@ REASONS = {
 """Why a group is held or excluded, in the words staff read."""
 
 EXCLUDING = frozenset(
-    {"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs", "owner_excluded"}
+    {"name_differs", "birthdate_differs", "national_id_differs", "identifier_differs", "owner_excluded",
+     "owner_confined"}
 )
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 ANOTHER_PERSON = frozenset(
@@ -582,14 +584,16 @@ class Resolver:
             {"email", "phone"} & set(matched_on) and not self._subject.for_child and assessment.conflicts
             and set(assessment.conflicts) <= CHILD_WITH_OWN_CONTACT
             and self._adult_asking and _is_minor(born)
-            and raw.collection not in self._parents
+            and (raw.collection not in self._parents or assessment.conflicts != ["child_record"])
         ):
             # A child's record carrying the person's own e-mail or phone (a sign-up a parent
-            # made for a child): the person's contact details on somebody else's record. Not
-            # clearly another's: held, and only the record itself can be released. A record
-            # with others hanging on it (a child patient's appointments) stays excluded: they
-            # are the child's, and an SMS line found by the parent's mobile would carry them
-            # into one group with it.
+            # made for a child, a child patient's row with the parent's mobile): the person's
+            # contact details on somebody else's record. Not clearly another's: held, and only
+            # the record itself can be released. What hangs on it (the child's appointments)
+            # is the child's: ``_owned_by_confined``. A minor's row of the person's own name,
+            # with no birth date asked, may be the person's own (a teenager asking without
+            # one): with others hanging on it, it is held as ``child_record``, and accepting it
+            # releases what hangs on it.
             assessment.conflicts = ["child_with_own_contact"]
         if (
             assessment.conflicts == ["name_differs"] and raw.via is not None and raw.via.direction == "down"
@@ -837,6 +841,7 @@ class Resolver:
         self._household_namesakes(released)
         self._recheck(promoted, cleared)
         self._owned_by_excluded()
+        self._owned_by_confined()
         self._two_parents()
         self._holds, self._up, self._agreeing, self._born, self._named, self._by_name = {}, {}, {}, {}, {}, {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
@@ -887,6 +892,23 @@ class Resolver:
                 node.state = "conflict"
                 self._released = None
 
+    def _owned_by_confined(self) -> None:
+        """A record that says nothing of whose it is, hanging only on records that are the
+        person's just for what they say of them (a child patient's appointment under the row
+        with the parent's mobile; reached up from an SMS line to that mobile, it is not joined
+        to that row): the other person's, whatever else of the person's reaches it. Excluded,
+        so no decision on the row carries it out."""
+        for gid, node in self._nodes.items():
+            if self._find(gid) != gid or node.state != "neutral" or node.direct:
+                continue
+            parents = [self._nodes[p] for p in {self._find(p) for p in node.down_from | node.up_to} - {gid}]
+            if parents and any(CONFINED & p.conflicts for p in parents) and all(
+                (CONFINED | EXCLUDING) & p.conflicts for p in parents
+            ):
+                node.conflicts.add("owner_confined")
+                node.state = "conflict"
+                self._released = None
+
     def _two_parents(self) -> None:
         """A record that says nothing of whose it is, the child both of a record of the person's
         and of one that is, or may be, somebody else's (an order joined on the family address to
@@ -897,7 +919,7 @@ class Resolver:
             if self._find(gid) != gid or node.state != "neutral" or len(ids) < 2:
                 continue
             parents = [self._nodes[p] for p in ids]
-            doubt = EXCLUDING | ANOTHER_PERSON
+            doubt = EXCLUDING | ANOTHER_PERSON | CONFINED
             # One parent in doubt is enough (two held sisters, two rows of the name found by
             # name alone: accepting one must not carry the order of both), unless every parent
             # is clearly somebody else's (excluded; ``Resolution._qualifies`` then keeps it out
@@ -1050,7 +1072,7 @@ class Resolver:
         root = self._nodes[target_root]
         root.references.add(via.reference)
         source = self._nodes[source_root]
-        if via.direction == "up" and source.follows and not source.anchored:
+        if via.direction == "up" and source.follows and not source.anchored and not CONFINED & root.conflicts:
             # The source says nothing of whose it is: it is whose the record it points to is
             # (an SMS line's appointment's patient; for a child, the member a guardian's
             # contact row points to). A record that says who it is about anchors it.

@@ -820,18 +820,20 @@ def test_a_childs_sign_up_with_the_parents_own_address_is_held_for_the_parent():
     assert status[("signup", "131")] == "confirmed"
 
 
-def test_a_childs_patient_row_with_the_parents_mobile_stays_excluded_with_the_childs_visits():
+def test_a_childs_patient_row_with_the_parents_mobile_is_held_and_the_childs_visits_excluded():
     tables = {
         "patient": [{"id": 19, "name": "Noah Mævik", "born": "04.06.2018", "mobile": "98794491"}],
         "visit": [{"id": 93, "patient_id": 19}],
         "sms": [{"id": 94, "visit_id": 93, "to": "4798794491"}],
     }
     kristin = Person("Kristin Mævik", phones=("+4798794491",), birthdate=date(1986, 3, 1))
-    status, _, _ = verdicts(CLINIC, tables, kristin)
-    # The visits hang on the child's row: the child's, and no decision on a parent's own
-    # request may carry them out.
-    assert status[("patient", "19")] == "excluded"
-    assert status[("visit", "93")] == "excluded"
+    status, found, _ = verdicts(CLINIC, tables, kristin)
+    # The row holds the parent's mobile (and a clinic writes the guardian's name on it): hers
+    # too, for staff to release alone. The visits hang on the child's row: the child's, and no
+    # decision on a parent's own request may carry them out. The SMS to her mobile is hers.
+    assert (status[("patient", "19")], found_reason(found, "patient", "19")) == ("held", "child_with_own_contact")
+    assert (status[("visit", "93")], found_reason(found, "visit", "93")) == ("excluded", "owner_confined")
+    assert status[("sms", "94")] == "confirmed"
 
 
 @pytest.mark.parametrize(
