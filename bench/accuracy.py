@@ -55,7 +55,9 @@ is asked about (that would show the person somebody else's address). Where unrel
 beside the person's hold e-mails or phones the request lacked (``Search.unattributed``, a
 count), staff ask the person openly, once, for every e-mail and phone they use, and search
 with what the person names (a world's ``names_emails``/``names_phones``: those in use today,
-not an address given up years ago). ``--first-pass`` leaves both out. The default world's people.csv says nothing of it, so it has no second search.
+not an address given up years ago). A guardian's request is asked so once in any case, for
+the child's own e-mail and mobile (``dsar run`` and the request page say so until something is
+added: ``RequestStore.child_contacts_unasked``). ``--first-pass`` leaves both out. The default world's people.csv says nothing of it, so it has no second search.
 
 Several ``--seed`` values measure one world each (the same rates, other people) and add them
 up: a rule that holds on one world may fail on the next.
@@ -195,6 +197,9 @@ class Evaluation:
     open_questions: int = 0
     """Requests where staff asked the person openly for every e-mail and phone they use
     (``Search.unattributed``: unreleased records beside theirs hold ones the request lacked)."""
+    asked_because: Counter[str] = field(default_factory=Counter)
+    """Why staff asked openly: identifiers ``beside`` the person's records, or the request
+    ``lacking`` a kind the systems are searched by (or a guardian's child's own)."""
     named: int = 0
     """E-mails and phones the person named in answer that the request hadn't given."""
     seconds: float = 0.0
@@ -299,6 +304,7 @@ def _answer(
     ``dsar review suggestions`` and ``dsar request add-identifiers`` — the e-mails and phones
     found in the released records put to the person, and every system searched again with
     those the person confirms (until nothing new is confirmed)."""
+    from dsar.asking import questions
     from dsar.identity import normalize_email, normalize_phone
     from dsar.search import final_findings
     from dsar.store import Person
@@ -325,11 +331,18 @@ def _answer(
         confirmed = sorted(item for item in new if item in holds)
         result.questions += len(new)
         result.confirmed += len(confirmed)
-        if names is not None and sum(unattributed) and not asked_openly:
+        lacking = names is not None and not asked_openly and questions(
+            [system for system, _ in connectors.values()], emails=subject.emails, phones=subject.phones,
+            relation=asking_relation(person), asked=False,
+        )
+        if names is not None and (sum(unattributed) or lacking) and not asked_openly:
             # Staff ask the person openly for every e-mail and phone they use (never showing
-            # the ones found); what the person names that the request lacked is searched.
+            # the ones found): the search saw some beside the person's records, or the run
+            # said the request lacks a kind the systems are searched by, or a guardian's
+            # child's own (``dsar.asking``). What they name that the request lacked is searched.
             asked_openly = True
             result.open_questions += 1
+            result.asked_because.update(["beside" if sum(unattributed) else "lacking"])
             given = {("email", e) for e in subject.emails} | {("phone", p) for p in subject.phones}
             named = sorted(names - given - set(confirmed))
             result.named += len(named)
@@ -590,7 +603,8 @@ def _measure(world: str, scale: float, seed: int, second_search: bool,
         "requests": result.requests, "requests_with_held": result.requests_with_held, "seconds": result.seconds,
         "second_search": {"questions": result.questions, "confirmed": result.confirmed,
                           "requests_searched_again": result.second_searches,
-                          "asked_openly": result.open_questions, "named": result.named},
+                          "asked_openly": result.open_questions, "asked_because": dict(result.asked_because),
+                          "named": result.named},
         "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign),
                          "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign),
                          "review_reasons": dict(t.review_reasons)}

@@ -286,3 +286,23 @@ def test_only_a_group_with_references_to_follow_fetches_more_when_accepted(ws):
     assert not accepting_fetches_more(None, "customers/5")  # a system no longer configured
     # A child's record held for the parent's own address: only the row itself can be released.
     assert not accepting_fetches_more(config.systems["nettbutikk"], "customers/5", reason="child_with_own_contact")
+
+
+def test_a_guardians_request_tells_staff_to_ask_for_the_childs_own_contacts(ws, capsys):
+    from dsar.cli import _show_result
+
+    result = new(
+        "--email", "kari.nordmann@example.no", "--on-behalf-of", "Emma Nordmann", "--relation", "guardian",
+        "--birthdate", "2016-05-01", "--verified-by", "bankid", "--json",
+    )
+    request_id = json.loads(result.stdout)["id"]
+    suggestions = runner.invoke(app, ["review", "suggestions", request_id])
+    assert suggestions.exit_code == 0 and "barnets egen e-post og mobil" in suggestions.stderr
+    _show_result({"id": request_id, "status": "complete", "package": None, "ask_for": ["Spør om noe."]}, False)
+    shown = capsys.readouterr().out
+    assert "spør:    Spør om noe." in shown and f"dsar request asked {request_id}" in shown
+    asked = runner.invoke(app, ["request", "asked", request_id])
+    assert asked.exit_code == 0 and "notert" in asked.stdout
+    assert "barnets egen" not in runner.invoke(app, ["review", "suggestions", request_id]).stderr
+    unknown = runner.invoke(app, ["request", "asked", "R-nope", "--json"])
+    assert unknown.exit_code == 2 and "R-nope" in json.loads(unknown.stdout)["error"]

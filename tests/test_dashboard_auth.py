@@ -216,3 +216,21 @@ def test_the_request_page_says_to_ask_the_person_openly_and_shows_no_value(app, 
     [notice] = re.findall(r'<p class="flash warn" id="open-question">(.*?)</p>', page, re.S)
     assert "Søket fant 2 e-postadresser eller telefonnumre" in notice and "Nettbutikk: 2" in notice
     assert "@" not in notice  # a count, never which
+
+
+def test_a_guardians_request_page_says_to_ask_for_the_childs_own_contacts(app, ws):
+    config = ws.config.controller("testbutikk")
+    store = open_store(ws)
+    request_id = store.register(
+        controller=config.controller,
+        person=Person.from_given("Emma Nordmann", emails=[flow_world.KARI["email"]], birthdate="2015-06-01"),
+        received_on=today_oslo(), channel="email", actor="test", verification_method="bankid",
+        relation="guardian", requested_by="Kari Nordmann",
+    ).id
+    with TestClient(app) as client:
+        login(client)
+        page = client.get(f"/requests/{request_id}").text
+        assert 'id="ask-child_contacts"' in page and "barnets egen e-post og mobil" in page
+        assert f"dsar request asked {request_id}" in page
+        store.add_identifiers(request_id, phones=["41234567"], actor="test")
+        assert 'class="flash warn question"' not in client.get(f"/requests/{request_id}").text

@@ -250,3 +250,15 @@ def test_identifiers_added_are_checked_and_normalised_and_a_bad_one_changes_noth
     with pytest.raises(InputError):
         store.add_identifiers(request.id, phones=["ring meg"], actor="kari.n")
     assert store.get(request.id).person.phones.count("+4722334455") == 1
+
+
+def test_the_person_counts_as_asked_once_something_is_added_or_staff_say_so(store):
+    added, marked = register(store), register(store)
+    assert not store.identifiers_asked(added.id) and not store.identifiers_asked(marked.id)
+    store.add_identifiers(added.id, phones=["+47 41 23 45 67"], actor="test")
+    store.mark_asked(marked.id, actor="test")
+    assert store.identifiers_asked(added.id) and store.identifiers_asked(marked.id)
+    [event] = [e for e in store.audit_log(marked.id) if e.action == "identifiers_asked"]
+    assert event.detail == {} and event.actor == "test"
+    with pytest.raises(RequestNotFound):
+        store.mark_asked("R-nope", actor="test")

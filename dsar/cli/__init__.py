@@ -170,6 +170,13 @@ def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
             f"spør:    {result['ask_openly']} e-post/telefon som kravet ikke oppgir står ved siden av personens poster; "
             f"be personen oppgi alle de bruker (dsar review suggestions {result['id']})"
         )
+    for question in result.get("ask_for") or ():
+        typer.echo(f"spør:    {question}")
+    if result.get("ask_for"):
+        typer.echo(
+            f"         Legg til det personen oppgir (dsar request add-identifier {result['id']}) og kjør igjen, "
+            f"eller noter at personen er spurt (dsar request asked {result['id']})."
+        )
     if result.get("note"):
         typer.echo(f"merk:    {for_terminal(result['note'])}")
 

@@ -102,6 +102,23 @@ def add_identifier(
             typer.echo(f"{request.id}: lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
 
 
+@app.command("asked")
+def asked(
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Noter at personen er spurt om alle e-postadresser og telefonnumre de bruker, og ikke hadde flere (lukker spørsmålene 'dsar run' viser)."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        open_store(ws).mark_asked(request_id, actor=actor)
+        if json:
+            emit_json({"id": request_id, "asked": True})
+        else:
+            typer.echo(f"{request_id}: notert at personen er spurt")
+
+
 @app.command("verify")
 def verify(
     request_id: Annotated[str, typer.Argument(help="Krav-id.")],

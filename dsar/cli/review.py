@@ -327,6 +327,7 @@ def suggestions(
     dem så til med 'dsar request add-identifier' og kjør kravet på nytt.
     """
     with friendly_errors(json):
+        from dsar.asking import for_request
         from dsar.store import open_store
 
         ws = open_workspace(workspace)
@@ -345,5 +346,12 @@ def suggestions(
                 f"poster ved siden av personens egne som ikke utleveres ({where}). De kan være en annens: vis dem "
                 "ikke til personen, men be personen oppgi alle e-postadresser og telefonnumre de bruker eller har "
                 "brukt hos oss, og legg dem til med 'dsar request add-identifier'.",
+                err=True,
+            )
+        controller = ws.config.controller(store.get(request_id).controller_id)
+        for question in for_request(store, request_id, controller):
+            typer.echo(
+                f"\n{question.text} Legg til det personen oppgir med 'dsar request add-identifier', eller "
+                "noter at personen er spurt med 'dsar request asked'.",
                 err=True,
             )

@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dsar import asking
 from dsar.cli.common import prepare_prefect
 from dsar.delivery import take_password
 from dsar.workspace import Workspace
@@ -59,6 +60,7 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
         "failed_systems": list(outcome.failed_systems),
         "awaiting_review": outcome.awaiting_review,
         "ask_openly": unattributed(store, request_id),
+        "ask_for": [q.text for q in asking.for_request(store, request_id, controller)],
         "due": request.due,
         "note": None,
     }
@@ -137,6 +139,11 @@ def run_request(
         "failed_systems": result.get("failed_systems", []),
         "awaiting_review": result.get("awaiting_review", 0),
         "ask_openly": unattributed(runtime().store, request_id),
+        "ask_for": [
+            q.text for q in asking.for_request(
+                runtime().store, request_id, workspace.config.controller(request.controller_id)
+            )
+        ],
         "due": request.due,
         "note": "allerede ferdig; passordet ble vist da pakken ble laget"
         if result.get("already_complete")

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from dsar import asking
 from dsar.dashboard.runs import Runs
 from dsar.dashboard.views import FILTERS, matches, report, rows
 from dsar.deadlines import Tone, today_oslo
@@ -377,6 +378,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
             audit=list(reversed(store.audit_log(request_id))), package=store.latest_package(request_id),
             sealed_password=_has_sealed_password(store, request_id), running=running, run_error=run_error,
             pauses=_pauses(store, request_id), excluded=excluded,
+            questions=asking.for_request(store, request_id, controller),
         )
 
     @app.get("/requests/{request_id}/progress.json")

@@ -968,6 +968,28 @@ class RequestStore:
             )
             return [AuditEntry(r.at, r.actor, r.action, dict(r.detail)) for r in rows]
 
+    def identifiers_asked(self, request_id: str) -> bool:
+        """Whether staff have asked the person for the e-mails and phones they use: something
+        was added to the request, or staff recorded that the person was asked
+        (``dsar.asking``)."""
+        from dsar.asking import ASKED_ACTIONS
+
+        with self._session() as session:
+            self._row(session, request_id)
+            found = session.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.request_id == request_id, AuditEvent.action.in_(sorted(ASKED_ACTIONS))
+                ).limit(1)
+            )
+        return found is not None
+
+    def mark_asked(self, request_id: str, *, actor: str) -> None:
+        """Staff asked the person for every e-mail and phone they use, and there was nothing
+        to add: the request's questions (``dsar.asking``) are closed. Changes nothing else."""
+        with self._session() as session:
+            self._row(session, request_id)
+            self._audit(session, request_id, actor, "identifiers_asked")
+
     def verify_audit(self) -> audit_chain.Verification:
         """Walk the audit's hash chain: every edited, inserted or removed entry, named."""
         with self._session() as session:

@@ -1,0 +1,91 @@
+"""What staff should ask the person before an answer is final.
+
+A search finds what the request's e-mails and phones lead to. Some of the person's records no
+given identifier leads to: the clinic's SMS log holds the mobile of a parent who asked by
+e-mail; a child's own mobile is on the child's records, and a guardian asks with their own.
+Those gaps are visible before any record is read — the controller's systems are searched by
+a kind of identifier the request lacks — so staff are told to ask (never shown a value), and
+the question stays open until staff add what the person names (``dsar request
+add-identifier``) or record that the person was asked (``dsar request asked``).
+
+The open question of a search (``Search.unattributed``: identifiers beside the person's
+records) is the other trigger; it is counted per system, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dsar.config.models import SEARCHABLE, ControllerConfig, System
+
+if TYPE_CHECKING:
+    from dsar.store.repository import RequestStore
+
+KIND_WORDS = {"email": "e-post", "phone": "telefon"}
+
+ASKED_ACTIONS = frozenset({"identifiers_added", "identifiers_asked"})
+"""Audit actions after which the request's questions count as asked."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One thing to ask: ``code`` (``no_email``, ``no_phone``, ``child_contacts``), the titles of
+    the systems it concerns, and the words staff read."""
+
+    code: str
+    systems: tuple[str, ...]
+    text: str
+
+
+def searched_by(systems: Iterable[System]) -> dict[str, list[str]]:
+    """E-mail and phone: the titles of the systems whose records are looked up by it."""
+    kinds: dict[str, list[str]] = {kind: [] for kind in sorted(SEARCHABLE)}
+    for system in systems:
+        if not system.searched_by_identity:
+            continue
+        found = {i.type for c in system.collections.values() for i in c.searchable}
+        for kind in sorted(found):
+            kinds[kind].append(system.title.nb)
+    return kinds
+
+
+def questions(
+    systems: Iterable[System], *, emails: Sequence[str], phones: Sequence[str], relation: str, asked: bool
+) -> list[Question]:
+    """What to ask the person (or the guardian) about a request that gives ``emails`` and
+    ``phones``; nothing once ``asked``."""
+    if asked:
+        return []
+    found: list[Question] = []
+    if relation == "guardian":
+        found.append(Question(
+            "child_contacts", (),
+            "Kravet gjelder et barn, og e-post og telefon i kravet er foresattes. Et barn har ofte egen mobil "
+            "eller e-post, som ingen av foresattes poster fører til: be foresatte oppgi barnets egen e-post og "
+            "mobil, om barnet har.",
+        ))
+    given = {"email": emails, "phone": phones}
+    for kind, titles in searched_by(systems).items():
+        if titles and not given[kind]:
+            found.append(Question(
+                f"no_{kind}", tuple(titles),
+                f"Kravet oppgir ingen {KIND_WORDS[kind]}, men {_and(titles)} søkes på {KIND_WORDS[kind]}: "
+                f"be personen oppgi {'alle e-postadresser' if kind == 'email' else 'alle mobil- og telefonnumre'} "
+                "de bruker eller har brukt hos oss.",
+            ))
+    return found
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " og " + words[-1]
+
+
+def for_request(store: RequestStore, request_id: str, controller: ControllerConfig) -> list[Question]:
+    """The questions a registered request leaves open."""
+    request = store.get(request_id)
+    return questions(
+        controller.systems.values(), emails=request.person.emails, phones=request.person.phones,
+        relation=request.relation, asked=store.identifiers_asked(request_id),
+    )
