@@ -74,6 +74,7 @@ REASONS = {
     "identifier_shared": "e-posten eller telefonen brukes også av en annen (posten peker til den andres post, eller den andres navn står ved den)",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
     "birthdate_differs": "fødselsdatoen er en annen",
+    "birthdate_swapped": "fødselsdatoen er personens med dag og måned byttet om (feilregistrert, eller en annen?)",
     "birthdate_unreadable": "fødselsdatoen eller fødselsnummeret i posten kan ikke leses sikkert (skrevet på en uvanlig måte)",
     "birthdate_differs_named": "personens e-post eller telefon og navn, men en annen fødselsdato (feilregistrert?)",
     "national_id_differs": "fødselsnummeret er et annet",
@@ -101,6 +102,7 @@ EXCLUDING = frozenset(
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 ANOTHER_PERSON = frozenset(
     {"first_name_close", "given_name_part", "surname_differs", "birthdate_differs_named", "birthdate_unreadable",
+     "birthdate_swapped",
      "namesake_household",
      "namesake_birthdate"}
 )
@@ -205,6 +207,10 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
             if held_date is not None:
                 if held_date == subject.birthdate:
                     result.agrees.append("birthdate")
+                elif _swapped(held_date, subject.birthdate):
+                    # 04.03 typed for 03.04: a register's typing error as likely as somebody
+                    # else. Held, never excluded (nor released).
+                    result.conflicts.append("birthdate_swapped")
                 else:
                     result.conflicts.append("birthdate_differs")
             elif not no_value(value):
@@ -248,6 +254,11 @@ def _date_in(kind: str, value: Any) -> date | None:
         return _held_date(value)
     number = national_id(value)
     return national_id_birthdate(number) if number else None
+
+
+def _swapped(held: date, asked: date) -> bool:
+    """The asked birth date with day and month swapped (the year the same)."""
+    return held.year == asked.year and (held.day, held.month) == (asked.month, asked.day)
 
 
 def _is_minor(born: date | None) -> bool:

@@ -7,6 +7,7 @@ matching are tested here; the real connectors run the same search in their own t
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -852,3 +853,22 @@ def test_a_childs_patient_row_with_the_parents_mobile_is_held_and_the_childs_vis
 )
 def test_a_first_name_that_is_only_part_of_the_held_given_name_is_not_agreement(asked, held, expected):
     assert compare_names(asked, held)[0] is expected
+
+
+def test_a_birth_date_with_day_and_month_swapped_is_held_not_excluded_nor_released():
+    # Kari's member row says 03.04.1985 for 04.03.1985: a typing error as likely as somebody
+    # else. Staff decide; her fees wait with it. Another date (or another first name with the
+    # swapped date) is still somebody else's.
+    tables = copy.deepcopy(CLUB_TABLES)
+    tables["members"][0]["born"] = "03.04.1985"
+    kari = Person(name="Kari Rosseland", emails=("rosseland@example.no",), birthdate=date(1985, 3, 4))
+    status, found, _ = verdicts(CLUB, tables, kari)
+    assert (status[("members", "1")], found_reason(found, "members", "1")) == ("held", "birthdate_swapped")
+    assert status[("fees", "100")] != "confirmed"
+    assert status[("members", "2")] == "excluded"
+    tables["members"][0].update(first_name="Eva")
+    status, _, _ = verdicts(CLUB, tables, kari)
+    assert status[("members", "1")] == "excluded"
+    tables["members"][0].update(first_name="Kari", born="05.03.1985")
+    status, found, _ = verdicts(CLUB, tables, kari)
+    assert found_reason(found, "members", "1") == "birthdate_differs"
