@@ -60,7 +60,7 @@ from dsar.identity import (
     national_id_birthdate,
     same_mailboxes,
 )
-from dsar.names import Name, NameMatch, compare_names
+from dsar.names import Name, NameMatch, compare_names, names_several
 from dsar.records import GUARDIAN_PREFIX, KEY_SEPARATOR, Finding, Link, RawRecord, no_value, to_jsonable
 
 REASONS = {
@@ -74,6 +74,7 @@ REASONS = {
     "identifier_shared": "e-posten eller telefonen brukes også av en annen (posten peker til den andres post, eller den andres navn står ved den)",
     "guardian_identifier_only": "funnet bare på foresattes e-post eller telefon, og peker ikke til barnet",
     "birthdate_differs": "fødselsdatoen er en annen",
+    "birthdate_of_another_named": "raden nevner flere personer, og fødselsdatoen kan være en av de andres",
     "birthdate_swapped": "fødselsdatoen er personens med dag og måned byttet om (feilregistrert, eller en annen?)",
     "birthdate_unreadable": "fødselsdatoen eller fødselsnummeret i posten kan ikke leses sikkert (skrevet på en uvanlig måte)",
     "birthdate_differs_named": "personens e-post eller telefon og navn, men en annen fødselsdato (feilregistrert?)",
@@ -102,7 +103,7 @@ EXCLUDING = frozenset(
 """Conflicts that make a record clearly somebody else's: excluded, not put to staff."""
 ANOTHER_PERSON = frozenset(
     {"first_name_close", "given_name_part", "surname_differs", "birthdate_differs_named", "birthdate_unreadable",
-     "birthdate_swapped",
+     "birthdate_swapped", "birthdate_of_another_named",
      "namesake_household",
      "namesake_birthdate"}
 )
@@ -167,12 +168,14 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
     """Compare a record's name, birth date and national id with the request."""
     result = Assessment()
     asked_informative = Name.parse(subject.name).informative
+    several = False
     for identity in collection.identities:
         if identity.type == "name":
             held = " ".join(str(fields.get(f) or "").strip() for f in identity.fields).strip()
             if not held:
                 continue
             match, score = compare_names(subject.name, held)
+            several |= match is NameMatch.AGREE and names_several(held)
             if match in (NameMatch.DIFFER, NameMatch.SURNAME_DIFFERS) and subject.names_requester(held):
                 # The guardian's own name on the child's record says nothing of which child it
                 # is about, as the guardian's e-mail doesn't: its path up to a child decides.
@@ -230,6 +233,10 @@ def assess(subject: Subject, collection: Collection, fields: dict[str, Any]) -> 
                     result.conflicts.append("national_id_differs")
     result.agrees = list(dict.fromkeys(result.agrees))
     result.conflicts = list(dict.fromkeys(result.conflicts))
+    if several and "birthdate_differs" in result.conflicts:
+        # "Beata Woźniak og Jakub Wójcik" with one birth date: the person is named, and the
+        # date may be the other's (who filled in the form). Not clearly somebody else: held.
+        result.conflicts[result.conflicts.index("birthdate_differs")] = "birthdate_of_another_named"
     if subject.for_child and "name" in result.agrees and not STRONG & set(result.agrees) and not result.conflicts:
         # For a child, found through the guardian's identifiers: a name without a birth date
         # may be the parent's of the same name. A person decides.

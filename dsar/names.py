@@ -118,6 +118,12 @@ def fold_name(value: str) -> str:
     return " ".join(Name.parse(value).tokens)
 
 
+def names_several(held: object) -> bool:
+    """Whether a name field names two people (``Kari og Per Hansen``): what else the row says
+    of a person (a birth date) may be the other's."""
+    return any(word in _CONJUNCTIONS for word in Name.parse(held).words)
+
+
 def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
     """How a held name relates to the asked one, and a 0–100 score of how closely."""
     a, h = Name.parse(asked), Name.parse(held)

@@ -872,3 +872,16 @@ def test_a_birth_date_with_day_and_month_swapped_is_held_not_excluded_nor_releas
     tables["members"][0].update(first_name="Kari", born="05.03.1985")
     status, found, _ = verdicts(CLUB, tables, kari)
     assert found_reason(found, "members", "1") == "birthdate_differs"
+
+
+def test_a_row_naming_a_couple_with_the_partners_birth_date_is_held_for_either():
+    # "Kari og Per Rosseland" on one row, with Kari's birth date: Per is named, and the date is
+    # his wife's. Not clearly somebody else: held for Per. A row naming only Kari is hers.
+    tables = copy.deepcopy(CLUB_TABLES)
+    tables["members"][0].update(first_name="Kari og Per")
+    per = Person(name="Per Rosseland", emails=("rosseland@example.no",), birthdate=date(1980, 1, 2))
+    status, found, _ = verdicts(CLUB, tables, per)
+    assert (status[("members", "1")], found_reason(found, "members", "1")) == ("held", "birthdate_of_another_named")
+    tables["members"][0].update(first_name="Kari")
+    status, _, _ = verdicts(CLUB, tables, per)
+    assert status[("members", "1")] == "excluded"
