@@ -186,7 +186,10 @@ def lookup_forms(asked: str) -> tuple[list[str], list[str]]:
     if middles:
         fulls.add(f"{' '.join(raw_words[:-1])} {last}")
     forms = {variant for full in fulls for variant in _spellings(full.lower())}
-    surnames = {variant for part in [last, *last.split("-")] for variant in _spellings(part.lower())}
+    # A middle name a register keeps as part of the surname (etternavn "Kleivås Vikstad" for
+    # Elias Kleivås Vikstad): the asked surname with the middle names before it, too.
+    parts = [last, *last.split("-"), *(" ".join(raw_words[i:]) for i in range(1, len(raw_words) - 1))]
+    surnames = {variant for part in parts for variant in _spellings(part.lower())}
     return sorted(forms), sorted(surnames)
 
 
