@@ -57,7 +57,9 @@ count), staff ask the person openly, once, for every e-mail and phone they use, 
 with what the person names (a world's ``names_emails``/``names_phones``: those in use today,
 not an address given up years ago). A guardian's request is asked so once in any case, for
 the child's own e-mail and mobile (``dsar run`` and the request page say so until something is
-added: ``RequestStore.child_contacts_unasked``). ``--first-pass`` leaves both out. The default world's people.csv says nothing of it, so it has no second search.
+added: ``dsar.asking``). A name that can't tell people apart (one word, initials, empty, another
+script) is corrected by staff to the whole name (people.csv's ``first_name``, ``middle_name``,
+``last_name``), as the run tells them to (``dsar request correct-name``). ``--first-pass`` leaves both out. The default world's people.csv says nothing of it, so it has no second search.
 
 Several ``--seed`` values measure one world each (the same rates, other people) and add them
 up: a rule that holds on one world may fail on the next.
@@ -197,6 +199,8 @@ class Evaluation:
     open_questions: int = 0
     """Requests where staff asked the person openly for every e-mail and phone they use
     (``Search.unattributed``: unreleased records beside theirs hold ones the request lacked)."""
+    names_corrected: int = 0
+    """Requests whose name couldn't tell people apart, corrected by staff to the whole name."""
     asked_because: Counter[str] = field(default_factory=Counter)
     """Why staff asked openly: identifiers ``beside`` the person's records, or the request
     ``lacking`` a kind the systems are searched by (or a guardian's child's own)."""
@@ -312,7 +316,7 @@ def _answer(
     holds = _holds(person, normalize_email, normalize_phone) if second_search else None
     names = _holds(person, normalize_email, normalize_phone, "names") if second_search else None
     asked: set[tuple[str, str]] = set()
-    asked_openly = False
+    asked_openly = name_checked = False
     for round_ in range(1, MAX_SEARCHES + 1):
         answer: dict[str, tuple[list[Any], list[Any]]] = {}
         offered: list[tuple[str, str]] = []
@@ -331,10 +335,20 @@ def _answer(
         confirmed = sorted(item for item in new if item in holds)
         result.questions += len(new)
         result.confirmed += len(confirmed)
-        lacking = names is not None and not asked_openly and questions(
-            [system for system, _ in connectors.values()], emails=subject.emails, phones=subject.phones,
-            relation=asking_relation(person), asked=False,
-        )
+        pending = questions(
+            [system for system, _ in connectors.values()], name=subject.name, emails=subject.emails,
+            phones=subject.phones, relation=asking_relation(person),
+        ) if names is not None else []
+        lacking = [q for q in pending if q.code != "name"]
+        name = subject.name
+        if any(q.code == "name" for q in pending) and not name_checked:
+            # The run says the name can't tell people apart: staff correct it to the whole
+            # name the identity check showed (``dsar request correct-name``).
+            name_checked = True
+            whole = " ".join(filter(None, (person.get(k, "").strip() for k in ("first_name", "middle_name", "last_name"))))
+            if whole and whole != subject.name:
+                name = whole
+                result.names_corrected += 1
         if names is not None and (sum(unattributed) or lacking) and not asked_openly:
             # Staff ask the person openly for every e-mail and phone they use (never showing
             # the ones found): the search saw some beside the person's records, or the run
@@ -347,11 +361,11 @@ def _answer(
             named = sorted(names - given - set(confirmed))
             result.named += len(named)
             confirmed = sorted({*confirmed, *named})
-        if not confirmed or round_ == MAX_SEARCHES:
+        if not (confirmed or name != subject.name) or round_ == MAX_SEARCHES:
             return answer
         result.second_searches += 1
         subject = Person(
-            name=subject.name, birthdate=subject.birthdate,
+            name=name, birthdate=subject.birthdate,
             emails=tuple(dict.fromkeys([*subject.emails, *(v for k, v in confirmed if k == "email")])),
             phones=tuple(dict.fromkeys([*subject.phones, *(v for k, v in confirmed if k == "phone")])),
         )
@@ -526,7 +540,8 @@ def report(result: Evaluation) -> str:
         f"requests that would wait for review (anything held): {result.requests_with_held:,} of {result.requests:,}",
         f"second search: {result.questions:,} e-mails and phones from released records put to the person, "
         f"{result.confirmed:,} confirmed, {result.second_searches:,} requests searched again; "
-        f"{result.open_questions:,} asked openly for every e-mail and phone, {result.named:,} new ones named",
+        f"{result.open_questions:,} asked openly for every e-mail and phone, {result.named:,} new ones named; "
+        f"{result.names_corrected:,} names that couldn't tell people apart corrected",
         "identifiers refused by the request form: "
         + (", ".join(f"{k} {n:,}" for k, n in result.refused_identifiers.most_common()) or "none"),
     ]
@@ -604,6 +619,7 @@ def _measure(world: str, scale: float, seed: int, second_search: bool,
         "second_search": {"questions": result.questions, "confirmed": result.confirmed,
                           "requests_searched_again": result.second_searches,
                           "asked_openly": result.open_questions, "asked_because": dict(result.asked_because),
+                          "names_corrected": result.names_corrected,
                           "named": result.named},
         "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign),
                          "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign),

@@ -8,6 +8,10 @@ a kind of identifier the request lacks — so staff are told to ask (never shown
 the question stays open until staff add what the person names (``dsar request
 add-identifier``) or record that the person was asked (``dsar request asked``).
 
+A name that can't tell people apart (one word, initials, empty, another script) holds every
+record with a name for staff, and finds nothing by name: staff are told to correct it to the
+whole name the identity check showed (``dsar request correct-name``).
+
 The open question of a search (``Search.unattributed``: identifiers beside the person's
 records) is the other trigger; it is counted per system, not here.
 """
@@ -25,8 +29,9 @@ if TYPE_CHECKING:
 
 KIND_WORDS = {"email": "e-post", "phone": "telefon"}
 
-ASKED_ACTIONS = frozenset({"identifiers_added", "identifiers_asked"})
-"""Audit actions after which the request's questions count as asked."""
+ASKED_ACTIONS = frozenset({"identifiers_added", "identifiers_asked", "name_corrected"})
+"""Audit actions that answer the request's questions: e-mails and phones added, the person
+asked and had no more (both close the identifier questions), the name corrected."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +57,24 @@ def searched_by(systems: Iterable[System]) -> dict[str, list[str]]:
 
 
 def questions(
-    systems: Iterable[System], *, emails: Sequence[str], phones: Sequence[str], relation: str, asked: bool
+    systems: Iterable[System], *, name: str, emails: Sequence[str], phones: Sequence[str], relation: str,
+    asked: Iterable[str] = (),
 ) -> list[Question]:
-    """What to ask the person (or the guardian) about a request that gives ``emails`` and
-    ``phones``; nothing once ``asked``."""
-    if asked:
-        return []
+    """What to ask the person (or the guardian) about a request that gives ``name``,
+    ``emails`` and ``phones``; ``asked``: the audit actions of ``ASKED_ACTIONS`` it has."""
+    from dsar.names import Name
+
+    asked = set(asked)
     found: list[Question] = []
+    if not Name.parse(name).informative and "identifiers_asked" not in asked:
+        found.append(Question(
+            "name", (),
+            "Navnet i kravet kan ikke skille personer fra hverandre (ett ord, initialer, tomt eller i et annet "
+            "alfabet): alle poster med navn holdes tilbake, og ingenting finnes på navn. Rett det til fullt navn "
+            "slik ID-kontrollen viste det (dsar request correct-name).",
+        ))
+    if {"identifiers_added", "identifiers_asked"} & asked:
+        return found
     if relation == "guardian":
         found.append(Question(
             "child_contacts", (),
@@ -86,6 +102,6 @@ def for_request(store: RequestStore, request_id: str, controller: ControllerConf
     """The questions a registered request leaves open."""
     request = store.get(request_id)
     return questions(
-        controller.systems.values(), emails=request.person.emails, phones=request.person.phones,
-        relation=request.relation, asked=store.identifiers_asked(request_id),
+        controller.systems.values(), name=request.person.name, emails=request.person.emails,
+        phones=request.person.phones, relation=request.relation, asked=store.asked(request_id),
     )

@@ -1034,6 +1034,14 @@ class Resolver:
             collection for gid, (collection, held) in self._named.items()
             if held and {"email", "phone"} & self._nodes[gid].matched_on
         }
+        # Two rows of the person's name in one register, neither found by the person's e-mail
+        # or phone (a mother and her daughter of the same name, both reached from the flat the
+        # mother's booking points to): which is the person's, nothing says. (Rows found by
+        # the name search alone, reached from nothing, wait for staff anyway: ``name_only``.)
+        rows: dict[str, int] = {}
+        for collection, _held in self._named.values():
+            rows[collection] = rows.get(collection, 0) + 1
+        twice = {collection for collection, count in rows.items() if count > 1}
         holders: dict[str, set[str]] = {}
         for gid, held in self._agreeing.items():
             if self._find(gid) in released:
@@ -1041,7 +1049,8 @@ class Resolver:
                     holders.setdefault(value, set()).add(gid)
         for gid, (collection, held) in self._named.items():
             node = self._nodes[gid]
-            if collection not in own or {"email", "phone"} & node.matched_on:
+            reached = collection in twice and (not node.name_hit or bool(self._nodes[self._find(gid)].sources))
+            if (collection not in own and not reached) or {"email", "phone"} & node.matched_on:
                 continue
             if any(holders.get(value, set()) - {gid} for value in held):
                 continue  # holds an e-mail or phone another record of the person's holds

@@ -26,25 +26,40 @@ def codes(found):
     return [q.code for q in found]
 
 
+def ask(systems, name="Kari Nordmann", emails=(), phones=(), relation="self", asked=()):
+    return questions(systems, name=name, emails=list(emails), phones=list(phones), relation=relation, asked=asked)
+
+
 def test_a_request_without_a_phone_is_asked_for_one_where_systems_are_searched_by_phone():
-    [question] = questions([SMS, SHOP, NAMES], emails=["kari@example.no"], phones=[], relation="self", asked=False)
+    [question] = ask([SMS, SHOP, NAMES], emails=["kari@example.no"])
     assert question.code == "no_phone" and question.systems == ("SMS-klubben", "Nettbutikk")
     assert "SMS-klubben og Nettbutikk søkes på telefon" in question.text
     assert "@" not in question.text  # kinds and systems, never a value
 
 
 def test_a_request_giving_both_kinds_or_already_asked_asks_nothing():
-    assert questions([SMS, SHOP], emails=["kari@example.no"], phones=["+4741234567"], relation="self",
-                     asked=False) == []
-    assert questions([SMS, SHOP], emails=["kari@example.no"], phones=[], relation="self", asked=True) == []
+    assert ask([SMS, SHOP], emails=["kari@example.no"], phones=["+4741234567"]) == []
+    assert ask([SMS, SHOP], emails=["kari@example.no"], asked={"identifiers_asked"}) == []
+    assert ask([SMS, SHOP], emails=["kari@example.no"], asked={"identifiers_added"}) == []
+    # Correcting the name answers no question about e-mails and phones.
+    assert codes(ask([SMS, SHOP], emails=["kari@example.no"], asked={"name_corrected"})) == ["no_phone"]
 
 
 def test_no_system_searched_by_email_asks_for_no_email():
-    assert codes(questions([SMS], emails=[], phones=["+4741234567"], relation="self", asked=False)) == []
-    assert codes(questions([SHOP], emails=[], phones=["+4741234567"], relation="self", asked=False)) == ["no_email"]
+    assert codes(ask([SMS], phones=["+4741234567"])) == []
+    assert codes(ask([SHOP], phones=["+4741234567"])) == ["no_email"]
 
 
 def test_a_guardian_is_asked_for_the_childs_own_contacts():
-    found = questions([SMS, SHOP], emails=["kari@example.no"], phones=["+4741234567"], relation="guardian",
-                      asked=False)
+    found = ask([SMS, SHOP], emails=["kari@example.no"], phones=["+4741234567"], relation="guardian")
     assert codes(found) == ["child_contacts"] and "barnets egen e-post og mobil" in found[0].text
+
+
+def test_a_name_that_cant_tell_people_apart_asks_for_the_whole_name_until_corrected_or_asked():
+    for thin in ("", "Rosseland", "K. R.", "Наталія Шевченко"):
+        found = ask([SHOP], name=thin, emails=["kari@example.no"], phones=["+4741234567"])
+        assert codes(found) == ["name"] and "dsar request correct-name" in found[0].text, thin
+        assert thin not in found[0].text or not thin
+    assert ask([SHOP], name="Kari Rosseland", emails=["kari@example.no"], phones=["+4741234567"]) == []
+    assert ask([SHOP], name="Rosseland", emails=["kari@example.no"], phones=["+4741234567"],
+               asked={"identifiers_asked"}) == []

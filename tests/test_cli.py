@@ -306,3 +306,12 @@ def test_a_guardians_request_tells_staff_to_ask_for_the_childs_own_contacts(ws, 
     assert "barnets egen" not in runner.invoke(app, ["review", "suggestions", request_id]).stderr
     unknown = runner.invoke(app, ["request", "asked", "R-nope", "--json"])
     assert unknown.exit_code == 2 and "R-nope" in json.loads(unknown.stdout)["error"]
+
+
+def test_a_thin_name_is_corrected_from_the_command_line_and_bad_input_changes_nothing(ws):
+    request_id = new("--email", "kari.nordmann@example.no", "--name", "Nordmann").stdout.strip()
+    refused = runner.invoke(app, ["request", "correct-name", request_id, "--name", "Kari\x07Nordmann", "--json"])
+    assert refused.exit_code == 2 and open_store(ws).get(request_id).person.name == "Nordmann"
+    done = runner.invoke(app, ["request", "correct-name", request_id, "--name", "Kari Nordmann"])
+    assert done.exit_code == 0 and "navnet er rettet" in done.stdout and "Kari" not in done.stdout
+    assert open_store(ws).get(request_id).person.name == "Kari Nordmann"

@@ -119,6 +119,24 @@ def asked(
             typer.echo(f"{request_id}: notert at personen er spurt")
 
 
+@app.command("correct-name")
+def correct_name(
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    name: Annotated[str, typer.Option(help="Fullt navn slik ID-kontrollen viste det.")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Rett navnet i kravet (et navn som ikke skiller personer, til fullt navn); alle systemer søkes på nytt ved neste kjøring."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).correct_name(request_id, name, actor=actor)
+        if json:
+            emit_json({"id": request.id, "status": request.status})
+        else:
+            typer.echo(f"{request.id}: navnet er rettet; kjør 'dsar run {request.id}' for å søke på nytt")
+
+
 @app.command("verify")
 def verify(
     request_id: Annotated[str, typer.Argument(help="Krav-id.")],

@@ -709,6 +709,28 @@ class RequestStore:
             )
         return self.get(request_id)
 
+    def correct_name(self, request_id: str, name: str, *, actor: str) -> AccessRequest:
+        """Staff correct the person's name (to the whole name the identity check showed, where
+        the request gave one that can't tell people apart): checked as at registration, and
+        every system is searched again on the next run. Audited without the name."""
+        given = Person.from_given(name)
+        with self._session() as session:
+            row = self._row(session, request_id, for_update=True)
+            if self._open(row.subject_name_sealed, "subject_name") == given.name:
+                raise InputError("kravet har allerede dette navnet; ingenting ble endret")
+            status = RequestStatus(row.status)
+            if status == RequestStatus.COMPLETE:
+                self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
+            elif status.answered or status == RequestStatus.RUNNING:
+                # Before verification is when it is usually done (the identity check shows the
+                # whole name); during a run the search would use either name.
+                raise InputError(f"kravet {request_id} er {row.status}: navnet kan ikke rettes nå")
+            row.subject_name_sealed = self._seal(given.name, "subject_name")
+            for run in row.system_runs:
+                run.status = SystemStatus.PENDING.value
+            self._audit(session, request_id, actor, "name_corrected")
+        return self.get(request_id)
+
     def manual_finished(
         self,
         request_id: str,
@@ -968,20 +990,19 @@ class RequestStore:
             )
             return [AuditEntry(r.at, r.actor, r.action, dict(r.detail)) for r in rows]
 
-    def identifiers_asked(self, request_id: str) -> bool:
-        """Whether staff have asked the person for the e-mails and phones they use: something
-        was added to the request, or staff recorded that the person was asked
-        (``dsar.asking``)."""
+    def asked(self, request_id: str) -> frozenset[str]:
+        """What staff have done about the request's questions (``dsar.asking``): the audit
+        actions among ``identifiers_added``, ``identifiers_asked`` and ``name_corrected`` it has."""
         from dsar.asking import ASKED_ACTIONS
 
         with self._session() as session:
             self._row(session, request_id)
-            found = session.scalar(
-                select(AuditEvent.id).where(
+            found = session.scalars(
+                select(AuditEvent.action).where(
                     AuditEvent.request_id == request_id, AuditEvent.action.in_(sorted(ASKED_ACTIONS))
-                ).limit(1)
+                ).distinct()
             )
-        return found is not None
+            return frozenset(found)
 
     def mark_asked(self, request_id: str, *, actor: str) -> None:
         """Staff asked the person for every e-mail and phone they use, and there was nothing
