@@ -4,9 +4,11 @@ A search finds what the request's e-mails and phones lead to. Some of the person
 given identifier leads to: the clinic's SMS log holds the mobile of a parent who asked by
 e-mail; a child's own mobile is on the child's records, and a guardian asks with their own.
 Those gaps are visible before any record is read — the controller's systems are searched by
-a kind of identifier the request lacks — so staff are told to ask (never shown a value), and
-the question stays open until staff add what the person names (``dsar request
-add-identifier``) or record that the person was asked (``dsar request asked``).
+a kind of identifier the request lacks — so staff are told to ask (never shown a value). A
+question about a kind ends when one of that kind is added (``dsar request add-identifier``);
+every question ends when staff record that the person was asked and had no more (``dsar
+request asked``). Adding an address found in the person's records (``dsar review
+suggestions``) is not asking: it closes no question about the child's own, nor about phones.
 
 A name that can't tell people apart (one word, initials, empty, another script) holds every
 record with a name for staff, and finds nothing by name: staff are told to correct it to the
@@ -29,9 +31,9 @@ if TYPE_CHECKING:
 
 KIND_WORDS = {"email": "e-post", "phone": "telefon"}
 
-ASKED_ACTIONS = frozenset({"identifiers_added", "identifiers_asked", "name_corrected"})
-"""Audit actions that answer the request's questions: e-mails and phones added, the person
-asked and had no more (both close the identifier questions), the name corrected."""
+ASKED_ACTIONS = frozenset({"identifiers_asked", "name_corrected"})
+"""Audit actions that answer the request's questions: the person asked and had no more, the
+name corrected."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def questions(
             "alfabet): alle poster med navn holdes tilbake, og ingenting finnes på navn. Rett det til fullt navn "
             "slik ID-kontrollen viste det (dsar request correct-name).",
         ))
-    if {"identifiers_added", "identifiers_asked"} & asked:
+    if "identifiers_asked" in asked:
         return found
     if relation == "guardian":
         found.append(Question(

@@ -472,6 +472,8 @@ class Resolution:
             return False
         if verdict.direct or verdict.strong:
             return True
+        if any(CONFINED & set(self.verdicts[p].conflicts) for p in map(self.root, verdict.parents) if p in self.verdicts):
+            return False  # hangs on a record the person has only their contact details on
         if len(verdict.parents) > 1 and any(
             p not in released and (self.verdicts[p].excluded or self.verdicts[p].needs_decision)
             for p in map(self.root, verdict.parents) if p in self.verdicts
@@ -545,6 +547,10 @@ class Resolver:
         self._subject = subject
         self._parents = {ref.parent_collection for ref in system.oriented_references()}
         """Collections others hang on, however their references are declared."""
+        self._parent_kinds: dict[str, set[str]] = {}
+        for ref in system.oriented_references():
+            self._parent_kinds.setdefault(ref.child_collection, set()).add(ref.parent_collection)
+        """Each collection's parent collections (an appointment's: the patient, the room)."""
         self._owner_unchecked = {
             ref.child_collection for ref in system.oriented_references()
             if system.collections[ref.parent_collection].assessable
@@ -594,6 +600,7 @@ class Resolver:
         if (
             "birthdate_differs" in assessment.conflicts and "name" in assessment.agrees
             and {"email", "phone"} & set(matched_on) and not self._subject.for_child
+            and not (_is_minor(born) and self._adult_asking and self._subject.birthdate is not None)
         ):
             # The person's own e-mail or phone and their whole name, but another birth date:
             # a register's typing error as likely as a namesake on a shared address. Held.
@@ -911,18 +918,16 @@ class Resolver:
                 self._released = None
 
     def _owned_by_confined(self) -> None:
-        """A record that says nothing of whose it is, hanging only on records that are the
-        person's just for what they say of them (a child patient's appointment under the row
-        with the parent's mobile; reached up from an SMS line to that mobile, it is not joined
-        to that row): the other person's, whatever else of the person's reaches it. Excluded,
-        so no decision on the row carries it out."""
+        """A record that says nothing of whose it is, hanging on a record that is the person's
+        just for what it says of them (a child patient's appointment under the row with the
+        parent's mobile; reached up from an SMS line to that mobile, it is not joined to that
+        row): the other person's, whatever else of the person's reaches it or it hangs on too
+        (the parent's account it was booked from). Excluded, so no decision carries it out."""
         for gid, node in self._nodes.items():
             if self._find(gid) != gid or node.state != "neutral" or node.direct:
                 continue
             parents = [self._nodes[p] for p in {self._find(p) for p in node.down_from | node.up_to} - {gid}]
-            if parents and any(CONFINED & p.conflicts for p in parents) and all(
-                (CONFINED | EXCLUDING) & p.conflicts for p in parents
-            ):
+            if any(CONFINED & p.conflicts for p in parents):
                 node.conflicts.add("owner_confined")
                 node.state = "conflict"
                 self._released = None
@@ -1099,7 +1104,16 @@ class Resolver:
         root = self._nodes[target_root]
         root.references.add(via.reference)
         source = self._nodes[source_root]
-        if via.direction == "up" and source.follows and not source.anchored and not CONFINED & root.conflicts:
+        # A record with several parents (an appointment on the child's patient row and on the
+        # parent's account) is nobody's by following one of them: it stays a record of its
+        # own, judged on all its parents when the search ends (``_two_parents``,
+        # ``_owned_by_confined``). Nor does one follow a record that is the person's only for
+        # what it says of them (the child patient's row with the parent's mobile).
+        several = not self._subject.for_child and len(self._parent_kinds.get(_collection_of(source_group), ())) > 1
+        if (
+            via.direction == "up" and source.follows and not source.anchored and not CONFINED & root.conflicts
+            and not several
+        ):
             # The source says nothing of whose it is: it is whose the record it points to is
             # (an SMS line's appointment's patient; for a child, the member a guardian's
             # contact row points to). A record that says who it is about anchors it.
@@ -1114,7 +1128,10 @@ class Resolver:
             merged.anchored |= anchor
             merged.follows = not merged.anchored
             return
-        if via.direction == "up" and source.state == "neutral" and collection.assessable and root.state == "weak":
+        if (
+            via.direction == "up" and source.state == "neutral" and collection.assessable and root.state == "weak"
+            and not (several and source.follows)
+        ):
             # A row holding only the identifier, pointing to a record the request's name can't
             # tell apart from somebody else's: both wait for the same decision.
             self._union(source_root, target_root)

@@ -188,8 +188,10 @@ def lookup_forms(asked: str) -> tuple[list[str], list[str]]:
     forms = {variant for full in fulls for variant in _spellings(full.lower())}
     # A middle name a register keeps as part of the surname (etternavn "Kleivås Vikstad" for
     # Elias Kleivås Vikstad): the asked surname with the middle names before it, too.
+    # A double surname with a hyphen on one side and a space on the other, too.
     parts = [last, *last.split("-"), *(" ".join(raw_words[i:]) for i in range(1, len(raw_words) - 1))]
-    surnames = {variant for part in parts for variant in _spellings(part.lower())}
+    parts += [alt for part in parts for alt in (part.replace("-", " "), part.replace(" ", "-"))]
+    surnames = {variant for part in dict.fromkeys(parts) for variant in _spellings(part.lower())}
     return sorted(forms), sorted(surnames)
 
 
@@ -228,6 +230,8 @@ def _spellings(text: str) -> set[str]:
     out = {plain}
     for mapping in ({"ø": "o", "å": "a", "æ": "ae"}, {"ø": "oe", "å": "aa", "æ": "ae"}):
         out.add("".join(mapping.get(ch, ch) for ch in plain))
+    # And the other way: "Kleivaas" asked, "Kleivås" held; "Soerensen", "Sørensen".
+    out |= {plain.replace("aa", "å"), plain.replace("oe", "ø"), plain.replace("aa", "å").replace("oe", "ø")}
     for form in list(out):
         if not form.isascii():
             cased = _non_ascii_cases(form)

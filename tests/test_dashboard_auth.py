@@ -232,5 +232,7 @@ def test_a_guardians_request_page_says_to_ask_for_the_childs_own_contacts(app, w
         page = client.get(f"/requests/{request_id}").text
         assert 'id="ask-child_contacts"' in page and "barnets egen e-post og mobil" in page
         assert f"dsar request asked {request_id}" in page
-        store.add_identifiers(request_id, phones=["41234567"], actor="test")
+        store.add_identifiers(request_id, phones=["41234567"], actor="test")  # not the child's, perhaps
+        assert 'id="ask-child_contacts"' in client.get(f"/requests/{request_id}").text
+        store.mark_asked(request_id, actor="test")
         assert 'class="flash warn question"' not in client.get(f"/requests/{request_id}").text

@@ -992,7 +992,7 @@ class RequestStore:
 
     def asked(self, request_id: str) -> frozenset[str]:
         """What staff have done about the request's questions (``dsar.asking``): the audit
-        actions among ``identifiers_added``, ``identifiers_asked`` and ``name_corrected`` it has."""
+        actions among ``identifiers_asked`` and ``name_corrected`` it has."""
         from dsar.asking import ASKED_ACTIONS
 
         with self._session() as session:
