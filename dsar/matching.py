@@ -579,6 +579,9 @@ class Resolver:
         self._named: dict[str, tuple[str, set[str]]] = {}
         """Records agreeing with the person by name and nothing stronger: their collection and
         the e-mails and phones they hold (in memory only)."""
+        self._strong_named: dict[str, str] = {}
+        """Records agreeing with the person by name and birth date (or national id): their
+        collection (a register where the person's own row is known)."""
         self._born: dict[str, date] = {}
         """Birth dates held by records that agree with the person by name (in memory only)."""
         self._released: set[str] | None = set()
@@ -699,6 +702,8 @@ class Resolver:
                     self._agreeing[own_id] = held
                 if "name" in assessment.agrees and not STRONG & set(assessment.agrees):
                     self._named[own_id] = (raw.collection, held)
+                elif "name" in assessment.agrees:
+                    self._strong_named[own_id] = raw.collection
                 if self._subject.birthdate is None and "name" in assessment.agrees and born is not None:
                     self._born[own_id] = born
             if state == "neutral" and not foreign:
@@ -869,6 +874,7 @@ class Resolver:
         self._owned_by_confined()
         self._two_parents()
         self._holds, self._up, self._agreeing, self._born, self._named, self._by_name = {}, {}, {}, {}, {}, {}
+        self._strong_named = {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
@@ -1039,12 +1045,18 @@ class Resolver:
             collection for gid, (collection, held) in self._named.items()
             if held and {"email", "phone"} & self._nodes[gid].matched_on
         }
+        # ... or the person's own row there says so by its birth date too (the son's row of his
+        # father's name: his father's row, without a birth date, is reached up from his).
+        own |= {
+            collection for gid, collection in self._strong_named.items()
+            if not EXCLUDING & self._nodes[self._find(gid)].conflicts
+        }
         # Two rows of the person's name in one register, neither found by the person's e-mail
         # or phone (a mother and her daughter of the same name, both reached from the flat the
         # mother's booking points to): which is the person's, nothing says. (Rows found by
         # the name search alone, reached from nothing, wait for staff anyway: ``name_only``.)
         rows: dict[str, int] = {}
-        for collection, _held in self._named.values():
+        for collection in [c for c, _held in self._named.values()] + list(self._strong_named.values()):
             rows[collection] = rows.get(collection, 0) + 1
         twice = {collection for collection, count in rows.items() if count > 1}
         holders: dict[str, set[str]] = {}
