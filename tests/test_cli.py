@@ -315,3 +315,11 @@ def test_a_thin_name_is_corrected_from_the_command_line_and_bad_input_changes_no
     done = runner.invoke(app, ["request", "correct-name", request_id, "--name", "Kari Nordmann"])
     assert done.exit_code == 0 and "navnet er rettet" in done.stdout and "Kari" not in done.stdout
     assert open_store(ws).get(request_id).person.name == "Kari Nordmann"
+
+
+def test_registering_a_request_without_a_phone_asks_for_one_at_once(ws):
+    result = new("--email", "kari.nordmann@example.no")
+    assert result.exit_code == 0, result.output
+    assert "Spør: Kravet oppgir ingen telefon" in result.stderr and "@" not in result.stderr
+    data = json.loads(new("--email", "kari.nordmann@example.no", "--phone", "41234567", "--json").stdout)
+    assert data["ask_for"] == []

@@ -63,13 +63,19 @@ def new(
             password_channel=password_by,
         )
         notes = person.notes()
-        out = {"id": request.id, "status": request.status, "due": request.due, "notes": notes}
+        from dsar.asking import for_request
+
+        # Asked now, while the person is at hand; the thin name is among the notes already.
+        ask = [q.text for q in for_request(store, request.id, config) if q.code != "name"]
+        out = {"id": request.id, "status": request.status, "due": request.due, "notes": notes, "ask_for": ask}
         if json:
             emit_json(out)
         else:
             typer.echo(request.id)
             for note in notes:
                 typer.echo(f"Merk: {note}", err=True)
+            for question in ask:
+                typer.echo(f"Spør: {question}", err=True)
             if not request.verified:
                 typer.echo(
                     f"Venter på identitetskontroll: dsar request verify {request.id} --method …", err=True
