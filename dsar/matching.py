@@ -375,6 +375,10 @@ class GroupVerdict:
     parents: tuple[str, ...] = ()
     """The groups it hangs on (reached down from, or points up to): an order's customers. Not
     the residents a flat was reached up from, who share it."""
+    owners: tuple[str, ...] = ()
+    """For a record that says nothing and follows whose it is (an appointment pointing to
+    several parents, joined to none): its parents that say who they are about. It is released
+    only when every one of them is."""
 
     @property
     def excluded(self) -> bool:
@@ -427,7 +431,7 @@ class GroupVerdict:
             "conflicts": list(self.conflicts), "agrees": list(self.agrees),
             "matched_on": list(self.matched_on), "name_score": self.name_score,
             "sources": list(self.sources), "references": list(self.references), "records": self.records,
-            "guardian_only": self.guardian_only, "parents": list(self.parents),
+            "guardian_only": self.guardian_only, "parents": list(self.parents), "owners": list(self.owners),
         }
 
     @classmethod
@@ -438,6 +442,7 @@ class GroupVerdict:
             matched_on=tuple(data["matched_on"]), name_score=data["name_score"],
             sources=tuple(data["sources"]), references=tuple(data["references"]), records=data["records"],
             guardian_only=bool(data.get("guardian_only", False)), parents=tuple(data.get("parents", ())),
+            owners=tuple(data.get("owners", ())),
         )
 
 
@@ -474,6 +479,8 @@ class Resolution:
             return True
         if any(CONFINED & set(self.verdicts[p].conflicts) for p in map(self.root, verdict.parents) if p in self.verdicts):
             return False  # hangs on a record the person has only their contact details on
+        if verdict.owners:
+            return all(self.root(p) in released for p in verdict.owners)  # whose its parents are
         if len(verdict.parents) > 1 and any(
             p not in released and (self.verdicts[p].excluded or self.verdicts[p].needs_decision)
             for p in map(self.root, verdict.parents) if p in self.verdicts
@@ -547,10 +554,11 @@ class Resolver:
         self._subject = subject
         self._parents = {ref.parent_collection for ref in system.oriented_references()}
         """Collections others hang on, however their references are declared."""
-        self._parent_kinds: dict[str, set[str]] = {}
+        self._parent_refs: dict[str, int] = {}
         for ref in system.oriented_references():
-            self._parent_kinds.setdefault(ref.child_collection, set()).add(ref.parent_collection)
-        """Each collection's parent collections (an appointment's: the patient, the room)."""
+            self._parent_refs[ref.child_collection] = self._parent_refs.get(ref.child_collection, 0) + 1
+        """How many references each collection points up by (an appointment's: the patient, the
+        patient who booked it, the room), two into one table counted twice."""
         self._owner_unchecked = {
             ref.child_collection for ref in system.oriented_references()
             if system.collections[ref.parent_collection].assessable
@@ -918,7 +926,10 @@ class Resolver:
                 continue
             parents = {self._find(p) for p in node.down_from | node.up_to} - {gid}
             others = {self._find(s) for s in node.sources} - parents - {gid}
-            if parents and others and all(EXCLUDING & self._nodes[p].conflicts for p in parents):
+            owners = self._owners(node)
+            if (parents and others and all(EXCLUDING & self._nodes[p].conflicts for p in parents)) or (
+                owners and all(EXCLUDING & self._nodes[p].conflicts for p in owners)
+            ):
                 node.conflicts.add("owner_excluded")
                 node.state = "conflict"
                 self._released = None
@@ -945,8 +956,8 @@ class Resolver:
         it is, a person decides."""
         for gid, node in self._nodes.items():
             ids = {self._find(p) for p in node.down_from | node.up_to} - {gid}
-            if self._find(gid) != gid or node.state != "neutral" or len(ids) < 2:
-                continue
+            if self._find(gid) != gid or node.state != "neutral" or len(ids) < 2 or self._owners(node):
+                continue  # (a record following its parents waits for all of them anyway)
             parents = [self._nodes[p] for p in ids]
             doubt = EXCLUDING | ANOTHER_PERSON | CONFINED
             # One parent in doubt is enough (two held sisters, two rows of the name found by
@@ -1061,25 +1072,48 @@ class Resolver:
         twice = {collection for collection, count in rows.items() if count > 1}
         holders: dict[str, set[str]] = {}
         for gid, held in self._agreeing.items():
-            if self._find(gid) in released:
+            node = self._nodes[gid]
+            # Records that say they are the person's: found by their e-mail or phone, or by name
+            # and birth date — not one found by name and taken as theirs for an address it holds.
+            if self._find(gid) in released and ({"email", "phone"} & node.matched_on or STRONG & node.agrees):
                 for value in held:
                     holders.setdefault(value, set()).add(gid)
+        # What the person's own dated rows hold, per register: an undated row of the name found
+        # by the same e-mail or phone (the family address on the father's row and the son's)
+        # may be either's.
+        dated: dict[str, set[str]] = {}
+        for gid, collection in self._strong_named.items():
+            dated.setdefault(collection, set()).update(self._agreeing.get(gid, set()))
         for gid, (collection, held) in self._named.items():
             node = self._nodes[gid]
             reached = collection in twice and (not node.name_hit or bool(self._nodes[self._find(gid)].sources))
-            if (collection not in own and not reached) or {"email", "phone"} & node.matched_on:
+            if collection not in own and not reached:
                 continue
-            if any(holders.get(value, set()) - {gid} for value in held):
-                continue  # holds an e-mail or phone another record of the person's holds
+            if {"email", "phone"} & node.matched_on and not held & dated.get(collection, set()):
+                continue
             if any(
-                _collection_of(source) != collection and self._nodes[self._find(source)].state == "agree"
-                for source in self._nodes[self._find(gid)].sources
+                _collection_of(holder) != collection for value in held for holder in holders.get(value, set()) - {gid}
             ):
+                continue  # holds an e-mail or phone a record of the person's elsewhere holds (not the household's)
+            if any(self._owns(source, collection) for source in self._nodes[self._find(gid)].sources):
                 continue
             group = self._nodes[self._find(gid)]
             group.conflicts.add("namesake_household")
             group.state = "conflict"
             self._released = None
+
+    def _owns(self, source: str, collection: str) -> bool:
+        """A record in another register that says it is the person's — released, and found by
+        their e-mail or phone or agreeing by name and birth date — and that a row of the
+        person's name hangs on (their old order under their account)."""
+        root = self._find(source)
+        node = self._nodes[root]
+        return (
+            _collection_of(source) != collection and node.state == "agree" and root in self._released_now()
+            # Found by them, not taken as theirs for holding what a row of the name holds (an
+            # order found by name with the address of the very row in question).
+            and bool({"email", "phone"} & node.matched_on or STRONG & node.agrees)
+        )
 
     # -- the graph -----------------------------------------------------------------------
 
@@ -1121,7 +1155,7 @@ class Resolver:
         # own, judged on all its parents when the search ends (``_two_parents``,
         # ``_owned_by_confined``). Nor does one follow a record that is the person's only for
         # what it says of them (the child patient's row with the parent's mobile).
-        several = not self._subject.for_child and len(self._parent_kinds.get(_collection_of(source_group), ())) > 1
+        several = not self._subject.for_child and self._parent_refs.get(_collection_of(source_group), 0) > 1
         if (
             via.direction == "up" and source.follows and not source.anchored and not CONFINED & root.conflicts
             and not several
@@ -1209,7 +1243,18 @@ class Resolver:
             records=node.records,
             guardian_only=self._guardian_only(node),
             parents=tuple(sorted({self._find(p) for p in node.down_from | node.up_to} - {gid})),
+            owners=self._owners(node),
         )
+
+    def _owners(self, node: _Node) -> tuple[str, ...]:
+        """For a record that follows whose it is and was joined to no parent (it has several):
+        the parents that say who they are about (a room says nothing)."""
+        if self._subject.for_child or not node.follows or node.anchored:
+            return ()
+        roots = {self._find(p) for p in node.down_from | node.up_to} - {self._find(node.id)}
+        return tuple(sorted(
+            p for p in roots if self._system.collections[_collection_of(p)].assessable
+        ))
 
     def _guardian_only(self, node: _Node) -> bool:
         return self._subject.for_child and node.follows and node.found and not node.anchored
@@ -1220,6 +1265,8 @@ class Resolver:
             return False
         if node.direct or (node.state == "agree" and "name" in node.agrees and STRONG & node.agrees):
             return True
+        if owners := self._owners(node):
+            return all(self._find(p) in released for p in owners)
         for source in node.sources:
             root = self._find(source)
             if root in released:
