@@ -587,9 +587,10 @@ class Resolver:
         self._named: dict[str, tuple[str, set[str]]] = {}
         """Records agreeing with the person by name and nothing stronger: their collection and
         the e-mails and phones they hold (in memory only)."""
-        self._strong_named: dict[str, str] = {}
-        """Records agreeing with the person by name and birth date (or national id): their
-        collection (a register where the person's own row is known)."""
+        self._dated_named: dict[str, tuple[str, set[str], date | None]] = {}
+        """Records of the person's name that hold a birth date (theirs, a typing error of it,
+        or a namesake's): their collection and the e-mails and phones they hold (in memory
+        only). A row of the name without one beside them may be either person's."""
         self._born: dict[str, date] = {}
         """Birth dates held by records that agree with the person by name (in memory only)."""
         self._released: set[str] | None = set()
@@ -686,6 +687,8 @@ class Resolver:
                 node.state = "conflict"
             if _is_minor(born):
                 self._minors.add(own_id)
+            if "name" in assessment.agrees and (born is not None or "birthdate_unreadable" in assessment.conflicts):
+                self._dated_named[own_id] = (raw.collection, identifiers(collection, raw.fields, own=True), born)
             if raw.via is None and "name" in assessment.agrees and {"email", "phone"} & set(matched_on):
                 self._by_name[own_id] = (identifiers(collection, raw.fields, own=True), born)
             if "shared" in matched_on or shared_cell:
@@ -710,8 +713,7 @@ class Resolver:
                     self._agreeing[own_id] = held
                 if "name" in assessment.agrees and not STRONG & set(assessment.agrees):
                     self._named[own_id] = (raw.collection, held)
-                elif "name" in assessment.agrees:
-                    self._strong_named[own_id] = raw.collection
+
                 if self._subject.birthdate is None and "name" in assessment.agrees and born is not None:
                     self._born[own_id] = born
             if state == "neutral" and not foreign:
@@ -882,7 +884,7 @@ class Resolver:
         self._owned_by_confined()
         self._two_parents()
         self._holds, self._up, self._agreeing, self._born, self._named, self._by_name = {}, {}, {}, {}, {}, {}
-        self._strong_named = {}
+        self._dated_named = {}
         roots = {gid: self._find(gid) for gid in self._nodes if self._find(gid) != gid}
         verdicts = {gid: self._verdict(gid) for gid in self._nodes if self._find(gid) == gid}
         return Resolution(roots=roots, verdicts=verdicts)
@@ -928,7 +930,7 @@ class Resolver:
             others = {self._find(s) for s in node.sources} - parents - {gid}
             owners = self._owners(node)
             if (parents and others and all(EXCLUDING & self._nodes[p].conflicts for p in parents)) or (
-                owners and all(EXCLUDING & self._nodes[p].conflicts for p in owners)
+                any(EXCLUDING & self._nodes[p].conflicts for p in owners)
             ):
                 node.conflicts.add("owner_excluded")
                 node.state = "conflict"
@@ -1056,20 +1058,15 @@ class Resolver:
             collection for gid, (collection, held) in self._named.items()
             if held and {"email", "phone"} & self._nodes[gid].matched_on
         }
-        # ... or the person's own row there says so by its birth date too (the son's row of his
-        # father's name: his father's row, without a birth date, is reached up from his).
-        own |= {
-            collection for gid, collection in self._strong_named.items()
-            if not EXCLUDING & self._nodes[self._find(gid)].conflicts
-        }
         # Two rows of the person's name in one register, neither found by the person's e-mail
         # or phone (a mother and her daughter of the same name, both reached from the flat the
         # mother's booking points to): which is the person's, nothing says. (Rows found by
         # the name search alone, reached from nothing, wait for staff anyway: ``name_only``.)
-        rows: dict[str, int] = {}
-        for collection in [c for c, _held in self._named.values()] + list(self._strong_named.values()):
-            rows[collection] = rows.get(collection, 0) + 1
-        twice = {collection for collection, count in rows.items() if count > 1}
+        rows: dict[str, set[str]] = {}
+        strong = {gid for gid in self._dated_named if STRONG & self._nodes[gid].agrees}
+        for gid, (collection, *_rest) in [*self._named.items(), *((g, self._dated_named[g]) for g in strong)]:
+            rows.setdefault(collection, set()).add(gid)
+        twice = {collection for collection, gids in rows.items() if len(gids) > 1}
         holders: dict[str, set[str]] = {}
         for gid, held in self._agreeing.items():
             node = self._nodes[gid]
@@ -1081,23 +1078,46 @@ class Resolver:
         # What the person's own dated rows hold, per register: an undated row of the name found
         # by the same e-mail or phone (the family address on the father's row and the son's)
         # may be either's.
-        dated: dict[str, set[str]] = {}
-        for gid, collection in self._strong_named.items():
-            dated.setdefault(collection, set()).update(self._agreeing.get(gid, set()))
         for gid, (collection, held) in self._named.items():
+            if gid in self._dated_named and self._subject.birthdate is not None:
+                continue  # holds a birth date itself, judged on the one asked
             node = self._nodes[gid]
-            reached = collection in twice and (not node.name_hit or bool(self._nodes[self._find(gid)].sources))
-            if collection not in own and not reached:
-                continue
-            if {"email", "phone"} & node.matched_on and not held & dated.get(collection, set()):
-                continue
-            if any(
-                _collection_of(holder) != collection for value in held for holder in holders.get(value, set()) - {gid}
-            ):
-                continue  # holds an e-mail or phone a record of the person's elsewhere holds (not the household's)
-            if any(self._owns(source, collection) for source in self._nodes[self._find(gid)].sources):
-                continue
             group = self._nodes[self._find(gid)]
+            born = self._dated_named[gid][2] if gid in self._dated_named else None
+            # Rows of the name there with another birth date than this one's (none, here): the
+            # same date on two rows is one person twice.
+            dated = [
+                (d, ids) for d, (c, ids, other) in self._dated_named.items()
+                if c == collection and d != gid and (born is None or other != born)
+                # With no birth date asked, the asker is taken as the adult; a minor's row of
+                # the name is held on its own (child_record) and says nothing against this one.
+                and not (born is not None and not _is_minor(born) and _is_minor(other)
+                         and self._subject.birthdate is None)
+            ]
+            # Tied by a reference within the register to the person's own row by name and birth
+            # date (the son's row naming his father's as the household's main member): either's,
+            # however found.
+            linked = {self._find(p) for p in group.sources | group.down_from | group.up_to} & {
+                self._find(d) for d, _ids in dated if STRONG & self._nodes[d].agrees
+            }
+            if not linked:
+                # Another row of the name there holds a birth date: the person's own (the son's
+                # row of his father's name), a typing error of it, or a namesake's.
+                reached = collection in twice and (not node.name_hit or bool(group.sources))
+                if collection not in own and not dated and not reached:
+                    continue
+                # Found by the person's e-mail or phone, unless another dated row of the name holds
+                # the very one it was found by (the family address on the father's and the son's).
+                found_by = held & {*self._subject.emails, *self._subject.phones} or held
+                if {"email", "phone"} & node.matched_on and not any(found_by & ids for _d, ids in dated):
+                    continue
+                if not dated and any(
+                    _collection_of(holder) != collection
+                    for value in held for holder in holders.get(value, set()) - {gid}
+                ):
+                    continue  # holds an e-mail or phone a record of the person's elsewhere holds
+                if any(self._owns(source, collection) for source in group.sources):
+                    continue
             group.conflicts.add("namesake_household")
             group.state = "conflict"
             self._released = None
@@ -1247,13 +1267,17 @@ class Resolver:
         )
 
     def _owners(self, node: _Node) -> tuple[str, ...]:
-        """For a record that follows whose it is and was joined to no parent (it has several):
-        the parents that say who they are about (a room says nothing)."""
-        if self._subject.for_child or not node.follows or node.anchored:
+        """For a record that follows whose it is and was joined to no parent (it has several
+        parent references: an appointment on the patient and on who booked it): the parents
+        that say who they are about (a room says nothing; a journal joined to the patient row
+        does). A record reached down first is judged by ``_two_parents`` instead: held for a
+        person to decide when its parents differ."""
+        if self._subject.for_child or node.state != "neutral" or node.direct or not node.follows or node.anchored:
             return ()
         roots = {self._find(p) for p in node.down_from | node.up_to} - {self._find(node.id)}
         return tuple(sorted(
-            p for p in roots if self._system.collections[_collection_of(p)].assessable
+            p for p in roots
+            if self._nodes[p].state != "neutral" or self._system.collections[_collection_of(p)].assessable
         ))
 
     def _guardian_only(self, node: _Node) -> bool:
