@@ -45,6 +45,14 @@ class Question:
     systems: tuple[str, ...]
     text: str
 
+    def how(self, request_id: str) -> str:
+        """What staff do with the answer, in the words they read."""
+        if self.code == "name":
+            return (f'Det gjøres med dsar request correct-name {request_id} --name "…"; har personen ikke annet '
+                    f"navn, noter at de er spurt med dsar request asked {request_id}.")
+        return (f"Legg til det personen oppgir med dsar request add-identifier {request_id} og kjør søket igjen, "
+                f"eller noter at personen er spurt og ikke har flere med dsar request asked {request_id}.")
+
 
 def searched_by(systems: Iterable[System]) -> dict[str, list[str]]:
     """E-mail and phone: the titles of the systems whose records are looked up by it."""
@@ -73,7 +81,7 @@ def questions(
             "name", (),
             "Navnet i kravet kan ikke skille personer fra hverandre (ett ord, initialer, tomt eller i et annet "
             "alfabet): alle poster med navn holdes tilbake, og ingenting finnes på navn. Rett det til fullt navn "
-            "slik ID-kontrollen viste det (dsar request correct-name).",
+            "slik ID-kontrollen viste det.",
         ))
     if "identifiers_asked" in asked:
         return found

@@ -60,8 +60,15 @@ def test_a_guardian_is_asked_for_the_childs_own_contacts():
 def test_a_name_that_cant_tell_people_apart_asks_for_the_whole_name_until_corrected_or_asked():
     for thin in ("", "Rosseland", "K. R.", "Наталія Шевченко"):
         found = ask([SHOP], name=thin, emails=["kari@example.no"], phones=["+4741234567"])
-        assert codes(found) == ["name"] and "dsar request correct-name" in found[0].text, thin
+        assert codes(found) == ["name"] and "dsar request correct-name R-1" in found[0].how("R-1"), thin
         assert thin not in found[0].text or not thin
     assert ask([SHOP], name="Kari Rosseland", emails=["kari@example.no"], phones=["+4741234567"]) == []
     assert ask([SHOP], name="Rosseland", emails=["kari@example.no"], phones=["+4741234567"],
                asked={"identifiers_asked"}) == []
+
+
+def test_each_question_says_what_staff_do_with_the_answer():
+    [name] = ask([SHOP], name="Rosseland", emails=["kari@example.no"], phones=["+4741234567"])
+    [phone] = ask([SMS], emails=["kari@example.no"])
+    assert 'dsar request correct-name R-1 --name "…"' in name.how("R-1") and "add-identifier" not in name.how("R-1")
+    assert "dsar request add-identifier R-1" in phone.how("R-1") and "dsar request asked R-1" in phone.how("R-1")

@@ -172,11 +172,6 @@ def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
         )
     for question in result.get("ask_for") or ():
         typer.echo(f"spør:    {question}")
-    if result.get("ask_for"):
-        typer.echo(
-            f"         Legg til det personen oppgir (dsar request add-identifier {result['id']}) og kjør igjen, "
-            f"eller noter at personen er spurt (dsar request asked {result['id']})."
-        )
     if result.get("note"):
         typer.echo(f"merk:    {for_terminal(result['note'])}")
 

@@ -350,8 +350,4 @@ def suggestions(
             )
         controller = ws.config.controller(store.get(request_id).controller_id)
         for question in for_request(store, request_id, controller):
-            typer.echo(
-                f"\n{question.text} Legg til det personen oppgir med 'dsar request add-identifier', eller "
-                "noter at personen er spurt med 'dsar request asked'.",
-                err=True,
-            )
+            typer.echo(f"\n{question.text} {question.how(request_id)}", err=True)

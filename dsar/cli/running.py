@@ -60,7 +60,7 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
         "failed_systems": list(outcome.failed_systems),
         "awaiting_review": outcome.awaiting_review,
         "ask_openly": unattributed(store, request_id),
-        "ask_for": [q.text for q in asking.for_request(store, request_id, controller)],
+        "ask_for": [f"{q.text} {q.how(request_id)}" for q in asking.for_request(store, request_id, controller)],
         "due": request.due,
         "note": None,
     }
@@ -140,7 +140,7 @@ def run_request(
         "awaiting_review": result.get("awaiting_review", 0),
         "ask_openly": unattributed(runtime().store, request_id),
         "ask_for": [
-            q.text for q in asking.for_request(
+            f"{q.text} {q.how(request_id)}" for q in asking.for_request(
                 runtime().store, request_id, workspace.config.controller(request.controller_id)
             )
         ],
