@@ -1094,12 +1094,31 @@ class Resolver:
                 and not (born is not None and not _is_minor(born) and _is_minor(other)
                          and self._subject.birthdate is None)
             ]
-            # Tied by a reference within the register to the person's own row by name and birth
-            # date (the son's row naming his father's as the household's main member): either's,
-            # however found.
-            linked = {self._find(p) for p in group.sources | group.down_from | group.up_to} & {
-                self._find(d) for d, _ids in dated if STRONG & self._nodes[d].agrees
-            }
+            by_email = "email" in node.matched_on
+            if born is not None and any(
+                {"email", "phone"} & self._nodes[d].matched_on and (not by_email or "email" in self._nodes[d].matched_on)
+                # A minor's row found by nothing this row doesn't hold too (Ola Jr. on his
+                # father's address): the asker is taken as the adult, the minor's row held.
+                and not (_is_minor(other) and not _is_minor(born) and ids <= held)
+                for d, (c, ids, other) in self._dated_named.items() if c == collection and d != gid and other != born
+            ):
+                # No birth date asked, and the person's e-mails and phones find rows of the name
+                # with two birth dates (her own address her row, the family's her mother's):
+                # which is the asker, nothing says. (A row found by an e-mail beside one found
+                # by a phone alone is the asker's: a phone is the household's more often.)
+                group.conflicts.add("namesake_household")
+                group.state = "conflict"
+                self._released = None
+                continue
+            # An undated row tied within the register — by a reference, or through a record
+            # that says nothing (the household both point to) — to a dated row of the name that
+            # may be the person's own (the son's row naming his father's as the household's
+            # main member; his own row with a typo in the date): either's, however found.
+            linked: set[str] = set()
+            if born is None:
+                near = self._neighbours(group.id)
+                near |= {n for m in near if self._nodes[m].state == "neutral" for n in self._neighbours(m)}
+                linked = near & {self._find(d) for d, _ids in dated if not EXCLUDING & self._nodes[self._find(d)].conflicts}
             if not linked:
                 # Another row of the name there holds a birth date: the person's own (the son's
                 # row of his father's name), a typing error of it, or a namesake's.
@@ -1121,6 +1140,13 @@ class Resolver:
             group.conflicts.add("namesake_household")
             group.state = "conflict"
             self._released = None
+
+    def _neighbours(self, gid: str) -> set[str]:
+        """The groups a group is tied to by a reference, either way."""
+        node = self._nodes[gid]
+        near = {self._find(p) for p in node.sources | node.down_from | node.up_to}
+        near |= {self._find(d) for d in self._dependents.get(gid, set())}
+        return near - {gid}
 
     def _owns(self, source: str, collection: str) -> bool:
         """A record in another register that says it is the person's — released, and found by
