@@ -58,18 +58,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from connectors.sql import SqlConnector
-from connectors.sql_expressions import folded
 from dsar.asking import questions
 from dsar.config.models import System
 from dsar.names import lookup_forms
-from dsar.records import Lookup
 from dsar.store import Person
-from dsar.workspace import Workspace
 from tests.connector_world import shop_config
 from tests.test_connector_base import CLINIC, CLUB, CLUB_TABLES, SIGNUPS, found_reason, system, verdicts
+from tests.test_connector_sql import people_found
 from tests.test_matcher_redteam import CHILD_PATIENT, CLINIC_DECLARED_BACKWARDS, KRISTIN, accept_all, decided
 
 PATIENT = {"key": "id", "identities": [
@@ -314,29 +310,7 @@ def test_a_kids_couple_row_on_the_parents_address_releases_at_most_the_row():
 
 
 def _sql_found(tmp_path: Path, rows: list[dict], asked: str) -> set[str]:
-    url = f"sqlite:///{tmp_path / 'club.db'}"
-    metadata = sa.MetaData()
-    table = sa.Table(
-        "club_people", metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("fornavn", sa.String(60)), sa.Column("etternavn", sa.String(60)),
-    )
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-        sa.Index("ix_club_people_etternavn", folded(table.c.etternavn, conn.dialect.name), _table=table)
-        metadata.create_all(conn)
-        conn.execute(table.insert(), rows)
-    engine.dispose()
-    config = shop_config({"url": url})
-    config["collections"] = {"people": {
-        "title": "Medlemmer", "table": "club_people", "key": "id",
-        "identities": [{"type": "name", "columns": ["fornavn", "etternavn"]}],
-        "fields": {"id": "id", "fornavn": "fornavn", "etternavn": "etternavn"},
-    }}
-    config["references"] = []
-    with SqlConnector(System.model_validate(config), Workspace(root=tmp_path)) as connector:
-        return {r.key for r in connector.find(Lookup(name=asked))}
+    return people_found(f"sqlite:///{tmp_path / 'club.db'}", tmp_path, rows, asked)
 
 
 @pytest.mark.parametrize("asked", ["Kleivås Vikstad, Elias", "Elias Johan Kleivås Vikstad", "ELIAS KLEIVÅS VIKSTAD"])
