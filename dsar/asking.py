@@ -27,13 +27,10 @@ from typing import TYPE_CHECKING
 from dsar.config.models import SEARCHABLE, ControllerConfig, System
 
 if TYPE_CHECKING:
+    from dsar.store.domain import AccessRequest
     from dsar.store.repository import RequestStore
 
 KIND_WORDS = {"email": "e-post", "phone": "telefon"}
-
-ASKED_ACTIONS = frozenset({"identifiers_asked", "name_corrected"})
-"""Audit actions that answer the request's questions: the person asked and had no more, the
-name corrected."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,10 @@ class Question:
         return (f"Legg til det personen oppgir med dsar request add-identifier {request_id} og kjør søket igjen, "
                 f"eller noter at personen er spurt og ikke har flere med dsar request asked {request_id}.")
 
+    def said(self, request_id: str) -> str:
+        """The question and what to do with the answer, as staff read them."""
+        return f"{self.text} {self.how(request_id)}"
+
 
 def searched_by(systems: Iterable[System]) -> dict[str, list[str]]:
     """E-mail and phone: the titles of the systems whose records are looked up by it."""
@@ -68,23 +69,23 @@ def searched_by(systems: Iterable[System]) -> dict[str, list[str]]:
 
 def questions(
     systems: Iterable[System], *, name: str, emails: Sequence[str], phones: Sequence[str], relation: str,
-    asked: Iterable[str] = (),
+    asked: bool = False,
 ) -> list[Question]:
     """What to ask the person (or the guardian) about a request that gives ``name``,
-    ``emails`` and ``phones``; ``asked``: the audit actions of ``ASKED_ACTIONS`` it has."""
+    ``emails`` and ``phones``; nothing once staff recorded that the person was ``asked``. (A
+    corrected name closes its question by telling people apart.)"""
     from dsar.names import Name
 
-    asked = set(asked)
     found: list[Question] = []
-    if not Name.parse(name).informative and "identifiers_asked" not in asked:
+    if asked:
+        return found
+    if not Name.parse(name).informative:
         found.append(Question(
             "name", (),
             "Navnet i kravet kan ikke skille personer fra hverandre (ett ord, initialer, tomt eller i et annet "
             "alfabet): alle poster med navn holdes tilbake, og ingenting finnes på navn. Rett det til fullt navn "
             "slik ID-kontrollen viste det.",
         ))
-    if "identifiers_asked" in asked:
-        return found
     if relation == "guardian":
         found.append(Question(
             "child_contacts", (),
@@ -108,10 +109,14 @@ def _and(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " og " + words[-1]
 
 
-def for_request(store: RequestStore, request_id: str, controller: ControllerConfig) -> list[Question]:
+def for_request(store: RequestStore, request: AccessRequest, controller: ControllerConfig) -> list[Question]:
     """The questions a registered request leaves open."""
-    request = store.get(request_id)
     return questions(
         controller.systems.values(), name=request.person.name, emails=request.person.emails,
-        phones=request.person.phones, relation=request.relation, asked=store.asked(request_id),
+        phones=request.person.phones, relation=request.relation, asked=store.identifiers_asked(request.id),
     )
+
+
+def said(store: RequestStore, request: AccessRequest, controller: ControllerConfig) -> list[str]:
+    """The open questions as staff read them (``dsar run``, ``dsar request new``)."""
+    return [q.said(request.id) for q in for_request(store, request, controller)]

@@ -798,9 +798,7 @@ class Resolver:
         if target in self._nodes or target in self._parent:
             if via.ambiguous:
                 node = self._nodes[self._find(target)]
-                node.conflicts.add("key_not_unique")
-                node.state = "conflict"
-                self._released = None
+                self._hold(node, "key_not_unique")
             self._link(target, via, group, self._system.collections[collection])
 
     # -- the verdict ---------------------------------------------------------------------
@@ -874,9 +872,7 @@ class Resolver:
             if node.state == "neutral" and others and shared and (
                 shared & mine or not all(t in self._minors for t in targets)
             ):
-                node.conflicts.add("identifier_shared")
-                node.state = "conflict"
-                self._released = None
+                self._hold(node, "identifier_shared")
         self._namesakes(released)
         self._household_namesakes(released)
         self._recheck(promoted, cleared)
@@ -932,9 +928,7 @@ class Resolver:
             if (parents and others and all(EXCLUDING & self._nodes[p].conflicts for p in parents)) or (
                 any(EXCLUDING & self._nodes[p].conflicts for p in owners)
             ):
-                node.conflicts.add("owner_excluded")
-                node.state = "conflict"
-                self._released = None
+                self._hold(node, "owner_excluded")
 
     def _owned_by_confined(self) -> None:
         """A record that says nothing of whose it is, hanging on a record that is the person's
@@ -947,9 +941,7 @@ class Resolver:
                 continue
             parents = [self._nodes[p] for p in {self._find(p) for p in node.down_from | node.up_to} - {gid}]
             if any(CONFINED & p.conflicts for p in parents):
-                node.conflicts.add("owner_confined")
-                node.state = "conflict"
-                self._released = None
+                self._hold(node, "owner_confined")
 
     def _two_parents(self) -> None:
         """A record that says nothing of whose it is, the child both of a record of the person's
@@ -969,9 +961,7 @@ class Resolver:
             if any(doubt & p.conflicts or p.state == "weak" for p in parents) and not all(
                 EXCLUDING & p.conflicts for p in parents
             ):
-                node.conflicts.add("parents_differ")
-                node.state = "conflict"
-                self._released = None
+                self._hold(node, "parents_differ")
 
     def _undated_namesakes(self) -> None:
         """Rows of the person's name behind one e-mail or phone with two birth dates say two
@@ -987,9 +977,7 @@ class Resolver:
             for gid, born in found:
                 group = self._nodes[self._find(gid)]
                 if born is None and not EXCLUDING & group.conflicts:
-                    group.conflicts.add("namesake_birthdate")
-                    group.state = "conflict"
-                    self._released = None
+                    self._hold(group, "namesake_birthdate")
 
     def _maybe_theirs(self, gid: str) -> bool:
         """Held for staff on a doubt, not excluded: it may be the person's own record."""
@@ -1033,9 +1021,7 @@ class Resolver:
                 continue
             if len(own) != 1 or born not in own:
                 group = self._nodes[self._find(gid)]
-                group.conflicts.add("namesake_birthdate")
-                group.state = "conflict"
-                self._released = None
+                self._hold(group, "namesake_birthdate")
         if len(own) > 1:
             # Two birth dates on records of the person's name found by one e-mail (a father and
             # his grown son on the family address): which is the person's, nothing here says.
@@ -1043,103 +1029,105 @@ class Resolver:
                 node = self._nodes[gid]
                 if "email" in node.matched_on and born in own and not node.conflicts:
                     group = self._nodes[self._find(gid)]
-                    group.conflicts.add("namesake_birthdate")
-                    group.state = "conflict"
-                    self._released = None
+                    self._hold(group, "namesake_birthdate")
 
     def _household_namesakes(self, released: set[str]) -> None:
-        """Two rows of the person's name in one register: one found by the person's own
-        e-mail or phone, another found by the name alone (a father and his son of the same
-        name in one flat; a mother and her grown daughter in one membership). Unless the
-        second row holds an e-mail or phone of the person's, or hangs on a record of theirs in
-        another register (an old order under their account), nothing says it is the person
-        rather than the namesake: held for staff, not released."""
+        """Rows of the person's name in one register that nothing tells apart: a father and
+        his son of the same name in one flat, a mother and her grown daughter in one
+        membership, the father's undated row the son's points to as the household's main
+        member. A row of the name is held for staff (``namesake_household``) when another row
+        of the name there may be the person's or a namesake's (``_namesake_in_doubt``), unless
+        it holds an e-mail or phone of the person's that no such row holds, or hangs on a
+        record of theirs in another register (an old order under their account)."""
         own = {
             collection for gid, (collection, held) in self._named.items()
             if held and {"email", "phone"} & self._nodes[gid].matched_on
         }
-        # Two rows of the person's name in one register, neither found by the person's e-mail
-        # or phone (a mother and her daughter of the same name, both reached from the flat the
-        # mother's booking points to): which is the person's, nothing says. (Rows found by
-        # the name search alone, reached from nothing, wait for staff anyway: ``name_only``.)
+        # Two rows of the name reached from the person's records (a mother and her daughter of
+        # one name behind the flat's booking): which is the person's, nothing says.
         rows: dict[str, set[str]] = {}
         strong = {gid for gid in self._dated_named if STRONG & self._nodes[gid].agrees}
         for gid, (collection, *_rest) in [*self._named.items(), *((g, self._dated_named[g]) for g in strong)]:
             rows.setdefault(collection, set()).add(gid)
         twice = {collection for collection, gids in rows.items() if len(gids) > 1}
+        # E-mails and phones of records that say they are the person's: found by their e-mail
+        # or phone, or by name and birth date — not one found by name and taken as theirs for
+        # an address it holds.
         holders: dict[str, set[str]] = {}
         for gid, held in self._agreeing.items():
             node = self._nodes[gid]
-            # Records that say they are the person's: found by their e-mail or phone, or by name
-            # and birth date — not one found by name and taken as theirs for an address it holds.
             if self._find(gid) in released and ({"email", "phone"} & node.matched_on or STRONG & node.agrees):
                 for value in held:
                     holders.setdefault(value, set()).add(gid)
-        # What the person's own dated rows hold, per register: an undated row of the name found
-        # by the same e-mail or phone (the family address on the father's row and the son's)
-        # may be either's.
         for gid, (collection, held) in self._named.items():
             if gid in self._dated_named and self._subject.birthdate is not None:
                 continue  # holds a birth date itself, judged on the one asked
-            node = self._nodes[gid]
-            group = self._nodes[self._find(gid)]
-            born = self._dated_named[gid][2] if gid in self._dated_named else None
-            # Rows of the name there with another birth date than this one's (none, here): the
-            # same date on two rows is one person twice.
-            dated = [
-                (d, ids) for d, (c, ids, other) in self._dated_named.items()
-                if c == collection and d != gid and (born is None or other != born)
-                # With no birth date asked, the asker is taken as the adult; a minor's row of
-                # the name is held on its own (child_record) and says nothing against this one.
-                and not (born is not None and not _is_minor(born) and _is_minor(other)
-                         and self._subject.birthdate is None)
-            ]
-            by_email = "email" in node.matched_on
-            if born is not None and any(
-                {"email", "phone"} & self._nodes[d].matched_on and (not by_email or "email" in self._nodes[d].matched_on)
-                # A minor's row found by nothing this row doesn't hold too (Ola Jr. on his
-                # father's address): the asker is taken as the adult, the minor's row held.
-                and not (_is_minor(other) and not _is_minor(born) and ids <= held)
-                for d, (c, ids, other) in self._dated_named.items() if c == collection and d != gid and other != born
-            ):
-                # No birth date asked, and the person's e-mails and phones find rows of the name
-                # with two birth dates (her own address her row, the family's her mother's):
-                # which is the asker, nothing says. (A row found by an e-mail beside one found
-                # by a phone alone is the asker's: a phone is the household's more often.)
-                group.conflicts.add("namesake_household")
-                group.state = "conflict"
-                self._released = None
-                continue
-            # An undated row tied within the register — by a reference, or through a record
-            # that says nothing (the household both point to) — to a dated row of the name that
-            # may be the person's own (the son's row naming his father's as the household's
-            # main member; his own row with a typo in the date): either's, however found.
-            linked: set[str] = set()
-            if born is None:
-                near = self._neighbours(group.id)
-                near |= {n for m in near if self._nodes[m].state == "neutral" for n in self._neighbours(m)}
-                linked = near & {self._find(d) for d, _ids in dated if not EXCLUDING & self._nodes[self._find(d)].conflicts}
-            if not linked:
-                # Another row of the name there holds a birth date: the person's own (the son's
-                # row of his father's name), a typing error of it, or a namesake's.
-                reached = collection in twice and (not node.name_hit or bool(group.sources))
-                if collection not in own and not dated and not reached:
-                    continue
-                # Found by the person's e-mail or phone, unless another dated row of the name holds
-                # the very one it was found by (the family address on the father's and the son's).
-                found_by = held & {*self._subject.emails, *self._subject.phones} or held
-                if {"email", "phone"} & node.matched_on and not any(found_by & ids for _d, ids in dated):
-                    continue
-                if not dated and any(
-                    _collection_of(holder) != collection
-                    for value in held for holder in holders.get(value, set()) - {gid}
-                ):
-                    continue  # holds an e-mail or phone a record of the person's elsewhere holds
-                if any(self._owns(source, collection) for source in group.sources):
-                    continue
-            group.conflicts.add("namesake_household")
-            group.state = "conflict"
-            self._released = None
+            if self._namesake_in_doubt(gid, collection, held, collection in own, collection in twice, holders, released):
+                self._hold(self._nodes[self._find(gid)], "namesake_household")
+
+    def _namesake_in_doubt(
+        self, gid: str, collection: str, held: set[str], own: bool, twice: bool, holders: dict[str, set[str]],
+        released: set[str],
+    ) -> bool:
+        """Whether a row agreeing with the person by name alone (``gid``, holding ``held``) may
+        be a namesake's. ``own``: the register has a row of the name found by the person's
+        e-mail or phone; ``twice``: it has two rows of the name; ``holders``: the person's
+        records by the e-mails and phones they hold; ``released``: the groups released when the
+        pass began (a row held during it is no longer "agree", so it changes nothing here)."""
+        node = self._nodes[gid]
+        group = self._nodes[self._find(gid)]
+        born = self._dated_named[gid][2] if gid in self._dated_named else None
+        others = [
+            (d, ids, other) for d, (c, ids, other) in self._dated_named.items()
+            if c == collection and d != gid and (born is None or other != born)  # one date twice: one person
+        ]
+        if born is not None and any(
+            {"email", "phone"} & self._nodes[d].matched_on and ("email" not in node.matched_on
+                                                              or "email" in self._nodes[d].matched_on)
+            # A minor's row found by nothing this row doesn't hold too (Ola Jr. on his father's
+            # address): the asker is taken as the adult, the minor's row is held on its own.
+            and not (_is_minor(other) and not _is_minor(born) and ids <= held)
+            for d, ids, other in others
+        ):
+            # No birth date asked, and the person's e-mails and phones find rows of the name with
+            # two birth dates (her own address her row, the family's her mother's): which is the
+            # asker, nothing says. (A row found by an e-mail beside one found by a phone alone is
+            # the asker's: a phone is the household's more often.)
+            return True
+        # With no birth date asked, the asker is taken as the adult: a minor's row of the name
+        # (held on its own: child_record) says nothing against an adult's.
+        dated = [
+            (d, ids) for d, ids, other in others
+            if not (born is not None and not _is_minor(born) and _is_minor(other) and self._subject.birthdate is None)
+        ]
+        if born is None:
+            # Tied within the register — by a reference, or through a record that says nothing
+            # (the household both point to) — to a dated row of the name that may be the
+            # person's own (the son's row naming his father's as the household's main member;
+            # his own row with a typo in the date): either's, however it was found.
+            near = self._neighbours(group.id)
+            near |= {n for m in near if self._nodes[m].state == "neutral" for n in self._neighbours(m)}
+            if near & {self._find(d) for d, _ids in dated if not EXCLUDING & self._nodes[self._find(d)].conflicts}:
+                return True
+        if not (own or dated or (twice and (not node.name_hit or group.sources))):
+            return False
+        # Found by the person's e-mail or phone, unless another dated row of the name holds the
+        # very one it was found by (the family address on the father's row and the son's).
+        found_by = held & {*self._subject.emails, *self._subject.phones} or held
+        if {"email", "phone"} & node.matched_on and not any(found_by & ids for _d, ids in dated):
+            return False
+        if not dated and any(
+            _collection_of(holder) != collection for value in held for holder in holders.get(value, set()) - {gid}
+        ):
+            return False  # holds an e-mail or phone a record of the person's elsewhere holds
+        return not any(self._owns(source, collection, released) for source in group.sources)
+
+    def _hold(self, node: _Node, reason: str) -> None:
+        """Hold a group for ``reason`` once the search ended (or exclude it, for an EXCLUDING
+        one); the release computed so far no longer stands."""
+        node.conflicts.add(reason)
+        node.state = "conflict"
+        self._released = None
 
     def _neighbours(self, gid: str) -> set[str]:
         """The groups a group is tied to by a reference, either way."""
@@ -1148,14 +1136,14 @@ class Resolver:
         near |= {self._find(d) for d in self._dependents.get(gid, set())}
         return near - {gid}
 
-    def _owns(self, source: str, collection: str) -> bool:
+    def _owns(self, source: str, collection: str, released: set[str]) -> bool:
         """A record in another register that says it is the person's — released, and found by
         their e-mail or phone or agreeing by name and birth date — and that a row of the
         person's name hangs on (their old order under their account)."""
         root = self._find(source)
         node = self._nodes[root]
         return (
-            _collection_of(source) != collection and node.state == "agree" and root in self._released_now()
+            _collection_of(source) != collection and node.state == "agree" and root in released
             # Found by them, not taken as theirs for holding what a row of the name holds (an
             # order found by name with the address of the very row in question).
             and bool({"email", "phone"} & node.matched_on or STRONG & node.agrees)

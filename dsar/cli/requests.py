@@ -66,7 +66,7 @@ def new(
         from dsar.asking import for_request
 
         # Asked now, while the person is at hand; the thin name is among the notes already.
-        ask = [f"{q.text} {q.how(request.id)}" for q in for_request(store, request.id, config) if q.code != "name"]
+        ask = [q.said(request.id) for q in for_request(store, request, config) if q.code != "name"]
         out = {"id": request.id, "status": request.status, "due": request.due, "notes": notes, "ask_for": ask}
         if json:
             emit_json(out)

@@ -348,6 +348,6 @@ def suggestions(
                 "brukt hos oss, og legg dem til med 'dsar request add-identifier'.",
                 err=True,
             )
-        controller = ws.config.controller(store.get(request_id).controller_id)
-        for question in for_request(store, request_id, controller):
-            typer.echo(f"\n{question.text} {question.how(request_id)}", err=True)
+        request = store.get(request_id)
+        for question in for_request(store, request, ws.config.controller(request.controller_id)):
+            typer.echo(f"\n{question.said(request_id)}", err=True)

@@ -60,7 +60,7 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
         "failed_systems": list(outcome.failed_systems),
         "awaiting_review": outcome.awaiting_review,
         "ask_openly": unattributed(store, request_id),
-        "ask_for": [f"{q.text} {q.how(request_id)}" for q in asking.for_request(store, request_id, controller)],
+        "ask_for": asking.said(store, request, controller),
         "due": request.due,
         "note": None,
     }
@@ -139,11 +139,7 @@ def run_request(
         "failed_systems": result.get("failed_systems", []),
         "awaiting_review": result.get("awaiting_review", 0),
         "ask_openly": unattributed(runtime().store, request_id),
-        "ask_for": [
-            f"{q.text} {q.how(request_id)}" for q in asking.for_request(
-                runtime().store, request_id, workspace.config.controller(request.controller_id)
-            )
-        ],
+        "ask_for": asking.said(runtime().store, request, workspace.config.controller(request.controller_id)),
         "due": request.due,
         "note": "allerede ferdig; passordet ble vist da pakken ble laget"
         if result.get("already_complete")

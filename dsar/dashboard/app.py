@@ -378,7 +378,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
             audit=list(reversed(store.audit_log(request_id))), package=store.latest_package(request_id),
             sealed_password=_has_sealed_password(store, request_id), running=running, run_error=run_error,
             pauses=_pauses(store, request_id), excluded=excluded,
-            questions=asking.for_request(store, request_id, controller),
+            questions=asking.for_request(store, req, controller),
         )
 
     @app.get("/requests/{request_id}/progress.json")

@@ -696,14 +696,12 @@ class RequestStore:
             new_phones = [p for p in phones if p not in old_phones]
             if not (new_emails or new_phones):
                 raise InputError("kravet har allerede disse identifikatorene; ingenting ble endret")
-            if RequestStatus(row.status) == RequestStatus.COMPLETE:
-                self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
-            elif not RequestStatus(row.status).runnable:
+            status = RequestStatus(row.status)
+            if status != RequestStatus.COMPLETE and not status.runnable:
                 raise InputError(f"kravet {request_id} er {row.status}: et nytt søk er ikke lenger mulig")
             row.subject_emails_sealed = self._seal(old_emails + new_emails, "subject_emails")
             row.subject_phones_sealed = self._seal(old_phones + new_phones, "subject_phones")
-            for run in row.system_runs:
-                run.status = SystemStatus.PENDING.value
+            self._search_again(session, row, actor)
             self._audit(
                 session, request_id, actor, "identifiers_added", emails=len(new_emails), phones=len(new_phones)
             )
@@ -719,17 +717,22 @@ class RequestStore:
             if self._open(row.subject_name_sealed, "subject_name") == given.name:
                 raise InputError("kravet har allerede dette navnet; ingenting ble endret")
             status = RequestStatus(row.status)
-            if status == RequestStatus.COMPLETE:
-                self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
-            elif status.answered or status == RequestStatus.RUNNING:
+            if status.answered or status == RequestStatus.RUNNING:
                 # Before verification is when it is usually done (the identity check shows the
                 # whole name); during a run the search would use either name.
                 raise InputError(f"kravet {request_id} er {row.status}: navnet kan ikke rettes nå")
             row.subject_name_sealed = self._seal(given.name, "subject_name")
-            for run in row.system_runs:
-                run.status = SystemStatus.PENDING.value
+            self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "name_corrected")
         return self.get(request_id)
+
+    def _search_again(self, session: Session, row: Request, actor: str) -> None:
+        """What the request is searched with changed: every system searched again on the next
+        run, and a complete answer no longer is."""
+        if RequestStatus(row.status) == RequestStatus.COMPLETE:
+            self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
+        for run in row.system_runs:
+            run.status = SystemStatus.PENDING.value
 
     def manual_finished(
         self,
@@ -990,19 +993,17 @@ class RequestStore:
             )
             return [AuditEntry(r.at, r.actor, r.action, dict(r.detail)) for r in rows]
 
-    def asked(self, request_id: str) -> frozenset[str]:
-        """What staff have done about the request's questions (``dsar.asking``): the audit
-        actions among ``identifiers_asked`` and ``name_corrected`` it has."""
-        from dsar.asking import ASKED_ACTIONS
-
+    def identifiers_asked(self, request_id: str) -> bool:
+        """Whether staff recorded that the person was asked for every e-mail and phone they use
+        (``mark_asked``): the request's questions are closed (``dsar.asking``)."""
         with self._session() as session:
             self._row(session, request_id)
-            found = session.scalars(
-                select(AuditEvent.action).where(
-                    AuditEvent.request_id == request_id, AuditEvent.action.in_(sorted(ASKED_ACTIONS))
-                ).distinct()
+            found = session.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.request_id == request_id, AuditEvent.action == "identifiers_asked"
+                ).limit(1)
             )
-            return frozenset(found)
+            return found is not None
 
     def mark_asked(self, request_id: str, *, actor: str) -> None:
         """Staff asked the person for every e-mail and phone they use, and there was nothing
