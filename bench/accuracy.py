@@ -59,7 +59,10 @@ not an address given up years ago). A guardian's request is asked so once in any
 the child's own e-mail and mobile (``dsar run`` and the request page say so until something is
 added: ``dsar.asking``). A name that can't tell people apart (one word, initials, empty, another
 script) is corrected by staff to the whole name (people.csv's ``first_name``, ``middle_name``,
-``last_name``), as the run tells them to (``dsar request correct-name``). ``--first-pass`` leaves both out. The default world's people.csv says nothing of it, so it has no second search.
+``last_name``), as the run tells them to (``dsar request correct-name``). A request without a
+birth date, to a controller whose systems record them, gets the birth date the identity check
+showed (people.csv's ``true_birthdate``), as the run tells staff to (``dsar request
+add-birthdate``). ``--first-pass`` leaves both out. The default world's people.csv says nothing of it, so it has no second search.
 
 Several ``--seed`` values measure one world each (the same rates, other people) and add them
 up: a rule that holds on one world may fail on the next.
@@ -80,6 +83,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +205,9 @@ class Evaluation:
     (``Search.unattributed``: unreleased records beside theirs hold ones the request lacked)."""
     names_corrected: int = 0
     """Requests whose name couldn't tell people apart, corrected by staff to the whole name."""
+    birthdates_added: int = 0
+    """Requests without a birth date, where the controller's systems record them: staff added
+    it as the identity check showed it."""
     asked_because: Counter[str] = field(default_factory=Counter)
     """Why staff asked openly: identifiers ``beside`` the person's records, or the request
     ``lacking`` a kind the systems are searched by (or a guardian's child's own)."""
@@ -316,7 +323,7 @@ def _answer(
     holds = _holds(person, normalize_email, normalize_phone) if second_search else None
     names = _holds(person, normalize_email, normalize_phone, "names") if second_search else None
     asked: set[tuple[str, str]] = set()
-    asked_openly = name_checked = False
+    asked_openly = name_checked = born_checked = False
     for round_ in range(1, MAX_SEARCHES + 1):
         answer: dict[str, tuple[list[Any], list[Any]]] = {}
         offered: list[tuple[str, str]] = []
@@ -337,10 +344,16 @@ def _answer(
         result.confirmed += len(confirmed)
         pending = questions(
             [system for system, _ in connectors.values()], name=subject.name, emails=subject.emails,
-            phones=subject.phones, relation=asking_relation(person),
+            phones=subject.phones, relation=asking_relation(person), birthdate=subject.birthdate is not None,
         ) if names is not None else []
-        lacking = [q for q in pending if q.code != "name"]
-        name = subject.name
+        lacking = [q for q in pending if q.code not in ("name", "birthdate")]
+        name, born = subject.name, subject.birthdate
+        if any(q.code == "birthdate" for q in pending) and not born_checked and person.get("true_birthdate"):
+            # The run says the request has no birth date and the controller's systems record
+            # them: staff add it as the identity check showed it (``dsar request add-birthdate``).
+            born_checked = True
+            born = date.fromisoformat(person["true_birthdate"])
+            result.birthdates_added += 1
         if any(q.code == "name" for q in pending) and not name_checked:
             # The run says the name can't tell people apart: staff correct it to the whole
             # name the identity check showed (``dsar request correct-name``).
@@ -361,11 +374,11 @@ def _answer(
             named = sorted(names - given - set(confirmed))
             result.named += len(named)
             confirmed = sorted({*confirmed, *named})
-        if not (confirmed or name != subject.name) or round_ == MAX_SEARCHES:
+        if not (confirmed or name != subject.name or born != subject.birthdate) or round_ == MAX_SEARCHES:
             return answer
         result.second_searches += 1
         subject = Person(
-            name=name, birthdate=subject.birthdate,
+            name=name, birthdate=born,
             emails=tuple(dict.fromkeys([*subject.emails, *(v for k, v in confirmed if k == "email")])),
             phones=tuple(dict.fromkeys([*subject.phones, *(v for k, v in confirmed if k == "phone")])),
         )
@@ -541,7 +554,8 @@ def report(result: Evaluation) -> str:
         f"second search: {result.questions:,} e-mails and phones from released records put to the person, "
         f"{result.confirmed:,} confirmed, {result.second_searches:,} requests searched again; "
         f"{result.open_questions:,} asked openly for every e-mail and phone, {result.named:,} new ones named; "
-        f"{result.names_corrected:,} names that couldn't tell people apart corrected",
+        f"{result.names_corrected:,} names that couldn't tell people apart corrected, "
+        f"{result.birthdates_added:,} birth dates added from the identity check",
         "identifiers refused by the request form: "
         + (", ".join(f"{k} {n:,}" for k, n in result.refused_identifiers.most_common()) or "none"),
     ]
@@ -620,6 +634,7 @@ def _measure(world: str, scale: float, seed: int, second_search: bool,
                           "requests_searched_again": result.second_searches,
                           "asked_openly": result.open_questions, "asked_because": dict(result.asked_because),
                           "names_corrected": result.names_corrected,
+                          "birthdates_added": result.birthdates_added,
                           "named": result.named},
         "systems": {k: {**vars(t), "held_own": dict(t.held_own), "held_foreign": dict(t.held_foreign),
                          "excluded_own": dict(t.excluded_own), "excluded_foreign": dict(t.excluded_foreign),

@@ -14,6 +14,11 @@ A name that can't tell people apart (one word, initials, empty, another script) 
 record with a name for staff, and finds nothing by name: staff are told to correct it to the
 whole name the identity check showed (``dsar request correct-name``).
 
+A request without a birth date can't tell the person's row from a namesake's of the same name
+(a father and son, a mother and daughter): every such row is held. Where the controller's
+systems record birth dates, staff are told to add it from the identity check (``dsar request
+add-birthdate``).
+
 The open question of a search (``Search.unattributed``: identifiers beside the person's
 records) is the other trigger; it is counted per system, not here.
 """
@@ -35,7 +40,8 @@ KIND_WORDS = {"email": "e-post", "phone": "telefon"}
 
 @dataclass(frozen=True)
 class Question:
-    """One thing to ask: ``code`` (``no_email``, ``no_phone``, ``child_contacts``), the titles of
+    """One thing to ask: ``code`` (``name``, ``birthdate``, ``no_email``, ``no_phone``,
+    ``child_contacts``), the titles of
     the systems it concerns, and the words staff read."""
 
     code: str
@@ -47,6 +53,9 @@ class Question:
         if self.code == "name":
             return (f'Det gjøres med dsar request correct-name {request_id} --name "…"; har personen ikke annet '
                     f"navn, noter at de er spurt med dsar request asked {request_id}.")
+        if self.code == "birthdate":
+            return (f"Legg den til med dsar request add-birthdate {request_id} --birthdate DD.MM.ÅÅÅÅ og kjør søket "
+                    f"igjen, eller noter at personen er spurt og ikke vil oppgi den med dsar request asked {request_id}.")
         return (f"Legg til det personen oppgir med dsar request add-identifier {request_id} og kjør søket igjen, "
                 f"eller noter at personen er spurt og ikke har flere med dsar request asked {request_id}.")
 
@@ -69,16 +78,18 @@ def searched_by(systems: Iterable[System]) -> dict[str, list[str]]:
 
 def questions(
     systems: Iterable[System], *, name: str, emails: Sequence[str], phones: Sequence[str], relation: str,
-    asked: bool = False,
+    asked: bool = False, birthdate: bool = True,
 ) -> list[Question]:
     """What to ask the person (or the guardian) about a request that gives ``name``,
-    ``emails`` and ``phones``; nothing once staff recorded that the person was ``asked``. (A
-    corrected name closes its question by telling people apart.)"""
+    ``emails`` and ``phones`` (and a birth date, ``birthdate``); nothing once staff recorded
+    that the person was ``asked``. (A corrected name closes its question by telling people
+    apart; an added birth date closes its own.)"""
     from dsar.names import Name
 
     found: list[Question] = []
     if asked:
         return found
+    systems = list(systems)
     if not Name.parse(name).informative:
         found.append(Question(
             "name", (),
@@ -93,6 +104,15 @@ def questions(
             "eller e-post, som ingen av foresattes poster fører til: be foresatte oppgi barnets egen e-post og "
             "mobil, om barnet har.",
         ))
+    dated = dated_systems(systems)
+    if dated and not birthdate:
+        found.append(Question(
+            "birthdate", tuple(dated),
+            f"Kravet oppgir ingen fødselsdato, men {_and(dated)} fører fødselsdato: uten den kan "
+            "ikke en post med personens navn skilles fra en annens med samme navn (en forelder, et barn, "
+            "en navnebror), og slike poster holdes tilbake. Ta fødselsdatoen fra ID-kontrollen "
+            "(BankID og legitimasjon viser den), eller spør personen.",
+        ))
     given = {"email": emails, "phone": phones}
     for kind, titles in searched_by(systems).items():
         if titles and not given[kind]:
@@ -105,6 +125,15 @@ def questions(
     return found
 
 
+def dated_systems(systems: Iterable[System]) -> list[str]:
+    """The titles of the systems whose records say when their person was born (a birth date or
+    a national id): where a birth date tells a person from a namesake."""
+    return [
+        system.title.nb for system in systems
+        if any(i.type in ("birthdate", "national_id") for c in system.collections.values() for i in c.identities)
+    ]
+
+
 def _and(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " og " + words[-1]
 
@@ -114,6 +143,7 @@ def for_request(store: RequestStore, request: AccessRequest, controller: Control
     return questions(
         controller.systems.values(), name=request.person.name, emails=request.person.emails,
         phones=request.person.phones, relation=request.relation, asked=store.identifiers_asked(request.id),
+        birthdate=request.person.birthdate is not None,
     )
 
 

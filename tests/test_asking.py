@@ -68,3 +68,24 @@ def test_each_question_says_what_staff_do_with_the_answer():
     [phone] = ask([SMS], emails=["kari@example.no"])
     assert 'dsar request correct-name R-1 --name "…"' in name.how("R-1") and "add-identifier" not in name.how("R-1")
     assert "dsar request add-identifier R-1" in phone.how("R-1") and "dsar request asked R-1" in phone.how("R-1")
+
+
+MEMBERS = _system("members", "Medlemsregister", [
+    {"type": "email", "column": "epost"}, {"type": "name", "column": "navn"}, {"type": "birthdate", "column": "fodt"},
+])
+PATIENTS = _system("patients", "Timebok", [{"type": "phone", "column": "mobil"}, {"type": "national_id", "column": "fnr"}])
+
+
+def test_a_request_without_a_birth_date_is_asked_for_one_where_systems_record_them():
+    found = questions([SHOP, MEMBERS, PATIENTS], name="Kari Nordmann", emails=["kari@example.no"],
+                      phones=["+4741234567"], relation="self", birthdate=False)
+    [question] = found
+    assert question.code == "birthdate" and question.systems == ("Medlemsregister", "Timebok")
+    assert "ID-kontrollen" in question.text and "dsar request add-birthdate R-1" in question.how("R-1")
+    # Given, asked already, or no system that records birth dates: nothing to ask.
+    assert questions([MEMBERS], name="Kari Nordmann", emails=["kari@example.no"], phones=["+4741234567"],
+                     relation="self", birthdate=True) == []
+    assert questions([MEMBERS], name="Kari Nordmann", emails=["kari@example.no"], phones=[], relation="self",
+                     birthdate=False, asked=True) == []
+    assert codes(questions([SHOP, NAMES], name="Kari Nordmann", emails=["kari@example.no"],
+                           phones=["+4741234567"], relation="self", birthdate=False)) == []

@@ -323,3 +323,14 @@ def test_registering_a_request_without_a_phone_asks_for_one_at_once(ws):
     assert "Spør: Kravet oppgir ingen telefon" in result.stderr and "@" not in result.stderr
     data = json.loads(new("--email", "kari.nordmann@example.no", "--phone", "41234567", "--json").stdout)
     assert data["ask_for"] == []
+
+
+def test_a_birth_date_is_added_from_the_command_line_and_bad_input_changes_nothing(ws):
+    request_id = new("--email", "kari.nordmann@example.no", "--phone", "41234567").stdout.strip()
+    refused = runner.invoke(app, ["request", "add-birthdate", request_id, "--birthdate", "31.02.1980", "--json"])
+    assert refused.exit_code == 2 and open_store(ws).get(request_id).person.birthdate is None
+    done = runner.invoke(app, ["request", "add-birthdate", request_id, "--birthdate", "15.03.1985"])
+    assert done.exit_code == 0 and "fødselsdatoen er lagt til" in done.stdout and "1985" not in done.stdout
+    assert str(open_store(ws).get(request_id).person.birthdate) == "1985-03-15"
+    again = runner.invoke(app, ["request", "add-birthdate", request_id, "--birthdate", "15.03.1985", "--json"])
+    assert again.exit_code == 2 and "allerede" in json.loads(again.stdout)["error"]

@@ -280,3 +280,28 @@ def test_staff_correct_a_thin_name_and_every_system_is_searched_again_without_th
     with pytest.raises(InputError):
         store.correct_name(request.id, "Kari\x00Nordmann", actor="test")
     assert store.get(request.id).person.name == "Kari Nordmann"
+
+
+def test_staff_add_a_birth_date_and_every_system_is_searched_again_without_the_date_in_the_audit(store):
+    request = register(store, person=Person.from_given("Kari Nordmann", emails=["kari@example.no"]))
+    store.prepare_runs(request.id, ["nettbutikk"])
+    store.system_started(request.id, "nettbutikk")
+    store.system_finished(request.id, "nettbutikk", confirmed={"customers": 1}, held={}, review_refs=[])
+    # Bad input changes nothing.
+    for bad in ("", "31.02.1980", "i fjor", "01.01.2999"):
+        with pytest.raises(InputError):
+            store.add_birthdate(request.id, bad, actor="test")
+    assert store.get(request.id).person.birthdate is None
+    assert store.system_runs(request.id)["nettbutikk"].status != "pending"
+    # A national id keeps only the date it shows.
+    added = store.add_birthdate(request.id, "031198 12363", actor="test")
+    assert added.person.birthdate == date(1998, 11, 3)
+    assert store.system_runs(request.id)["nettbutikk"].status == "pending"
+    [event] = [e for e in store.audit_log(request.id) if e.action == "birthdate_added"]
+    assert event.detail == {} and "1998" not in repr(store.audit_log(request.id))
+    # A birth date is never changed behind a search.
+    with pytest.raises(InputError, match="allerede"):
+        store.add_birthdate(request.id, "16.03.1985", actor="test")
+    assert store.get(request.id).person.birthdate == date(1998, 11, 3)
+    with pytest.raises(RequestNotFound):
+        store.add_birthdate("R-nope", "15.03.1985", actor="test")

@@ -143,6 +143,24 @@ def correct_name(
             typer.echo(f"{request.id}: navnet er rettet; kjør 'dsar run {request.id}' for å søke på nytt")
 
 
+@app.command("add-birthdate")
+def add_birthdate(
+    request_id: Annotated[str, typer.Argument(help="Krav-id.")],
+    birthdate: Annotated[str, typer.Option(help="Fødselsdatoen slik ID-kontrollen viste den (DD.MM.ÅÅÅÅ eller ÅÅÅÅ-MM-DD), eller fødselsnummeret (da lagres bare datoen det viser).")],
+    actor: Annotated[str, typer.Option(envvar="DSAR_ACTOR", help="Hvem som gjør dette (føres i revisjonsloggen).")] = "staff",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Legg til fødselsdatoen i et krav som ikke har den; alle systemer søkes på nytt ved neste kjøring."""
+    with friendly_errors(json):
+        ws = open_workspace(workspace)
+        request = open_store(ws).add_birthdate(request_id, birthdate, actor=actor)
+        if json:
+            emit_json({"id": request.id, "status": request.status})
+        else:
+            typer.echo(f"{request.id}: fødselsdatoen er lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
+
+
 @app.command("verify")
 def verify(
     request_id: Annotated[str, typer.Argument(help="Krav-id.")],

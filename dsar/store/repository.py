@@ -726,6 +726,26 @@ class RequestStore:
             self._audit(session, request_id, actor, "name_corrected")
         return self.get(request_id)
 
+    def add_birthdate(self, request_id: str, birthdate: str, *, actor: str) -> AccessRequest:
+        """Staff add the person's birth date (as the identity check showed it, or a national id:
+        only the date it shows is kept), where the request gave none: checked as at
+        registration, and every system is searched again on the next run. Audited without the
+        date. A request that has one keeps it: a birth date is never changed behind a search."""
+        born = Person.from_given("-", birthdate=birthdate).birthdate
+        if born is None:
+            raise InputError("oppgi fødselsdatoen (DD.MM.ÅÅÅÅ eller ÅÅÅÅ-MM-DD) eller fødselsnummeret")
+        with self._session() as session:
+            row = self._row(session, request_id, for_update=True)
+            if self._open(row.subject_birthdate_sealed, "subject_birthdate"):
+                raise InputError(f"kravet {request_id} har allerede en fødselsdato; ingenting ble endret")
+            status = RequestStatus(row.status)
+            if status.answered or status == RequestStatus.RUNNING:
+                raise InputError(f"kravet {request_id} er {row.status}: fødselsdatoen kan ikke legges til nå")
+            row.subject_birthdate_sealed = self._seal(born.isoformat(), "subject_birthdate")
+            self._search_again(session, row, actor)
+            self._audit(session, request_id, actor, "birthdate_added")
+        return self.get(request_id)
+
     def _search_again(self, session: Session, row: Request, actor: str) -> None:
         """What the request is searched with changed: every system searched again on the next
         run, and a complete answer no longer is."""
