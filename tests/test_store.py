@@ -305,3 +305,18 @@ def test_staff_add_a_birth_date_and_every_system_is_searched_again_without_the_d
     assert store.get(request.id).person.birthdate == date(1998, 11, 3)
     with pytest.raises(RequestNotFound):
         store.add_birthdate("R-nope", "15.03.1985", actor="test")
+
+
+def test_identifiers_may_be_added_before_verification_and_not_while_a_search_runs(store):
+    waiting = register(store, verification_method=None)
+    assert waiting.status == "awaiting_verification"
+    assert "+4741234567" in store.add_identifiers(waiting.id, phones=["41234567"], actor="test").person.phones
+    running = register(store)
+    store.acquire_run(running.id, "another-machine:4242")  # a live run elsewhere
+    for change in (lambda: store.add_identifiers(running.id, phones=["41234567"], actor="test"),
+                   lambda: store.correct_name(running.id, "Kari Marie Nordmann", actor="test"),
+                   lambda: store.add_birthdate(running.id, "15.03.1985", actor="test")):
+        with pytest.raises(InputError, match="kjøres nå"):
+            change()
+    after = store.get(running.id).person
+    assert (after.phones, after.name, after.birthdate) == (KARI.phones, KARI.name, KARI.birthdate)

@@ -50,6 +50,7 @@ from dsar.store.states import RequestStatus, SystemStatus
 from dsar.workspace import Workspace
 
 COOKIE = "dsar_session"
+SEARCHED_AGAIN = "Alle systemer søkes på nytt ved neste kjøring."
 LOGIN_COOKIE = "dsar_login"
 STATIC = TEMPLATES / "dashboard" / "static"
 LOGIN_CSS = (
@@ -87,6 +88,9 @@ ACTIONS = {
     "manual_attached": "Dokumenter lagt ved (manuelt søk)",
     "manual_nothing_found": "Manuelt søk: ingenting funnet",
     "identifiers_added": "Nye identifikatorer lagt til (nytt søk)",
+    "name_corrected": "Navnet rettet (nytt søk)",
+    "birthdate_added": "Fødselsdato lagt til (nytt søk)",
+    "identifiers_asked": "Personen er spurt og har ikke flere",
     "review_decided": "Vurdering",
     "exclusion_reconsidered": "Utelatt post lagt fram til vurdering",
     "package_built": "Pakke laget",
@@ -437,6 +441,61 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         system_id, ref = form.get("system", ""), form.get("record", "")
         return act(request_id, me, lambda: (reconsider(workspace, store, request_id, system_id, ref, me.staff.name),
                                             "Lagt fram til vurdering under Kandidater.")[1])
+
+    # The answers to the page's questions (``dsar.asking``): what the person gives is posted,
+    # never put in a URL, a log line or a message; the store checks it and decides which
+    # questions it closes. A refusal (``InputError``) is shown on the page, nothing changed.
+
+    @app.post("/requests/{request_id}/add-identifiers")
+    async def add_identifiers(request: Request, request_id: str) -> Response:
+        me, form = await posted(request)
+        visible(me, request_id)
+
+        def do() -> str:
+            emails, phones = _many(form.get("emails", "")), _many(form.get("phones", ""))
+            if not (emails or phones):
+                raise InputError("oppgi en e-postadresse eller et telefonnummer")
+            store.add_identifiers(request_id, emails=emails, phones=phones, actor=me.staff.name)
+            return f"Lagt til i kravet. {SEARCHED_AGAIN}"
+
+        return act(request_id, me, do)
+
+    @app.post("/requests/{request_id}/correct-name")
+    async def correct_name(request: Request, request_id: str) -> Response:
+        me, form = await posted(request)
+        visible(me, request_id)
+
+        def do() -> str:
+            store.correct_name(request_id, _required(form, "name", "personens fulle navn"), actor=me.staff.name)
+            return f"Navnet er rettet. {SEARCHED_AGAIN}"
+
+        return act(request_id, me, do)
+
+    @app.post("/requests/{request_id}/add-birthdate")
+    async def add_birthdate(request: Request, request_id: str) -> Response:
+        me, form = await posted(request)
+        visible(me, request_id)
+
+        def do() -> str:
+            store.add_birthdate(request_id, _required(form, "birthdate", "fødselsdatoen"), actor=me.staff.name)
+            return f"Fødselsdatoen er lagt til. {SEARCHED_AGAIN}"
+
+        return act(request_id, me, do)
+
+    @app.post("/requests/{request_id}/asked")
+    async def asked(request: Request, request_id: str) -> Response:
+        me, _ = await posted(request)
+        req = visible(me, request_id)
+
+        def do() -> str:
+            if req.state.answered:
+                raise InputError(f"kravet {request_id} er {req.status}: ingenting å spørre om lenger")
+            if not asking.for_request(store, req, workspace.config.controller(req.controller_id)):
+                raise InputError("kravet har ingen åpne spørsmål; ingenting ble endret")
+            store.mark_asked(request_id, actor=me.staff.name)
+            return "Notert at personen er spurt og ikke har flere; spørsmålene er lukket."
+
+        return act(request_id, me, do)
 
     @app.post("/requests/{request_id}/pause")
     async def pause(request: Request, request_id: str) -> Response:

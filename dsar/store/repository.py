@@ -696,9 +696,9 @@ class RequestStore:
             new_phones = [p for p in phones if p not in old_phones]
             if not (new_emails or new_phones):
                 raise InputError("kravet har allerede disse identifikatorene; ingenting ble endret")
-            status = RequestStatus(row.status)
-            if status != RequestStatus.COMPLETE and not status.runnable:
+            if RequestStatus(row.status).answered:
                 raise InputError(f"kravet {request_id} er {row.status}: et nytt søk er ikke lenger mulig")
+            self._not_while_running(request_id)
             row.subject_emails_sealed = self._seal(old_emails + new_emails, "subject_emails")
             row.subject_phones_sealed = self._seal(old_phones + new_phones, "subject_phones")
             self._search_again(session, row, actor)
@@ -716,11 +716,11 @@ class RequestStore:
             row = self._row(session, request_id, for_update=True)
             if self._open(row.subject_name_sealed, "subject_name") == given.name:
                 raise InputError("kravet har allerede dette navnet; ingenting ble endret")
-            status = RequestStatus(row.status)
-            if status.answered or status == RequestStatus.RUNNING:
-                # Before verification is when it is usually done (the identity check shows the
-                # whole name); during a run the search would use either name.
+            if RequestStatus(row.status).answered:
                 raise InputError(f"kravet {request_id} er {row.status}: navnet kan ikke rettes nå")
+            # Before verification is when it is usually done (the identity check shows the whole
+            # name); during a run the search would use either name.
+            self._not_while_running(request_id)
             row.subject_name_sealed = self._seal(given.name, "subject_name")
             self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "name_corrected")
@@ -738,13 +738,19 @@ class RequestStore:
             row = self._row(session, request_id, for_update=True)
             if self._open(row.subject_birthdate_sealed, "subject_birthdate"):
                 raise InputError(f"kravet {request_id} har allerede en fødselsdato; ingenting ble endret")
-            status = RequestStatus(row.status)
-            if status.answered or status == RequestStatus.RUNNING:
+            if RequestStatus(row.status).answered:
                 raise InputError(f"kravet {request_id} er {row.status}: fødselsdatoen kan ikke legges til nå")
+            self._not_while_running(request_id)
             row.subject_birthdate_sealed = self._seal(born.isoformat(), "subject_birthdate")
             self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "birthdate_added")
         return self.get(request_id)
+
+    def _not_while_running(self, request_id: str) -> None:
+        """What a request is searched with never changes under a live run: the run would mark
+        every system searched with the old identifiers, and the new ones would be lost."""
+        if self.run_holder(request_id) is not None:
+            raise InputError(f"kravet {request_id} kjøres nå: vent til kjøringen er ferdig, og prøv igjen")
 
     def _search_again(self, session: Session, row: Request, actor: str) -> None:
         """What the request is searched with changed: every system searched again on the next
