@@ -932,3 +932,51 @@ def test_a_fathers_row_of_the_sons_name_reached_up_from_the_sons_is_held_with_hi
     assert status[("person", "68")] == status[("gift", "49")] == "confirmed"
     assert (status[("person", "65")], found_reason(found, "person", "65")) == ("held", "namesake_household")
     assert status[("gift", "48")] != "confirmed"
+
+
+def _sign_ups(undated: dict) -> dict:
+    """Two sign-ups of Anne Moholm (born 17.04.1961): one with her birth date, one left without."""
+    return {"person": [
+        {"id": 1, "name": "Anne Moholm", "born": None, "email": "anne.moholm@example.no", "phone": "(+47) 95 14 14 42",
+         **undated},
+        {"id": 2, "name": "Anne Moholm", "born": "17.04.1961", "email": "anne.moholm@example.no", "phone": "95141442"},
+    ]}
+
+
+ANNE = Person("Anne Moholm", emails=("anne.moholm@example.no",), phones=("+4795141442",), birthdate=date(1961, 4, 17))
+
+
+def test_an_undated_row_on_the_persons_own_e_mail_and_mobile_beside_her_dated_one_is_hers():
+    # Found by her e-mail and her mobile, which only her own row of her birth date holds too: a
+    # namesake on the family address would have a mobile of their own.
+    status, _, _ = verdicts(CRM, _sign_ups({}), ANNE)
+    assert status == {("person", "1"): "confirmed", ("person", "2"): "confirmed"}
+
+
+def test_an_undated_row_on_her_e_mail_and_a_landline_or_without_her_birth_date_stays_held():
+    # A landline is the household's: the row may be the son's or the husband's of her name.
+    landline = Person("Anne Moholm", emails=("anne.moholm@example.no",), phones=("+4755123456",),
+                      birthdate=date(1961, 4, 17))
+    tables = {"person": [{**row, "phone": "55 12 34 56"} for row in _sign_ups({})["person"]]}
+    status, found, _ = verdicts(CRM, tables, landline)
+    assert (status[("person", "1")], found_reason(found, "person", "1")) == ("held", "namesake_household")
+    # No birth date asked: which dated row is hers, nothing says.
+    status, _, _ = verdicts(CRM, _sign_ups({}), Person(ANNE.name, emails=ANNE.emails, phones=ANNE.phones))
+    assert status[("person", "1")] == "held"
+    # Beside a dated row of another birth date on the same e-mail and mobile: held.
+    tables = _sign_ups({})
+    tables["person"].append({"id": 3, "name": "Anne Moholm", "born": "02.09.1990", "email": "anne.moholm@example.no",
+                             "phone": "95141442"})
+    status, _, _ = verdicts(CRM, tables, ANNE)
+    assert status[("person", "1")] == "held" and status[("person", "3")] != "confirmed"
+
+
+def test_a_guardians_mobile_frees_no_undated_row_of_the_childs_name():
+    # Anne (9) asks through her mother, with the mother's e-mail and mobile: an undated row of
+    # the child's name on them may be the mother's own, if she shares the name.
+    child = Person("Anne Moholm", emails=("anne.moholm@example.no",), phones=("+4795141442",),
+                   birthdate=date(2017, 4, 17))
+    tables = {"person": [{**_sign_ups({})["person"][0]},
+                         {**_sign_ups({})["person"][1], "born": "17.04.2017"}]}
+    status, _, _ = verdicts(CRM, tables, child, relation="guardian", requested_by="Kari Moholm")
+    assert status[("person", "1")] != "confirmed"
