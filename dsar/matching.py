@@ -566,14 +566,15 @@ class Resolver:
             self._parent_refs[ref.child_collection] = self._parent_refs.get(ref.child_collection, 0) + 1
         """How many references each collection points up by (an appointment's: the patient, the
         patient who booked it, the room), two into one table counted twice."""
-        self._owner_unchecked = {
-            ref.child_collection for ref in system.oriented_references()
-            if system.collections[ref.parent_collection].assessable
-            and system.collections[ref.parent_collection].key != [ref.parent_field]
-        }
-        """Collections that point to whose they are by a field that is not the owner's key
-        (an account's customer number where the customer table is keyed by row): the search
-        never goes up that way, so whose such a record is stays unchecked."""
+        self._unchecked_refs: dict[str, list[tuple[str, str]]] = {}
+        for ref in system.oriented_references():
+            parent = system.collections[ref.parent_collection]
+            if parent.assessable and parent.key != [ref.parent_field]:
+                self._unchecked_refs.setdefault(ref.child_collection, []).append((ref.label, ref.child_field))
+        """Per collection, the references (label, field) by which its records point to whose they
+        are by a field that is not the owner's key (an account's customer number where the
+        customer table is keyed by row): the search never goes up that way, so whose such a
+        record is stays unchecked."""
         self._nodes: dict[str, _Node] = {}
         self._parent: dict[str, str] = {}
         self._dependents: dict[str, set[str]] = {}
@@ -680,9 +681,14 @@ class Resolver:
         ambiguous = raw.via is not None and raw.via.ambiguous
         # Reached up from the person's record (the account an order was paid to), and its owner
         # can't be looked up: it may be anybody's. Held.
-        unchecked = (
-            raw.via is not None and raw.via.direction == "up" and state == "neutral"
-            and raw.collection in self._owner_unchecked
+        # Reached down from it, but pointing by such a field to another (a visit reached from
+        # the person who booked it, naming its patient by number): the same.
+        unchecked = raw.via is not None and state == "neutral" and (
+            (raw.via.direction == "up" and raw.collection in self._unchecked_refs)
+            or (raw.via.direction == "down" and any(
+                label != raw.via.reference and not no_value(raw.fields.get(field))
+                for label, field in self._unchecked_refs.get(raw.collection, ())
+            ))
         )
         if (
             raw.via is None or raw.shared or state != "neutral" or foreign or above or below_confined or ambiguous
