@@ -272,13 +272,6 @@ def _is_minor(born: date | None) -> bool:
     return born is not None and age_on(born, date.today()) < MINOR_AGE
 
 
-def _own_email_and_mobile(values: set[str], subject: Subject) -> bool:
-    """Whether ``values`` hold an e-mail and a Norwegian mobile number the request gives: a
-    mobile is one person's (a landline, a household's)."""
-    mobiles = {p for p in subject.phones if p.startswith("+47") and len(p) == 11 and p[3] in "49"}
-    return bool(values & mobiles) and any("@" in v for v in values)
-
-
 def _collection_of(gid: str) -> str:
     return gid.split(KEY_SEPARATOR, 1)[0]
 
@@ -1127,18 +1120,7 @@ class Resolver:
         # Found by the person's e-mail or phone, unless another dated row of the name holds the
         # very one it was found by (the family address on the father's row and the son's).
         found_by = held & {*self._subject.emails, *self._subject.phones} or held
-        sharing = [d for d, ids in dated if found_by & ids]
-        if {"email", "phone"} & node.matched_on and not sharing:
-            return False
-        if (
-            born is None and self._subject.birthdate is not None and not self._subject.for_child
-            and _own_email_and_mobile(found_by, self._subject)
-            and all(self._dated_named[d][2] == self._subject.birthdate for d in sharing)
-        ):
-            # Found by the person's e-mail *and* their own mobile, which only rows of the
-            # person's birth date hold too (two sign-ups, one with the date left out): a
-            # namesake sharing the family address would have a mobile of their own. (A guardian's
-            # mobile says nothing of which of two people of the child's name a row is.)
+        if {"email", "phone"} & node.matched_on and not any(found_by & ids for _d, ids in dated):
             return False
         if not dated and any(
             _collection_of(holder) != collection for value in held for holder in holders.get(value, set()) - {gid}
