@@ -144,7 +144,9 @@ def compare_names(asked: object, held: object) -> tuple[NameMatch, int]:
             and any(_same(a.first, t) for t in h.words[-1]))
     )
     if first_ok and last_ok:
-        return (NameMatch.GIVEN_PART if _given_part_only(a, h) else NameMatch.AGREE), score
+        if _given_part_only(a, h) or _middle_names_differ(a, h):
+            return NameMatch.GIVEN_PART, score
+        return NameMatch.AGREE, score
     if first_ok and any(_same(p, t, surname=True) for p in a.surname_parts for t in held_tokens):
         # "Ida Sandmo" asked, "Ida Sandmo Solås" held: the mother's maiden name as her
         # daughter's middle name, or the mother with a surname added at marriage.
@@ -301,6 +303,26 @@ def _given_part_only(a: Name, h: Name) -> bool:
         surname_first = any(_same(p, t, surname=True) for p in a.surname_parts for t in before)
         return not surname_first and not all(any(_same(p, t) for t in asked) for p in before)
     return False
+
+
+def _middle_names_differ(a: Name, h: Name) -> bool:
+    """Whether both names, written first name first, give middle names and none of them is
+    the other's (``Per Olav Hansen`` and ``Per Arne Hansen``: twins share the rest, birth date
+    too). A middle name left out, or written as its initial (``Per O. Hansen``), is no
+    difference."""
+    if len(a.words) < 3 or len(h.words) < 3:
+        return False
+    if not any(_same(a.first, t) for t in h.words[0]):
+        return False  # a register writing the surname first: which words are middle names is unclear
+    if not any(_same(p, t, surname=True) for p in a.surname_parts for t in h.words[-1]):
+        return False
+    asked = [t for word in a.words[1:-1] for t in word]
+    held = [t for word in h.words[1:-1] for t in word]
+
+    def meets(x: str, y: str) -> bool:
+        return _same(x, y) or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
+
+    return not any(meets(x, y) for x in asked for y in held)
 
 
 def _one_off(x: str, y: str) -> bool:

@@ -849,6 +849,12 @@ def test_a_childs_patient_row_with_the_parents_mobile_is_held_and_the_childs_vis
         ("Kjersti Haugby", "Fredrik og Kjersti Haugby", NameMatch.AGREE),
         ("Stine Nilsen", "Tore Fløyberg og Stine Nilsen", NameMatch.AGREE),
         ("Per Hansen", "Per-Erik og Kari Hansen", NameMatch.GIVEN_PART),
+        # Twins share surname and birth date: two middle names, none the other's, are two people.
+        ("Per Olav Hansen", "Per Arne Hansen", NameMatch.GIVEN_PART),
+        ("Per Olav Hansen", "Hansen, Per Arne", NameMatch.GIVEN_PART),
+        ("Per Olav Hansen", "Per O. Hansen", NameMatch.AGREE),  # the middle name as its initial
+        ("Per Olav Hansen", "Per Olav Kleivås Hansen", NameMatch.AGREE),  # one more kept
+        ("Per Hansen", "Per Arne Hansen", NameMatch.AGREE),  # one left out
     ],
 )
 def test_a_first_name_that_is_only_part_of_the_held_given_name_is_not_agreement(asked, held, expected):

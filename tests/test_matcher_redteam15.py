@@ -501,10 +501,6 @@ def test_control_without_a_birth_date_per_arnes_row_is_held():
     assert not _confirmed(status) & PER_ARNES
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: compare_names('Per Olav Hansen', 'Per Arne Hansen') is AGREE (the second given name is never "
-    "compared) and the twin's fødselsnummer shows the same date: name + birth date is strong, so adding the "
-    "birth date (add_birthdate keeps only the date of the number that told them apart) confirms the twin"))
 def test_twins_per_olav_and_per_arne_are_told_apart_once_the_birth_date_is_added():
     from dsar.identity import parse_birthdate
 
@@ -513,7 +509,6 @@ def test_twins_per_olav_and_per_arne_are_told_apart_once_the_birth_date_is_added
     assert not _confirmed(status) & PER_ARNES
 
 
-@pytest.mark.xfail(strict=True, reason="LEAK: the same from a CSV export, once the birth date is added")
 def test_twins_from_a_csv_are_told_apart_once_the_birth_date_is_added(tmp_path):
     _write(tmp_path, {
         "person": "id;name;fnr;email;phone\n"
@@ -534,9 +529,6 @@ def _family_twins() -> dict:
             "ordre": TWINS["ordre"]}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK (older): twins on the family e-mail, names agreeing (compare_names) and one birth date on both rows: "
-    "_namesakes and _namesake_in_doubt see one person, Per Arne's row is confirmed with or without a birth date"))
 @pytest.mark.parametrize("birthdate", [None, TWINS_BORN], ids=["no birth date", "birth date"])
 def test_twins_on_the_family_e_mail_never_get_each_others_rows(birthdate):
     status, _, _ = verdicts(TWINS_SYSTEM, _family_twins(), _per_olav(birthdate, "hansen@familie.example"))
@@ -544,7 +536,6 @@ def test_twins_on_the_family_e_mail_never_get_each_others_rows(birthdate):
     assert not _confirmed(status) & PER_ARNES
 
 
-@pytest.mark.xfail(strict=True, reason="LEAK (older): the family-e-mail twins end to end (SQLite, add-birthdate)")
 def test_twins_on_the_family_e_mail_end_to_end(tmp_path):
     world = _world(tmp_path, {"person": PERSON_FNR, "ordre": {"key": "id"}}, [("ordre.person_id", "person.id")],
                    _family_twins())
