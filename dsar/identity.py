@@ -263,6 +263,16 @@ def phone_variants(e164: str) -> list[str]:
 
 _DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_OFFSET = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def _oslo_date(moment: datetime) -> date:
+    """The day in Oslo of a moment; a time without a zone is taken as Oslo's already."""
+    if moment.tzinfo is None:
+        return moment.date()
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/Oslo")).date()
 
 
 def parse_birthdate(value: str, today: date | None = None) -> date:
@@ -299,7 +309,7 @@ def as_date(value: object, today: date | None = None) -> date | None:
     ``040385`` (ddmmyy).
     """
     if isinstance(value, datetime):
-        return value.date()
+        return _oslo_date(value)
     if isinstance(value, date):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -314,6 +324,13 @@ def as_date(value: object, today: date | None = None) -> date | None:
             month = _MONTHS.get(m[2])
             return date(int(m[3]), month, int(m[1])) if month else None
         if m := _ISO.match(text):
+            if _OFFSET.search(text[10:]):
+                # An instant (``1961-01-16T23:00:00.000Z``): Oslo's midnight written in UTC is
+                # the day before; the day is Oslo's.
+                try:
+                    return _oslo_date(datetime.fromisoformat(text))
+                except ValueError:
+                    pass
             return date(int(m[1]), int(m[2]), int(m[3]))
         if m := _DMY.match(text):
             day, month, year = int(m[1]), int(m[2]), int(m[3])

@@ -187,3 +187,17 @@ def test_a_sub_address_is_the_mailbox_it_reaches():
     assert mailbox("+butikk@example.no") == "+butikk@example.no"  # no mailbox before the +
     assert mailbox("kari+a+b@example.no") == "kari@example.no"
     assert mailbox("große+x@example.no") != mailbox("grosse@example.no")
+
+
+def test_an_instant_with_a_zone_is_read_as_the_day_in_oslo():
+    from datetime import UTC, date, datetime
+
+    from dsar.identity import as_date
+
+    # Oslo's midnight written in UTC (an export from a system that keeps instants).
+    assert as_date("1961-01-16T23:00:00.000Z") == date(1961, 1, 17)
+    assert as_date("1961-01-16T23:00:00+00:00") == date(1961, 1, 17)
+    assert as_date(datetime(1961, 1, 16, 23, tzinfo=UTC)) == date(1961, 1, 17)
+    # Without a zone the time is Oslo's already.
+    assert as_date("1961-01-16T23:00:00") == date(1961, 1, 16)
+    assert as_date("1961-01-16 23:00") == date(1961, 1, 16)
