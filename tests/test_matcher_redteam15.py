@@ -437,11 +437,8 @@ def _son_only_world(tmp_path: Path) -> tuple[World, str]:
     return world, rid
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: an 'accepted' decision from the run without a birth date survives add_birthdate (_search_again voids "
-    "nothing; system_finished: 'the decision stands'), and Resolution.released honours 'accepted' before the "
-    "verdict: the row the run with the birth date EXCLUDES (birthdate_differs) is released with its order"))
 def test_an_acceptance_given_before_the_birth_date_never_releases_a_row_the_birth_date_excludes(tmp_path):
+    # Fixed: a search that no longer holds an accepted group voids the acceptance (audited).
     world, rid = _son_only_world(tmp_path)
     for item in world.store.review_items(rid):
         world.store.decide(rid, item.id, "accepted", "tester")
@@ -450,6 +447,26 @@ def test_an_acceptance_given_before_the_birth_date_never_releases_a_row_the_birt
     resolution = world.ws.staging.resolution(rid, "butikk")
     assert resolution is not None and resolution.verdicts["person/2"].excluded  # the search knows
     assert not world.released(rid) & SONS
+    [voided] = [e for e in world.store.audit_log(rid) if e.action == "decision_voided"]
+    assert voided.detail["reason"] == "not_held"
+
+
+def test_control_staff_may_still_release_the_excluded_row_by_reconsidering_it(tmp_path):
+    # The voided item is put to staff again as an excluded group; that acceptance stands,
+    # searched again or not.
+    world, rid = _son_only_world(tmp_path)
+    for item in world.store.review_items(rid):
+        world.store.decide(rid, item.id, "accepted", "tester")
+    world.store.add_birthdate(rid, "05.05.1960", actor="tester")
+    world.search(rid)
+    assert "person/2" in world.excluded(rid)
+    item = world.reconsider(rid, "person/2")
+    assert item == world.item(rid, "person/2")  # the same item, put again
+    world.store.decide(rid, item, "accepted", "tester")
+    assert world.released(rid) >= SONS
+    world.store.prepare_runs(rid, ["butikk"])
+    world.search(rid)
+    assert world.released(rid) >= SONS
 
 
 def test_control_a_rejection_given_before_the_birth_date_stands_after_it(tmp_path):

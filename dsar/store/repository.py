@@ -69,6 +69,8 @@ from dsar.store.models import (
 )
 from dsar.store.states import RequestStatus, SystemStatus, check_transition
 
+RECONSIDERED = "reconsidered"
+"""Marks the evidence of a review item that puts an excluded group to staff (``reconsider``)."""
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
 
@@ -600,6 +602,7 @@ class RequestStore:
             }
             if previous is not None and contents is not None:
                 known = self._renumber_changed(session, request_id, system_id, known, previous, contents)
+            self._void_acceptances_no_longer_held(session, request_id, system_id, known, {r for r, _, _ in review_refs})
             for ref, reason, evidence in review_refs:
                 item = known.get(ref)
                 if item is None:
@@ -631,6 +634,22 @@ class RequestStore:
                 status=run.status,
             )
             return _run_view(run)
+
+    def _void_acceptances_no_longer_held(
+        self, session: Session, request_id: str, system_id: str, known: dict[str, ReviewItem], held: set[str],
+    ) -> None:
+        """An acceptance is of a group held for doubt, on the evidence staff saw. Searched again
+        (a birth date added, a row corrected at the source), a group that is no longer held may
+        be excluded as clearly somebody else's (the son's row the father accepted when only the
+        name was known): the acceptance would release it. It is voided and audited; the group,
+        if excluded, can be put to staff again (``dsar review reconsider``), whose acceptance
+        then stands. (Released anyway, the acceptance changes nothing.)"""
+        for ref, item in known.items():
+            if item.decision != "accepted" or ref in held or (item.evidence or {}).get(RECONSIDERED):
+                continue
+            item.decision, item.decided_by, item.decided_at = None, None, None
+            self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
+                        reason="not_held")
 
     def _renumber_changed(
         self, session: Session, request_id: str, system_id: str, known: dict[str, ReviewItem],
@@ -842,12 +861,20 @@ class RequestStore:
                     ReviewItem.record_ref == ref,
                 )
             ).first()
+            marked = {**evidence, RECONSIDERED: True}
             if item is None:
                 item = ReviewItem(
-                    request_id=request_id, system_id=system_id, record_ref=ref, reason=reason, evidence=evidence
+                    request_id=request_id, system_id=system_id, record_ref=ref, reason=reason, evidence=marked
                 )
                 session.add(item)
                 session.flush()
+                self._audit(session, request_id, actor, "exclusion_reconsidered", item=item.id, system=system_id,
+                            reason=reason)
+            elif not (item.evidence or {}).get(RECONSIDERED):
+                # A held group's item, whose acceptance a later search voided when it excluded
+                # the group: put to staff again as an excluded group, with today's evidence.
+                item.reason, item.evidence = reason, marked
+                item.decision, item.decided_by, item.decided_at = None, None, None
                 self._audit(session, request_id, actor, "exclusion_reconsidered", item=item.id, system=system_id,
                             reason=reason)
             return item.id
