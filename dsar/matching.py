@@ -93,6 +93,7 @@ REASONS = {
     "owner_excluded": "hører til en post som tydelig er en annen persons (en konto under en annens kundepost)",
     "namesake_household": "samme navn som personens egen post i samme register, men funnet bare på navnet (to personer med samme navn?)",
     "namesake_birthdate": "samme navn, men en annen fødselsdato enn på personens egen post (to personer med samme navn?)",
+    "birthdate_in_doubt": "funnet på navn og fødselsdato, men personens egen post (funnet på e-post eller telefon, samme navn) har en annen fødselsdato: er fødselsdatoen i kravet riktig?",
 }
 """Why a group is held or excluded, in the words staff read."""
 
@@ -105,7 +106,7 @@ ANOTHER_PERSON = frozenset(
     {"first_name_close", "given_name_part", "surname_differs", "birthdate_differs_named", "birthdate_unreadable",
      "birthdate_swapped", "birthdate_of_another_named",
      "namesake_household",
-     "namesake_birthdate"}
+     "namesake_birthdate", "birthdate_in_doubt"}
 )
 """Held conflicts that say the record may be somebody else (a sister one letter off, a namesake),
 as against doubts about a household's record (``household_of_minor``)."""
@@ -881,6 +882,7 @@ class Resolver:
                 self._hold(node, "identifier_shared")
         self._namesakes(released)
         self._household_namesakes(released)
+        self._birthdate_in_doubt()
         self._recheck(promoted, cleared)
         self._owned_by_excluded()
         self._owned_by_confined()
@@ -1036,6 +1038,21 @@ class Resolver:
                 if "email" in node.matched_on and born in own and not node.conflicts:
                     group = self._nodes[self._find(gid)]
                     self._hold(group, "namesake_birthdate")
+
+    def _birthdate_in_doubt(self) -> None:
+        """The birth date asked is contradicted by a record the person's own e-mail or phone
+        finds, of their whole name (another family member's date typed into the request?):
+        a record found by name alone is then not theirs for agreeing with that date. Held."""
+        if self._subject.birthdate is None or not any(
+            "birthdate_differs_named" in node.conflicts for node in self._nodes.values()
+        ):
+            return
+        for gid, node in self._nodes.items():
+            if (
+                self._find(gid) == gid and node.state == "agree" and STRONG & node.agrees
+                and not {"email", "phone"} & node.matched_on
+            ):
+                self._hold(node, "birthdate_in_doubt")
 
     def _household_namesakes(self, released: set[str]) -> None:
         """Rows of the person's name in one register that nothing tells apart: a father and
