@@ -114,6 +114,7 @@ from typing import Any
 
 import pytest
 
+from dsar.errors import InputError
 from dsar.store import Person
 from dsar.workspace import Workspace
 from tests.test_connector_base import CRM, CRM_HOUSEHOLDS, PERSON_ROW, found_reason, system, verdicts
@@ -452,6 +453,12 @@ def test_an_acceptance_given_before_the_birth_date_never_releases_a_row_the_birt
     assert not world.released(rid) & SONS
     [voided] = [e for e in world.store.audit_log(rid) if e.action == "decision_voided"]
     assert voided.detail["reason"] == "not_held"
+    # No longer a question: out of the list, and a decision on its old number is refused.
+    assert world.store.review_items(rid) == []
+    with pytest.raises(InputError, match="venter ikke lenger"):
+        world.store.decide(rid, voided.detail["item"], "accepted", "tester")
+    assert not world.released(rid) & SONS
+    assert "person/2" in world.excluded(rid)  # and offered to staff as an excluded group
 
 
 def test_control_staff_may_still_release_the_excluded_row_by_reconsidering_it(tmp_path):
@@ -482,7 +489,6 @@ def test_control_a_rejection_given_before_the_birth_date_stands_after_it(tmp_pat
 
 
 def test_control_a_birth_date_once_added_is_never_changed(tmp_path):
-    from dsar.errors import InputError
 
     world, rid = _son_only_world(tmp_path)
     world.store.add_birthdate(rid, "05.05.1960", actor="tester")

@@ -71,6 +71,8 @@ from dsar.store.states import RequestStatus, SystemStatus, check_transition
 
 RECONSIDERED = "reconsidered"
 """Marks the evidence of a review item that puts an excluded group to staff (``reconsider``)."""
+NOT_HELD = "not_held"
+"""Marks the evidence of a review item whose group the latest search no longer holds."""
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
 
@@ -645,11 +647,16 @@ class RequestStore:
         if excluded, can be put to staff again (``dsar review reconsider``), whose acceptance
         then stands. (Released anyway, the acceptance changes nothing.)"""
         for ref, item in known.items():
-            if item.decision != "accepted" or ref in held or (item.evidence or {}).get(RECONSIDERED):
+            evidence = dict(item.evidence or {})
+            if ref in held or evidence.get(RECONSIDERED) or evidence.get(NOT_HELD):
                 continue
-            item.decision, item.decided_by, item.decided_at = None, None, None
-            self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
-                        reason="not_held")
+            # No longer a question: kept (its number is in the audit), out of every list, and no
+            # decision is taken on it. Held again, it is asked again (its evidence replaced).
+            item.evidence = {**evidence, NOT_HELD: True}
+            if item.decision == "accepted":
+                item.decision, item.decided_by, item.decided_at = None, None, None
+                self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
+                            reason="not_held")
 
     def _renumber_changed(
         self, session: Session, request_id: str, system_id: str, known: dict[str, ReviewItem],
@@ -835,6 +842,9 @@ class RequestStore:
     # -- review --------------------------------------------------------------------------
 
     def review_items(self, request_id: str) -> list[ReviewItemView]:
+        """The request's review items. One whose group the latest search no longer holds is no
+        question: listed only for a rejection it carries, which stands (an acceptance of it
+        was voided)."""
         with self._session() as session:
             self._row(session, request_id)
             return self._review_items(session, request_id)
@@ -845,7 +855,7 @@ class RequestStore:
         )
         return [
             ReviewItemView(i.id, i.system_id, i.record_ref, i.reason, i.decision, i.decided_by, dict(i.evidence or {}))
-            for i in items
+            for i in items if i.decision is not None or not (i.evidence or {}).get(NOT_HELD)
         ]
 
     def reconsider(
@@ -894,6 +904,11 @@ class RequestStore:
                         "postene i den er endret siden. Se på den igjen (dsar review show) før du avgjør"
                     )
                 raise InputError(no_review_item(request_id, item_id, self._review_items(session, request_id)))
+            if (item.evidence or {}).get(NOT_HELD):
+                raise InputError(
+                    f"vurderingspost {item_id} venter ikke lenger: systemet ble søkt på nytt, og postene holdes ikke "
+                    "tilbake nå (de er med i svaret, eller utelatt som andres: se dsar review excluded)"
+                )
             item.decision = decision
             item.decided_by = actor
             item.decided_at = datetime.now(UTC)
