@@ -92,6 +92,7 @@ ACTIONS = {
     "birthdate_added": "Fødselsdato lagt til (nytt søk)",
     "identifiers_asked": "Personen er spurt og har ikke flere",
     "review_decided": "Vurdering",
+    "decision_voided": "Godkjenning falt bort: nytt søk holder ikke lenger postene tilbake",
     "exclusion_reconsidered": "Utelatt post lagt fram til vurdering",
     "package_built": "Pakke laget",
     "paused": "Klokken stoppet",
