@@ -855,6 +855,8 @@ def test_a_childs_patient_row_with_the_parents_mobile_is_held_and_the_childs_vis
         ("Per Olav Hansen", "Per O. Hansen", NameMatch.AGREE),  # the middle name as its initial
         ("Per Olav Hansen", "Per Olav Kleivås Hansen", NameMatch.AGREE),  # one more kept
         ("Per Hansen", "Per Arne Hansen", NameMatch.AGREE),  # one left out
+        ("Ingrid Anne Holmland", "Ingrid Annne Holmland", NameMatch.AGREE),  # a typo in it
+        ("Fredrik Ståle Haugby", "Fredrik og Kjersti Haugby", NameMatch.AGREE),  # two people named
     ],
 )
 def test_a_first_name_that_is_only_part_of_the_held_given_name_is_not_agreement(asked, held, expected):
