@@ -263,16 +263,18 @@ def phone_variants(e164: str) -> list[str]:
 
 _DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_OFFSET = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+_INSTANT = re.compile(
+    r"[T ](\d{2}):\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)(?:\[[^\]]*\])?$"
+)
+"""The time and zone of an instant written after a date (``T23:00:00.000Z``, ``T00:00:00+02:00``,
+`` 23:00:00+00`` as PostgreSQL writes it, ``Z[UTC]`` as Java does)."""
 
 
-def _oslo_date(moment: datetime) -> date:
-    """The day in Oslo of a moment; a time without a zone is taken as Oslo's already."""
-    if moment.tzinfo is None:
-        return moment.date()
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Europe/Oslo")).date()
+def _instant_day(day: date, hour: int) -> date:
+    """The day a date kept as an instant means: some zone's midnight, written in another zone
+    (Oslo's midnight in UTC is 23:00 or 22:00 the day before; a writer may apply today's
+    summer time to 1975). The nearest midnight is the day: after noon, the next."""
+    return day + timedelta(days=1) if hour > 12 else day
 
 
 def parse_birthdate(value: str, today: date | None = None) -> date:
@@ -309,7 +311,7 @@ def as_date(value: object, today: date | None = None) -> date | None:
     ``040385`` (ddmmyy).
     """
     if isinstance(value, datetime):
-        return _oslo_date(value)
+        return _instant_day(value.date(), value.hour) if value.tzinfo is not None else value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -324,14 +326,10 @@ def as_date(value: object, today: date | None = None) -> date | None:
             month = _MONTHS.get(m[2])
             return date(int(m[3]), month, int(m[1])) if month else None
         if m := _ISO.match(text):
-            if _OFFSET.search(text[10:]):
-                # An instant (``1961-01-16T23:00:00.000Z``): Oslo's midnight written in UTC is
-                # the day before; the day is Oslo's.
-                try:
-                    return _oslo_date(datetime.fromisoformat(text))
-                except ValueError:
-                    pass
-            return date(int(m[1]), int(m[2]), int(m[3]))
+            day = date(int(m[1]), int(m[2]), int(m[3]))
+            if instant := _INSTANT.fullmatch(text[10:]):
+                return _instant_day(day, int(instant[1]))
+            return day  # a time without a zone is the day's own
         if m := _DMY.match(text):
             day, month, year = int(m[1]), int(m[2]), int(m[3])
             if len(m[3]) == 2:

@@ -273,6 +273,12 @@ def _is_minor(born: date | None) -> bool:
     return born is not None and age_on(born, date.today()) < MINOR_AGE
 
 
+def _named(assessment: Assessment) -> bool:
+    """The record's name is the person's, or a form of it that may be theirs or a sibling's
+    (``given_name_part``: ``Per Olav`` beside ``Per Arne``, ``Kristoffer`` beside ``Christoffer``)."""
+    return "name" in assessment.agrees or "given_name_part" in assessment.conflicts
+
+
 def _collection_of(gid: str) -> str:
     return gid.split(KEY_SEPARATOR, 1)[0]
 
@@ -560,15 +566,17 @@ class Resolver:
             self._parent_refs[ref.child_collection] = self._parent_refs.get(ref.child_collection, 0) + 1
         """How many references each collection points up by (an appointment's: the patient, the
         patient who booked it, the room), two into one table counted twice."""
-        self._unchecked_refs: dict[str, list[tuple[str, str]]] = {}
+        self._unchecked_refs: dict[str, list[tuple[str, str, str]]] = {}
         for ref in system.oriented_references():
             parent = system.collections[ref.parent_collection]
             if parent.assessable and parent.key != [ref.parent_field]:
-                self._unchecked_refs.setdefault(ref.child_collection, []).append((ref.label, ref.child_field))
-        """Per collection, the references (label, field) by which its records point to whose they
-        are by a field that is not the owner's key (an account's customer number where the
-        customer table is keyed by row): the search never goes up that way, so whose such a
-        record is stays unchecked."""
+                self._unchecked_refs.setdefault(ref.child_collection, []).append(
+                    (ref.label, ref.child_field, ref.parent_collection)
+                )
+        """Per collection, the references (label, field, parent collection) by which its records
+        point to whose they are by a field that is not the owner's key (an account's customer
+        number where the customer table is keyed by row): the search never goes up that way, so
+        whose such a record is stays unchecked."""
         self._nodes: dict[str, _Node] = {}
         self._parent: dict[str, str] = {}
         self._dependents: dict[str, set[str]] = {}
@@ -611,14 +619,17 @@ class Resolver:
             # The person's e-mail or phone only in a guardian's column: they are somebody's
             # guardian on this record, which says nothing of whether it is about them.
             assessment.conflicts.append("guardian_column_only")
+        differs = "birthdate_differs" if "birthdate_differs" in assessment.conflicts else None
         if (
-            "birthdate_differs" in assessment.conflicts and "name" in assessment.agrees
+            differs is not None and _named(assessment)
             and {"email", "phone"} & set(matched_on) and not self._subject.for_child
             and not (_is_minor(born) and self._adult_asking and self._subject.birthdate is not None)
         ):
-            # The person's own e-mail or phone and their whole name, but another birth date:
-            # a register's typing error as likely as a namesake on a shared address. Held.
-            assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
+            # The person's own e-mail or phone and their whole name (or a form of it: another
+            # spelling of a middle name), but another birth date: a register's typing error as
+            # likely as a namesake on a shared address. Held. (A valid national id that differs
+            # is no typing error: its check digits would fail. Excluded.)
+            assessment.conflicts[assessment.conflicts.index(differs)] = "birthdate_differs_named"
         if (
             {"email", "phone"} & set(matched_on) and not self._subject.for_child and assessment.conflicts
             and set(assessment.conflicts) <= CHILD_WITH_OWN_CONTACT
@@ -675,13 +686,15 @@ class Resolver:
         ambiguous = raw.via is not None and raw.via.ambiguous
         # Reached up from the person's record (the account an order was paid to), and its owner
         # can't be looked up: it may be anybody's. Held.
-        # Reached down from it, but pointing by such a field to another (a visit reached from
-        # the person who booked it, naming its patient by number): the same.
+        # Reached down from it, but pointing by such a field into the very table it was reached
+        # from (a visit reached from the patient who booked it, naming its patient by number):
+        # another row there may be whose it is. (A doctor or salesperson named by number is not
+        # whose it is.)
         unchecked = raw.via is not None and state == "neutral" and (
             (raw.via.direction == "up" and raw.collection in self._unchecked_refs)
             or (raw.via.direction == "down" and any(
-                label != raw.via.reference and not no_value(raw.fields.get(field))
-                for label, field in self._unchecked_refs.get(raw.collection, ())
+                label != raw.via.reference and parent == raw.via.collection and not no_value(raw.fields.get(field))
+                for label, field, parent in self._unchecked_refs.get(raw.collection, ())
             ))
         )
         if (
@@ -694,7 +707,8 @@ class Resolver:
                 node.state = "conflict"
             if _is_minor(born):
                 self._minors.add(own_id)
-            if "name" in assessment.agrees and (born is not None or "birthdate_unreadable" in assessment.conflicts):
+            if _named(assessment) and (born is not None or "birthdate_unreadable" in assessment.conflicts):
+                # (A twin's row, its middle name another: a row of the name for telling rows apart.)
                 self._dated_named[own_id] = (raw.collection, identifiers(collection, raw.fields, own=True), born)
             if raw.via is None and "name" in assessment.agrees and {"email", "phone"} & set(matched_on):
                 self._by_name[own_id] = (identifiers(collection, raw.fields, own=True), born)
@@ -1041,10 +1055,13 @@ class Resolver:
 
     def _birthdate_in_doubt(self) -> None:
         """The birth date asked is contradicted by a record the person's own e-mail or phone
-        finds, of their whole name (another family member's date typed into the request?):
-        a record found by name alone is then not theirs for agreeing with that date. Held."""
+        finds, of their whole name, by its birth date or national id (another family member's
+        date typed into the request?): a record found by name alone is then not theirs for
+        agreeing with that date. Held."""
         if self._subject.birthdate is None or not any(
-            "birthdate_differs_named" in node.conflicts for node in self._nodes.values()
+            "birthdate_differs_named" in node.conflicts
+            or ("national_id_differs" in node.conflicts and "name" in node.agrees and {"email", "phone"} & node.matched_on)
+            for node in self._nodes.values()
         ):
             return
         for gid, node in self._nodes.items():

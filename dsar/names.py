@@ -308,8 +308,8 @@ def _given_part_only(a: Name, h: Name) -> bool:
 def _middle_names_differ(a: Name, h: Name) -> bool:
     """Whether both names, written first name first, give middle names and none of them is
     the other's (``Per Olav Hansen`` and ``Per Arne Hansen``: twins share the rest, birth date
-    too). A middle name left out, one typo off (``Annne``), or written as its initial (``Per O.
-    Hansen``), is no difference."""
+    too; ``Anne Lise`` and ``Anne Line`` too, so a typo in one is a person's to judge). A middle
+    name left out, or written as its initial (``Per O. Hansen``), is no difference."""
     if len(a.words) < 3 or len(h.words) < 3 or any(word in _CONJUNCTIONS for word in h.words):
         return False  # (``Fredrik og Kjersti Haugby``: two people, each named in full)
     if not any(_same(a.first, t) for t in h.words[0]):
@@ -319,8 +319,8 @@ def _middle_names_differ(a: Name, h: Name) -> bool:
     asked = [t for word in a.words[1:-1] for t in word]
     held = [t for word in h.words[1:-1] for t in word]
 
-    def meets(x: str, y: str) -> bool:  # the same, one typo off (Annne), or its initial
-        return _same(x, y) or _one_off(x, y) or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
+    def meets(x: str, y: str) -> bool:  # the same, or its initial (one letter off: Lise and Line are twins)
+        return _same(x, y) or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
 
     return not any(meets(x, y) for x in asked for y in held)
 

@@ -614,6 +614,12 @@ class RequestStore:
                         )
                     )
                 else:  # searched again: the decision stands, the evidence is today's
+                    if item.decision == "accepted" and item.reason != reason:
+                        # Held now for another reason (found by name alone before, now by the
+                        # family address with another birth date): not what staff accepted.
+                        item.decision, item.decided_by, item.decided_at = None, None, None
+                        self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
+                                    reason="evidence_changed")
                     item.reason, item.evidence = reason, evidence
             if suggestions:
                 row = self._row(session, request_id)
