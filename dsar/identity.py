@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -264,17 +264,35 @@ def phone_variants(e164: str) -> list[str]:
 _DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _INSTANT = re.compile(
-    r"[T ](\d{2}):\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)(?:\[[^\]]*\])?$"
+    r"[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s?(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)(?:\[[^\]]*\])?$",
+    re.IGNORECASE,
 )
 """The time and zone of an instant written after a date (``T23:00:00.000Z``, ``T00:00:00+02:00``,
-`` 23:00:00+00`` as PostgreSQL writes it, ``Z[UTC]`` as Java does)."""
+`` 23:00:00+00`` as PostgreSQL writes it, ``Z[UTC]`` as Java does, ``t…z`` as RFC 3339 allows)."""
 
 
-def _instant_day(day: date, hour: int) -> date:
-    """The day a date kept as an instant means: some zone's midnight, written in another zone
-    (Oslo's midnight in UTC is 23:00 or 22:00 the day before; a writer may apply today's
-    summer time to 1975). The nearest midnight is the day: after noon, the next."""
-    return day + timedelta(days=1) if hour > 12 else day
+def _instant_day(moment: datetime) -> date:
+    """The day a date kept as an instant means. Mostly it is a European zone's midnight
+    written in another zone: midnight where it was written, or a whole hour from 20:00 to
+    00:00 in UTC (Oslo's midnight is 23:00 or 22:00 UTC the day before; a writer may apply
+    today's summer time to 1975): that day. Any other time is a time of day (a birth time
+    kept with its zone): the day in Oslo."""
+    from zoneinfo import ZoneInfo
+
+    if moment.time() == time(0):
+        return moment.date()
+    utc = moment.astimezone(UTC)
+    if (utc.minute, utc.second, utc.microsecond) == (0, 0, 0) and (utc.hour >= 20 or utc.hour == 0):
+        return utc.date() + timedelta(days=1) if utc.hour >= 20 else utc.date()
+    return moment.astimezone(ZoneInfo("Europe/Oslo")).date()
+
+
+def _offset(zone: str) -> str:
+    """An ISO offset (``+02:00``) for a zone as written (``Z``, ``UTC``, ``+00``, ``+0530``)."""
+    if zone.upper() in ("Z", "UTC", "GMT"):
+        return "+00:00"
+    digits = zone[1:].replace(":", "")
+    return f"{zone[0]}{digits[:2]}:{digits[2:4] or '00'}"
 
 
 def parse_birthdate(value: str, today: date | None = None) -> date:
@@ -311,7 +329,7 @@ def as_date(value: object, today: date | None = None) -> date | None:
     ``040385`` (ddmmyy).
     """
     if isinstance(value, datetime):
-        return _instant_day(value.date(), value.hour) if value.tzinfo is not None else value.date()
+        return _instant_day(value) if value.tzinfo is not None else value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -328,7 +346,13 @@ def as_date(value: object, today: date | None = None) -> date | None:
         if m := _ISO.match(text):
             day = date(int(m[1]), int(m[2]), int(m[3]))
             if instant := _INSTANT.fullmatch(text[10:]):
-                return _instant_day(day, int(instant[1]))
+                try:
+                    return _instant_day(datetime.fromisoformat(
+                        f"{day.isoformat()}T{instant[1]}:{instant[2]}:{instant[3] or '00'}"
+                        f"{'.' + instant[4][:6] if instant[4] else ''}{_offset(instant[5])}"
+                    ))
+                except ValueError:
+                    return day
             return day  # a time without a zone is the day's own
         if m := _DMY.match(text):
             day, month, year = int(m[1]), int(m[2]), int(m[3])

@@ -273,6 +273,12 @@ def _is_minor(born: date | None) -> bool:
     return born is not None and age_on(born, date.today()) < MINOR_AGE
 
 
+def _person_bearing(collection: Collection) -> bool:
+    """Whether a collection's rows say more of a person than a name (an e-mail, a phone, a
+    birth date, a national id): a customer or a next of kin, not a member of staff."""
+    return any(i.type != "name" for i in collection.identities)
+
+
 def _named(assessment: Assessment) -> bool:
     """The record's name is the person's, or a form of it that may be theirs or a sibling's
     (``given_name_part``: ``Per Olav`` beside ``Per Arne``, ``Kristoffer`` beside ``Christoffer``)."""
@@ -687,13 +693,15 @@ class Resolver:
         # Reached up from the person's record (the account an order was paid to), and its owner
         # can't be looked up: it may be anybody's. Held.
         # Reached down from it, but pointing by such a field into the very table it was reached
-        # from (a visit reached from the patient who booked it, naming its patient by number):
-        # another row there may be whose it is. (A doctor or salesperson named by number is not
-        # whose it is.)
+        # from (a visit reached from the patient who booked it, naming its patient by number),
+        # or into another table of people the search finds by their e-mail, phone or birth date
+        # (a next of kin, a second member register): another row there may be whose it is. (A
+        # doctor or salesperson named by number in a table of names is not whose it is.)
         unchecked = raw.via is not None and state == "neutral" and (
             (raw.via.direction == "up" and raw.collection in self._unchecked_refs)
             or (raw.via.direction == "down" and any(
-                label != raw.via.reference and parent == raw.via.collection and not no_value(raw.fields.get(field))
+                label != raw.via.reference and not no_value(raw.fields.get(field))
+                and (parent == raw.via.collection or _person_bearing(self._system.collections[parent]))
                 for label, field, parent in self._unchecked_refs.get(raw.collection, ())
             ))
         )
@@ -1058,12 +1066,18 @@ class Resolver:
         finds, of their whole name, by its birth date or national id (another family member's
         date typed into the request?): a record found by name alone is then not theirs for
         agreeing with that date. Held."""
-        if self._subject.birthdate is None or not any(
+        if self._subject.birthdate is None:
+            return
+        found = [node for node in self._nodes.values() if {"email", "phone"} & node.matched_on]
+        if not any(
             "birthdate_differs_named" in node.conflicts
-            or ("national_id_differs" in node.conflicts and "name" in node.agrees and {"email", "phone"} & node.matched_on)
-            for node in self._nodes.values()
+            or ("national_id_differs" in node.conflicts and node.id not in self._minors
+                and ("name" in node.agrees or "given_name_part" in node.conflicts))
+            for node in found
         ):
             return
+        if any("name" in node.agrees and STRONG & node.agrees for node in found):
+            return  # a record the person's own e-mail or phone finds bears the date out
         for gid, node in self._nodes.items():
             if (
                 self._find(gid) == gid and node.state == "agree" and STRONG & node.agrees

@@ -93,6 +93,7 @@ ACTIONS = {
     "identifiers_asked": "Personen er spurt og har ikke flere",
     "review_decided": "Vurdering",
     "decision_voided": "Godkjenning falt bort: nytt søk holder ikke lenger postene tilbake",
+    "rejection_withdrawn": "Avvisning trukket tilbake: postene følger søket",
     "exclusion_reconsidered": "Utelatt post lagt fram til vurdering",
     "package_built": "Pakke laget",
     "paused": "Klokken stoppet",

@@ -911,9 +911,18 @@ class RequestStore:
                     )
                 raise InputError(no_review_item(request_id, item_id, self._review_items(session, request_id)))
             if (item.evidence or {}).get(NOT_HELD):
+                if decision == "accepted" and item.decision == "rejected":
+                    # Staff take back a rejection of a group the search no longer holds: it
+                    # follows the search again (released if found as the person's; excluded
+                    # ones are put to staff with 'dsar review reconsider').
+                    item.decision, item.decided_by, item.decided_at = None, None, None
+                    self._audit(session, request_id, actor, "rejection_withdrawn", item=item_id,
+                                system=item.system_id)
+                    return
                 raise InputError(
                     f"vurderingspost {item_id} venter ikke lenger: systemet ble søkt på nytt, og postene holdes ikke "
-                    "tilbake nå (de er med i svaret, eller utelatt som andres: se dsar review excluded)"
+                    "tilbake nå; de følger søket (med i svaret om søket fant dem som personens, ellers utelatt som "
+                    "andres: se dsar review excluded)"
                 )
             item.decision = decision
             item.decided_by = actor
