@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -272,19 +272,22 @@ _INSTANT = re.compile(
 
 
 def _instant_day(moment: datetime) -> date:
-    """The day a date kept as an instant means. Mostly it is a European zone's midnight
-    written in another zone: midnight where it was written, or a whole hour from 20:00 to
-    00:00 in UTC (Oslo's midnight is 23:00 or 22:00 UTC the day before; a writer may apply
-    today's summer time to 1975): that day. Any other time is a time of day (a birth time
-    kept with its zone): the day in Oslo."""
+    """The day a date kept as an instant means: Oslo's midnight, written in any zone (a server
+    in New York writes it 18:00-05:00), is that day in Oslo. Otherwise, written with an offset
+    of its own, it is the day where it was written (midnight there, or a birth time: a birth
+    certificate gives the local day). Written in UTC, a whole hour at 22:00 or 23:00 is taken
+    as a European midnight (a writer may apply summer time to 1975): the next day; any other
+    time, the day in Oslo."""
     from zoneinfo import ZoneInfo
 
-    if moment.time() == time(0):
+    oslo = moment.astimezone(ZoneInfo("Europe/Oslo"))
+    if (oslo.hour, oslo.minute, oslo.second, oslo.microsecond) == (0, 0, 0, 0):
+        return oslo.date()
+    if moment.utcoffset():
         return moment.date()
-    utc = moment.astimezone(UTC)
-    if (utc.minute, utc.second, utc.microsecond) == (0, 0, 0) and (utc.hour >= 20 or utc.hour == 0):
-        return utc.date() + timedelta(days=1) if utc.hour >= 20 else utc.date()
-    return moment.astimezone(ZoneInfo("Europe/Oslo")).date()
+    if (moment.minute, moment.second, moment.microsecond) == (0, 0, 0) and moment.hour in (22, 23):
+        return moment.date() + timedelta(days=1)
+    return oslo.date()
 
 
 def _offset(zone: str) -> str:

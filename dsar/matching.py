@@ -273,6 +273,11 @@ def _is_minor(born: date | None) -> bool:
     return born is not None and age_on(born, date.today()) < MINOR_AGE
 
 
+def _landline(phone: str) -> bool:
+    """A Norwegian fixed-line number (not 4 or 9 after +47): a household's, not one person's."""
+    return phone.startswith("+47") and len(phone) == 11 and phone[3] not in "49"
+
+
 def _person_bearing(collection: Collection) -> bool:
     """Whether a collection's rows say more of a person than a name (an e-mail, a phone, a
     birth date, a national id): a customer or a next of kin, not a member of staff."""
@@ -1069,21 +1074,35 @@ class Resolver:
         if self._subject.birthdate is None:
             return
         found = [node for node in self._nodes.values() if {"email", "phone"} & node.matched_on]
-        if not any(
-            "birthdate_differs_named" in node.conflicts
+        against = [
+            node for node in found
+            if "birthdate_differs_named" in node.conflicts
             or ("national_id_differs" in node.conflicts and node.id not in self._minors
                 and ("name" in node.agrees or "given_name_part" in node.conflicts))
+        ]
+        if not against:
+            return
+        # A record the person's own e-mail or mobile finds bears the date out — unless every
+        # identifier it was found by finds the record with the other date too, or is a
+        # landline (a son's row on the family e-mail or the household's phone bears out the
+        # son's date typed into his father's request).
+        given = set(same_mailboxes(self._subject.emails)) | {p for p in self._subject.phones if not _landline(p)}
+        theirs = {value for node in against for value in self._held_by(node.id)}
+        if any(
+            "name" in node.agrees and STRONG & node.agrees and (self._held_by(node.id) & given) - theirs
             for node in found
         ):
             return
-        if any("name" in node.agrees and STRONG & node.agrees for node in found):
-            return  # a record the person's own e-mail or phone finds bears the date out
         for gid, node in self._nodes.items():
             if (
                 self._find(gid) == gid and node.state == "agree" and STRONG & node.agrees
                 and not {"email", "phone"} & node.matched_on
             ):
                 self._hold(node, "birthdate_in_doubt")
+
+    def _held_by(self, gid: str) -> set[str]:
+        """The e-mails and phones of a record of the person's name with a birth date."""
+        return self._dated_named[gid][1] if gid in self._dated_named else set()
 
     def _household_namesakes(self, released: set[str]) -> None:
         """Rows of the person's name in one register that nothing tells apart: a father and
