@@ -262,6 +262,9 @@ def search_system(
         files_missing=counts.files_missing,
         staged=counts.written,
         contents=contents.by_group(search.resolution),
+        excluded_conflicts={
+            gid: sorted(verdict.conflicts) for gid, verdict in search.resolution.verdicts.items() if verdict.excluded
+        },
     )
 
 

@@ -320,3 +320,16 @@ def test_identifiers_may_be_added_before_verification_and_not_while_a_search_run
             change()
     after = store.get(running.id).person
     assert (after.phones, after.name, after.birthdate) == (KARI.phones, KARI.name, KARI.birthdate)
+
+
+def test_a_request_searched_again_no_longer_offers_the_package_built_before(store, tmp_path):
+    # The answer built before may hold what the new search drops (an acceptance that falls
+    # away once a birth date is added): it is not offered until the next run builds one.
+    request = register(store)
+    path = store.reserve_package(request.id, tmp_path, complete=True)
+    store.record_package(request.id, path=path, sha256="0" * 64, size=1, records=1, complete=True)
+    assert store.latest_package(request.id) is not None
+    store.add_birthdate(request.id, "15.03.1985", actor="test")
+    assert store.latest_package(request.id) is None
+    [event] = [e for e in store.audit_log(request.id) if e.action == "package_superseded"]
+    assert event.detail == {"file": path.name, "reason": "searched_again"}

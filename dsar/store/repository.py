@@ -573,13 +573,16 @@ class RequestStore:
         staged: dict[str, dict[str, object]] | None = None,
         contents: dict[str, str] | None = None,
         unattributed: int = 0,
+        excluded_conflicts: dict[str, Sequence[str]] | None = None,
     ) -> SystemRunView:
         """Record a finished search; held groups become review items (ref, reason, evidence);
         identifiers found in released records join the request's suggestions (sealed).
         ``contents``: per group, a digest of its records; a decision on a group whose records
         changed since the last run is voided, and waits for staff again. ``unattributed``: how
         many e-mails and phones the request didn't give were seen beside the person's records
-        (``Search.unattributed``)."""
+        (``Search.unattributed``). ``excluded_conflicts``: per excluded group, what says it is
+        somebody else's (an acceptance staff gave it through ``reconsider`` falls away when that
+        grows: a birth date added shows what staff never saw)."""
         records, held_count = sum(confirmed.values()), sum(held.values())
         with self._session() as session:
             run = self._run(session, request_id, system_id)
@@ -604,7 +607,9 @@ class RequestStore:
             }
             if previous is not None and contents is not None:
                 known = self._renumber_changed(session, request_id, system_id, known, previous, contents)
-            self._void_acceptances_no_longer_held(session, request_id, system_id, known, {r for r, _, _ in review_refs})
+            self._void_acceptances_no_longer_held(
+                session, request_id, system_id, known, {r for r, _, _ in review_refs}, excluded_conflicts or {}
+            )
             for ref, reason, evidence in review_refs:
                 item = known.get(ref)
                 if item is None:
@@ -645,6 +650,7 @@ class RequestStore:
 
     def _void_acceptances_no_longer_held(
         self, session: Session, request_id: str, system_id: str, known: dict[str, ReviewItem], held: set[str],
+        excluded_conflicts: dict[str, Sequence[str]],
     ) -> None:
         """An acceptance is of a group held for doubt, on the evidence staff saw. Searched again
         (a birth date added, a row corrected at the source), a group that is no longer held may
@@ -654,6 +660,16 @@ class RequestStore:
         then stands. (Released anyway, the acceptance changes nothing.)"""
         for ref, item in known.items():
             evidence = dict(item.evidence or {})
+            if evidence.get(RECONSIDERED) and ref in excluded_conflicts:
+                grown = set(excluded_conflicts[ref]) - set(evidence.get("conflicts") or [])
+                if item.decision == "accepted" and grown:
+                    # Put to staff as somebody else's for one reason, now excluded for more
+                    # (the birth date added): not what staff accepted. Asked again.
+                    item.evidence = {**evidence, "conflicts": sorted(excluded_conflicts[ref])}
+                    item.decision, item.decided_by, item.decided_at = None, None, None
+                    self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
+                                reason="evidence_changed")
+                continue
             if ref in held or evidence.get(RECONSIDERED) or evidence.get(NOT_HELD):
                 continue
             # No longer a question: kept (its number is in the audit), out of every list, and no
@@ -791,6 +807,14 @@ class RequestStore:
             self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
         for run in row.system_runs:
             run.status = SystemStatus.PENDING.value
+        # The answer built before is not the answer any more (an acceptance the new search
+        # drops may be in it): not offered for delivery until the next run builds one.
+        for package in session.scalars(
+            select(PackageRecord).where(PackageRecord.request_id == row.id, PackageRecord.state == "built")
+        ):
+            package.state = "superseded"
+            self._audit(session, row.id, actor, "package_superseded", file=Path(package.path).name,
+                        reason="searched_again")
 
     def manual_finished(
         self,
