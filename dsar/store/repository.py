@@ -147,7 +147,7 @@ class RequestStore:
         expires = now + timedelta(seconds=ttl_seconds)
         for _ in range(3):
             with self._session() as session:
-                self._row(session, request_id)
+                self._row(session, request_id, for_update=True)  # serialised with what changes the request
                 lease = session.get(RunLease, request_id, with_for_update=True)
                 if lease is None:
                     session.add(RunLease(request_id=request_id, holder=holder, acquired_at=now, expires_at=expires))
@@ -448,6 +448,17 @@ class RequestStore:
                 )
             if delivered_on > today:
                 raise InputError(f"leveringsdatoen {delivered_on.isoformat()} er fram i tid")
+            pending = sorted(
+                run.system_id for run in row.system_runs
+                if run.status == SystemStatus.PENDING.value and run.finished_at is not None
+            )
+            if pending:
+                # Searched before and to be searched again (identifiers added since): the answer
+                # built before is not the answer.
+                raise InputError(
+                    f"kravet {request_id} skal søkes på nytt i {', '.join(pending)} (nye opplysninger er lagt til): "
+                    f"kjør det (dsar run {request_id}) før det leveres"
+                )
             self._transition(session, row, RequestStatus.DELIVERED, actor, channel=channel)
             row.delivered_on = delivered_on
             row.delivery_channel = channel
@@ -746,7 +757,6 @@ class RequestStore:
                 raise InputError("kravet har allerede disse identifikatorene; ingenting ble endret")
             if RequestStatus(row.status).answered:
                 raise InputError(f"kravet {request_id} er {row.status}: et nytt søk er ikke lenger mulig")
-            self._not_while_running(request_id)
             row.subject_emails_sealed = self._seal(old_emails + new_emails, "subject_emails")
             row.subject_phones_sealed = self._seal(old_phones + new_phones, "subject_phones")
             self._search_again(session, row, actor)
@@ -767,8 +777,7 @@ class RequestStore:
             if RequestStatus(row.status).answered:
                 raise InputError(f"kravet {request_id} er {row.status}: navnet kan ikke rettes nå")
             # Before verification is when it is usually done (the identity check shows the whole
-            # name); during a run the search would use either name.
-            self._not_while_running(request_id)
+            # name); during a run the search would use either name (``_search_again`` refuses).
             row.subject_name_sealed = self._seal(given.name, "subject_name")
             self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "name_corrected")
@@ -788,21 +797,25 @@ class RequestStore:
                 raise InputError(f"kravet {request_id} har allerede en fødselsdato; ingenting ble endret")
             if RequestStatus(row.status).answered:
                 raise InputError(f"kravet {request_id} er {row.status}: fødselsdatoen kan ikke legges til nå")
-            self._not_while_running(request_id)
             row.subject_birthdate_sealed = self._seal(born.isoformat(), "subject_birthdate")
             self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "birthdate_added")
         return self.get(request_id)
 
-    def _not_while_running(self, request_id: str) -> None:
+    @staticmethod
+    def _not_while_running(session: Session, request_id: str) -> None:
         """What a request is searched with never changes under a live run: the run would mark
-        every system searched with the old identifiers, and the new ones would be lost."""
-        if self.run_holder(request_id) is not None:
+        every system searched with the old identifiers, and the new ones would be lost. Asked
+        in the changing transaction, after its writes and with the request's row locked
+        (``acquire_run`` locks it too), so a run can't take the lease in between."""
+        session.flush()
+        lease = session.get(RunLease, request_id)
+        if lease is not None and lease.expires_at > datetime.now(UTC) and _alive(lease.holder):
             raise InputError(f"kravet {request_id} kjøres nå: vent til kjøringen er ferdig, og prøv igjen")
 
     def _search_again(self, session: Session, row: Request, actor: str) -> None:
         """What the request is searched with changed: every system searched again on the next
-        run, and a complete answer no longer is."""
+        run, and a complete answer no longer is. Refused (nothing changes) under a live run."""
         if RequestStatus(row.status) == RequestStatus.COMPLETE:
             self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
         for run in row.system_runs:
@@ -815,6 +828,7 @@ class RequestStore:
             package.state = "superseded"
             self._audit(session, row.id, actor, "package_superseded", file=Path(package.path).name,
                         reason="searched_again")
+        self._not_while_running(session, row.id)
 
     def manual_finished(
         self,
