@@ -577,17 +577,19 @@ class Resolver:
             self._parent_refs[ref.child_collection] = self._parent_refs.get(ref.child_collection, 0) + 1
         """How many references each collection points up by (an appointment's: the patient, the
         patient who booked it, the room), two into one table counted twice."""
-        self._unchecked_refs: dict[str, list[tuple[str, str, str]]] = {}
+        self._unchecked_refs: dict[str, list[tuple[str, str, str, bool]]] = {}
         for ref in system.oriented_references():
             parent = system.collections[ref.parent_collection]
-            if parent.assessable and parent.key != [ref.parent_field]:
+            if ref.owner is False or parent.key == [ref.parent_field]:
+                continue  # declared to name somebody, not whose it is; or followed up
+            if parent.assessable or ref.owner:
                 self._unchecked_refs.setdefault(ref.child_collection, []).append(
-                    (ref.label, ref.child_field, ref.parent_collection)
+                    (ref.label, ref.child_field, ref.parent_collection, bool(ref.owner))
                 )
-        """Per collection, the references (label, field, parent collection) by which its records
-        point to whose they are by a field that is not the owner's key (an account's customer
-        number where the customer table is keyed by row): the search never goes up that way, so
-        whose such a record is stays unchecked."""
+        """Per collection, the references (label, field, parent collection, declared ``owner``)
+        by which its records point to whose they are by a field that is not the owner's key (an
+        account's customer number where the customer table is keyed by row): the search never
+        goes up that way, so whose such a record is stays unchecked."""
         self._nodes: dict[str, _Node] = {}
         self._parent: dict[str, str] = {}
         self._dependents: dict[str, set[str]] = {}
@@ -700,14 +702,15 @@ class Resolver:
         # Reached down from it, but pointing by such a field into the very table it was reached
         # from (a visit reached from the patient who booked it, naming its patient by number),
         # or into another table of people the search finds by their e-mail, phone or birth date
-        # (a next of kin, a second member register): another row there may be whose it is. (A
-        # doctor or salesperson named by number in a table of names is not whose it is.)
+        # (a next of kin, a second member register), or declared ``owner = true``: another row
+        # there may be whose it is. (A doctor or salesperson named by number in a table of
+        # names is not whose it is; ``owner = false`` says so of a table of people.)
         unchecked = raw.via is not None and state == "neutral" and (
             (raw.via.direction == "up" and raw.collection in self._unchecked_refs)
             or (raw.via.direction == "down" and any(
                 label != raw.via.reference and not no_value(raw.fields.get(field))
-                and (parent == raw.via.collection or _person_bearing(self._system.collections[parent]))
-                for label, field, parent in self._unchecked_refs.get(raw.collection, ())
+                and (owner or parent == raw.via.collection or _person_bearing(self._system.collections[parent]))
+                for label, field, parent, owner in self._unchecked_refs.get(raw.collection, ())
             ))
         )
         if (

@@ -940,3 +940,48 @@ def test_a_fathers_row_of_the_sons_name_reached_up_from_the_sons_is_held_with_hi
     assert status[("person", "68")] == status[("gift", "49")] == "confirmed"
     assert (status[("person", "65")], found_reason(found, "person", "65")) == ("held", "namesake_household")
     assert status[("gift", "48")] != "confirmed"
+
+
+def _owned_system(collections: dict[str, dict[str, Any]], references: list[dict[str, Any]]) -> System:
+    return System.model_validate({
+        "id": "testsystem", "title": "Testsystem", "connector": "sql", "connection": {"url": "sqlite:///unused.db"},
+        "register": REGISTER,
+        "collections": {cid: {"title": cid, "table": cid, **c} for cid, c in collections.items()},
+        "references": references,
+    })
+
+
+KRISTIN = Person("Kristin Mævik", phones=("+4798794491",))
+KRISTINS_ROW = {"id": 5, "name": "Kristin Mævik", "mobile": "98794491"}
+WITH_MOBILE = {"key": "id", "identities": [{"type": "name", "column": "name"}, {"type": "phone", "column": "mobile"}]}
+
+
+@pytest.mark.parametrize("owner, expected", [(None, "held"), (False, "confirmed")])
+def test_a_reference_declared_owner_false_names_somebody_not_whose_the_record_is(owner, expected):
+    # Her order names its salesperson by employee number; the staff table keeps a work e-mail,
+    # so by default the search can't tell the number from a customer's: the order waits. The
+    # config says the salesperson is not whose the order is: hers.
+    staff = {"key": "id", "identities": [{"type": "name", "column": "name"}, {"type": "email", "column": "epost"}]}
+    sysm = _owned_system({"kunde": WITH_MOBILE, "selger": staff, "ordre": {"key": "id"}},
+                         [{"from": "ordre.kunde_id", "to": "kunde.id"},
+                          {"from": "ordre.selger_nr", "to": "selger.ansattnr", "owner": owner}])
+    tables = {"kunde": [KRISTINS_ROW], "selger": [{"id": 1, "ansattnr": "S-1", "name": "Per Selger", "epost": "per@firma.no"}],
+              "ordre": [{"id": 20, "kunde_id": 5, "selger_nr": "S-1"}]}
+    status, _, _ = verdicts(sysm, tables, KRISTIN)
+    assert status[("ordre", "20")] == expected
+
+
+@pytest.mark.parametrize("owner, expected", [(None, "confirmed"), (True, "held")])
+def test_a_reference_declared_owner_true_is_checked_in_a_register_of_names_only(owner, expected):
+    # The husband's visit, booked by her, names its patient by number in a register that
+    # declares only a name: nothing says it is a table of people, unless the config does.
+    sysm = _owned_system({"kontakt": WITH_MOBILE, "pasient": {"key": "id", "identities": [{"type": "name", "column": "name"}]},
+                          "visit": {"key": "id"}},
+                         [{"from": "visit.booked_by", "to": "kontakt.id"},
+                          {"from": "visit.pasient_nr", "to": "pasient.nr", "owner": owner}])
+    tables = {"kontakt": [KRISTINS_ROW], "pasient": [{"id": 1, "nr": "P1", "name": "Ola Mævik"}],
+              "visit": [{"id": 10, "booked_by": 5, "pasient_nr": "P1"}]}
+    status, found, _ = verdicts(sysm, tables, KRISTIN)
+    assert status[("visit", "10")] == expected
+    if expected == "held":
+        assert found_reason(found, "visit", "10") == "owner_unchecked"

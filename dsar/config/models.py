@@ -329,6 +329,12 @@ class Reference(_Model):
 
     from_: str = Field(alias="from")
     to: str
+    owner: bool | None = None
+    """Whether the parent row is whose the child record is (a visit's patient: ``true``) or
+    only somebody it names (an order's salesperson, a visit's doctor: ``false``). Unset, the
+    search infers it: a reference it can't follow up (the parent field is not the parent's
+    key) into a table of people it finds by e-mail, phone or birth date, or into the table the
+    record was reached from, leaves whose the record is unchecked, and the record is held."""
 
     @field_validator("from_", "to")
     @classmethod
@@ -456,7 +462,7 @@ class System(_Model):
             parent = self.collections[ref.parent_collection]
             child = self.collections[ref.child_collection]
             if parent.key != [ref.parent_field] and child.key == [ref.child_field]:
-                ref = Reference.model_validate({"from": ref.to, "to": ref.from_})
+                ref = Reference.model_validate({"from": ref.to, "to": ref.from_, "owner": ref.owner})
             turned.append(ref)
         return turned
 
