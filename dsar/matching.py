@@ -632,9 +632,8 @@ class Resolver:
             # The person's e-mail or phone only in a guardian's column: they are somebody's
             # guardian on this record, which says nothing of whether it is about them.
             assessment.conflicts.append("guardian_column_only")
-        differs = "birthdate_differs" if "birthdate_differs" in assessment.conflicts else None
         if (
-            differs is not None and _named(assessment)
+            "birthdate_differs" in assessment.conflicts and _named(assessment)
             and {"email", "phone"} & set(matched_on) and not self._subject.for_child
             and not (_is_minor(born) and self._adult_asking and self._subject.birthdate is not None)
         ):
@@ -642,7 +641,7 @@ class Resolver:
             # spelling of a middle name), but another birth date: a register's typing error as
             # likely as a namesake on a shared address. Held. (A valid national id that differs
             # is no typing error: its check digits would fail. Excluded.)
-            assessment.conflicts[assessment.conflicts.index(differs)] = "birthdate_differs_named"
+            assessment.conflicts[assessment.conflicts.index("birthdate_differs")] = "birthdate_differs_named"
         if (
             {"email", "phone"} & set(matched_on) and not self._subject.for_child and assessment.conflicts
             and set(assessment.conflicts) <= CHILD_WITH_OWN_CONTACT

@@ -333,3 +333,15 @@ def test_a_request_searched_again_no_longer_offers_the_package_built_before(stor
     assert store.latest_package(request.id) is None
     [event] = [e for e in store.audit_log(request.id) if e.action == "package_superseded"]
     assert event.detail == {"file": path.name, "reason": "searched_again"}
+
+
+def test_marking_a_delivered_request_asked_is_refused(store):
+    from dsar.store.states import RequestStatus
+
+    request = register(store)
+    store.set_status(request.id, RequestStatus.RUNNING, "flow")
+    store.set_status(request.id, RequestStatus.COMPLETE, "flow")
+    store.deliver(request.id, "email", date(2026, 11, 20), "test", today=date(2026, 11, 22))
+    with pytest.raises(InputError, match="ingenting å spørre om"):
+        store.mark_asked(request.id, actor="test")
+    assert not store.identifiers_asked(request.id)

@@ -490,8 +490,6 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         req = visible(me, request_id)
 
         def do() -> str:
-            if req.state.answered:
-                raise InputError(f"kravet {request_id} er {req.status}: ingenting å spørre om lenger")
             if not asking.for_request(store, req, workspace.config.controller(req.controller_id)):
                 raise InputError("kravet har ingen åpne spørsmål; ingenting ble endret")
             store.mark_asked(request_id, actor=me.staff.name)

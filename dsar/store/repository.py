@@ -633,9 +633,7 @@ class RequestStore:
                     if item.decision == "accepted" and item.reason != reason:
                         # Held now for another reason (found by name alone before, now by the
                         # family address with another birth date): not what staff accepted.
-                        item.decision, item.decided_by, item.decided_at = None, None, None
-                        self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
-                                    reason="evidence_changed")
+                        self._void(session, item, system_id, "evidence_changed")
                     item.reason, item.evidence = reason, evidence
             if suggestions:
                 row = self._row(session, request_id)
@@ -659,6 +657,11 @@ class RequestStore:
             )
             return _run_view(run)
 
+    def _void(self, session: Session, item: ReviewItem, system_id: str, reason: str) -> None:
+        """An acceptance that no longer stands: the item waits for staff again (audited)."""
+        _undecided(item)
+        self._audit(session, item.request_id, "flow", "decision_voided", item=item.id, system=system_id, reason=reason)
+
     def _void_acceptances_no_longer_held(
         self, session: Session, request_id: str, system_id: str, known: dict[str, ReviewItem], held: set[str],
         excluded_conflicts: dict[str, Sequence[str]],
@@ -677,9 +680,7 @@ class RequestStore:
                     # Put to staff as somebody else's for one reason, now excluded for more
                     # (the birth date added): not what staff accepted. Asked again.
                     item.evidence = {**evidence, "conflicts": sorted(excluded_conflicts[ref])}
-                    item.decision, item.decided_by, item.decided_at = None, None, None
-                    self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
-                                reason="evidence_changed")
+                    self._void(session, item, system_id, "evidence_changed")
                 continue
             if ref in held or evidence.get(RECONSIDERED) or evidence.get(NOT_HELD):
                 continue
@@ -687,9 +688,7 @@ class RequestStore:
             # decision is taken on it. Held again, it is asked again (its evidence replaced).
             item.evidence = {**evidence, NOT_HELD: True}
             if item.decision == "accepted":
-                item.decision, item.decided_by, item.decided_at = None, None, None
-                self._audit(session, request_id, "flow", "decision_voided", item=item.id, system=system_id,
-                            reason="not_held")
+                self._void(session, item, system_id, "not_held")
 
     def _renumber_changed(
         self, session: Session, request_id: str, system_id: str, known: dict[str, ReviewItem],
@@ -709,7 +708,7 @@ class RequestStore:
                             system=system_id, decision=item.decision)
             if contents.get(ref) is None:
                 # The group is gone (its record now follows another): nothing to renumber.
-                item.decision, item.decided_by, item.decided_at = None, None, None
+                _undecided(item)
                 continue
             fresh = ReviewItem(request_id=request_id, system_id=system_id, record_ref=ref,
                                reason=item.reason, evidence=item.evidence)
@@ -928,7 +927,7 @@ class RequestStore:
                 # A held group's item, whose acceptance a later search voided when it excluded
                 # the group: put to staff again as an excluded group, with today's evidence.
                 item.reason, item.evidence = reason, marked
-                item.decision, item.decided_by, item.decided_at = None, None, None
+                _undecided(item)
                 self._audit(session, request_id, actor, "exclusion_reconsidered", item=item.id, system=system_id,
                             reason=reason)
             return item.id
@@ -953,7 +952,7 @@ class RequestStore:
                     # Staff take back a rejection of a group the search no longer holds: it
                     # follows the search again (released if found as the person's; excluded
                     # ones are put to staff with 'dsar review reconsider').
-                    item.decision, item.decided_by, item.decided_at = None, None, None
+                    _undecided(item)
                     self._audit(session, request_id, actor, "rejection_withdrawn", item=item_id,
                                 system=item.system_id)
                     return
@@ -1130,7 +1129,9 @@ class RequestStore:
         """Staff asked the person for every e-mail and phone they use, and there was nothing
         to add: the request's questions (``dsar.asking``) are closed. Changes nothing else."""
         with self._session() as session:
-            self._row(session, request_id)
+            row = self._row(session, request_id)
+            if RequestStatus(row.status).answered:
+                raise InputError(f"kravet {request_id} er {row.status}: ingenting å spørre om lenger")
             self._audit(session, request_id, actor, "identifiers_asked")
 
     def verify_audit(self) -> audit_chain.Verification:
@@ -1384,3 +1385,8 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _undecided(item: ReviewItem) -> None:
+    """The item's decision taken away: it waits for staff."""
+    item.decision, item.decided_by, item.decided_at = None, None, None
