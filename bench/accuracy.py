@@ -88,6 +88,9 @@ from pathlib import Path
 from typing import Any
 
 EXAMPLES = 20
+Observer = Callable[[dict[str, str], str, Any, list[Any], set[tuple[str, str]]], None]
+"""Sees one person's answer from one system: the person's people.csv row, ``controller/system``,
+the system's configuration, the findings and the person's records there by the ground truth."""
 MAX_SEARCHES = 3
 """A request searched at most this many times: the first, and two second searches."""
 
@@ -292,15 +295,18 @@ def evaluate(
     person_ids: Iterable[str] | None = None,
     progress: Callable[[str], None] | None = None,
     second_search: bool = True,
+    observe: Observer | None = None,
 ) -> Evaluation:
     """Search the world in ``root`` for every person (or ``person_ids``) and score it; the
     vendor APIs (``sample_data.vendor_api``) answer locally meanwhile. ``second_search``:
     staff ask the person about the e-mails and phones the answer's released records hold
-    (where the world says which the person holds), and search again with those confirmed."""
+    (where the world says which the person holds), and search again with those confirmed.
+    ``observe`` sees each person's answer from each system as it is scored (``bench.review_floor``)."""
     from sample_data.vendor_api import serving
 
     with serving(root):
-        return _evaluate(root, person_ids=person_ids, progress=progress, second_search=second_search)
+        return _evaluate(root, person_ids=person_ids, progress=progress, second_search=second_search,
+                         observe=observe)
 
 
 def _answer(
@@ -411,6 +417,7 @@ def _evaluate(
     person_ids: Iterable[str] | None,
     progress: Callable[[str], None] | None,
     second_search: bool,
+    observe: Observer | None = None,
 ) -> Evaluation:
     from connectors import connector_for
     from dsar.workspace import Workspace
@@ -486,6 +493,8 @@ def _evaluate(
                                 result.foreign_examples.append(
                                     (pid, where, *record, " ".join(owners.get((where, *record), [])) or "-")
                                 )
+                    if observe is not None:
+                        observe(person, where, connectors[system_id][0], findings, mine)
                     tally.review_items += len(review)
                     tally.review_reasons.update(item.reason for item in review)
                     missed = mine - found
