@@ -257,6 +257,15 @@ def check(
                             "ingen identities for e-post, telefon eller navn, og ingen referanse til en samling "
                             "som har det); postene i den blir aldri funnet"
                         )
+                for ref in system.unsettled_owners():
+                    parent = ref.parent_collection
+                    warnings.append(
+                        f"{ref.label}: {ref.child_collection} peker til {parent} med et felt som ikke er nøkkelen "
+                        f"der, så søket kan ikke slå opp hvem posten tilhører; poster i {ref.child_collection} som "
+                        "har feltet utfylt, kan bli holdt til vurdering (owner_unchecked). Nevner posten bare en person "
+                        f"i {parent} (en selger, en lege), skriv owner = false på referansen; er det den posten "
+                        "gjelder, owner = true"
+                    )
                 rows.append(
                     {
                         "controller": controller.id,

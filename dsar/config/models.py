@@ -466,6 +466,17 @@ class System(_Model):
             turned.append(ref)
         return turned
 
+    def unsettled_owners(self) -> list[Reference]:
+        """References whose ``owner`` the search has to guess: unset, followed down only (the
+        parent field is not the parent's key) and into a table that says who people are. A
+        record pointing up by one never has its owner checked and is held (``owner_unchecked``)
+        wherever it is reached from; ``dsar check`` asks staff to settle it."""
+        return [
+            ref for ref in self.oriented_references()
+            if ref.owner is None and self.collections[ref.parent_collection].key != [ref.parent_field]
+            and self.collections[ref.parent_collection].assessable
+        ]
+
     def children_of(self, collection: str) -> list[Reference]:
         """References whose parent is ``collection`` (followed down, to its children)."""
         return [r for r in self.references if r.parent_collection == collection]
