@@ -32,13 +32,34 @@ def discard_password(package: Path) -> None:
     _sealed_path(package).unlink(missing_ok=True)
 
 
+def password_waits(package: Path) -> bool:
+    """The package's password is still sealed beside it: it was never shown to anyone."""
+    return _sealed_path(package).exists()
+
+
+def remove_unshown(package: Path) -> bool:
+    """Remove a package whose password was never shown, with its sealed password; False (and
+    the package kept) when the sealed password is already gone. Removing the sealed file is
+    the claim: ``take_password`` shows nothing once it is gone, so a password taken meanwhile
+    keeps its package, and one removed meanwhile can't be shown."""
+    try:
+        _sealed_path(package).unlink()
+    except FileNotFoundError:
+        return False
+    package.unlink(missing_ok=True)
+    return True
+
+
 def take_password(key: DataKey, package: Path) -> str | None:
-    """The package's password, or None when it was already taken."""
+    """The package's password, or None when it was already taken (or its package removed)."""
     path = _sealed_path(package)
     try:
         token = path.read_text(encoding="ascii")
     except FileNotFoundError:
         return None
     password = key.open_sealed(token, package.name.encode()).decode()
-    path.unlink()
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return None  # another took it, or the package was removed meanwhile: shown once at most
     return password

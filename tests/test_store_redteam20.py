@@ -46,7 +46,8 @@ Held safe (controls):
 Not asserted, for the record: a package whose password was shown (staff may already have
 sent it, the request not yet marked delivered) is superseded with the same audit line as one
 nobody could open; nothing tells staff that the person may hold an answer now known to be
-incomplete.
+incomplete. (Addressed since: ``package_shown_superseded`` and the request page's warning,
+``tests/test_store_search_again_packages.py``; an unshown package is now removed at once.)
 """
 
 from __future__ import annotations
@@ -320,4 +321,4 @@ def test_control_dsar_password_gives_nothing_for_a_superseded_package(tmp_path, 
     store.add_identifiers(request_id, emails=[NEW_EMAIL], actor="staff")
     result = CliRunner().invoke(cli, ["password", request_id, "--workspace", str(tmp_path)])
     assert "hemmelig-passord" not in result.output
-    assert Path(str(path) + SUFFIX).exists()  # not taken: still sealed, for nobody
+    assert not Path(str(path) + SUFFIX).exists() and not path.exists()  # never shown: removed at once

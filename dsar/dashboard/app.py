@@ -107,6 +107,7 @@ ACTIONS = {
     "letter_downloaded": "Svarbrev lastet ned",
     "run_lease_taken": "Kjøring tok over kravet",
     "package_superseded": "Eldre pakke erstattet",
+    "package_shown_superseded": "Utlevert/vist pakke er ikke lenger hele svaret – personen må få den nye",
     "package_failed": "Pakke feilet",
     "redaction_added": "Sladding lagt til",
     "redaction_lifted": "Sladding opphevet",
@@ -377,11 +378,18 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
             )
         }
         excluded = [g for g in excluded_groups(workspace, store, request_id) if not g.reconsidered]
+        audit = store.audit_log(request_id)
+        # Packages the person may hold that a second search made stale: staff's to act on until
+        # the request is delivered (with the new answer).
+        shown_superseded = [] if req.state.answered else list(dict.fromkeys(
+            e.detail.get("file") for e in audit if e.action == "package_shown_superseded"
+        ))
         return render(
             request, me, "request.html", r=req, controller=controller,
             systems=_systems(store, request_id, controller), items=items, evidence=evidence,
             fetches_more=fetches_more, ACCEPTING_FETCHES_MORE=ACCEPTING_FETCHES_MORE,
-            audit=list(reversed(store.audit_log(request_id))), package=store.latest_package(request_id),
+            audit=list(reversed(audit)), package=store.latest_package(request_id),
+            shown_superseded=shown_superseded,
             sealed_password=_has_sealed_password(store, request_id), running=running, run_error=run_error,
             pauses=_pauses(store, request_id), excluded=excluded,
             questions=asking.for_request(store, req, controller),

@@ -36,6 +36,7 @@ from dsar.deadlines import (
     today_oslo,
 )
 from dsar.deadlines import Pause as DeadlinePause
+from dsar.delivery import password_waits, remove_unshown
 from dsar.errors import DecryptionError, InputError, RequestNotFound
 from dsar.paths import MIGRATIONS
 from dsar.safetext import MAX_REFERENCE, check_identifier
@@ -758,10 +759,11 @@ class RequestStore:
                 raise InputError(f"kravet {request_id} er {row.status}: et nytt søk er ikke lenger mulig")
             row.subject_emails_sealed = self._seal(old_emails + new_emails, "subject_emails")
             row.subject_phones_sealed = self._seal(old_phones + new_phones, "subject_phones")
-            self._search_again(session, row, actor)
+            unshown = self._search_again(session, row, actor)
             self._audit(
                 session, request_id, actor, "identifiers_added", emails=len(new_emails), phones=len(new_phones)
             )
+        self._remove_unshown(request_id, unshown, actor)
         return self.get(request_id)
 
     def correct_name(self, request_id: str, name: str, *, actor: str) -> AccessRequest:
@@ -778,8 +780,9 @@ class RequestStore:
             # Before verification is when it is usually done (the identity check shows the whole
             # name); during a run the search would use either name (``_search_again`` refuses).
             row.subject_name_sealed = self._seal(given.name, "subject_name")
-            self._search_again(session, row, actor)
+            unshown = self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "name_corrected")
+        self._remove_unshown(request_id, unshown, actor)
         return self.get(request_id)
 
     def add_birthdate(self, request_id: str, birthdate: str, *, actor: str) -> AccessRequest:
@@ -797,8 +800,9 @@ class RequestStore:
             if RequestStatus(row.status).answered:
                 raise InputError(f"kravet {request_id} er {row.status}: fødselsdatoen kan ikke legges til nå")
             row.subject_birthdate_sealed = self._seal(born.isoformat(), "subject_birthdate")
-            self._search_again(session, row, actor)
+            unshown = self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "birthdate_added")
+        self._remove_unshown(request_id, unshown, actor)
         return self.get(request_id)
 
     @staticmethod
@@ -812,22 +816,46 @@ class RequestStore:
         if lease is not None and lease.expires_at > datetime.now(UTC) and _alive(lease.holder):
             raise InputError(f"kravet {request_id} kjøres nå: vent til kjøringen er ferdig, og prøv igjen")
 
-    def _search_again(self, session: Session, row: Request, actor: str) -> None:
+    def _search_again(self, session: Session, row: Request, actor: str) -> list[Path]:
         """What the request is searched with changed: every system searched again on the next
-        run, and a complete answer no longer is. Refused (nothing changes) under a live run."""
-        if RequestStatus(row.status) == RequestStatus.COMPLETE:
+        run, and an answer built before is no longer the answer. Refused (nothing changes) under
+        a live run. Returns the packages nobody was shown the password of, for the caller to
+        remove once this has committed (``_remove_unshown``)."""
+        if RequestStatus(row.status) in (RequestStatus.COMPLETE, RequestStatus.NEEDS_REVIEW):
+            # needs_review too: every system waits to be searched again and the held items are
+            # recomputed then, so staff's next step is a run, not a decision.
             self._transition(session, row, RequestStatus.INCOMPLETE, actor, reason="second_search")
         for run in row.system_runs:
             run.status = SystemStatus.PENDING.value
         # The answer built before is not the answer any more (an acceptance the new search
         # drops may be in it): not offered for delivery until the next run builds one.
+        own = re.compile(rf"{re.escape(row.id)}-\d+(-delvis)?\.zip")
+        unshown: list[Path] = []
         for package in session.scalars(
             select(PackageRecord).where(PackageRecord.request_id == row.id, PackageRecord.state == "built")
         ):
             package.state = "superseded"
-            self._audit(session, row.id, actor, "package_superseded", file=Path(package.path).name,
-                        reason="searched_again")
+            path = Path(package.path)
+            if password_waits(path):
+                if own.fullmatch(path.name):  # never another request's file, whatever the row says
+                    unshown.append(path)
+                self._audit(session, row.id, actor, "package_superseded", file=path.name, reason="searched_again")
+            else:
+                # Shown: staff may have sent it, so the person may hold an answer that is no
+                # longer the whole one. Its files stay (it may be with the person); staff are told.
+                self._audit(session, row.id, actor, "package_shown_superseded", file=path.name,
+                            reason="searched_again")
         self._not_while_running(session, row.id)
+        return unshown
+
+    def _remove_unshown(self, request_id: str, packages: Sequence[Path], actor: str) -> None:
+        """Remove superseded packages whose password was never shown, after the change that
+        superseded them committed: nobody can open them, and they may hold a record the new
+        search no longer releases (GDPR art. 5(1)(c) and (e))."""
+        for path in packages:
+            if not remove_unshown(path) and path.is_file():
+                # Its password was taken between the check and now: kept, and staff are told.
+                self.audit(request_id, actor, "package_shown_superseded", file=path.name, reason="searched_again")
 
     def manual_finished(
         self,

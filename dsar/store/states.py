@@ -11,7 +11,7 @@ one transaction and one row.
                                                         │               incomplete
     needs_review / incomplete ─run again─► running      └─crash─► incomplete
     needs_review / incomplete / complete ─repackage─► complete | needs_review | incomplete
-    complete ─second search (identifiers added)─► incomplete
+    complete / needs_review ─second search (identifiers, name, birth date)─► incomplete
     complete / needs_review / incomplete ─deliver─► delivered ─close─► closed
     any open status ─close (withdrawn, refused)─► closed
 
@@ -89,10 +89,12 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     # A run that died is found still "running" by the next one, which carries on; a run
     # whose answer step failed leaves it incomplete.
     S.RUNNING: frozenset({S.RUNNING, *ANSWER_OUTCOMES}),
+    # A second search moves it to incomplete (already an answer outcome): every system waits
+    # to be searched again, so it no longer just waits for decisions.
     S.NEEDS_REVIEW: frozenset({S.RUNNING, *ANSWER_OUTCOMES, S.DELIVERED, S.CLOSED}),
     S.INCOMPLETE: frozenset({S.RUNNING, *ANSWER_OUTCOMES, S.DELIVERED, S.CLOSED}),
-    # Staff learnt of another e-mail or phone of the person's (a second search): the answer
-    # built is no longer the whole answer.
+    # Staff learnt of another e-mail or phone, the whole name or the birth date (a second
+    # search): the answer built is no longer the whole answer.
     S.COMPLETE: frozenset({S.COMPLETE, S.INCOMPLETE, S.DELIVERED, S.CLOSED}),
     S.DELIVERED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
