@@ -222,3 +222,28 @@ def test_control_an_incomplete_or_registered_request_keeps_its_status(store, tmp
         before = store.get(request_id).status
         store.add_identifiers(request_id, emails=[NEW_EMAIL], actor="staff")
         assert store.get(request_id).status == before
+
+
+def test_the_command_line_tells_staff_too(tmp_path, monkeypatch):
+    """``dsar request add-identifier`` (and correct-name, add-birthdate) warns on stderr, and
+    its JSON names the stale packages, as the request page does."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from dsar.cli import app
+    from dsar.store import open_store
+    from tests.test_dashboard_questions import dated_world, register
+
+    ws = dated_world(tmp_path)
+    monkeypatch.setenv("DSAR_WORKSPACE", str(tmp_path))
+    store = open_store(ws)
+    request_id = register(ws)
+    shown = _complete(store, request_id, ws.exports_dir / request_id, shown=True)
+    runner = CliRunner()
+    result = runner.invoke(app, ["request", "add-identifier", request_id, "--email", NEW_EMAIL])
+    assert result.exit_code == 0, result.output
+    assert shown.name in result.stderr and "ikke lenger hele svaret" in result.stderr
+    again = runner.invoke(app, ["request", "add-birthdate", request_id, "--birthdate", "15.03.1985", "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["shown_superseded"] == [shown.name]

@@ -8,7 +8,7 @@ import typer
 
 from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, friendly_errors, open_workspace, parse_date
 from dsar.deadlines import today_oslo
-from dsar.store import Person, open_store
+from dsar.store import Person, RequestStore, open_store
 from dsar.store.domain import CHANNELS, CLOSE_REASONS, DELIVERY_CHANNELS, PASSWORD_CHANNELS, VERIFICATION_METHODS
 
 app = typer.Typer(help="Registrer og verifiser innsynskrav.", no_args_is_help=True)
@@ -99,13 +99,16 @@ def add_identifier(
             raise InputError("oppgi --email eller --phone")
         ws = open_workspace(workspace)
         given = Person.from_given("-", emails=email or [], phones=phone or [])
-        request = open_store(ws).add_identifiers(
+        store = open_store(ws)
+        request = store.add_identifiers(
             request_id, emails=given.emails, phones=given.phones, actor=actor
         )
         if json:
-            emit_json({"id": request.id, "status": request.status})
+            emit_json({"id": request.id, "status": request.status,
+                       "shown_superseded": store.shown_superseded(request.id)})
         else:
             typer.echo(f"{request.id}: lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
+        _warn_stale(store, request.id, json)
 
 
 @app.command("asked")
@@ -136,11 +139,14 @@ def correct_name(
     """Rett navnet i kravet (et navn som ikke skiller personer, til fullt navn); alle systemer søkes på nytt ved neste kjøring."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
-        request = open_store(ws).correct_name(request_id, name, actor=actor)
+        store = open_store(ws)
+        request = store.correct_name(request_id, name, actor=actor)
         if json:
-            emit_json({"id": request.id, "status": request.status})
+            emit_json({"id": request.id, "status": request.status,
+                       "shown_superseded": store.shown_superseded(request.id)})
         else:
             typer.echo(f"{request.id}: navnet er rettet; kjør 'dsar run {request.id}' for å søke på nytt")
+        _warn_stale(store, request.id, json)
 
 
 @app.command("add-birthdate")
@@ -154,11 +160,14 @@ def add_birthdate(
     """Legg til fødselsdatoen i et krav som ikke har den; alle systemer søkes på nytt ved neste kjøring."""
     with friendly_errors(json):
         ws = open_workspace(workspace)
-        request = open_store(ws).add_birthdate(request_id, birthdate, actor=actor)
+        store = open_store(ws)
+        request = store.add_birthdate(request_id, birthdate, actor=actor)
         if json:
-            emit_json({"id": request.id, "status": request.status})
+            emit_json({"id": request.id, "status": request.status,
+                       "shown_superseded": store.shown_superseded(request.id)})
         else:
             typer.echo(f"{request.id}: fødselsdatoen er lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
+        _warn_stale(store, request.id, json)
 
 
 @app.command("verify")
@@ -283,3 +292,16 @@ def _show_due(request, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     else:
         send_by = request.clock.send_by if request.clock else request.due
         typer.echo(f"{request.id}: send innen {send_by:%d.%m.%Y} (frist {request.due:%d.%m.%Y})")
+
+
+def _warn_stale(store: RequestStore, request_id: str, json: bool) -> None:
+    """A package whose password was shown before this change may already be with the person:
+    staff must send the new one and say it replaces it (the request page says the same)."""
+    stale = store.shown_superseded(request_id)
+    if stale and not json:
+        typer.echo(
+            f"advarsel: passordet til {', '.join(stale)} ble vist før kravet ble søkt på nytt; pakken kan være "
+            "sendt til personen, men er ikke lenger hele svaret: kjør søket, send den nye pakken og si at den "
+            "erstatter den forrige",
+            err=True,
+        )

@@ -379,17 +379,12 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False) -> FastAPI
         }
         excluded = [g for g in excluded_groups(workspace, store, request_id) if not g.reconsidered]
         audit = store.audit_log(request_id)
-        # Packages the person may hold that a second search made stale: staff's to act on until
-        # the request is delivered (with the new answer).
-        shown_superseded = [] if req.state.answered else list(dict.fromkeys(
-            e.detail.get("file") for e in audit if e.action == "package_shown_superseded"
-        ))
         return render(
             request, me, "request.html", r=req, controller=controller,
             systems=_systems(store, request_id, controller), items=items, evidence=evidence,
             fetches_more=fetches_more, ACCEPTING_FETCHES_MORE=ACCEPTING_FETCHES_MORE,
             audit=list(reversed(audit)), package=store.latest_package(request_id),
-            shown_superseded=shown_superseded,
+            shown_superseded=store.shown_superseded(request_id),
             sealed_password=_has_sealed_password(store, request_id), running=running, run_error=run_error,
             pauses=_pauses(store, request_id), excluded=excluded,
             questions=asking.for_request(store, req, controller),

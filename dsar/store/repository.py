@@ -1141,6 +1141,19 @@ class RequestStore:
             )
             return [AuditEntry(r.at, r.actor, r.action, dict(r.detail)) for r in rows]
 
+    def shown_superseded(self, request_id: str) -> list[str]:
+        """Packages the person may hold that a second search made stale (their password was
+        shown before it): staff's to act on until the request is answered with the new one."""
+        with self._session() as session:
+            if RequestStatus(self._row(session, request_id).status).answered:
+                return []
+            files = session.scalars(
+                select(AuditEvent.detail).where(
+                    AuditEvent.request_id == request_id, AuditEvent.action == "package_shown_superseded"
+                ).order_by(AuditEvent.id)
+            )
+            return list(dict.fromkeys(str(detail.get("file")) for detail in files))
+
     def identifiers_asked(self, request_id: str) -> bool:
         """Whether staff recorded that the person was asked for every e-mail and phone they use
         (``mark_asked``): the request's questions are closed (``dsar.asking``)."""
