@@ -232,15 +232,14 @@ def _retire_unshown(store: RequestStore, request_id: str, directory: Path, *, ke
     """Older packages whose passwords were never shown can't be opened by anyone: the new one
     replaces them (removed, and marked so in the store). A package whose password was taken
     may be with the person: it stays."""
-    from dsar.delivery import SUFFIX
+    from dsar.delivery import SUFFIX, remove_unshown
 
     for sealed in directory.glob(f"*{SUFFIX}"):
         package = sealed.with_name(sealed.name.removesuffix(SUFFIX))
         if package == keep:
             continue
-        package.unlink(missing_ok=True)
-        sealed.unlink(missing_ok=True)
-        store.superseded(request_id, package)
+        # The sealed password goes first (``remove_unshown``): one taken meanwhile keeps its package.
+        store.superseded(request_id, package, shown=not remove_unshown(package) and package.is_file())
 
 
 def _disk_full(exc: BaseException, directory: Path) -> DiskFull | None:

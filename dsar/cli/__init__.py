@@ -23,6 +23,7 @@ from dsar.cli.common import (
     friendly_errors,
     open_workspace,
     shown_path,
+    warn_stale,
 )
 from dsar.safetext import for_terminal
 from dsar.workspace import Workspace
@@ -217,7 +218,8 @@ def password(
         from dsar.store import open_store
 
         ws = open_workspace(workspace)
-        package = open_store(ws).latest_package(request_id)
+        store = open_store(ws)
+        package = store.latest_package(request_id)
         if package is None:
             raise InputError(f"kravet {request_id} har ingen pakke ennå: dsar run {request_id}")
         secret = take_password(ws.data_key, Path(package.path))
@@ -227,9 +229,11 @@ def password(
                 f"dsar repackage {request_id} lager en ny pakke med nytt passord"
             )
         if json:
-            emit_json({"id": request_id, "package": package.path, "password": secret})
+            emit_json({"id": request_id, "package": package.path, "password": secret,
+                       "shown_superseded": store.shown_superseded(request_id)})
         else:
             typer.echo(secret)
+        warn_stale(store, request_id, json)
 
 
 @app.command()

@@ -9,13 +9,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from dsar.errors import DsarError, InputError
 from dsar.safetext import escape_for_json_output, for_terminal
 from dsar.workspace import ENV_VAR, Workspace
+
+if TYPE_CHECKING:
+    from dsar.store import RequestStore
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -143,3 +146,17 @@ def parse_date(value: str | None, what: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{what} er ikke en dato (skriv ÅÅÅÅ-MM-DD)") from None
+
+
+def warn_stale(store: RequestStore, request_id: str, json: bool) -> None:
+    """Packages whose password was shown before the request was searched again may already be
+    with the person: staff must send the new one and say it replaces it (as the request page
+    says, until the request is answered)."""
+    stale = store.shown_superseded(request_id)
+    if stale and not json:
+        typer.echo(
+            f"advarsel: passordet til {', '.join(stale)} ble vist før kravet ble søkt på nytt; pakken kan være "
+            "sendt til personen, men er ikke lenger hele svaret: kjør søket, send den nye pakken og si at den "
+            "erstatter den forrige",
+            err=True,
+        )

@@ -6,9 +6,17 @@ from typing import Annotated
 
 import typer
 
-from dsar.cli.common import JsonOption, WorkspaceOption, emit_json, friendly_errors, open_workspace, parse_date
+from dsar.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    friendly_errors,
+    open_workspace,
+    parse_date,
+    warn_stale,
+)
 from dsar.deadlines import today_oslo
-from dsar.store import Person, RequestStore, open_store
+from dsar.store import Person, open_store
 from dsar.store.domain import CHANNELS, CLOSE_REASONS, DELIVERY_CHANNELS, PASSWORD_CHANNELS, VERIFICATION_METHODS
 
 app = typer.Typer(help="Registrer og verifiser innsynskrav.", no_args_is_help=True)
@@ -108,7 +116,7 @@ def add_identifier(
                        "shown_superseded": store.shown_superseded(request.id)})
         else:
             typer.echo(f"{request.id}: lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
-        _warn_stale(store, request.id, json)
+        warn_stale(store, request.id, json)
 
 
 @app.command("asked")
@@ -146,7 +154,7 @@ def correct_name(
                        "shown_superseded": store.shown_superseded(request.id)})
         else:
             typer.echo(f"{request.id}: navnet er rettet; kjør 'dsar run {request.id}' for å søke på nytt")
-        _warn_stale(store, request.id, json)
+        warn_stale(store, request.id, json)
 
 
 @app.command("add-birthdate")
@@ -167,7 +175,7 @@ def add_birthdate(
                        "shown_superseded": store.shown_superseded(request.id)})
         else:
             typer.echo(f"{request.id}: fødselsdatoen er lagt til; kjør 'dsar run {request.id}' for å søke på nytt")
-        _warn_stale(store, request.id, json)
+        warn_stale(store, request.id, json)
 
 
 @app.command("verify")
@@ -292,16 +300,3 @@ def _show_due(request, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     else:
         send_by = request.clock.send_by if request.clock else request.due
         typer.echo(f"{request.id}: send innen {send_by:%d.%m.%Y} (frist {request.due:%d.%m.%Y})")
-
-
-def _warn_stale(store: RequestStore, request_id: str, json: bool) -> None:
-    """A package whose password was shown before this change may already be with the person:
-    staff must send the new one and say it replaces it (the request page says the same)."""
-    stale = store.shown_superseded(request_id)
-    if stale and not json:
-        typer.echo(
-            f"advarsel: passordet til {', '.join(stale)} ble vist før kravet ble søkt på nytt; pakken kan være "
-            "sendt til personen, men er ikke lenger hele svaret: kjør søket, send den nye pakken og si at den "
-            "erstatter den forrige",
-            err=True,
-        )

@@ -107,6 +107,7 @@ ACTIONS = {
     "letter_downloaded": "Svarbrev lastet ned",
     "run_lease_taken": "Kjøring tok over kravet",
     "package_superseded": "Eldre pakke erstattet",
+    "package_removal_failed": "Erstattet pakke kunne ikke slettes fra disken – fjern filen som er nevnt",
     "package_shown_superseded": "Utlevert/vist pakke er ikke lenger hele svaret – personen må få den nye",
     "package_failed": "Pakke feilet",
     "redaction_added": "Sladding lagt til",

@@ -460,6 +460,14 @@ class RequestStore:
                     f"kravet {request_id} skal søkes på nytt i {', '.join(pending)} (nye opplysninger er lagt til): "
                     f"kjør det (dsar run {request_id}) før det leveres"
                 )
+            states = set(session.scalars(select(PackageRecord.state).where(PackageRecord.request_id == request_id)))
+            if "superseded" in states and "built" not in states:
+                # The answer built before was withdrawn by a second search (a system waiting for
+                # staff is pending without having been searched): there is nothing to deliver.
+                raise InputError(
+                    f"svaret som ble laget for kravet {request_id}, er trukket tilbake etter at kravet ble endret: "
+                    f"kjør det (dsar run {request_id}) før det leveres"
+                )
             self._transition(session, row, RequestStatus.DELIVERED, actor, channel=channel)
             row.delivered_on = delivered_on
             row.delivery_channel = channel
@@ -832,10 +840,18 @@ class RequestStore:
         own = re.compile(rf"{re.escape(row.id)}-\d+(-delvis)?\.zip")
         unshown: list[Path] = []
         for package in session.scalars(
-            select(PackageRecord).where(PackageRecord.request_id == row.id, PackageRecord.state == "built")
+            select(PackageRecord).where(
+                PackageRecord.request_id == row.id, PackageRecord.state.in_(("built", "superseded"))
+            )
         ):
-            package.state = "superseded"
             path = Path(package.path)
+            if package.state == "superseded":
+                # Withdrawn before, its removal cut short (the process died after that change
+                # committed): removed now if its password is still sealed.
+                if password_waits(path) and own.fullmatch(path.name):
+                    unshown.append(path)
+                continue
+            package.state = "superseded"
             if password_waits(path):
                 if own.fullmatch(path.name):  # never another request's file, whatever the row says
                     unshown.append(path)
@@ -853,7 +869,14 @@ class RequestStore:
         superseded them committed: nobody can open them, and they may hold a record the new
         search no longer releases (GDPR art. 5(1)(c) and (e))."""
         for path in packages:
-            if not remove_unshown(path) and path.is_file():
+            try:
+                removed = remove_unshown(path)
+            except OSError as exc:
+                # The change stands (it committed); the file system refused: said in the audit
+                # (the next change tries again while the password is sealed), not as an error.
+                self.audit(request_id, actor, "package_removal_failed", file=path.name, error=type(exc).__name__)
+                continue
+            if not removed and path.is_file():
                 # Its password was taken between the check and now: kept, and staff are told.
                 self.audit(request_id, actor, "package_shown_superseded", file=path.name, reason="searched_again")
 
@@ -1088,9 +1111,11 @@ class RequestStore:
             ).all()
             return [Path(r.path) for r in rows]
 
-    def superseded(self, request_id: str, path: Path) -> None:
-        """An older package replaced by a newer one before its password was ever shown."""
-        self._move_package(request_id, path, "built", "superseded", "package_superseded")
+    def superseded(self, request_id: str, path: Path, *, shown: bool = False) -> None:
+        """An older package replaced by a newer one: removed, its password never shown; or
+        ``shown`` meanwhile, kept (the person may get it) and audited so staff are told."""
+        self._move_package(request_id, path, "built", "superseded",
+                           "package_shown_superseded" if shown else "package_superseded")
 
     def package_failed(self, request_id: str, path: Path) -> None:
         self._move_package(request_id, path, "building", "failed", "package_failed")
