@@ -41,6 +41,16 @@ def test_a_declared_owner_settles_it(owner):
     assert sysm.unsettled_owners() == []
 
 
+def test_a_collection_reached_only_down_that_reference_is_settled():
+    """A newsletter's clicks, reached only from the subscriber found by e-mail: whose a click
+    is, is the subscriber's it was reached from (the sample photo shop's newsletter)."""
+    subscribers = {"key": "_line", "identities": [{"type": "email", "column": "epost"},
+                                                  {"type": "name", "column": "navn"}]}
+    sysm = system({"subscribers": subscribers, "clicks": {"key": "_line"}},
+                  [("clicks.subscriber_id", "subscribers.subscriber_id")])
+    assert sysm.unsettled_owners() == []
+
+
 def test_references_by_key_and_tables_without_people_are_settled():
     shows = {"key": "id", "fields": {"code": "Kode"}}
     sysm = system({"kunde": CUSTOMER, "ordre": {"key": "id"}, "show": shows, "ticket": {"key": "id"}},
