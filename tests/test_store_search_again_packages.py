@@ -247,3 +247,19 @@ def test_the_command_line_tells_staff_too(tmp_path, monkeypatch):
     again = runner.invoke(app, ["request", "add-birthdate", request_id, "--birthdate", "15.03.1985", "--json"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["shown_superseded"] == [shown.name]
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_downloaded_package_is_removed_and_staff_are_told_the_person_may_wait_for_it(store, tmp_path, change):
+    """Downloaded from the dashboard, its password not shown yet (staff e-mail the file and send
+    the password apart): with its password gone the copy can't be opened, and staff are told
+    the person may hold it and must get the new one."""
+    exports = tmp_path / "exports"
+    request_id = _register(store)
+    path = _complete(store, request_id, exports)
+    store.audit(request_id, "kari.n", "package_downloaded", file=path.name)
+    change(store, request_id)
+    assert not path.exists() and not _sealed(path).exists()
+    assert _actions(store, request_id, "package_downloaded_superseded", *SUPERSEDED) == [
+        ("package_downloaded_superseded", path.name)]
+    assert store.shown_superseded(request_id) == [path.name]

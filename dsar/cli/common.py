@@ -155,8 +155,8 @@ def warn_stale(store: RequestStore, request_id: str, json: bool) -> None:
     stale = store.shown_superseded(request_id)
     if stale and not json:
         typer.echo(
-            f"advarsel: passordet til {', '.join(stale)} ble vist før kravet ble søkt på nytt; pakken kan være "
-            "sendt til personen, men er ikke lenger hele svaret: kjør søket, send den nye pakken og si at den "
-            "erstatter den forrige",
+            f"advarsel: {', '.join(stale)} ble vist eller lastet ned før kravet ble søkt på nytt og kan være "
+            "sendt til personen, men er ikke lenger hele svaret (en pakke som bare ble lastet ned, kan ikke åpnes "
+            "lenger): kjør søket, send den nye pakken og si at den erstatter den forrige",
             err=True,
         )

@@ -109,6 +109,7 @@ ACTIONS = {
     "package_superseded": "Eldre pakke erstattet",
     "package_removal_failed": "Erstattet pakke kunne ikke slettes fra disken – fjern filen som er nevnt",
     "package_shown_superseded": "Utlevert/vist pakke er ikke lenger hele svaret – personen må få den nye",
+    "package_downloaded_superseded": "Nedlastet pakke er ikke lenger hele svaret – passordet er slettet, personen må få den nye",
     "package_failed": "Pakke feilet",
     "redaction_added": "Sladding lagt til",
     "redaction_lifted": "Sladding opphevet",

@@ -839,6 +839,13 @@ class RequestStore:
         # drops may be in it): not offered for delivery until the next run builds one.
         own = re.compile(rf"{re.escape(row.id)}-\d+(-delvis)?\.zip")
         unshown: list[Path] = []
+        downloaded = {
+            str(detail.get("file")) for detail in session.scalars(
+                select(AuditEvent.detail).where(
+                    AuditEvent.request_id == row.id, AuditEvent.action == "package_downloaded"
+                )
+            )
+        }
         for package in session.scalars(
             select(PackageRecord).where(
                 PackageRecord.request_id == row.id, PackageRecord.state.in_(("built", "superseded"))
@@ -855,7 +862,10 @@ class RequestStore:
             if password_waits(path):
                 if own.fullmatch(path.name):  # never another request's file, whatever the row says
                     unshown.append(path)
-                self._audit(session, row.id, actor, "package_superseded", file=path.name, reason="searched_again")
+                # Downloaded (perhaps sent, its password to follow): with its password gone the
+                # copy can't be opened, but the person may be waiting for it: staff are told.
+                action = "package_downloaded_superseded" if path.name in downloaded else "package_superseded"
+                self._audit(session, row.id, actor, action, file=path.name, reason="searched_again")
             else:
                 # Shown: staff may have sent it, so the person may hold an answer that is no
                 # longer the whole one. Its files stay (it may be with the person); staff are told.
@@ -1168,13 +1178,15 @@ class RequestStore:
 
     def shown_superseded(self, request_id: str) -> list[str]:
         """Packages the person may hold that a second search made stale (their password was
-        shown before it): staff's to act on until the request is answered with the new one."""
+        shown, or the file downloaded, before it): staff's to act on until the request is
+        answered with the new one."""
         with self._session() as session:
             if RequestStatus(self._row(session, request_id).status).answered:
                 return []
             files = session.scalars(
                 select(AuditEvent.detail).where(
-                    AuditEvent.request_id == request_id, AuditEvent.action == "package_shown_superseded"
+                    AuditEvent.request_id == request_id,
+                    AuditEvent.action.in_(("package_shown_superseded", "package_downloaded_superseded")),
                 ).order_by(AuditEvent.id)
             )
             return list(dict.fromkeys(str(detail.get("file")) for detail in files))
