@@ -423,6 +423,53 @@ class SearchPlan:
         return dict(how)
 
 
+def unsettled_owners(system: System) -> list[Reference]:
+    """References whose ``owner`` the search has to guess where it matters (``dsar check``):
+    unset, followed down only (the parent field is not the parent's key), into a table that
+    says who people are, from a collection whose records a search can reach the way the
+    matcher then holds them ``owner_unchecked`` (``dsar.matching.resolver``, ``place``): up
+    from a child of theirs reached without them, or down another reference — from a record of
+    the same table, or when the table holds more of a person than a name (a staff table with
+    work e-mails). A record reached only down the reference itself is the parent's it came from."""
+    plan = SearchPlan.of(system)
+    everywhere = _reached(plan, None)
+    unsettled = []
+    for ref in oriented(system):
+        parent = system.collections[ref.parent_collection]
+        if ref.owner is not None or parent.key == [ref.parent_field] or not parent.assessable:
+            continue
+        child = ref.child_collection
+        without = _reached(plan, child)
+        up = any(
+            step.reference.parent_collection == child
+            for source, steps in plan.up.items() if source in without for step in steps
+        )
+        bearing = any(i.type != "name" for i in parent.identities)
+        down = any(
+            step.reference.child_collection == child and step.reference.label != ref.label
+            and (bearing or source == ref.parent_collection)
+            for source, steps in plan.down.items() if source in everywhere for step in steps
+        )
+        if up or down:
+            unsettled.append(ref)
+    return unsettled
+
+
+def _reached(plan: SearchPlan, avoiding: str | None) -> set[str]:
+    """The collections a search can reach (from a lookup or a name, along the plan's steps),
+    never passing through ``avoiding``."""
+    reached = set(plan.looked_up | plan.candidates) - {avoiding}
+    todo = list(reached)
+    while todo:
+        source = todo.pop()
+        for step in (*plan.down.get(source, ()), *plan.up.get(source, ())):
+            target = step.reference.child_collection if step.direction == "down" else step.reference.parent_collection
+            if target != avoiding and target not in reached:
+                reached.add(target)
+                todo.append(target)
+    return reached
+
+
 def oriented(system: System) -> list[Reference]:
     """The references as they are searched (``System.oriented_references``)."""
     return system.oriented_references()

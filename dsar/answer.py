@@ -239,7 +239,15 @@ def _retire_unshown(store: RequestStore, request_id: str, directory: Path, *, ke
         if package == keep:
             continue
         # The sealed password goes first (``remove_unshown``): one taken meanwhile keeps its package.
-        store.superseded(request_id, package, shown=not remove_unshown(package) and package.is_file())
+        try:
+            removed = remove_unshown(package)
+        except OSError as exc:
+            # The new package stands; the file system refused the old one's removal: said in
+            # the audit (a second search tries again while its password is sealed).
+            store.superseded(request_id, package)
+            store.audit(request_id, "flow", "package_removal_failed", file=package.name, error=type(exc).__name__)
+            continue
+        store.superseded(request_id, package, shown=not removed and package.is_file())
 
 
 def _disk_full(exc: BaseException, directory: Path) -> DiskFull | None:

@@ -111,6 +111,7 @@ def run(
             from dsar.cli.running import run_request
 
             _show_result(run_request(ws, ids[0], say=say, take=not leave_password), json)
+            _warn_stale_of(ws, ids, json)
             return
         from dsar.cli.batch import ready_ids, run_batch
 
@@ -127,6 +128,7 @@ def run(
                 typer.echo(
                     "\nPassordene vises bare nå. Send dem i en annen kanal enn pakken (SMS/telefon).", err=True
                 )
+        _warn_stale_of(ws, [r["id"] for r in rows], json)
         if any(r["error"] for r in rows):
             raise typer.Exit(code=1)
 
@@ -145,6 +147,18 @@ def repackage(
 
         ws = open_workspace(workspace)
         _show_result(repackage_request(ws, request_id), json)
+        _warn_stale_of(ws, [request_id], json)
+
+
+def _warn_stale_of(ws: Workspace, request_ids: list[str], json: bool) -> None:
+    """After a new password is shown: the packages the person may hold that it replaces."""
+    if json:
+        return
+    from dsar.store import open_store
+
+    store = open_store(ws)
+    for request_id in request_ids:
+        warn_stale(store, request_id, json)
 
 
 def _show_result(result: dict, as_json: bool) -> None:  # type: ignore[type-arg]
@@ -266,7 +280,7 @@ def check(
                     warnings.append(
                         f"{ref.label}: {ref.child_collection} peker til {parent} med et felt som ikke er nøkkelen "
                         f"der, så søket kan ikke slå opp hvem posten tilhører; poster i {ref.child_collection} som "
-                        "har feltet utfylt, kan bli holdt til vurdering (owner_unchecked). Nevner posten bare en person "
+                        "har feltet utfylt og nås en annen vei, holdes til vurdering (owner_unchecked). Nevner posten bare en person "
                         f"i {parent} (en selger, en lege), skriv owner = false på referansen; er det den posten "
                         "gjelder, owner = true"
                     )

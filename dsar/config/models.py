@@ -467,23 +467,11 @@ class System(_Model):
         return turned
 
     def unsettled_owners(self) -> list[Reference]:
-        """References whose ``owner`` the search has to guess: unset, followed down only (the
-        parent field is not the parent's key), into a table that says who people are, from a
-        collection that can be reached another way too (looked up itself, or by another
-        reference). A record reached that way with the field filled never has its owner
-        checked and is held (``owner_unchecked``); ``dsar check`` asks staff to settle it. (A
-        record reached only down this reference is the parent's it came from.)"""
-        references = self.oriented_references()
-        return [
-            ref for ref in references
-            if ref.owner is None and self.collections[ref.parent_collection].key != [ref.parent_field]
-            and self.collections[ref.parent_collection].assessable
-            and (
-                bool(self.collections[ref.child_collection].identities)
-                or any(other is not ref and ref.child_collection in (other.child_collection, other.parent_collection)
-                       for other in references)
-            )
-        ]
+        """References whose ``owner`` the search has to guess where it matters: see
+        ``connectors.base.unsettled_owners`` (it reads the search's plan)."""
+        from connectors.base import unsettled_owners
+
+        return unsettled_owners(self)
 
     def children_of(self, collection: str) -> list[Reference]:
         """References whose parent is ``collection`` (followed down, to its children)."""

@@ -171,7 +171,9 @@ class Resolver(_Namesakes, _Groups):
         # there may be whose it is. (A doctor or salesperson named by number in a table of
         # names is not whose it is; ``owner = false`` says so of a table of people.)
         unchecked = raw.via is not None and state == "neutral" and (
-            (raw.via.direction == "up" and raw.collection in self._unchecked_refs)
+            (raw.via.direction == "up" and any(  # (an empty owner field names nobody)
+                not no_value(raw.fields.get(field)) for _, field, _, _ in self._unchecked_refs.get(raw.collection, ())
+            ))
             or (raw.via.direction == "down" and any(
                 label != raw.via.reference and not no_value(raw.fields.get(field))
                 and (owner or parent == raw.via.collection or _person_bearing(self._system.collections[parent]))

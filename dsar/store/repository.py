@@ -461,12 +461,13 @@ class RequestStore:
                     f"kjør det (dsar run {request_id}) før det leveres"
                 )
             states = set(session.scalars(select(PackageRecord.state).where(PackageRecord.request_id == request_id)))
-            if "superseded" in states and "built" not in states:
-                # The answer built before was withdrawn by a second search (a system waiting for
-                # staff is pending without having been searched): there is nothing to deliver.
+            if states and "built" not in states:
+                # The answer built before was withdrawn by a second search, or its build failed
+                # (a system waiting for staff is pending without having been searched): there is
+                # nothing to deliver.
                 raise InputError(
-                    f"svaret som ble laget for kravet {request_id}, er trukket tilbake etter at kravet ble endret: "
-                    f"kjør det (dsar run {request_id}) før det leveres"
+                    f"kravet {request_id} har ingen ferdig pakke (den ble trukket tilbake etter at kravet ble endret, "
+                    f"eller byggingen feilet): kjør det (dsar run {request_id}) før det leveres"
                 )
             self._transition(session, row, RequestStatus.DELIVERED, actor, channel=channel)
             row.delivered_on = delivered_on
@@ -839,13 +840,7 @@ class RequestStore:
         # drops may be in it): not offered for delivery until the next run builds one.
         own = re.compile(rf"{re.escape(row.id)}-\d+(-delvis)?\.zip")
         unshown: list[Path] = []
-        downloaded = {
-            str(detail.get("file")) for detail in session.scalars(
-                select(AuditEvent.detail).where(
-                    AuditEvent.request_id == row.id, AuditEvent.action == "package_downloaded"
-                )
-            )
-        }
+        downloaded = _downloaded(session, row.id)
         for package in session.scalars(
             select(PackageRecord).where(
                 PackageRecord.request_id == row.id, PackageRecord.state.in_(("built", "superseded"))
@@ -1123,9 +1118,18 @@ class RequestStore:
 
     def superseded(self, request_id: str, path: Path, *, shown: bool = False) -> None:
         """An older package replaced by a newer one: removed, its password never shown; or
-        ``shown`` meanwhile, kept (the person may get it) and audited so staff are told."""
-        self._move_package(request_id, path, "built", "superseded",
-                           "package_shown_superseded" if shown else "package_superseded")
+        ``shown`` meanwhile, kept (the person may get it) and audited so staff are told. One
+        staff downloaded is audited apart: the person may be waiting for a file no password
+        opens any more."""
+        action = "package_shown_superseded" if shown else (
+            "package_downloaded_superseded" if path.name in self._downloaded(request_id) else "package_superseded"
+        )
+        self._move_package(request_id, path, "built", "superseded", action)
+
+    def _downloaded(self, request_id: str) -> set[str]:
+        """The package files of a request staff downloaded (``package_downloaded``)."""
+        with self._session() as session:
+            return _downloaded(session, request_id)
 
     def package_failed(self, request_id: str, path: Path) -> None:
         self._move_package(request_id, path, "building", "failed", "package_failed")
@@ -1468,3 +1472,11 @@ def upgrade(engine: Engine) -> None:
 def _undecided(item: ReviewItem) -> None:
     """The item's decision taken away: it waits for staff."""
     item.decision, item.decided_by, item.decided_at = None, None, None
+
+
+def _downloaded(session: Session, request_id: str) -> set[str]:
+    return {
+        str(detail.get("file")) for detail in session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.request_id == request_id, AuditEvent.action == "package_downloaded")
+        )
+    }
