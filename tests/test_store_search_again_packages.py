@@ -263,3 +263,16 @@ def test_a_downloaded_package_is_removed_and_staff_are_told_the_person_may_wait_
     assert _actions(store, request_id, "package_downloaded_superseded", *SUPERSEDED) == [
         ("package_downloaded_superseded", path.name)]
     assert store.shown_superseded(request_id) == [path.name]
+
+
+def test_a_withdrawn_package_whose_removal_was_cut_short_goes_when_the_request_is_closed(store, tmp_path, monkeypatch):
+    """The process died between the change that withdrew the package and its removal; the
+    request is then closed (withdrawn by the person): the package goes now, not at the purge."""
+    request_id = _register(store)
+    path = _complete(store, request_id, tmp_path / "exports")
+    with monkeypatch.context() as m:
+        m.setattr(RequestStore, "_remove_unshown", lambda *a, **k: None)  # cut short
+        store.add_identifiers(request_id, emails=[NEW_EMAIL], actor="staff")
+    assert path.is_file() and _sealed(path).is_file()
+    store.close_request(request_id, "withdrawn", "staff")
+    assert not path.exists() and not _sealed(path).exists()

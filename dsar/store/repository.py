@@ -495,6 +495,9 @@ class RequestStore:
                 raise InputError(f"kravet {request_id} er ikke levert; merk det som levert før det avsluttes som besvart")
             self._transition(session, row, RequestStatus.CLOSED, actor, reason=reason)
             row.close_reason = reason
+            leftovers = _leftovers(session, request_id)
+        # A withdrawn package whose removal was cut short goes now, not at the purge.
+        self._remove_unshown(request_id, leftovers, actor)
         return self.get(request_id)
 
     # -- deadlines -----------------------------------------------------------------------
@@ -838,21 +841,15 @@ class RequestStore:
             run.status = SystemStatus.PENDING.value
         # The answer built before is not the answer any more (an acceptance the new search
         # drops may be in it): not offered for delivery until the next run builds one.
-        own = re.compile(rf"{re.escape(row.id)}-\d+(-delvis)?\.zip")
-        unshown: list[Path] = []
+        own = _own_package(row.id)
+        # Withdrawn before, its removal cut short (the process died after that change
+        # committed): removed now if its password is still sealed.
+        unshown = _leftovers(session, row.id)
         downloaded = _downloaded(session, row.id)
         for package in session.scalars(
-            select(PackageRecord).where(
-                PackageRecord.request_id == row.id, PackageRecord.state.in_(("built", "superseded"))
-            )
+            select(PackageRecord).where(PackageRecord.request_id == row.id, PackageRecord.state == "built")
         ):
             path = Path(package.path)
-            if package.state == "superseded":
-                # Withdrawn before, its removal cut short (the process died after that change
-                # committed): removed now if its password is still sealed.
-                if password_waits(path) and own.fullmatch(path.name):
-                    unshown.append(path)
-                continue
             package.state = "superseded"
             if password_waits(path):
                 if own.fullmatch(path.name):  # never another request's file, whatever the row says
@@ -1480,3 +1477,25 @@ def _downloaded(session: Session, request_id: str) -> set[str]:
             select(AuditEvent.detail).where(AuditEvent.request_id == request_id, AuditEvent.action == "package_downloaded")
         )
     }
+
+
+def _own_package(request_id: str) -> re.Pattern[str]:
+    """The names the product gives a request's packages: never another request's file,
+    whatever a row says."""
+    return re.compile(rf"{re.escape(request_id)}-\d+(-delvis)?\.zip")
+
+
+def _leftovers(session: Session, request_id: str) -> list[Path]:
+    """Superseded packages of the request still on disk with their password sealed: their
+    removal was cut short (the process died after the change that withdrew them committed)."""
+    own = _own_package(request_id)
+    return [
+        path for path in (
+            Path(p) for p in session.scalars(
+                select(PackageRecord.path).where(
+                    PackageRecord.request_id == request_id, PackageRecord.state == "superseded"
+                )
+            )
+        )
+        if own.fullmatch(path.name) and password_waits(path)
+    ]
