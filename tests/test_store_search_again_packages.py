@@ -276,3 +276,24 @@ def test_a_withdrawn_package_whose_removal_was_cut_short_goes_when_the_request_i
     assert path.is_file() and _sealed(path).is_file()
     store.close_request(request_id, "withdrawn", "staff")
     assert not path.exists() and not _sealed(path).exists()
+
+
+def test_repackage_refuses_a_request_to_be_searched_again(tmp_path, monkeypatch):
+    """A package of what is staged would call the systems to be searched again "not searched":
+    ``dsar repackage`` says to run the request instead, and builds nothing."""
+    from typer.testing import CliRunner
+
+    from dsar.cli import app
+    from dsar.store import open_store
+    from tests.test_dashboard_questions import dated_world, register
+
+    ws = dated_world(tmp_path)
+    monkeypatch.setenv("DSAR_WORKSPACE", str(tmp_path))
+    store = open_store(ws)
+    request_id = register(ws)
+    _complete(store, request_id, ws.exports_dir / request_id)
+    store.add_identifiers(request_id, emails=[NEW_EMAIL], actor="staff")
+    result = CliRunner().invoke(app, ["repackage", request_id])
+    assert result.exit_code == 2, result.output
+    assert "søkes på nytt" in result.stderr and f"dsar run {request_id}" in result.stderr
+    assert store.latest_package(request_id) is None

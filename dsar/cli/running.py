@@ -34,6 +34,7 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
     from dsar.errors import InputError
     from dsar.leases import run_lease
     from dsar.store import open_store
+    from dsar.store.states import SystemStatus
 
     store = open_store(workspace)
     request = store.get(request_id)
@@ -47,6 +48,17 @@ def repackage_request(workspace: Workspace, request_id: str) -> dict[str, Any]:
         if request.state.answered:
             raise InputError(f"kravet {request_id} er {request.status}; svaret er allerede levert")
         raise InputError(f"kravet {request_id} er ikke kjørt ennå: dsar run {request_id}")
+    again = sorted(
+        system_id for system_id, run in store.system_runs(request_id).items()
+        if run.status == SystemStatus.PENDING.value and run.finished_at is not None
+    )
+    if again:
+        # Searched before and to be searched again (what the request is searched with changed):
+        # a package of what is staged would call those systems not searched.
+        raise InputError(
+            f"kravet {request_id} skal søkes på nytt i {', '.join(again)} (kravet er endret): "
+            f"kjør det (dsar run {request_id}) i stedet for å lage en ny pakke"
+        )
     controller = workspace.config.controller(request.controller_id)
     with run_lease(workspace, store, request_id):
         outcome = answer_request(workspace, store, request, controller)
