@@ -230,24 +230,16 @@ def _report(
 
 def _retire_unshown(store: RequestStore, request_id: str, directory: Path, *, keep: Path) -> None:
     """Older packages whose passwords were never shown can't be opened by anyone: the new one
-    replaces them (removed, and marked so in the store). A package whose password was taken
-    may be with the person: it stays."""
-    from dsar.delivery import SUFFIX, remove_unshown
+    replaces them (marked so in the store, then removed the way a second search removes a
+    withdrawn one). A package whose password was taken may be with the person: it stays."""
+    from dsar.delivery import SUFFIX
 
     for sealed in directory.glob(f"*{SUFFIX}"):
         package = sealed.with_name(sealed.name.removesuffix(SUFFIX))
         if package == keep:
             continue
-        # The sealed password goes first (``remove_unshown``): one taken meanwhile keeps its package.
-        try:
-            removed = remove_unshown(package)
-        except OSError as exc:
-            # The new package stands; the file system refused the old one's removal: said in
-            # the audit (a second search tries again while its password is sealed).
-            store.superseded(request_id, package)
-            store.audit(request_id, "flow", "package_removal_failed", file=package.name, error=type(exc).__name__)
-            continue
-        store.superseded(request_id, package, shown=not removed and package.is_file())
+        store.superseded(request_id, package)
+        store.remove_withdrawn(request_id, [package], "flow")
 
 
 def _disk_full(exc: BaseException, directory: Path) -> DiskFull | None:

@@ -139,7 +139,7 @@ def test_an_unshown_package_whose_removal_was_cut_short_is_removed_by_the_next_c
         raise Killed
 
     with monkeypatch.context() as m:
-        m.setattr(RequestStore, "_remove_unshown", killed)
+        m.setattr(RequestStore, "remove_withdrawn", killed)
         with pytest.raises(Killed):
             store.add_identifiers(request_id, emails=[NEW_EMAIL], actor="staff")
     assert path.is_file() and _sealed(path).is_file()  # committed, superseded, still on disk

@@ -271,7 +271,7 @@ def test_a_withdrawn_package_whose_removal_was_cut_short_goes_when_the_request_i
     request_id = _register(store)
     path = _complete(store, request_id, tmp_path / "exports")
     with monkeypatch.context() as m:
-        m.setattr(RequestStore, "_remove_unshown", lambda *a, **k: None)  # cut short
+        m.setattr(RequestStore, "remove_withdrawn", lambda *a, **k: None)  # cut short
         store.add_identifiers(request_id, emails=[NEW_EMAIL], actor="staff")
     assert path.is_file() and _sealed(path).is_file()
     store.close_request(request_id, "withdrawn", "staff")

@@ -258,7 +258,7 @@ def check(
     """Kontroller konfigurasjonen og forbindelsen til hvert system; viser det som må rettes."""
     with friendly_errors(json):
         from connectors import connector_for
-        from connectors.base import SearchPlan
+        from connectors.base import SearchPlan, unsettled_owners
 
         ws = open_workspace(workspace)
         rows = [_store_row(ws)]
@@ -275,7 +275,7 @@ def check(
                             "ingen identities for e-post, telefon eller navn, og ingen referanse til en samling "
                             "som har det); postene i den blir aldri funnet"
                         )
-                for ref in system.unsettled_owners():
+                for ref in unsettled_owners(system):
                     parent = ref.parent_collection
                     warnings.append(
                         f"{ref.label}: {ref.child_collection} peker til {parent} med et felt som ikke er nøkkelen "

@@ -466,13 +466,6 @@ class System(_Model):
             turned.append(ref)
         return turned
 
-    def unsettled_owners(self) -> list[Reference]:
-        """References whose ``owner`` the search has to guess where it matters: see
-        ``connectors.base.unsettled_owners`` (it reads the search's plan)."""
-        from connectors.base import unsettled_owners
-
-        return unsettled_owners(self)
-
     def children_of(self, collection: str) -> list[Reference]:
         """References whose parent is ``collection`` (followed down, to its children)."""
         return [r for r in self.references if r.parent_collection == collection]

@@ -497,7 +497,7 @@ class RequestStore:
             row.close_reason = reason
             leftovers = _leftovers(session, request_id)
         # A withdrawn package whose removal was cut short goes now, not at the purge.
-        self._remove_unshown(request_id, leftovers, actor)
+        self.remove_withdrawn(request_id, leftovers, actor)
         return self.get(request_id)
 
     # -- deadlines -----------------------------------------------------------------------
@@ -775,7 +775,7 @@ class RequestStore:
             self._audit(
                 session, request_id, actor, "identifiers_added", emails=len(new_emails), phones=len(new_phones)
             )
-        self._remove_unshown(request_id, unshown, actor)
+        self.remove_withdrawn(request_id, unshown, actor)
         return self.get(request_id)
 
     def correct_name(self, request_id: str, name: str, *, actor: str) -> AccessRequest:
@@ -794,7 +794,7 @@ class RequestStore:
             row.subject_name_sealed = self._seal(given.name, "subject_name")
             unshown = self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "name_corrected")
-        self._remove_unshown(request_id, unshown, actor)
+        self.remove_withdrawn(request_id, unshown, actor)
         return self.get(request_id)
 
     def add_birthdate(self, request_id: str, birthdate: str, *, actor: str) -> AccessRequest:
@@ -814,7 +814,7 @@ class RequestStore:
             row.subject_birthdate_sealed = self._seal(born.isoformat(), "subject_birthdate")
             unshown = self._search_again(session, row, actor)
             self._audit(session, request_id, actor, "birthdate_added")
-        self._remove_unshown(request_id, unshown, actor)
+        self.remove_withdrawn(request_id, unshown, actor)
         return self.get(request_id)
 
     @staticmethod
@@ -832,7 +832,7 @@ class RequestStore:
         """What the request is searched with changed: every system searched again on the next
         run, and an answer built before is no longer the answer. Refused (nothing changes) under
         a live run. Returns the packages nobody was shown the password of, for the caller to
-        remove once this has committed (``_remove_unshown``)."""
+        remove once this has committed (``remove_withdrawn``)."""
         if RequestStatus(row.status) in (RequestStatus.COMPLETE, RequestStatus.NEEDS_REVIEW):
             # needs_review too: every system waits to be searched again and the held items are
             # recomputed then, so staff's next step is a run, not a decision.
@@ -866,10 +866,11 @@ class RequestStore:
         self._not_while_running(session, row.id)
         return unshown
 
-    def _remove_unshown(self, request_id: str, packages: Sequence[Path], actor: str) -> None:
-        """Remove superseded packages whose password was never shown, after the change that
-        superseded them committed: nobody can open them, and they may hold a record the new
-        search no longer releases (GDPR art. 5(1)(c) and (e))."""
+    def remove_withdrawn(self, request_id: str, packages: Sequence[Path], actor: str) -> None:
+        """Remove superseded packages whose password was never shown, once their withdrawal
+        committed (a second search, the next build, closing): nobody can open them, and they may
+        hold a record the new search no longer releases (GDPR art. 5(1)(c) and (e)). The sealed
+        password goes first (``remove_unshown``): one taken meanwhile keeps its package."""
         for path in packages:
             try:
                 removed = remove_unshown(path)
@@ -1089,8 +1090,7 @@ class RequestStore:
                     select(PackageRecord.number).where(PackageRecord.request_id == request_id)
                 ).all()
                 number = max([n or 0 for n in numbers] + on_disk + [0]) + 1
-                suffix = "" if complete else "-delvis"
-                path = directory / f"{request_id}-{number}{suffix}.zip"
+                path = directory / _package_name(request_id, number, complete)
                 session.add(
                     PackageRecord(
                         request_id=request_id, number=number, state="building", path=str(path),
@@ -1113,15 +1113,13 @@ class RequestStore:
             ).all()
             return [Path(r.path) for r in rows]
 
-    def superseded(self, request_id: str, path: Path, *, shown: bool = False) -> None:
-        """An older package replaced by a newer one: removed, its password never shown; or
-        ``shown`` meanwhile, kept (the person may get it) and audited so staff are told. One
-        staff downloaded is audited apart: the person may be waiting for a file no password
-        opens any more."""
-        action = "package_shown_superseded" if shown else (
-            "package_downloaded_superseded" if path.name in self._downloaded(request_id) else "package_superseded"
-        )
-        self._move_package(request_id, path, "built", "superseded", action)
+    def superseded(self, request_id: str, path: Path) -> None:
+        """An older package replaced by a newer one, its password never shown (``remove_withdrawn``
+        removes it next). One staff downloaded is audited apart: the person may be waiting for
+        a file no password opens any more."""
+        downloaded = path.name in self._downloaded(request_id)
+        self._move_package(request_id, path, "built", "superseded",
+                           "package_downloaded_superseded" if downloaded else "package_superseded")
 
     def _downloaded(self, request_id: str) -> set[str]:
         """The package files of a request staff downloaded (``package_downloaded``)."""
@@ -1479,10 +1477,18 @@ def _downloaded(session: Session, request_id: str) -> set[str]:
     }
 
 
+PARTIAL = "-delvis"
+
+
+def _package_name(request_id: str, number: int, complete: bool) -> str:
+    """A package's file name: the request, its number, and whether the answer is partial."""
+    return f"{request_id}-{number}{'' if complete else PARTIAL}.zip"
+
+
 def _own_package(request_id: str) -> re.Pattern[str]:
-    """The names the product gives a request's packages: never another request's file,
-    whatever a row says."""
-    return re.compile(rf"{re.escape(request_id)}-\d+(-delvis)?\.zip")
+    """Every name ``_package_name`` gives a request's packages: a removal never touches another
+    request's file, whatever a row says."""
+    return re.compile(rf"{re.escape(request_id)}-\d+({re.escape(PARTIAL)})?\.zip")
 
 
 def _leftovers(session: Session, request_id: str) -> list[Path]:
