@@ -90,3 +90,37 @@ def test_check_is_quiet_once_it_is_settled(ws):
     _add_reference(ws, "owner = false")
     row = next(r for r in json.loads(runner.invoke(app, ["check", "--json"]).stdout) if r["system"] == "nettbutikk")
     assert not any("owner" in w for w in row["warnings"])
+
+
+CLINIC = {
+    "pasient": {"key": "id", "identities": [{"type": "name", "column": "navn"}, {"type": "birthdate", "column": "fodt"},
+                                            {"type": "phone", "column": "mobil"}]},
+    "behandler": {"key": "id", "identities": [{"type": "name", "column": "navn"}, {"type": "email", "column": "epost"}]},
+    "time": {"key": "id"},
+}
+CLINIC_TABLES = {
+    "pasient": [{"id": 1, "navn": "Kristin Mævik", "fodt": "12.05.1981", "mobil": "98794491"},
+                {"id": 2, "navn": "Kristin Mævik", "fodt": "03.02.1950", "mobil": "93112233"}],
+    "behandler": [{"id": 1, "ansattnr": "B-7", "navn": "Lise Fysio", "epost": "lise@klinikk.no"}],
+    "time": [{"id": 10, "pasient_id": 1, "behandler_nr": "B-7"}, {"id": 20, "pasient_id": 2, "behandler_nr": "B-7"}],
+}
+
+
+def test_a_namesakes_appointment_naming_its_therapist_by_number_is_excluded_with_her_row():
+    """A clinic configured from README, the therapist reference left unset (``dsar check``
+    names it): the person's own appointment is held for want of an owner check, but her
+    namesake's — reached only from the namesake's row, another birth date — is excluded with
+    that row, not put to staff as "reached from the person's record"."""
+    from datetime import date
+
+    from dsar.store import Person
+    from tests.test_connector_base import found_reason, verdicts
+
+    sysm = system(CLINIC, [("time.pasient_id", "pasient.id"), ("time.behandler_nr", "behandler.ansattnr")])
+    assert [ref.label for ref in unsettled_owners(sysm)] == ["time.behandler_nr -> behandler.ansattnr"]
+    kristin = Person("Kristin Mævik", phones=("+4798794491",), birthdate=date(1981, 5, 12))
+    status, found, _ = verdicts(sysm, CLINIC_TABLES, kristin)
+    assert status[("pasient", "1")] == "confirmed"
+    assert (status[("time", "10")], found_reason(found, "time", "10")) == ("held", "owner_unchecked")
+    assert status[("pasient", "2")] == "excluded"
+    assert (status[("time", "20")], found_reason(found, "time", "20")) == ("excluded", "owner_excluded")

@@ -423,14 +423,18 @@ class Resolver(_Namesakes, _Groups):
         """A record that says nothing of whose it is, whose only parents are clearly somebody
         else's (Ola's account, under his customer row), is his — also when a record of the
         person's reaches it (an order from Kari's account to Ola's): excluded on that
-        evidence, so nothing of the person's carries it out."""
+        evidence, so nothing of the person's carries it out. So is one whose owner could not
+        be checked (``owner_unchecked``: an appointment naming its therapist by number) when
+        all it hangs on is clearly somebody else's (a namesake's patient row): not a question
+        for staff."""
         for gid, node in self._nodes.items():
-            if self._find(gid) != gid or node.state != "neutral" or node.direct:
+            unchecked = node.conflicts == {"owner_unchecked"}
+            if self._find(gid) != gid or not (node.state == "neutral" or unchecked) or node.direct:
                 continue
             parents = {self._find(p) for p in node.down_from | node.up_to} - {gid}
             others = {self._find(s) for s in node.sources} - parents - {gid}
             owners = self._owners(node)
-            if (parents and others and all(EXCLUDING & self._nodes[p].conflicts for p in parents)) or (
+            if (parents and (others or unchecked) and all(EXCLUDING & self._nodes[p].conflicts for p in parents)) or (
                 any(EXCLUDING & self._nodes[p].conflicts for p in owners)
             ):
                 self._hold(node, "owner_excluded")
